@@ -1,0 +1,84 @@
+// `taughtnet COMMAND …`: looks the command up in a table and runs it. A new command is a new file and a new row.
+import { formatIssue } from '../../shared/corpus/conll.ts';
+import { CorpusError } from '../corpus/dataset.ts';
+import { UsageError, type Command, type CommandGroup } from './command.ts';
+import { dataset } from './dataset.ts';
+import { evaluate } from './eval.ts';
+import { kappa } from './kappa.ts';
+
+const COMMANDS: Record<string, Command | CommandGroup> = {
+  dataset,
+  eval: evaluate,
+  kappa,
+};
+
+function listing(entries: Record<string, { summary: string }>): string {
+  const width = Math.max(...Object.keys(entries).map((k) => k.length));
+  return Object.entries(entries)
+    .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+    .join('\n');
+}
+
+const USAGE = `usage: taughtnet COMMAND [options]
+
+commands:
+${listing(COMMANDS)}
+
+Every command takes --json (machine-readable output on stdout) and --help.
+`;
+
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
+
+/** The command whose --help a usage error points to; narrows as dispatch goes. */
+let helpFor = 'taughtnet';
+
+async function main(args: string[]): Promise<void> {
+  const [name, ...rest] = args;
+  if (name === undefined || isHelp(name)) {
+    process.stdout.write(USAGE);
+    if (name === undefined) process.exitCode = 2;
+    return;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) throw new UsageError(`unknown command '${name}'`);
+  helpFor = `taughtnet ${name}`;
+  if ('subcommands' in entry) {
+    const [sub, ...subArgs] = rest;
+    const groupUsage = `usage: taughtnet ${name} SUBCOMMAND [options]\n\nsubcommands:\n${listing(entry.subcommands)}\n`;
+    if (sub === undefined || isHelp(sub)) {
+      process.stdout.write(groupUsage);
+      if (sub === undefined) process.exitCode = 2;
+      return;
+    }
+    const command = entry.subcommands[sub];
+    if (!command) throw new UsageError(`unknown subcommand '${name} ${sub}'`);
+    helpFor = `taughtnet ${name} ${sub}`;
+    return runCommand(command, subArgs);
+  }
+  return runCommand(entry, rest);
+}
+
+async function runCommand(command: Command, args: string[]): Promise<void> {
+  if (args.some(isHelp)) {
+    process.stdout.write(command.usage);
+    return;
+  }
+  await command.run(args);
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (e) {
+  if (e instanceof UsageError) {
+    process.stderr.write(`taughtnet: ${e.message}\n(see ${helpFor} --help)\n`);
+    process.exitCode = 2;
+  } else if (e instanceof CorpusError) {
+    for (const issue of e.issues) process.stderr.write(formatIssue(issue) + '\n');
+    if (e.count > e.issues.length) process.stderr.write(`… and ${e.count - e.issues.length} more errors\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`taughtnet: ${(e as Error).message}\n`);
+    if (process.env.TAUGHTNET_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 1;
+  }
+}
