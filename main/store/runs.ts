@@ -1,0 +1,157 @@
+// Runs: a configured piece of work (train teachers, distil a student, evaluate) and its life cycle.
+import { z } from 'zod';
+import { RUN_STATUSES, RUN_TRANSITIONS, type Run, type RunStatus } from '../../shared/store-types.ts';
+import type { Store } from './store.ts';
+import { nowIso, prepared } from './sql.ts';
+import { id, json, nonEmpty, parseInput } from './input.ts';
+import { processIsAlive } from './atomic-files.ts';
+
+interface RunRow {
+  id: number;
+  name: string;
+  config: string;
+  status: RunStatus;
+  phase: string | null;
+  device: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  updated_at: string;
+  interrupted_at: string | null;
+  owner_pid: number | null;
+}
+
+function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    name: row.name,
+    config: JSON.parse(row.config),
+    status: row.status,
+    phase: row.phase,
+    device: row.device,
+    error: row.error,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    updatedAt: row.updated_at,
+    interruptedAt: row.interrupted_at,
+    ownerPid: row.owner_pid,
+  };
+}
+
+const newRun = z.strictObject({ name: nonEmpty, config: z.record(z.string(), json) });
+export type NewRun = z.input<typeof newRun>;
+
+export function createRun(store: Store, input: NewRun): Run {
+  const run = parseInput(newRun, input, 'run');
+  const now = nowIso();
+  const row = prepared(
+    store,
+    `INSERT INTO runs (name, config, status, created_at, updated_at) VALUES (?, ?, 'queued', ?, ?) RETURNING *`,
+  ).get(run.name, JSON.stringify(run.config), now, now) as RunRow;
+  return toRun(row);
+}
+
+export function getRun(store: Store, runId: number): Run | undefined {
+  const row = prepared(store, `SELECT * FROM runs WHERE id = ?`).get(parseInput(id, runId, 'run id'));
+  return row ? toRun(row as RunRow) : undefined;
+}
+
+export function listRuns(store: Store, filter: { status?: RunStatus } = {}): Run[] {
+  const f = parseInput(z.strictObject({ status: z.enum(RUN_STATUSES).optional() }), filter, 'run filter');
+  const rows = prepared(store, `SELECT * FROM runs WHERE @status IS NULL OR status = @status ORDER BY id`).all({
+    status: f.status ?? null,
+  });
+  return (rows as RunRow[]).map(toRun);
+}
+
+const statusChange = z.strictObject({
+  runId: id,
+  status: z.enum(RUN_STATUSES),
+  device: nonEmpty.optional(),
+  error: nonEmpty.optional(),
+});
+export type RunStatusChange = z.input<typeof statusChange>;
+
+/**
+ * Moves a run along its life cycle (see RUN_TRANSITIONS) and stamps the matching time: 'running' records
+ * the start (first time only) and this process as owner; a final status records the end.
+ */
+export function setRunStatus(store: Store, change: RunStatusChange): Run {
+  const { runId, status, device, error } = parseInput(statusChange, change, 'run status change');
+  return store.db
+    .transaction(() => {
+      const run = getRun(store, runId);
+      if (!run) throw new Error(`run ${runId} does not exist`);
+      if (!RUN_TRANSITIONS[run.status].includes(status)) {
+        const allowed = RUN_TRANSITIONS[run.status].join(', ') || 'nothing (it is finished)';
+        throw new Error(`run ${runId} is ${run.status}; it cannot become ${status} (allowed: ${allowed})`);
+      }
+      const now = nowIso();
+      const final = status === 'completed' || status === 'failed' || status === 'cancelled';
+      const row = prepared(
+        store,
+        `UPDATE runs SET status = @status, updated_at = @now,
+             started_at = CASE WHEN @status = 'running' THEN coalesce(started_at, @now) ELSE started_at END,
+             finished_at = CASE WHEN @final THEN @now ELSE finished_at END,
+             interrupted_at = CASE WHEN @status = 'interrupted' THEN @now ELSE interrupted_at END,
+             owner_pid = CASE WHEN @status = 'running' THEN @pid END,
+             device = coalesce(@device, device),
+             error = CASE WHEN @status = 'running' THEN NULL ELSE coalesce(@error, error) END
+           WHERE id = @runId RETURNING *`,
+      ).get({
+        status,
+        now,
+        final: final ? 1 : 0,
+        pid: process.pid,
+        device: device ?? null,
+        error: error ?? null,
+        runId,
+      });
+      return toRun(row as RunRow);
+    })
+    .immediate();
+}
+
+/** Records what a running run is doing now, e.g. 'teacher:NCBI-disease'. */
+export function setRunPhase(store: Store, runId: number, phase: string): Run {
+  parseInput(id, runId, 'run id');
+  parseInput(nonEmpty, phase, 'run phase');
+  const row = prepared(store, `UPDATE runs SET phase = ?, updated_at = ? WHERE id = ? RETURNING *`).get(
+    phase,
+    nowIso(),
+    runId,
+  );
+  if (!row) throw new Error(`run ${runId} does not exist`);
+  return toRun(row as RunRow);
+}
+
+/**
+ * Deletes a run with its metrics, evaluations, agreements, error analyses and artifact rows (the files go
+ * at the next collectArtifactGarbage); the models it made stay, with runId null.
+ */
+export function deleteRun(store: Store, runId: number): boolean {
+  return prepared(store, `DELETE FROM runs WHERE id = ?`).run(parseInput(id, runId, 'run id')).changes > 0;
+}
+
+/**
+ * Marks 'running' runs whose owner process is gone as 'interrupted'. Meant for start-up, where a run
+ * owned by this very pid can only be a dead process's whose pid was reused.
+ */
+export function markInterruptedRuns(store: Store, isAlive: (pid: number) => boolean = processIsAlive): Run[] {
+  return store.db
+    .transaction(() => {
+      const running = (prepared(store, `SELECT * FROM runs WHERE status = 'running'`).all() as RunRow[]).filter(
+        (row) => row.owner_pid === null || row.owner_pid === process.pid || !isAlive(row.owner_pid),
+      );
+      const now = nowIso();
+      const mark = prepared(
+        store,
+        `UPDATE runs SET status = 'interrupted', interrupted_at = ?, updated_at = ?, owner_pid = NULL
+         WHERE id = ? RETURNING *`,
+      );
+      return running.map((row) => toRun(mark.get(now, now, row.id) as RunRow));
+    })
+    .immediate();
+}
