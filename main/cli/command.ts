@@ -43,8 +43,10 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O, 
   }
 }
 
-/** The value of an option that must be one of `allowed`. */
-export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+/** The value of an option that must be one of `allowed`; `fallback` (or undefined) when it is not given. */
+export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T;
+export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined;
+export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback?: T): T | undefined {
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) {
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);

@@ -1,9 +1,16 @@
-// `taughtnet dataset …`: looking at corpora before training on them.
+// `taughtnet dataset …`: looking at corpora before training on them, registering them in the store, listing them.
+import { stat } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
 import { formatIssue } from '../../shared/corpus/conll.ts';
 import { corpusStats } from '../../shared/corpus/stats.ts';
 import type { CorpusStats, RepairPolicy, Scheme } from '../../shared/corpus/types.ts';
+import { contract, type DatasetEntry } from '../../shared/ipc/contract.ts';
+import type { Dataset as StoredDataset } from '../../shared/store-types.ts';
 import { loadDataset, type LoadOptions } from '../corpus/dataset.ts';
+import { listAllDatasets, registerDataset } from '../services/datasets.ts';
+import { getDataset, listDatasets } from '../store/datasets.ts';
 import { UsageError, oneOf, output, parseCommandArgs, schemeOption, table, type Command, type CommandGroup } from './command.ts';
+import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
 
 const INSPECT_USAGE = `usage: taughtnet dataset inspect PATH [options]
 
@@ -91,7 +98,122 @@ const inspect: Command = {
   },
 };
 
+const ADD_USAGE = `usage: taughtnet dataset add PATH [options]
+
+Reads a dataset (a folder with train / dev (or devel) / test files, or one CoNLL file) and registers it in the
+experiment store with its splits' sizes and entity types. A dataset that does not read cleanly is refused with
+every problem as FILE:LINE, and nothing is stored. The same content under the same name is registered once:
+adding it again reports the dataset already there.
+
+options:
+  --name NAME                     the name it is listed under (default: the folder or file name)
+  --entity-type TYPE              the type bare B / I labels stand for (e.g. Disease); needed only for such files
+${DATA_DIR_HELP}
+  --json                          print JSON: {"added": true|false, "dataset": {"id", "name", "source",
+                                  "entityTypes", "contentHash", "createdAt", "splits": [{"name", "sentences",
+                                  "tokens", "mentions"}]}}
+`;
+
+export interface AddReport {
+  /** false when the same content was registered under this name before: `dataset` is that one. */
+  added: boolean;
+  dataset: StoredDataset;
+}
+
+/** What each field of the app's register call is on this command line. */
+const ADD_ARGUMENT: Record<string, string> = { folder: 'PATH', name: '--name', entityType: '--entity-type' };
+
+/** The name loadDataset gives a path: a folder's name, or a file's without its extension. */
+async function defaultName(path: string): Promise<string> {
+  // A path that is not there keeps its whole name; registering it then says what is missing.
+  const isFolder = await stat(path).then((s) => s.isDirectory(), () => true);
+  return isFolder ? basename(path) : basename(path, extname(path));
+}
+
+function describe(d: StoredDataset): string {
+  const splits = d.splits.map((s) => `${s.name} ${s.sentences}`).join(', ');
+  return `#${d.id} "${d.name}" (${d.entityTypes.join(', ')}; sentences: ${splits})`;
+}
+
+const add: Command = {
+  summary: 'checks a dataset and registers it in the experiment store',
+  usage: ADD_USAGE,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { name: { type: 'string' }, 'entity-type': { type: 'string' }, ...DATA_DIR_OPTION },
+      1,
+    );
+    if (!positionals[0]) throw new UsageError('PATH is required');
+    const path = resolve(positionals[0]);
+    // The app's own checks on what it registers (trimmed name, entity type a single word).
+    const parsed = contract['datasets:register'].args.safeParse({
+      folder: path,
+      name: values.name ?? (await defaultName(path)),
+      entityType: values['entity-type'],
+    });
+    if (!parsed.success) {
+      throw new UsageError(parsed.error.issues.map((i) => `${ADD_ARGUMENT[String(i.path[0])]}: ${i.message}`).join('; '));
+    }
+    const report = await withStore(values['data-dir'], async (store): Promise<AddReport> => {
+      const before = new Set(listDatasets(store).map((d) => d.id));
+      const { ref } = await registerDataset(serviceContext(store), parsed.data);
+      const stored = ref.source === 'user' ? getDataset(store, ref.id) : undefined;
+      if (!stored) throw new Error(`registering ${path} gave no stored dataset`);
+      return { added: !before.has(stored.id), dataset: stored };
+    });
+    output(values.json, report, (r) =>
+      r.added ? `registered dataset ${describe(r.dataset)}\n` : `already registered as dataset ${describe(r.dataset)}: nothing added\n`,
+    );
+  },
+};
+
+const LIST_USAGE = `usage: taughtnet dataset list [options]
+
+Lists the corpora shipped with the workbench (in its resources folder: always there, also offline on a fresh
+install) and then the datasets registered in the experiment store.
+
+options:
+${DATA_DIR_HELP}
+  --json                          print JSON: [{"ref": {"source": "shipped", "name"} | {"source": "user", "id"},
+                                  "name", "folder", "entityTypes", and for registered ones "contentHash",
+                                  "createdAt", "splits"}]
+`;
+
+/** A listed dataset: as the app lists it, with the store's record for a registered one. */
+export type ListedDataset = DatasetEntry & Partial<Pick<StoredDataset, 'contentHash' | 'createdAt' | 'splits'>>;
+
+function renderList(datasets: ListedDataset[]): string {
+  return table([
+    ['source', 'id', 'name', 'entity types', 'sentences (per split)', 'folder'],
+    ...datasets.map((d) => [
+      d.ref.source === 'shipped' ? 'shipped' : 'registered',
+      d.ref.source === 'user' ? String(d.ref.id) : '-',
+      d.name,
+      d.entityTypes.join(',') || '-',
+      d.splits?.map((s) => `${s.name} ${s.sentences}`).join(', ') ?? '-',
+      d.folder,
+    ]),
+  ]);
+}
+
+const list: Command = {
+  summary: 'lists the shipped corpora and the registered datasets',
+  usage: LIST_USAGE,
+  async run(args) {
+    const { values } = parseCommandArgs(args, DATA_DIR_OPTION);
+    const datasets = await withStore(values['data-dir'], async (store) =>
+      (await listAllDatasets(serviceContext(store))).map((entry): ListedDataset => {
+        if (entry.ref.source !== 'user') return entry;
+        const { contentHash, createdAt, splits } = getDataset(store, entry.ref.id)!;
+        return { ...entry, contentHash, createdAt, splits };
+      }),
+    );
+    output(values.json, datasets, renderList);
+  },
+};
+
 export const dataset: CommandGroup = {
-  summary: 'look at corpora: dataset inspect PATH',
-  subcommands: { inspect },
+  summary: 'corpora: dataset inspect PATH, dataset add PATH, dataset list',
+  subcommands: { inspect, add, list },
 };

@@ -4,10 +4,16 @@ import { CorpusError } from '../corpus/dataset.ts';
 import { UsageError, type Command, type CommandGroup } from './command.ts';
 import { dataset } from './dataset.ts';
 import { evaluate } from './eval.ts';
+import { info } from './info.ts';
 import { kappa } from './kappa.ts';
+import { models } from './models.ts';
+import { runs } from './runs.ts';
 
 const COMMANDS: Record<string, Command | CommandGroup> = {
+  info,
   dataset,
+  runs,
+  models,
   eval: evaluate,
   kappa,
 };
@@ -25,14 +31,34 @@ commands:
 ${listing(COMMANDS)}
 
 Every command takes --json (machine-readable output on stdout) and --help.
+The commands that use the experiment store (info, dataset add/list, runs, models) take --data-dir DIR, here or
+before the command name; without it the store is in $TAUGHTNET_DATA_DIR, else the platform's per-user data folder.
 `;
+
+/**
+ * Splits off the options given before the command name (`taughtnet --data-dir DIR runs list`): they are handed to
+ * the command as its own, so a command that has no such option refuses it like any unknown option.
+ */
+function leadingOptions(args: string[]): [options: string[], rest: string[]] {
+  const options: string[] = [];
+  let i = 0;
+  for (; i < args.length; i++) {
+    if (args[i].startsWith('--data-dir=')) options.push(args[i]);
+    else if (args[i] === '--data-dir') {
+      if (i + 1 === args.length) throw new UsageError('--data-dir needs a folder');
+      options.push(args[i], args[++i]);
+    } else break;
+  }
+  return [options, args.slice(i)];
+}
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
 
 /** The command whose --help a usage error points to; narrows as dispatch goes. */
 let helpFor = 'taughtnet';
 
-async function main(args: string[]): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  const [globals, args] = leadingOptions(argv);
   const [name, ...rest] = args;
   if (name === undefined || isHelp(name)) {
     process.stdout.write(USAGE);
@@ -53,9 +79,9 @@ async function main(args: string[]): Promise<void> {
     const command = entry.subcommands[sub];
     if (!command) throw new UsageError(`unknown subcommand '${name} ${sub}'`);
     helpFor = `taughtnet ${name} ${sub}`;
-    return runCommand(command, subArgs);
+    return runCommand(command, [...globals, ...subArgs]);
   }
-  return runCommand(entry, rest);
+  return runCommand(entry, [...globals, ...rest]);
 }
 
 async function runCommand(command: Command, args: string[]): Promise<void> {

@@ -1,0 +1,73 @@
+// What `npm start` does (main/app/start.mjs runs this): find Electron's binary without triggering its download,
+// build out/ if a source changed, then run Electron on the app and pass its exit status on.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { build } from 'electron-vite';
+import { APP_OUTPUTS, APP_SOURCES, ROOT, isStale } from './build-state.ts';
+
+const require = createRequire(import.meta.url);
+
+/** Where the binary sits inside an Electron dist folder (what the electron package writes to path.txt). */
+const EXECUTABLE: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'electron',
+  win32: 'electron.exe',
+  darwin: 'Electron.app/Contents/MacOS/Electron',
+};
+
+/** The Electron binary, or why there is none. Never requires 'electron', which would try to download it. */
+function findElectron(): { path: string } | { missing: string } {
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  let packageFolder: string | undefined;
+  try {
+    packageFolder = dirname(require.resolve('electron/package.json'));
+  } catch {
+    if (!override) return { missing: 'the electron package is not installed (npm leaves it out when its binary download fails)' };
+  }
+  const pathFile = packageFolder && join(packageFolder, 'path.txt');
+  const executable = pathFile && existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : EXECUTABLE[process.platform] ?? 'electron';
+  const path = override ? join(override, executable) : join(packageFolder!, 'dist', executable);
+  return existsSync(path) ? { path } : { missing: `Electron's binary is not at ${path}` };
+}
+
+function explainMissing(why: string): never {
+  process.stderr.write(`TaughtNet Workbench cannot open: Electron is missing.
+  ${why}.
+
+Electron's binary is downloaded from GitHub when the electron package installs, which fails without internet.
+To get it:
+  • on a machine with internet, in this folder:  npm install electron
+    (or build an installer there with \`npm run dist\` and install that here), or
+  • copy an unpacked Electron ${electronVersion()} for this system (the folder holding the electron
+    executable) onto this machine and point to it:
+      ELECTRON_OVERRIDE_DIST_PATH=/path/to/electron-folder npm start
+
+${nodeTooOld()}Meanwhile the command line works without Electron:  npx taughtnet --help
+`);
+  process.exit(1);
+}
+
+/** npm skips the electron package on an older Node than it declares (electron 45: Node 22.12 or newer). */
+function nodeTooOld(): string {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 12)
+    ? ''
+    : `Note: npm installs electron only on Node.js 22.12 or newer; this is Node.js ${process.versions.node}.\n\n`;
+}
+
+/** The version the installers are built for (electron-builder.yml names it). */
+function electronVersion(): string {
+  const match = /^electronVersion:\s*['"]?([\d.]+)/m.exec(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8'));
+  return match ? match[1] : '';
+}
+
+const electron = findElectron();
+if ('missing' in electron) explainMissing(electron.missing);
+
+if (isStale(APP_OUTPUTS, APP_SOURCES)) {
+  process.stdout.write('Building the app (out/)…\n');
+  await build({ root: ROOT, configFile: join(ROOT, 'electron.vite.config.ts') });
+}
+const run = spawnSync(electron.path, [ROOT, ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' });
+process.exit(run.status ?? 1);

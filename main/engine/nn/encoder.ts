@@ -1,0 +1,139 @@
+// A BERT-family encoder (BERT, RoBERTa, DistilBERT, ELECTRA) composed of small modules as in HF modeling_bert —
+// embeddings, self-attention, attention output, intermediate, output, layer, encoder — driven by EncoderConfig.
+// The families differ only in data the config carries: token types or none (DistilBERT), positions counted
+// past the padding id (RoBERTa), an embedding projection (ELECTRA), the activation and LayerNorm epsilon.
+// Parameters are looked up by their canonical names (shared/models/weight-names.ts).
+import type { Graph, Tensor } from '../graph/graph.ts';
+import { add, mul, sub } from '../ops/elementwise.ts';
+import { matmul } from '../ops/matmul.ts';
+import { dropout, layerNorm, softmax, type DropoutContext } from '../ops/nn.ts';
+import { cast, gather, range, reshape, shapeOf, transpose, unsqueeze } from '../ops/shape.ts';
+import type { EncoderConfig } from '../../../shared/models/config.ts';
+import { encoderShapes } from '../../../shared/models/weight-names.ts';
+import { activation } from './activations.ts';
+import type { Init, ParamSpec } from './params.ts';
+
+export type Params = Record<string, Tensor>;
+
+/** Every encoder parameter with Hugging Face's initialisation (_init_weights), in checkpoint order. */
+export function encoderParamSpecs(c: EncoderConfig): ParamSpec[] {
+  const normal = { normal: c.initializerRange };
+  const initOf = (name: string): Init => {
+    if (/LayerNorm\.weight$/.test(name)) return { constant: 1 };
+    if (name.endsWith('.bias')) return { constant: 0 };
+    if (name === 'embeddings.word_embeddings.weight') return { ...normal, zeroRow: c.padTokenId };
+    if (name === 'embeddings.position_embeddings.weight') {
+      if (c.sinusoidalPositions) return { sinusoidal: true };
+      // RoBERTa's position table has padding_idx too (the padding id is also the padding tokens' position).
+      if (c.positionOffset > 0) return { ...normal, zeroRow: c.padTokenId };
+    }
+    return normal;
+  };
+  return [...encoderShapes(c)].map(([name, shape]) => ({ name, shape, init: initOf(name) }));
+}
+
+export interface EncoderInputs {
+  /** Word embeddings [batch, seq, embedding size], from wordEmbeddings (or fed directly, for attributions). */
+  inputsEmbeds: Tensor;
+  /** float [batch, seq]: 1 for tokens, 0 for padding. */
+  attentionMask: Tensor;
+  /** int64 [batch, seq]; absent when the family has no token types. */
+  tokenTypeIds?: Tensor;
+  /** int64 [batch, seq]: RoBERTa counts positions over the ids that are not padding (as HF does). */
+  inputIds?: Tensor;
+}
+
+/** y = x·Wᵀ + b with W stored [out, in] as in PyTorch. */
+export function linear(g: Graph, p: Params, name: string, x: Tensor): Tensor {
+  return g.scope(name, () => add(g, matmul(g, x, transpose(g, p[`${name}.weight`], [1, 0])), p[`${name}.bias`]));
+}
+
+const norm = (g: Graph, c: EncoderConfig, p: Params, name: string, x: Tensor): Tensor =>
+  g.scope(name, () => layerNorm(g, x, p[`${name}.weight`], p[`${name}.bias`], c.layerNormEps));
+
+/** Word embeddings of input ids [batch, seq] → [batch, seq, embedding size]: the input attributions differentiate. */
+export function wordEmbeddings(g: Graph, p: Params, inputIds: Tensor): Tensor {
+  return g.scope('embeddings.word_embeddings', () => gather(g, p['embeddings.word_embeddings.weight'], inputIds));
+}
+
+/**
+ * Position ids. Absolute: 0..seq-1. RoBERTa (positionOffset > 0, HF create_position_ids_from_input_ids):
+ * cumsum(m)·m + padding_idx with m = (input_ids ≠ pad), so tokens count from padding_idx + 1 and padding sits at
+ * padding_idx. Without input ids (attributions start from embeddings) m is the attention mask, equal to it on
+ * batches padded by padBatch.
+ */
+function positionIds(g: Graph, c: EncoderConfig, x: EncoderInputs): Tensor {
+  const mask = x.attentionMask;
+  if (c.positionOffset === 0) {
+    const seq = g.op('Gather', [shapeOf(g, mask), g.scalar(1, 'int64')], { dtype: 'int64', shape: [], attrs: { axis: { i: 0 } } });
+    return range(g, seq, mask.shape[1]);
+  }
+  return g.scope('position_ids', () => {
+    const notPad = x.inputIds
+      ? cast(g, g.op('Not', [g.op('Equal', [x.inputIds, g.scalar(c.padTokenId, 'int64')], { dtype: 'bool', shape: x.inputIds.shape })], { dtype: 'bool', shape: mask.shape }), 'int64')
+      : cast(g, mask, 'int64');
+    const counted = g.op('CumSum', [notPad, g.scalar(1, 'int64')], { shape: mask.shape });
+    return g.op('Add', [g.op('Mul', [counted, notPad], { shape: mask.shape }), g.scalar(c.positionOffset - 1, 'int64')], { shape: mask.shape });
+  });
+}
+
+export function embeddings(g: Graph, c: EncoderConfig, p: Params, x: EncoderInputs, drop?: DropoutContext): Tensor {
+  return g.scope('embeddings', () => {
+    let sum = add(g, x.inputsEmbeds, gather(g, p['embeddings.position_embeddings.weight'], positionIds(g, c, x)));
+    if (c.typeVocabSize > 0) {
+      if (!x.tokenTypeIds) throw new Error(`a ${c.modelType} encoder with token types needs token_type_ids`);
+      sum = add(g, sum, gather(g, p['embeddings.token_type_embeddings.weight'], x.tokenTypeIds));
+    }
+    const out = dropout(g, norm(g, c, p, 'embeddings.LayerNorm', sum), c.hiddenDropout, drop);
+    // ELECTRA's narrower embeddings are projected up to the hidden size.
+    return c.embeddingSize === c.hiddenSize ? out : linear(g, p, 'embeddings_project', out);
+  });
+}
+
+/** Additive mask [batch, 1, 1, seq]: 0 on tokens, −10000 on padding (exp underflows to 0 either way). */
+export function extendedAttentionMask(g: Graph, attentionMask: Tensor): Tensor {
+  return g.scope('extended_attention_mask', () => unsqueeze(g, mul(g, sub(g, 1, attentionMask), -10000), [1, 2]));
+}
+
+/** Multi-head scaled dot-product attention → context [batch, seq, hidden]. */
+export function selfAttention(g: Graph, c: EncoderConfig, p: Params, l: string, h: Tensor, mask: Tensor, drop?: DropoutContext): Tensor {
+  const dh = c.hiddenSize / c.numHeads;
+  const split = (t: Tensor, perm: number[]): Tensor => transpose(g, reshape(g, t, [0, 0, c.numHeads, dh]), perm);
+  const [query, key, value] = ['query', 'key', 'value'].map((m) => linear(g, p, `${l}.attention.self.${m}`, h));
+  return g.scope(`${l}.attention.self`, () => {
+    // Scaling q by 1/√dh (rather than the scores) touches b·s·hidden elements instead of b·heads·s².
+    const q = split(mul(g, query, 1 / Math.sqrt(dh)), [0, 2, 1, 3]); // [b, heads, s, dh]
+    const kT = split(key, [0, 2, 3, 1]); // [b, heads, dh, s]
+    const v = split(value, [0, 2, 1, 3]);
+    const probs = dropout(g, softmax(g, add(g, matmul(g, q, kT), mask)), c.attentionDropout, drop);
+    return reshape(g, transpose(g, matmul(g, probs, v), [0, 2, 1, 3]), [0, 0, c.hiddenSize]);
+  });
+}
+
+/** dense → dropout → LayerNorm(· + input): BertSelfOutput (attention.output) and BertOutput (output) alike. */
+function residualOutput(g: Graph, c: EncoderConfig, p: Params, name: string, x: Tensor, input: Tensor, drop?: DropoutContext): Tensor {
+  return norm(g, c, p, `${name}.LayerNorm`, add(g, dropout(g, linear(g, p, `${name}.dense`, x), c.hiddenDropout, drop), input));
+}
+
+export const attentionOutput = (g: Graph, c: EncoderConfig, p: Params, l: string, context: Tensor, input: Tensor, drop?: DropoutContext): Tensor =>
+  residualOutput(g, c, p, `${l}.attention.output`, context, input, drop);
+
+export const intermediate = (g: Graph, c: EncoderConfig, p: Params, l: string, h: Tensor): Tensor =>
+  activation(g, c.hiddenAct, linear(g, p, `${l}.intermediate.dense`, h));
+
+export const output = (g: Graph, c: EncoderConfig, p: Params, l: string, inner: Tensor, input: Tensor, drop?: DropoutContext): Tensor =>
+  residualOutput(g, c, p, `${l}.output`, inner, input, drop);
+
+export function layer(g: Graph, c: EncoderConfig, p: Params, n: number, h: Tensor, mask: Tensor, drop?: DropoutContext): Tensor {
+  const l = `encoder.layer.${n}`;
+  const attended = attentionOutput(g, c, p, l, selfAttention(g, c, p, l, h, mask, drop), h, drop);
+  return output(g, c, p, l, intermediate(g, c, p, l, attended), attended, drop);
+}
+
+/** The last hidden states [batch, seq, hidden]. */
+export function encoder(g: Graph, c: EncoderConfig, p: Params, x: EncoderInputs, drop?: DropoutContext): Tensor {
+  const mask = extendedAttentionMask(g, x.attentionMask);
+  let h = embeddings(g, c, p, x, drop);
+  for (let n = 0; n < c.numLayers; n++) h = layer(g, c, p, n, h, mask, drop);
+  return h;
+}

@@ -1,0 +1,130 @@
+// The token-classification model (…ForTokenClassification: encoder, dropout, linear classifier) and its task:
+// batch inputs, loss (gold cross-entropy, or TaughtNet's distillation loss), probabilities; and the graphs of
+// Integrated Gradients. The number of labels is the config's labels (id2label).
+import { Graph, type DType, type Tensor } from '../graph/graph.ts';
+import { grad } from '../graph/autodiff.ts';
+import { toOnnx, type OnnxModel } from '../graph/onnx.ts';
+import { crossEntropy, distillationLoss } from '../ops/loss.ts';
+import { dropout, softmax, type DropoutContext } from '../ops/nn.ts';
+import type { EncoderConfig } from '../../../shared/models/config.ts';
+import { classifierShapes } from '../../../shared/models/weight-names.ts';
+import { encoder, encoderParamSpecs, linear, wordEmbeddings, type EncoderInputs, type Params } from './encoder.ts';
+import { layoutParams, paramViews, type ParamLayout, type ParamSpec } from './params.ts';
+import { IO, type Task } from '../optim/train-graphs.ts';
+import { decays, type AdamWConfig } from '../optim/adamw.ts';
+
+/** Batch input names: int64 [batch, seq] ids, float masks [batch, seq] (1 = counts), teacher probs [batch, seq, labels]. */
+export const BATCH = {
+  inputIds: 'input_ids',
+  tokenTypeIds: 'token_type_ids',
+  attentionMask: 'attention_mask',
+  labels: 'labels',
+  labelMask: 'label_mask',
+  teacherProbs: 'teacher_probs',
+  teacherMask: 'teacher_mask',
+  probs: 'probs',
+} as const;
+
+export function numLabels(c: EncoderConfig): number {
+  if (c.labels === null || c.labels.length === 0) throw new Error(`the ${c.modelType} config names no labels (id2label): a token classifier needs them`);
+  return c.labels.length;
+}
+
+/** Encoder and classifier parameters with HF's initialisation (classifier: normal(0, initializer_range), bias 0). */
+export function tokenClassifierParamSpecs(c: EncoderConfig): ParamSpec[] {
+  const head = [...classifierShapes(c, numLabels(c))].map(([name, shape]): ParamSpec => ({
+    name,
+    shape,
+    init: name.endsWith('.bias') ? { constant: 0 } : { normal: c.initializerRange },
+  }));
+  return [...encoderParamSpecs(c), ...head];
+}
+
+/** The flat parameter layout; its size is parameterCount(c, numLabels(c)). */
+export function tokenClassifierLayout(c: EncoderConfig, opt: AdamWConfig): ParamLayout {
+  return layoutParams(tokenClassifierParamSpecs(c), decays(opt));
+}
+
+/** Logits [batch, seq, labels]. */
+export function tokenClassifierLogits(g: Graph, c: EncoderConfig, p: Params, x: EncoderInputs, drop?: DropoutContext): Tensor {
+  const hidden = encoder(g, c, p, x, drop);
+  return linear(g, p, 'classifier', dropout(g, hidden, c.classifierDropout ?? c.hiddenDropout, drop));
+}
+
+/** Declares input_ids, attention_mask and (when the family has token types) token_type_ids on `g`. */
+export function modelInputs(g: Graph, c: EncoderConfig, p: Params, dtype: DType): EncoderInputs & { inputIds: Tensor } {
+  const inputIds = g.input(BATCH.inputIds, 'int64', ['batch', 'seq']);
+  return {
+    inputIds,
+    inputsEmbeds: wordEmbeddings(g, p, inputIds),
+    ...(c.typeVocabSize > 0 ? { tokenTypeIds: g.input(BATCH.tokenTypeIds, 'int64', ['batch', 'seq']) } : {}),
+    attentionMask: g.input(BATCH.attentionMask, dtype, ['batch', 'seq']),
+  };
+}
+
+export interface TokenClassificationOptions {
+  dtype?: DType;
+  /** TaughtNet: loss = λ·softCE(student, teacher_probs) + (1−λ)·CE(student, labels). Absent: plain CE. */
+  distillationLambda?: number;
+}
+
+export function tokenClassificationTask(c: EncoderConfig, layout: ParamLayout, o: TokenClassificationOptions = {}): Task {
+  const dtype = o.dtype ?? 'float32';
+  const labelCount = numLabels(c);
+  return {
+    layout,
+    dtype,
+    forward(g, params, drop) {
+      const logits = tokenClassifierLogits(g, c, params, modelInputs(g, c, params, dtype), drop);
+      const labels = g.input(BATCH.labels, 'int64', ['batch', 'seq']);
+      const labelMask = g.input(BATCH.labelMask, dtype, ['batch', 'seq']);
+      const loss = g.scope('loss', () =>
+        o.distillationLambda === undefined
+          ? crossEntropy(g, logits, labels, labelMask)
+          : distillationLoss(g, {
+              logits,
+              labels,
+              hardMask: labelMask,
+              teacherProbs: g.input(BATCH.teacherProbs, dtype, ['batch', 'seq', labelCount]),
+              softMask: g.input(BATCH.teacherMask, dtype, ['batch', 'seq']),
+              lambda: o.distillationLambda,
+            }),
+      );
+      return { loss, outputs: { [BATCH.probs]: g.untaped(() => softmax(g, logits)) } };
+    },
+  };
+}
+
+/**
+ * Integrated Gradients' inner step: inputs params, inputs_embeds [batch, seq, embedding size], token_type_ids (when
+ * the family has them), attention_mask and target [batch, seq, labels] (weights on the probabilities to explain,
+ * e.g. one-hot of the predicted label at one token); outputs probs and grad_inputs_embeds = d Σ(target·probs) / d inputs_embeds.
+ */
+export function attributionGraph(c: EncoderConfig, layout: ParamLayout, dtype: DType = 'float32'): OnnxModel {
+  const g = new Graph();
+  const params = paramViews(g, layout, g.input(IO.params, dtype, [layout.size]));
+  const embeds = g.input('inputs_embeds', dtype, ['batch', 'seq', c.embeddingSize]);
+  const logits = tokenClassifierLogits(g, c, params, {
+    inputsEmbeds: embeds,
+    ...(c.typeVocabSize > 0 ? { tokenTypeIds: g.input(BATCH.tokenTypeIds, 'int64', ['batch', 'seq']) } : {}),
+    attentionMask: g.input(BATCH.attentionMask, dtype, ['batch', 'seq']),
+  });
+  const probs = softmax(g, logits);
+  const target = g.input('target', dtype, ['batch', 'seq', numLabels(c)]);
+  const [dEmbeds] = grad(g, [{ y: probs, dy: target }], [embeds]);
+  return toOnnx(g, { [BATCH.probs]: probs, grad_inputs_embeds: dEmbeds }, 'attribution');
+}
+
+/** Word embeddings of input ids (the IG path starts from these): inputs params, input_ids; output inputs_embeds. */
+export function embeddingGraph(layout: ParamLayout, dtype: DType = 'float32'): OnnxModel {
+  const g = new Graph();
+  const params = paramViews(g, layout, g.input(IO.params, dtype, [layout.size]));
+  return toOnnx(g, { inputs_embeds: wordEmbeddings(g, params, g.input(BATCH.inputIds, 'int64', ['batch', 'seq'])) }, 'embeddings');
+}
+
+/** Inference: inputs params and the model inputs (see modelInputs); output logits [batch, seq, labels]. */
+export function logitsGraph(c: EncoderConfig, layout: ParamLayout, dtype: DType = 'float32'): OnnxModel {
+  const g = new Graph();
+  const params = paramViews(g, layout, g.input(IO.params, dtype, [layout.size]));
+  return toOnnx(g, { logits: tokenClassifierLogits(g, c, params, modelInputs(g, c, params, dtype)) }, 'logits');
+}

@@ -1,0 +1,53 @@
+// Token-level losses with masks: mean over the tokens whose mask is 1.
+import { constTensor, type Graph, type Tensor } from '../graph/graph.ts';
+import { add, div, equal, log, max, mul, neg } from './elementwise.ts';
+import { logSoftmax } from './nn.ts';
+import { reduceSum } from './reduce.ts';
+import { cast, unsqueeze } from './shape.ts';
+
+/** Σ(values·mask) / max(Σmask, 1): the mean over unmasked tokens (0 when none is). */
+function maskedMean(g: Graph, values: Tensor, mask: Tensor): Tensor {
+  const all = [...values.shape.keys()];
+  return div(g, reduceSum(g, mul(g, values, mask), all), max(g, reduceSum(g, mask, all), 1));
+}
+
+/**
+ * One-hot rows of `labels` over `classes` classes (labels outside 0..classes−1, e.g. −100, give zero rows).
+ * Compared as int32: ORT's WebGPU provider has no int64 arithmetic, so int64 labels are cast first (on a GPU that
+ * cast runs on the host, where the batch comes from anyway) and the comparison runs on the device.
+ */
+function oneHot(g: Graph, labels: Tensor, classes: number, dtype: Tensor['dtype']): Tensor {
+  const ids = g.constant(constTensor('int32', [classes], [...Array(classes).keys()]));
+  const labels32 = labels.dtype === 'int32' ? labels : cast(g, labels, 'int32');
+  return cast(g, equal(g, unsqueeze(g, labels32, [-1]), ids), dtype);
+}
+
+/** Cross-entropy of logits [..., C] against integer labels [...], averaged over tokens where mask [...] is 1. */
+export function crossEntropy(g: Graph, logits: Tensor, labels: Tensor, mask: Tensor): Tensor {
+  const classes = logits.shape[logits.shape.length - 1];
+  if (typeof classes !== 'number') throw new Error('crossEntropy needs a static class count');
+  const logp = logSoftmax(g, logits);
+  const nll = neg(g, reduceSum(g, mul(g, oneHot(g, labels, classes, logits.dtype), logp), [-1]));
+  return maskedMean(g, nll, mask);
+}
+
+/** Soft-target cross-entropy −Σ p·log softmax(logits) against probabilities p [..., C], masked mean over tokens. */
+export function softCrossEntropy(g: Graph, logits: Tensor, probs: Tensor, mask: Tensor): Tensor {
+  return maskedMean(g, neg(g, reduceSum(g, mul(g, probs, logSoftmax(g, logits)), [-1])), mask);
+}
+
+/** KL(p ‖ softmax(logits)) = soft cross-entropy − entropy(p); same gradient as softCrossEntropy. */
+export function klDivergence(g: Graph, logits: Tensor, probs: Tensor, mask: Tensor): Tensor {
+  const plogp = reduceSum(g, mul(g, probs, log(g, max(g, probs, 1e-30))), [-1]);
+  return add(g, softCrossEntropy(g, logits, probs, mask), maskedMean(g, plogp, mask));
+}
+
+/** TaughtNet's student loss: λ·softCE(student, teacher probs) + (1−λ)·CE(student, gold labels), per-token masks. */
+export function distillationLoss(
+  g: Graph,
+  o: { logits: Tensor; teacherProbs: Tensor; labels: Tensor; softMask: Tensor; hardMask: Tensor; lambda: number },
+): Tensor {
+  const soft = softCrossEntropy(g, o.logits, o.teacherProbs, o.softMask);
+  const hard = crossEntropy(g, o.logits, o.labels, o.hardMask);
+  return add(g, mul(g, soft, o.lambda), mul(g, hard, 1 - o.lambda));
+}

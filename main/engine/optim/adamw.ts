@@ -1,0 +1,75 @@
+// AdamW (torch.optim.AdamW semantics) with global-norm clipping (torch.nn.utils.clip_grad_norm_), emitted into the
+// graph over the flat parameter buffer: p ← p·(1 − lr·wd) on the decayed group, then the bias-corrected Adam step.
+import { constTensor, type Graph, type Tensor } from '../graph/graph.ts';
+import { add, div, min, mul, sqrt, sub } from '../ops/elementwise.ts';
+import type { ParamLayout } from '../nn/params.ts';
+
+export interface AdamWConfig {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Global gradient-norm clip; null for none. */
+  maxGradNorm: number | null;
+  /** Parameters whose name matches one of these get no weight decay (HF: biases and LayerNorm weights). */
+  noDecay: readonly RegExp[];
+}
+
+export const ADAMW_DEFAULTS: AdamWConfig = {
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.01,
+  maxGradNorm: 1.0,
+  noDecay: [/\.bias$/, /LayerNorm\.weight$/],
+};
+
+export const decays = (o: AdamWConfig) => (name: string): boolean => !o.noDecay.some((re) => re.test(name));
+
+export interface AdamWState {
+  params: Tensor;
+  grad: Tensor;
+  m: Tensor;
+  v: Tensor;
+  /** Learning rate of this step (float scalar, from the schedule). */
+  lr: Tensor;
+  /** 1-based step number (float scalar), for the bias corrections. */
+  step: Tensor;
+}
+
+/**
+ * One AdamW step; returns the next params, m, v and the gradient's global norm before clipping.
+ * Every pass over the flat buffers costs memory bandwidth, so scalars are folded first (15 passes in all):
+ *   m ← β₁m + (1−β₁)·c·g,  v ← β₂v + (1−β₂)·c²·g²   (c: the clip coefficient)
+ *   p ← p·(1 − lr·wd) − (lr·√bc₂/bc₁) · m / (√v + ε·√bc₂)
+ * which equals torch's p·(1 − lr·wd) − lr/bc₁ · m / (√v/√bc₂ + ε).
+ */
+export function adamw(g: Graph, s: AdamWState, layout: ParamLayout, o: AdamWConfig): { params: Tensor; m: Tensor; v: Tensor; gradNorm: Tensor } {
+  return g.scope('adamw', () => {
+    const gradNorm = sqrt(g, g.op('ReduceSumSquare', [s.grad], { label: 'grad_sq', shape: [], attrs: { keepdims: { i: 0 } } }));
+    const clip = o.maxGradNorm === null ? g.scalar(1, s.grad.dtype) : min(g, div(g, o.maxGradNorm, add(g, gradNorm, 1e-6)), 1);
+    const m = add(g, mul(g, s.m, o.beta1), mul(g, s.grad, mul(g, clip, 1 - o.beta1)));
+    const v = add(g, mul(g, s.v, o.beta2), mul(g, mul(g, s.grad, s.grad), mul(g, mul(g, clip, clip), 1 - o.beta2)));
+    const bc1 = sub(g, 1, powStep(g, o.beta1, s.step));
+    const sqrtBc2 = sqrt(g, sub(g, 1, powStep(g, o.beta2, s.step)));
+    const update = mul(g, div(g, m, add(g, sqrt(g, v), mul(g, sqrtBc2, o.eps))), div(g, mul(g, s.lr, sqrtBc2), bc1));
+    return { params: sub(g, decayed(g, s.params, s.lr, layout, o.weightDecay), update), m, v, gradNorm };
+  });
+}
+
+/** β^step (β a constant, step a float scalar tensor). */
+function powStep(g: Graph, beta: number, step: Tensor): Tensor {
+  return g.op('Pow', [g.scalar(beta, step.dtype), step], { shape: [] });
+}
+
+/** p·(1 − lr·wd) on the decayed group [0, decaySize), p elsewhere. */
+function decayed(g: Graph, p: Tensor, lr: Tensor, layout: ParamLayout, wd: number): Tensor {
+  if (wd === 0 || layout.decaySize === 0) return p;
+  const factor = sub(g, 1, mul(g, lr, wd));
+  if (layout.decaySize === layout.size) return mul(g, p, factor);
+  // [factor × decaySize, 1 × rest] in one pass: ones for the (small) undecayed group, padded in front with factor.
+  const rest = layout.size - layout.decaySize;
+  const ones = g.constant(constTensor(p.dtype, [rest], new Array<number>(rest).fill(1)));
+  const perElement = g.op('Pad', [ones, g.ints([layout.decaySize, 0]), factor], { label: 'decay_factors', shape: [layout.size] });
+  return mul(g, p, perElement);
+}

@@ -1,0 +1,99 @@
+// The ONNX graphs a training run executes. Parameters and optimizer state are graph inputs (flat buffers); each
+// graph returns their next values as outputs named `<input>.next`, so the runtime can feed outputs back as inputs.
+//   trainStepGraph:  forward + backward + AdamW in one run (no gradient accumulation).
+//   accumulateGraph: forward + backward, adding the flat gradient into grad_accum (one run per micro-batch),
+//   applyGraph:      AdamW on grad_accum·grad_scale (grad_scale = 1/micro-batches), once per optimizer step.
+//   evalGraph:       forward only, no dropout: loss and the task's outputs, or (withLoss false) the outputs alone,
+//                    which needs no labels.
+import { Graph, type DType, type Tensor } from '../graph/graph.ts';
+import { toOnnx, type OnnxModel } from '../graph/onnx.ts';
+import { add, mul } from '../ops/elementwise.ts';
+import type { DropoutContext } from '../ops/nn.ts';
+import { flatGradient, paramViews, type ParamLayout } from '../nn/params.ts';
+import { adamw, type AdamWConfig } from './adamw.ts';
+
+/** Names of the inputs and outputs shared by all training graphs. */
+export const IO = {
+  params: 'params',
+  m: 'adam.m',
+  v: 'adam.v',
+  gradAccum: 'grad_accum',
+  /** float scalar: learning rate of this step. */
+  lr: 'lr',
+  /** float scalar: 1-based optimizer step, for Adam's bias corrections. */
+  step: 'step',
+  /** float scalar: 1 / number of accumulated micro-batches. */
+  gradScale: 'grad_scale',
+  /** int64 scalar in [0, 2³¹): the dropout masks are a function of it (see ops/nn.ts dropout). */
+  dropoutSeed: 'dropout_seed',
+  loss: 'loss',
+  gradNorm: 'grad_norm',
+} as const;
+export const next = (name: string): string => `${name}.next`;
+
+export interface Task {
+  layout: ParamLayout;
+  dtype: DType;
+  /** Declares the batch inputs on `g` and returns the loss plus any other outputs (e.g. probabilities). */
+  forward(g: Graph, params: Record<string, Tensor>, drop: DropoutContext | undefined): { loss: Tensor; outputs?: Record<string, Tensor> };
+}
+
+export interface StepGraph {
+  model: OnnxModel;
+  /** State carried from run to run: feed `input`, then replace it with the run's `output`. */
+  state: { input: string; output: string }[];
+}
+
+const stateOf = (names: string[]): StepGraph['state'] => names.map((input) => ({ input, output: next(input) }));
+
+function forwardBackward(task: Task, g: Graph): { flat: Tensor; loss: Tensor; grad: Tensor } {
+  const flat = g.input(IO.params, task.dtype, [task.layout.size]);
+  const views = paramViews(g, task.layout, flat);
+  const drop: DropoutContext = { seed: g.input(IO.dropoutSeed, 'int64', []), nextSite: 0 };
+  const { loss } = task.forward(g, views, drop);
+  return { flat, loss, grad: flatGradient(g, task.layout, views, loss) };
+}
+
+function optimizerInputs(g: Graph, layout: ParamLayout, dtype: DType) {
+  return {
+    m: g.input(IO.m, dtype, [layout.size]),
+    v: g.input(IO.v, dtype, [layout.size]),
+    lr: g.input(IO.lr, dtype, []),
+    step: g.input(IO.step, dtype, []),
+  };
+}
+
+export function trainStepGraph(task: Task, opt: AdamWConfig): StepGraph {
+  const g = new Graph();
+  const { flat, loss, grad } = forwardBackward(task, g);
+  const s = optimizerInputs(g, task.layout, task.dtype);
+  const u = adamw(g, { params: flat, grad, ...s }, task.layout, opt);
+  const model = toOnnx(g, { [IO.loss]: loss, [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v }, 'train_step');
+  return { model, state: stateOf([IO.params, IO.m, IO.v]) };
+}
+
+export function accumulateGraph(task: Task): StepGraph {
+  const g = new Graph();
+  const { loss, grad } = forwardBackward(task, g);
+  const accum = g.input(IO.gradAccum, task.dtype, [task.layout.size]);
+  const model = toOnnx(g, { [IO.loss]: loss, [next(IO.gradAccum)]: g.scope('accumulate', () => add(g, accum, grad)) }, 'accumulate');
+  return { model, state: stateOf([IO.gradAccum]) };
+}
+
+/** Note: the runtime zeroes grad_accum after each apply. */
+export function applyGraph(layout: ParamLayout, opt: AdamWConfig, dtype: DType = 'float32'): StepGraph {
+  const g = new Graph();
+  const params = g.input(IO.params, dtype, [layout.size]);
+  const accum = g.input(IO.gradAccum, dtype, [layout.size]);
+  const grad = mul(g, accum, g.input(IO.gradScale, dtype, []));
+  const u = adamw(g, { params, grad, ...optimizerInputs(g, layout, dtype) }, layout, opt);
+  const model = toOnnx(g, { [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v }, 'apply');
+  return { model, state: stateOf([IO.params, IO.m, IO.v]) };
+}
+
+export function evalGraph(task: Task, o: { withLoss?: boolean } = {}): OnnxModel {
+  const g = new Graph();
+  const flat = g.input(IO.params, task.dtype, [task.layout.size]);
+  const { loss, outputs } = task.forward(g, paramViews(g, task.layout, flat), undefined);
+  return toOnnx(g, o.withLoss === false ? { ...outputs } : { [IO.loss]: loss, ...outputs }, 'eval');
+}

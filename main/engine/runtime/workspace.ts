@@ -1,0 +1,284 @@
+// A workspace holds the engine's state (parameters, optimizer moments, step counters) on one execution provider,
+// and runs programs against it. A program is an ONNX graph whose inputs are state tensors and batch tensors and whose
+// outputs replace state tensors (params → params_next) or are read back (loss, metrics, probabilities).
+// Training, evaluation and inference are separate programs over the same state.
+//
+// On a GPU provider the state never leaves the device between runs: state outputs are requested as 'gpu-buffer'
+// and fed straight back, and only the read outputs come back as 'cpu'. Every superseded device tensor is disposed
+// at once, because onnxruntime-node 1.30 otherwise keeps its memory. Device state is uploaded and downloaded through
+// identity sessions (getData() on a gpu-buffer tensor aborts the process in 1.30).
+// Two more 1.30 quirks shape the code below:
+// - preferredOutputLocation is applied by position in the fetch list, not by name, and a session that once returned
+//   device outputs refuses a different fetch count ("Output count mismatch"). So a session with any device output
+//   is always run fetching all its outputs, in the session's order; the unwanted ones are disposed at once.
+// - a device tensor must be disposed before the session that produced it is released (else a segfault).
+import * as ort from 'onnxruntime-node';
+import type { Tensor } from '../../tensors/tensor.ts';
+import { encodeModel, onnxOutputNames, valueInfo } from './onnx-model.ts';
+import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
+import { type ProviderName, ensureXdgRuntimeDir, executionProviders, isGpuProvider } from './providers.ts';
+
+export interface SessionTuning {
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  readonly intraOpNumThreads?: number;
+  /** Writes an ORT profile (JSON) per session; see onnxruntime's profileFilePrefix. */
+  readonly enableProfiling?: boolean;
+}
+
+export interface ProgramSpec {
+  /** ONNX ModelProto bytes. */
+  readonly model: Uint8Array;
+  /** State name → the output that replaces it after each run, e.g. { w: 'w_next', 'adam.m.w': 'adam.m.w_next' }. */
+  readonly updates?: Readonly<Record<string, string>>;
+  /** Outputs brought back to the CPU after each run (loss, metrics, probabilities). */
+  readonly read: readonly string[];
+  readonly tuning?: SessionTuning;
+}
+
+export interface Program {
+  /** Model inputs fed from the workspace state. */
+  readonly stateInputs: readonly string[];
+  /** Model inputs the caller feeds on each run. */
+  readonly batchInputs: readonly string[];
+  /** Runs once: feeds state + batch, swaps in the updated state, returns the read outputs (CPU tensors). */
+  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
+export interface Workspace {
+  readonly provider: ProviderName;
+  readonly stateNames: readonly string[];
+  load(spec: ProgramSpec): Promise<Program>;
+  /** Copies state to the CPU (all of it when `names` is omitted), e.g. for a checkpoint or an export. */
+  readState(names?: readonly string[]): Promise<Map<string, Tensor>>;
+  /** Replaces state tensors (e.g. from a checkpoint); names, dtypes and shapes must match the existing state. */
+  writeState(tensors: ReadonlyMap<string, Tensor>): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+interface StateSpec {
+  readonly dtype: Tensor['dtype'];
+  readonly shape: readonly number[];
+}
+
+function sessionOptions(
+  provider: ProviderName,
+  tuning: SessionTuning | undefined,
+  preferredOutputLocation?: Record<string, ort.Tensor.DataLocation> | ort.Tensor.DataLocation,
+): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: executionProviders(provider),
+    graphOptimizationLevel: tuning?.graphOptimizationLevel ?? 'all',
+    ...(tuning?.intraOpNumThreads ? { intraOpNumThreads: tuning.intraOpNumThreads } : {}),
+    ...(tuning?.enableProfiling ? { enableProfiling: true } : {}),
+    // Only GPU providers have a place other than the CPU to leave outputs.
+    ...(isGpuProvider(provider) && preferredOutputLocation ? { preferredOutputLocation } : {}),
+  };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+function disposeIfOnDevice(t: ort.Tensor): void {
+  if (t.location === 'gpu-buffer') t.dispose();
+}
+
+/** Creates a workspace holding `initial` as its state on `provider` (uploaded to the device on GPU providers). */
+export async function createWorkspace(
+  provider: ProviderName,
+  initial: ReadonlyMap<string, Tensor>,
+  tuning?: SessionTuning,
+): Promise<Workspace> {
+  if (provider === 'webgpu') ensureXdgRuntimeDir();
+  const names = [...initial.keys()];
+  const specs = new Map<string, StateSpec>([...initial].map(([n, t]) => [n, { dtype: t.dtype, shape: [...t.shape] }]));
+  const state = new Map<string, ort.Tensor>();
+  const gpu = isGpuProvider(provider);
+  // The session that produced each device tensor of the state (see the quirks above): releasing a program first
+  // moves the state it produced to copies made by a transfer session.
+  const owner = new Map<string, ort.InferenceSession>();
+
+  // One run at a time across all programs: a run reads state that the previous run replaced (and disposed).
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn);
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  // State moves on and off the device through identity graphs in_i → out_i, one per set of state names moved
+  // together (a fixed fetch list per session, see the quirk above). Indices, since state names are arbitrary strings.
+  const transfers = new Map<string, ort.InferenceSession>();
+  const transferSession = async (subset: readonly string[], location: 'gpu-buffer' | 'cpu') => {
+    const key = `${location}:${subset.join('\u0000')}`;
+    let session = transfers.get(key);
+    if (!session) {
+      const model = encodeModel({
+        name: 'state-transfer',
+        node: subset.map((_, i) => ({ opType: 'Identity', input: [`in_${i}`], output: [`out_${i}`] })),
+        input: subset.map((n, i) => valueInfo(`in_${i}`, specs.get(n)!.dtype, specs.get(n)!.shape)),
+        output: subset.map((n, i) => valueInfo(`out_${i}`, specs.get(n)!.dtype, specs.get(n)!.shape)),
+      });
+      session = await ort.InferenceSession.create(model, sessionOptions(provider, tuning, location));
+      transfers.set(key, session);
+    }
+    return session;
+  };
+  const transfer = async (values: ReadonlyMap<string, ort.Tensor>, location: 'gpu-buffer' | 'cpu') => {
+    const subset = names.filter((n) => values.has(n));
+    const session = await transferSession(subset, location);
+    const out = await session.run(Object.fromEntries(subset.map((n, i) => [`in_${i}`, values.get(n)!])), session.outputNames);
+    return { session, copies: new Map(subset.map((n, i) => [n, out[`out_${i}`] as ort.Tensor])) };
+  };
+
+  /** Device copies of `values` (CPU or device tensors), owned by the transfer session that made them. */
+  const upload = (values: ReadonlyMap<string, ort.Tensor>) => transfer(values, 'gpu-buffer');
+
+  /** CPU copies of the named state tensors. */
+  const download = async (wanted: readonly string[]) => {
+    const { copies } = await transfer(new Map(wanted.map((n) => [n, state.get(n)!])), 'cpu');
+    return new Map(wanted.map((n) => [n, fromOrtTensor(copies.get(n)!, n)]));
+  };
+
+  const replaceState = (values: ReadonlyMap<string, ort.Tensor>, producer: ort.InferenceSession): void => {
+    for (const [n, t] of values) {
+      const old = state.get(n);
+      state.set(n, t);
+      owner.set(n, producer);
+      if (old) disposeIfOnDevice(old);
+    }
+  };
+
+  const checkNames = (requested: Iterable<string>): void => {
+    const unknown = [...requested].filter((n) => !specs.has(n));
+    if (unknown.length > 0) throw new Error(`no state named ${unknown.map((n) => `"${n}"`).join(', ')}`);
+  };
+
+  const writeState = (tensors: ReadonlyMap<string, Tensor>) =>
+    exclusive(async () => {
+      checkNames(tensors.keys());
+      const incoming = new Map<string, ort.Tensor>();
+      for (const [n, t] of tensors) {
+        const spec = specs.get(n)!;
+        if (t.dtype !== spec.dtype || !sameShape(t.shape, spec.shape)) {
+          throw new Error(
+            `state "${n}" is ${spec.dtype} [${spec.shape.join(', ')}] but the new value is ${t.dtype} [${t.shape.join(', ')}]`,
+          );
+        }
+        incoming.set(n, toOrtTensor(t, n));
+      }
+      if (!gpu) {
+        for (const [n, t] of incoming) state.set(n, t);
+        return;
+      }
+      const { session, copies } = await upload(incoming);
+      replaceState(copies, session);
+    });
+
+  const readState = (requested: readonly string[] = names) =>
+    exclusive(async () => {
+      checkNames(requested);
+      return gpu ? download(requested) : new Map(requested.map((n) => [n, fromOrtTensor(state.get(n)!, n)]));
+    });
+
+  // The initial state as CPU tensors first (so the transfer graph has every input), then onto the device.
+  for (const [n, t] of initial) state.set(n, toOrtTensor(t, n));
+  if (gpu && names.length > 0) await writeState(initial);
+
+  const releaseSession = async (session: ort.InferenceSession): Promise<void> => {
+    const owned = names.filter((n) => owner.get(n) === session);
+    if (owned.length > 0) {
+      const { session: uploader, copies } = await upload(new Map(owned.map((n) => [n, state.get(n)!])));
+      replaceState(copies, uploader);
+    }
+    await session.release();
+  };
+
+  const sessions = new Set<ort.InferenceSession>();
+
+  const load = async (spec: ProgramSpec): Promise<Program> => {
+    const updates = Object.entries(spec.updates ?? {});
+    checkNames(updates.map(([n]) => n));
+    const stateOutputs = new Set(updates.map(([, out]) => out));
+    const both = spec.read.filter((n) => stateOutputs.has(n));
+    if (both.length > 0) throw new Error(`outputs ${both.join(', ')} are both state updates and read; read state with readState()`);
+    // Read outputs come back to the CPU; everything else stays on the device (and is disposed unless it is state).
+    const outputNames = onnxOutputNames(spec.model);
+    const locations = Object.fromEntries(outputNames.map((n) => [n, spec.read.includes(n) ? 'cpu' : 'gpu-buffer'] as const));
+    const session = await ort.InferenceSession.create(spec.model, sessionOptions(provider, spec.tuning ?? tuning, locations));
+    try {
+      if (outputNames.join('\n') !== session.outputNames.join('\n')) {
+        throw new Error(`onnxruntime reports outputs ${session.outputNames.join(', ')}, the model declares ${outputNames.join(', ')}`);
+      }
+      const missing = [...stateOutputs, ...spec.read].filter((n) => !session.outputNames.includes(n));
+      if (missing.length > 0) throw new Error(`the model has no output ${missing.join(', ')} (it has ${session.outputNames.join(', ')})`);
+      for (const [n, out] of updates) {
+        const meta = session.outputMetadata.find((m) => m.name === out);
+        const want = specs.get(n)!;
+        if (meta?.isTensor) {
+          const fixed = meta.shape.every((d) => typeof d === 'number');
+          if (meta.type !== want.dtype || (fixed && !sameShape(meta.shape as number[], want.shape))) {
+            throw new Error(
+              `output "${out}" is ${meta.type} [${meta.shape.join(', ')}] but replaces state "${n}", which is ${want.dtype} [${want.shape.join(', ')}]`,
+            );
+          }
+        }
+      }
+    } catch (e) {
+      await session.release();
+      throw e;
+    }
+    sessions.add(session);
+    const stateInputs = session.inputNames.filter((n) => specs.has(n));
+    const batchInputs = session.inputNames.filter((n) => !specs.has(n));
+    const fetches = gpu ? session.outputNames : [...stateOutputs, ...spec.read];
+
+    return {
+      stateInputs,
+      batchInputs,
+      run: (feeds) =>
+        exclusive(async () => {
+          const missing = batchInputs.filter((n) => !(n in feeds));
+          const extra = Object.keys(feeds).filter((n) => !batchInputs.includes(n));
+          if (missing.length > 0 || extra.length > 0) {
+            throw new Error(
+              [missing.length ? `missing inputs ${missing.join(', ')}` : '', extra.length ? `unknown inputs ${extra.join(', ')}` : '']
+                .filter(Boolean)
+                .join('; ') + ` (the program takes ${batchInputs.join(', ')})`,
+            );
+          }
+          const ortFeeds: Record<string, ort.Tensor> = {};
+          for (const n of stateInputs) ortFeeds[n] = state.get(n)!;
+          for (const n of batchInputs) ortFeeds[n] = toOrtTensor(feeds[n], n);
+          const out = await session.run(ortFeeds, fetches);
+          replaceState(new Map(updates.map(([n, outName]) => [n, out[outName] as ort.Tensor])), session);
+          for (const [n, t] of Object.entries(out)) if (!stateOutputs.has(n)) disposeIfOnDevice(t as ort.Tensor);
+          return Object.fromEntries(spec.read.map((n) => [n, fromOrtTensor(out[n], n)]));
+        }),
+      release: () =>
+        exclusive(async () => {
+          if (sessions.delete(session)) await releaseSession(session);
+        }),
+    };
+  };
+
+  return {
+    provider,
+    stateNames: names,
+    load,
+    readState,
+    writeState,
+    dispose: () =>
+      exclusive(async () => {
+        // Device buffers before the sessions that produced them (see `owner`).
+        for (const t of state.values()) disposeIfOnDevice(t);
+        state.clear();
+        owner.clear();
+        for (const s of sessions) await s.release();
+        sessions.clear();
+        for (const s of transfers.values()) await s.release();
+        transfers.clear();
+      }),
+  };
+}

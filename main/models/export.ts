@@ -1,0 +1,117 @@
+// Deployment export: an inference-only ONNX file of a token classifier that any ONNX runtime loads.
+//   inputs  input_ids int64 [batch, seq], attention_mask int64 [batch, seq], token_type_ids int64 (families with
+//           token types), as Hugging Face / optimum exports name them; output logits float32 [batch, seq, labels].
+// The weights are initializers (Hugging Face names), not inputs. Transposes of weights are folded here (so each
+// MatMul reads its weight directly), then onnxruntime's 'basic' optimisations (constant folding, redundant-node
+// elimination) are applied and written out: the file keeps standard ONNX ops only. 'extended' writes ORT's fused
+// com.microsoft ops instead (faster on onnxruntime, unreadable elsewhere). Optional int8: see quantize.ts.
+import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import type { onnx as Onnx } from 'onnx-proto';
+import { Graph } from '../engine/graph/graph.ts';
+import { toOnnx } from '../engine/graph/onnx.ts';
+import { cast } from '../engine/ops/shape.ts';
+import { wordEmbeddings, type Params } from '../engine/nn/encoder.ts';
+import { BATCH, tokenClassifierLogits, tokenClassifierParamSpecs } from '../engine/nn/token-classification.ts';
+import type { EncoderConfig } from '../../shared/models/config.ts';
+import { hfName } from '../../shared/models/weight-names.ts';
+import type { Tensor } from '../tensors/tensor.ts';
+import { quantizeMatMulWeights } from './quantize.ts';
+
+const { onnx } = onnxProto;
+
+export interface ExportOptions {
+  /** 'int8': dynamic quantisation of the encoder's MatMul weights (the classifier stays float). Default: float32. */
+  readonly quantize?: 'int8';
+  /** int8 scales per output column (default) or per tensor. */
+  readonly perChannel?: boolean;
+  /** onnxruntime optimisations written into the file; 'basic' (default) keeps it portable. */
+  readonly optimization?: 'none' | 'basic' | 'extended';
+}
+
+export interface ExportResult {
+  readonly path: string;
+  readonly bytes: number;
+  readonly inputs: string[];
+  /** The weights stored as int8 (empty for a float export). */
+  readonly quantized: string[];
+  readonly nodeCount: number;
+}
+
+/** The inference graph with the weights as initializers (canonical weights → Hugging Face initializer names). */
+export function inferenceModel(config: EncoderConfig, weights: ReadonlyMap<string, Tensor>): Uint8Array {
+  const g = new Graph();
+  const params: Params = {};
+  for (const spec of tokenClassifierParamSpecs(config)) {
+    const t = weights.get(spec.name);
+    if (!t) throw new Error(`export: the weights lack "${spec.name}"`);
+    if (t.dtype !== 'float32' || t.shape.join() !== spec.shape.join()) {
+      throw new Error(`export: "${spec.name}" is ${t.dtype} [${t.shape.join(', ')}], expected float32 [${spec.shape.join(', ')}]`);
+    }
+    const name = hfName(spec.name, config.modelType);
+    g.initializers.set(name, { dtype: 'float32', shape: t.shape, data: t.data as Float32Array });
+    params[spec.name] = { name, dtype: 'float32', shape: t.shape };
+  }
+  const ids = (name: string) => g.input(name, 'int64', ['batch', 'seq']);
+  const inputIds = ids(BATCH.inputIds);
+  const attentionMask = cast(g, ids(BATCH.attentionMask), 'float32');
+  const logits = tokenClassifierLogits(g, config, params, {
+    inputIds,
+    inputsEmbeds: wordEmbeddings(g, params, inputIds),
+    attentionMask,
+    ...(config.typeVocabSize > 0 ? { tokenTypeIds: ids(BATCH.tokenTypeIds) } : {}),
+  });
+  return foldWeightTransposes(toOnnx(g, { logits }, 'token_classifier').bytes);
+}
+
+/** Transpose nodes of 2-D float initializers become transposed initializers named after the node's output. */
+function foldWeightTransposes(bytes: Uint8Array): Uint8Array {
+  const proto = onnx.ModelProto.decode(bytes);
+  const graph = proto.graph!;
+  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const folded: Onnx.ITensorProto[] = [];
+  graph.node = (graph.node ?? []).filter((n) => {
+    const source = inits.get(n.input?.[0] ?? '');
+    const perm = n.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
+    if (n.opType !== 'Transpose' || !source || source.dataType !== onnx.TensorProto.DataType.FLOAT || source.dims?.length !== 2 || perm?.join() !== '1,0') return true;
+    const [rows, cols] = source.dims.map(Number);
+    const from = new Float32Array(new Uint8Array(source.rawData!).buffer);
+    const to = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) to[c * rows + r] = from[r * cols + c];
+    folded.push({ name: n.output![0], dataType: source.dataType, dims: [cols, rows], rawData: new Uint8Array(to.buffer) });
+    return false;
+  });
+  const read = new Set(graph.node.flatMap((n) => n.input ?? []));
+  graph.initializer = [...(graph.initializer ?? []).filter((t) => read.has(t.name ?? '')), ...folded];
+  return onnx.ModelProto.encode(proto).finish();
+}
+
+/** Writes the deployment ONNX file at `path`. */
+export async function exportOnnx(path: string, model: { config: EncoderConfig; weights: ReadonlyMap<string, Tensor> }, o: ExportOptions = {}): Promise<ExportResult> {
+  let bytes = inferenceModel(model.config, model.weights);
+  let quantized: string[] = [];
+  if (o.quantize === 'int8') {
+    // Every MatMul weight but the classifier's (the only rank-2 initializers MatMul reads are linear weights).
+    ({ bytes, quantized } = quantizeMatMulWeights(bytes, { include: (name) => !name.startsWith('classifier.'), perChannel: o.perChannel }));
+  }
+  const level = o.optimization ?? 'basic';
+  if (level === 'none') {
+    writeFileSync(path, bytes);
+  } else {
+    // onnxruntime writes the optimised graph to a file; go through a temporary one so `path` appears whole.
+    const temp = mkdtempSync(join(tmpdir(), 'export-'));
+    try {
+      const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: level, optimizedModelFilePath: join(temp, 'model.onnx'), executionProviders: ['cpu'] });
+      await session.release();
+      bytes = readFileSync(join(temp, 'model.onnx'));
+      writeFileSync(path, bytes);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+  }
+  const graph = onnx.ModelProto.decode(bytes).graph!;
+  return { path, bytes: bytes.byteLength, inputs: (graph.input ?? []).map((i) => i.name ?? ''), quantized, nodeCount: graph.node?.length ?? 0 };
+}

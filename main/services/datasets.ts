@@ -1,0 +1,113 @@
+// Datasets: the corpora shipped in resources/datasets, and the folders a user registered in the store.
+// Reading and counting is the corpus library's (loadDataset, corpusStats); storing is the store's (addDataset).
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { corpusStats } from '../../shared/corpus/stats.ts';
+import { UNTYPED } from '../../shared/corpus/labels.ts';
+import type { DatasetEntry, DatasetRef, DatasetReport, ParsedArgs } from '../../shared/ipc/contract.ts';
+import type { Dataset as StoredDataset } from '../../shared/store-types.ts';
+import { CorpusError, loadDataset, type Dataset } from '../corpus/dataset.ts';
+import { addDataset, findDataset, getDataset, listDatasets } from '../store/datasets.ts';
+import type { ServiceContext } from './context.ts';
+
+const shippedFolder = (ctx: ServiceContext) => join(ctx.resourcesFolder, 'datasets');
+
+async function listShipped(ctx: ServiceContext): Promise<DatasetEntry[]> {
+  const entries = await readdir(shippedFolder(ctx), { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new Error(`the included datasets cannot be listed: ${shippedFolder(ctx)} (${e.code ?? e.message}); reinstall the workbench`);
+  });
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort()
+    // Their entity types are in their labels, known once read (datasets:inspect): listing reads no corpus.
+    .map((name) => ({ ref: { source: 'shipped', name }, name, folder: join(shippedFolder(ctx), name), entityTypes: [] }));
+}
+
+function userEntry(dataset: StoredDataset): DatasetEntry {
+  return { ref: { source: 'user', id: dataset.id }, name: dataset.name, folder: dataset.source, entityTypes: dataset.entityTypes };
+}
+
+export async function listAllDatasets(ctx: ServiceContext): Promise<DatasetEntry[]> {
+  return [...(await listShipped(ctx)), ...listDatasets(ctx.store).map(userEntry)];
+}
+
+async function findEntry(ctx: ServiceContext, ref: DatasetRef): Promise<DatasetEntry> {
+  if (ref.source === 'user') {
+    const stored = getDataset(ctx.store, ref.id);
+    if (!stored) throw new Error(`there is no registered dataset number ${ref.id}`);
+    return userEntry(stored);
+  }
+  const entry = (await listShipped(ctx)).find((e) => e.name === ref.name);
+  if (!entry) throw new Error(`there is no shipped dataset named "${ref.name}"`);
+  return entry;
+}
+
+function splitReports(dataset: Dataset): DatasetReport['splits'] {
+  return Object.entries(dataset.splits).map(([name, split]) => ({
+    name,
+    file: split.file,
+    scheme: split.scheme,
+    stats: corpusStats(split.sentences),
+  }));
+}
+
+/** Reads a dataset: statistics per split, or every error that keeps it from loading (each FILE:LINE). */
+export async function inspectDataset(ctx: ServiceContext, ref: DatasetRef): Promise<DatasetReport> {
+  const entry = await findEntry(ctx, ref);
+  try {
+    const dataset = await loadDataset(entry.folder);
+    const { repairs, repairCount } = dataset;
+    return { entry, splits: splitReports(dataset), errors: [], errorCount: 0, repairs, repairCount };
+  } catch (e) {
+    if (!(e instanceof CorpusError)) throw e;
+    return { entry, splits: [], errors: e.issues, errorCount: e.count, repairs: [], repairCount: 0 };
+  }
+}
+
+/** sha256 over each split's name and file bytes, so an edited corpus is told apart from the one a run used. */
+async function contentHash(dataset: Dataset): Promise<string> {
+  const hash = createHash('sha256');
+  for (const [name, split] of Object.entries(dataset.splits)) hash.update(`${name}\0`).update(await readFile(split.file)).update('\0');
+  return hash.digest('hex');
+}
+
+/** Registers a dataset folder once it loads without errors; registering the same content under the same name again is a no-op. */
+export async function registerDataset(
+  ctx: ServiceContext,
+  { folder, name, entityType }: ParsedArgs<'datasets:register'>,
+): Promise<DatasetEntry> {
+  if (!isAbsolute(folder)) throw new Error(`"${folder}" is not a full folder path`);
+  let dataset: Dataset;
+  try {
+    dataset = await loadDataset(folder);
+  } catch (e) {
+    if (e instanceof CorpusError) throw new Error(`the dataset in ${folder} cannot be read:\n${e.message}`);
+    throw e;
+  }
+  const splits = splitReports(dataset);
+  const labelTypes = [...new Set(splits.flatMap((s) => Object.keys(s.stats.types)))];
+  const typed = labelTypes.filter((t) => t !== UNTYPED);
+  if (labelTypes.length === 0) throw new Error(`${folder} holds no entity mentions`);
+  if (labelTypes.includes(UNTYPED) && !entityType) {
+    throw new Error(`the labels in ${folder} carry no entity type (bare B / I): say which type they mark, e.g. Disease`);
+  }
+  if (!labelTypes.includes(UNTYPED) && entityType && !typed.includes(entityType)) {
+    throw new Error(`the labels in ${folder} mark ${typed.join(', ')}, not ${entityType}: leave the entity type empty or correct it`);
+  }
+  const entityTypes = entityType && !typed.includes(entityType) ? [...typed, entityType] : typed;
+
+  const hash = await contentHash(dataset);
+  const stored =
+    findDataset(ctx.store, name, hash) ??
+    addDataset(ctx.store, {
+      name,
+      source: folder,
+      entityTypes,
+      contentHash: hash,
+      splits: splits.map((s) => ({ name: s.name, sentences: s.stats.sentences, tokens: s.stats.tokens, mentions: s.stats.mentions })),
+    });
+  ctx.emit('datasets:changed', { name: stored.name });
+  return userEntry(stored);
+}

@@ -1,0 +1,6 @@
+// Lets TypeScript files import .svelte components.
+declare module '*.svelte' {
+  import type { Component } from 'svelte';
+  const component: Component;
+  export default component;
+}

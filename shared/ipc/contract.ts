@@ -1,0 +1,134 @@
+// The one IPC contract between the renderer and the main process: for each channel, the zod schema its arguments
+// must pass (checked in the main process before any service runs) and the type of its result; and the events the
+// main process pushes to the renderer. Everything that crosses is plain data (structured-clone and JSON safe).
+import { z } from 'zod';
+import type { CorpusIssue, CorpusStats, Scheme } from '../corpus/types.ts';
+
+// ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
+
+/** A dataset folder name under resources/datasets: letters, digits, '.', '_', '-' only, so it cannot leave that folder. */
+const shippedName = z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/, 'must be a folder name under resources/datasets');
+
+/** Which dataset: one of the shipped corpora (by folder name) or one the user registered (by its store id). */
+export const datasetRef = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('shipped'), name: shippedName }),
+  z.strictObject({ source: z.literal('user'), id: z.int().positive() }),
+]);
+export type DatasetRef = z.infer<typeof datasetRef>;
+
+/** An entity type as it appears in labels (B-Disease): no spaces, no '-' prefix. */
+export const entityType = z.string().regex(/^[A-Za-z][\w]{0,39}$/, 'must be a word such as Disease, Chemical or Gene');
+
+export interface ProviderInfo {
+  name: 'cuda' | 'webgpu' | 'cpu';
+  available: boolean;
+  /** Runs, but on the CPU through a software driver: slower than the CPU provider. */
+  emulated: boolean;
+  /** Why it is unavailable, or what was checked when it is available. */
+  reason: string;
+}
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  versions: { node: string; v8: string; onnxruntime: string; electron: string | null; chrome: string | null };
+  platform: string;
+  arch: string;
+  /** Where the experiment store (database and files) lives. */
+  dataFolder: string;
+  /** Where the shipped corpora and vocabulary live. */
+  resourcesFolder: string;
+  /** ONNX Runtime execution providers, best first, each with whether it works here and why. */
+  providers: ProviderInfo[];
+  /** The provider training uses when left to choose ('auto'), and why; name null when none works. */
+  autoProvider: { name: ProviderInfo['name'] | null; reason: string };
+}
+
+export interface DatasetEntry {
+  ref: DatasetRef;
+  name: string;
+  folder: string;
+  /** The entity type its mentions stand for, when known (e.g. 'Disease'). */
+  entityTypes: string[];
+}
+
+export interface SplitReport {
+  /** 'train', 'dev' or 'test'. */
+  name: string;
+  file: string;
+  scheme: Scheme;
+  stats: CorpusStats;
+}
+
+/** A dataset read from disk: its splits' statistics, or the errors that keep it from loading (each FILE:LINE). */
+export interface DatasetReport {
+  entry: DatasetEntry;
+  splits: SplitReport[];
+  errors: CorpusIssue[];
+  errorCount: number;
+  /** Label sequences read the lenient way (a stray I-X taken as B-X), as conlleval and seqeval do. */
+  repairs: CorpusIssue[];
+  repairCount: number;
+}
+
+// ── Channels ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A channel: its argument schema, and its result type (carried in the type only). */
+export interface ChannelSpec<Args extends z.ZodType, Result> {
+  args: Args;
+  /** Never set: names the result type. */
+  result?: Result;
+}
+const channel =
+  <Result>() =>
+  <Args extends z.ZodType>(args: Args): ChannelSpec<Args, Result> => ({ args });
+
+const noArgs = z.strictObject({});
+
+export const contract = {
+  /** Versions, folders and which ONNX Runtime providers work on this machine. */
+  'app:info': channel<AppInfo>()(noArgs),
+  /** The shipped corpora, then the datasets the user registered. */
+  'datasets:list': channel<DatasetEntry[]>()(noArgs),
+  /** Reads one dataset and returns its statistics per split, or its errors. */
+  'datasets:inspect': channel<DatasetReport>()(z.strictObject({ dataset: datasetRef })),
+  /** Reads a dataset folder (train / dev or devel / test files) and, if it loads without errors, registers it. */
+  'datasets:register': channel<DatasetEntry>()(
+    z.strictObject({
+      folder: z.string().trim().min(1, 'choose a folder'),
+      name: z.string().trim().min(1, 'give the dataset a name').max(100),
+      /** Required when the files' labels carry no type (bare B / I): the type they stand for. */
+      entityType: entityType.optional(),
+    }),
+  ),
+};
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract;
+export const CHANNELS = Object.keys(contract) as Channel[];
+export type Args<C extends Channel> = z.input<Contract[C]['args']>;
+export type ParsedArgs<C extends Channel> = z.output<Contract[C]['args']>;
+export type Result<C extends Channel> = Contract[C] extends ChannelSpec<z.ZodType, infer R> ? R : never;
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.hasOwn(contract, name);
+}
+
+/** What a channel answers: its result, or a message a user can read. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
+
+// ── Events (main → renderer) ─────────────────────────────────────────────────────────────────────────────────
+
+export interface Events {
+  /** A dataset was registered: lists of datasets are out of date. */
+  'datasets:changed': { name: string };
+}
+export type EventName = keyof Events;
+export const EVENTS: readonly EventName[] = ['datasets:changed'];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (EVENTS as readonly string[]).includes(name);
+}
+
+/** The Electron IPC channel an event travels on (apart from the invoke channels, which go the other way). */
+export const eventChannel = (event: EventName) => `event:${event}`;

@@ -1,0 +1,86 @@
+// The in-graph AdamW step (flat buffers, decay groups, clipping, schedule) against a plain TypeScript reference
+// with torch.optim.AdamW + clip_grad_norm_ semantics, over several steps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import ort from 'onnxruntime-node';
+import { applyGraph, IO, next } from '../../main/engine/optim/train-graphs.ts';
+import { ADAMW_DEFAULTS, decays, type AdamWConfig } from '../../main/engine/optim/adamw.ts';
+import { linearWarmupDecay } from '../../main/engine/optim/schedule.ts';
+import { initParams, layoutParams, type ParamSpec } from '../../main/engine/nn/params.ts';
+import { randn, rng } from './check.ts';
+
+const specs: ParamSpec[] = [
+  { name: 'dense.weight', shape: [4, 3], init: { normal: 1 } },
+  { name: 'dense.bias', shape: [4], init: { normal: 1 } },
+  { name: 'LayerNorm.weight', shape: [3], init: { normal: 1 } },
+  { name: 'out.weight', shape: [2, 4], init: { normal: 1 } },
+];
+const opt: AdamWConfig = { ...ADAMW_DEFAULTS, weightDecay: 0.1, maxGradNorm: 3 };
+
+/** torch.optim.AdamW after torch.nn.utils.clip_grad_norm_, per named parameter. */
+function referenceStep(p: Map<string, number[]>, grads: Map<string, number[]>, m: Map<string, number[]>, v: Map<string, number[]>, lr: number, t: number): number {
+  const norm = Math.sqrt([...grads.values()].flat().reduce((s, x) => s + x * x, 0));
+  const coef = Math.min(1, opt.maxGradNorm! / (norm + 1e-6));
+  for (const [name, w] of p) {
+    const decay = !/\.bias$|LayerNorm\.weight$/.test(name);
+    const g = grads.get(name)!.map((x) => x * coef);
+    const [mm, vv] = [m.get(name)!, v.get(name)!];
+    for (let i = 0; i < w.length; i++) {
+      if (decay) w[i] *= 1 - lr * opt.weightDecay;
+      mm[i] = opt.beta1 * mm[i] + (1 - opt.beta1) * g[i];
+      vv[i] = opt.beta2 * vv[i] + (1 - opt.beta2) * g[i] * g[i];
+      const denom = Math.sqrt(vv[i]) / Math.sqrt(1 - opt.beta2 ** t) + opt.eps;
+      w[i] -= (lr / (1 - opt.beta1 ** t)) * (mm[i] / denom);
+    }
+  }
+  return norm;
+}
+
+for (const dtype of ['float64', 'float32'] as const) {
+  test(`AdamW step graph (${dtype}) matches the TypeScript reference over 6 steps with clipping and decay groups`, async () => {
+    const layout = layoutParams(specs, decays(opt));
+    assert.deepEqual(layout.entries.map((e) => e.decay), [true, true, false, false], 'decayed group first');
+    const { model, state } = applyGraph(layout, opt, dtype);
+    assert.deepEqual(state, [{ input: 'params', output: 'params.next' }, { input: 'adam.m', output: 'adam.m.next' }, { input: 'adam.v', output: 'adam.v.next' }]);
+    const s = await ort.InferenceSession.create(model.bytes);
+    const F = dtype === 'float64' ? Float64Array : Float32Array;
+    const flat = initParams(layout, 1);
+    const named = (buf: ArrayLike<number>) => new Map(layout.entries.map((e) => [e.name, Array.from(buf).slice(e.offset, e.offset + e.size)]));
+    const ref = { p: named(flat), m: named(new Float64Array(layout.size)), v: named(new Float64Array(layout.size)) };
+    let feeds: Record<string, ort.Tensor> = {
+      [IO.params]: new ort.Tensor(dtype, F.from(flat), [layout.size]),
+      [IO.m]: new ort.Tensor(dtype, new F(layout.size), [layout.size]),
+      [IO.v]: new ort.Tensor(dtype, new F(layout.size), [layout.size]),
+    };
+    const r = rng(4);
+    const schedule = { peakLr: 0.05, warmupSteps: 2, totalSteps: 6 };
+    let clipped = 0;
+    for (let t = 1; t <= 6; t++) {
+      const accum = randn(r, [layout.size], t % 2 ? 3 : 0.2, dtype).data as Float64Array; // alternate large / small
+      const scale = 0.5;
+      const lr = linearWarmupDecay(schedule, t - 1); // t − 1 updates done before this one (so 0 at t = 1, as in HF)
+      const out = await s.run({
+        ...feeds,
+        [IO.gradAccum]: new ort.Tensor(dtype, accum, [layout.size]),
+        [IO.gradScale]: new ort.Tensor(dtype, F.from([scale]), []),
+        [IO.lr]: new ort.Tensor(dtype, F.from([lr]), []),
+        [IO.step]: new ort.Tensor(dtype, F.from([t]), []),
+      });
+      const norm = referenceStep(ref.p, named(Array.from(accum, (x) => x * scale)), ref.m, ref.v, lr, t);
+      if (norm > opt.maxGradNorm!) clipped++;
+      const tol = dtype === 'float64' ? 1e-12 : 2e-6;
+      assert.ok(Math.abs(Number(out[IO.gradNorm].data[0]) - norm) <= tol * norm, 'grad norm');
+      for (const e of layout.entries) {
+        const got = Array.from(out[next(IO.params)].data as Float64Array).slice(e.offset, e.offset + e.size);
+        got.forEach((x, i) => assert.ok(Math.abs(x - ref.p.get(e.name)![i]) <= tol * Math.max(1, Math.abs(x)), `step ${t} ${e.name}[${i}]: graph ${x} vs reference ${ref.p.get(e.name)![i]}`));
+      }
+      feeds = Object.fromEntries(state.map(({ input, output }) => [input, out[output]]));
+    }
+    assert.ok(clipped > 0 && clipped < 6, `clipping applied in ${clipped} of 6 steps`);
+  });
+}
+
+test('linear warmup then linear decay, as HF get_linear_schedule_with_warmup', () => {
+  const s = { peakLr: 1, warmupSteps: 4, totalSteps: 12 };
+  assert.deepEqual([0, 2, 4, 8, 12, 20].map((k) => linearWarmupDecay(s, k)), [0, 0.5, 1, 0.5, 0, 0]);
+});

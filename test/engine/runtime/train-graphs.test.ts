@@ -1,0 +1,108 @@
+// The runtime driving the engine's own training graphs (graph builder + autodiff + AdamW) on a tiny BERT token
+// classifier: the same losses on CPU and WebGPU, an evaluation program over the trained parameters, and resume.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initParams } from '../../../main/engine/nn/params.ts';
+import { BATCH, numLabels, tokenClassificationTask, tokenClassifierLayout } from '../../../main/engine/nn/token-classification.ts';
+import { ADAMW_DEFAULTS } from '../../../main/engine/optim/adamw.ts';
+import { IO, evalGraph, trainStepGraph } from '../../../main/engine/optim/train-graphs.ts';
+import { restoreCheckpoint, saveCheckpoint } from '../../../main/engine/runtime/checkpoint.ts';
+import { listProviders, type ProviderName } from '../../../main/engine/runtime/providers.ts';
+import { createWorkspace } from '../../../main/engine/runtime/workspace.ts';
+import { type Tensor, tensor, zeros } from '../../../main/tensors/tensor.ts';
+import { parseEncoderConfig } from '../../../shared/models/config.ts';
+
+const cfg = parseEncoderConfig({
+  model_type: 'bert', vocab_size: 24, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64,
+  max_position_embeddings: 16, type_vocab_size: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, num_labels: 3,
+});
+const [B, S] = [4, 10];
+const layout = tokenClassifierLayout(cfg, ADAMW_DEFAULTS);
+const task = tokenClassificationTask(cfg, layout);
+const step = trainStepGraph(task, ADAMW_DEFAULTS);
+const train = {
+  model: step.model.bytes,
+  updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])),
+  read: [IO.loss, IO.gradNorm],
+};
+const webgpu = (await listProviders()).find((p) => p.name === 'webgpu')!;
+const dir = mkdtempSync(join(tmpdir(), 'runtime-train-graphs-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+const initial = () =>
+  new Map<string, Tensor>([
+    [IO.params, tensor('float32', [layout.size], initParams(layout, 1))],
+    [IO.m, zeros('float32', [layout.size])],
+    [IO.v, zeros('float32', [layout.size])],
+  ]);
+
+/** Batch for step t (1-based): label 2 for ids ≥ 12, else 0. */
+function batch(t: number): Record<string, Tensor> {
+  const ids = new BigInt64Array(B * S);
+  const labels = new BigInt64Array(B * S);
+  for (let k = 0; k < B * S; k++) {
+    ids[k] = BigInt(2 + ((k * 7 + t * 3) % 22));
+    labels[k] = ids[k] >= 12n ? 2n : 0n;
+  }
+  const ones = new Float32Array(B * S).fill(1);
+  return {
+    [BATCH.inputIds]: tensor('int64', [B, S], ids),
+    [BATCH.tokenTypeIds]: zeros('int64', [B, S]),
+    [BATCH.attentionMask]: tensor('float32', [B, S], ones),
+    [BATCH.labels]: tensor('int64', [B, S], labels),
+    [BATCH.labelMask]: tensor('float32', [B, S], ones.slice()),
+  };
+}
+const stepFeeds = (t: number): Record<string, Tensor> => ({
+  ...batch(t),
+  [IO.lr]: tensor('float32', [], Float32Array.of(1e-3)),
+  [IO.step]: tensor('float32', [], Float32Array.of(t)),
+  [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(100 + t))),
+});
+
+async function losses(provider: ProviderName, steps: number): Promise<number[]> {
+  const ws = await createWorkspace(provider, initial());
+  try {
+    const program = await ws.load(train);
+    const out: number[] = [];
+    for (let t = 1; t <= steps; t++) out.push((await program.run(stepFeeds(t))).loss.data[0] as number);
+    return out;
+  } finally {
+    await ws.dispose();
+  }
+}
+
+test('tiny BERT training steps give the same losses on CPU and WebGPU', { skip: webgpu.available ? false : `no WebGPU adapter: ${webgpu.reason}` }, async () => {
+  const cpu = await losses('cpu', 4);
+  const gpu = await losses('webgpu', 4);
+  for (let i = 0; i < cpu.length; i++) {
+    assert.ok(Math.abs(cpu[i] - gpu[i]) <= 1e-5 * Math.abs(cpu[i]), `step ${i + 1}: cpu ${cpu[i]} webgpu ${gpu[i]}`);
+  }
+});
+
+test('an evaluation program scores with the parameters training left, and a resumed run matches a straight one', async () => {
+  const straight = await losses('cpu', 6);
+  const ws = await createWorkspace('cpu', initial());
+  try {
+    const program = await ws.load(train);
+    const evaluate = await ws.load({ model: evalGraph(task).bytes, read: [IO.loss, BATCH.probs] });
+    const before = (await evaluate.run(batch(99))).loss.data[0] as number;
+    for (let t = 1; t <= 3; t++) await program.run(stepFeeds(t));
+    const after = await evaluate.run(batch(99));
+    assert.ok((after.loss.data[0] as number) < before, `eval loss ${before} → ${after.loss.data[0]}`);
+    assert.deepEqual(after.probs.shape, [B, S, numLabels(cfg)]);
+
+    const path = join(dir, 'bert.safetensors');
+    await saveCheckpoint(path, ws, { step: 3 });
+    for (let t = 4; t <= 6; t++) await program.run(stepFeeds(100 + t)); // wander off, then come back
+    const { step: resumeAt } = await restoreCheckpoint(path, ws);
+    const resumed: number[] = [];
+    for (let t = resumeAt + 1; t <= 6; t++) resumed.push((await program.run(stepFeeds(t))).loss.data[0] as number);
+    assert.deepEqual(resumed, straight.slice(3));
+  } finally {
+    await ws.dispose();
+  }
+});

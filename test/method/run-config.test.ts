@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  parseRunConfig,
+  referenceCodeChoices,
+  REFERENCE_CODE_OPTIONS,
+  studentLossConfig,
+  teachersInCorpusOrder,
+  type RunConfigInput,
+} from '../../shared/method/run-config.ts';
+
+const minimal: RunConfigInput = {
+  corpora: [
+    { path: 'resources/datasets/NCBI-disease', type: 'Disease' },
+    { dataset: 2, type: 'Chemical' },
+  ],
+  // Listed in the other order on purpose: teachers are matched to corpora by type.
+  teachers: [
+    { type: 'Chemical', model: { folder: '/models/biobert' } },
+    { type: 'Disease', model: { preset: 'base' }, epochs: 30 },
+  ],
+  student: { model: { preset: 'tiny' } },
+};
+
+test('a minimal config gets the paper\'s defaults', () => {
+  const c = parseRunConfig(minimal);
+  const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const common = { lr: 5e-5, batchSize: 8, maxLength: 128, seed: 1, warmupRatio: 0, weightDecay: 0, maxGradNorm: 1, adam };
+  assert.deepEqual(c.teachers[0], { type: 'Chemical', model: { folder: '/models/biobert' }, epochs: 20, ...common });
+  assert.deepEqual(c.teachers[1], { type: 'Disease', model: { preset: 'base' }, ...common, epochs: 30 });
+  assert.deepEqual(c.student, {
+    model: { preset: 'tiny' },
+    epochs: 20,
+    ...common,
+    lambda: 0.99,
+    aggregation: 'sum',
+    gtIgnoresO: false,
+    kdReduction: 'token',
+  });
+  assert.deepEqual(
+    [c.version, c.checkpointSelection, c.longSentences, c.device],
+    [1, 'dev', 'window', 'auto'],
+  );
+  assert.deepEqual(referenceCodeChoices(c), []);
+});
+
+test('teachers come back in corpus order, whatever order they were written in', () => {
+  assert.deepEqual(teachersInCorpusOrder(parseRunConfig(minimal)).map((t) => t.type), ['Disease', 'Chemical']);
+});
+
+test('the student loss settings become a LossConfig', () => {
+  const c = parseRunConfig({ ...minimal, student: { model: { preset: 'tiny' }, lambda: 0.5, gtIgnoresO: true } });
+  assert.deepEqual(studentLossConfig(c), { lambda: 0.5, gtIgnoresO: true, kdReduction: 'token' });
+});
+
+test('reference-code options are reported with their warnings', () => {
+  const c = parseRunConfig({ ...minimal, checkpointSelection: 'test', student: { model: { preset: 'tiny' }, aggregation: 'softmax' } });
+  const chosen = referenceCodeChoices(c);
+  assert.deepEqual(chosen.map((o) => o.setting), ['student.aggregation', 'checkpointSelection']);
+  assert.match(chosen[1].warning, /test scores are optimistic/);
+});
+
+test('every reference-code option names a real setting whose default is the paper value', () => {
+  const c = parseRunConfig(minimal) as unknown as Record<string, unknown>;
+  for (const o of REFERENCE_CODE_OPTIONS) {
+    const value = o.setting.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], c);
+    assert.equal(value, o.paper, o.setting);
+    assert.notEqual(o.reference, o.paper);
+    // The reference value is accepted by the schema.
+    const [head, key] = o.setting.split('.');
+    const edited = key ? { ...minimal, [head]: { ...(minimal as unknown as Record<string, object>)[head], [key]: o.reference } } : { ...minimal, [head]: o.reference };
+    assert.deepEqual(referenceCodeChoices(parseRunConfig(edited)).map((x) => x.setting), [o.setting]);
+  }
+});
+
+test('bad configs are refused, each problem named with its path', () => {
+  const bad = (value: unknown, message: RegExp) => assert.throws(() => parseRunConfig(value, 'run.json'), message);
+  bad({ ...minimal, student: { model: { preset: 'tiny' }, lambda: 1.2 } }, /invalid run\.json[\s\S]*λ is at most 1[\s\S]*student\.lambda/);
+  bad({ ...minimal, teachers: minimal.teachers.slice(0, 1) }, /no teacher for Disease/);
+  bad({ ...minimal, teachers: [...minimal.teachers, { type: 'Gene', model: { preset: 'tiny' } }] }, /no corpus has type Gene/);
+  bad({ ...minimal, teachers: [...minimal.teachers, minimal.teachers[0]] }, /a second teacher for Chemical/);
+  bad({ ...minimal, corpora: [minimal.corpora[0], { dataset: 3, type: 'Disease' }] }, /two corpora have type Disease/);
+  bad({ ...minimal, corpora: [{ path: 'x', type: 'rare disease' }] }, /one word without spaces/);
+  bad({ ...minimal, corpora: [] }, /at least one corpus/);
+  bad({ ...minimal, student: { model: { preset: 'huge' } } }, /student\.model/);
+  bad({ ...minimal, student: { model: { preset: 'tiny', folder: '/m' } } }, /student\.model/);
+  bad({ ...minimal, checkpointSelection: 'train' }, /checkpointSelection/);
+  bad({ ...minimal, device: 'tpu' }, /device/);
+  bad({ ...minimal, epochs: 3 }, /epochs/); // unknown top-level key
+  bad({ ...minimal, student: { model: { preset: 'tiny' }, batchSize: 0 } }, /student\.batchSize/);
+});

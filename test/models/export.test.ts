@@ -1,0 +1,82 @@
+// Deployment export on the fixture models: weights as initializers, standard ONNX ops only, logits equal to the
+// engine's; the int8 model close to them (max |diff| and argmax agreement printed), its weights 4× smaller.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
+import { exportOnnx } from '../../main/models/export.ts';
+import { loadModelFolder } from '../../main/models/model-folder.ts';
+import { initParams } from '../../main/engine/nn/params.ts';
+import { logitsGraph, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
+import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
+import { encodeSentences, padBatch } from '../../shared/tokenizers/encode.ts';
+import { FIXTURE_LABELS, FIXTURE_SENTENCES } from './fixtures/fixture-sentences.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'export-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
+  test(`${name}: float export equals the engine; int8 export is close, its weights smaller`, async () => {
+    const m = await loadModelFolder(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), { labels: FIXTURE_LABELS });
+    const c = m.config;
+    const b = padBatch(encodeSentences(m.tokenizer, FIXTURE_SENTENCES.map((s) => ({ words: s.words })), { maxLength: 64, stride: 8 }), m.tokenizer.special.pad);
+    const ints = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, BigInt), [b.size, b.length]);
+    const feeds: Record<string, ort.Tensor> = { input_ids: ints(b.inputIds), attention_mask: ints(b.attentionMask) };
+    if (c.typeVocabSize > 0) feeds.token_type_ids = ints(b.tokenTypeIds);
+
+    const layout = tokenClassifierLayout(c, ADAMW_DEFAULTS);
+    const engine = await ort.InferenceSession.create(logitsGraph(c, layout).bytes);
+    const expected = (await engine.run({
+      ...feeds,
+      params: new ort.Tensor('float32', initParams(layout, 0, m.weights), [layout.size]),
+      attention_mask: new ort.Tensor('float32', Float32Array.from(b.attentionMask), [b.size, b.length]),
+    })).logits.data as Float32Array;
+
+    const run = async (path: string) => {
+      const s = await ort.InferenceSession.create(readFileSync(path), { graphOptimizationLevel: 'disabled' });
+      const out = (await s.run(feeds)).logits.data as Float32Array;
+      await s.release();
+      return out;
+    };
+    const float = await exportOnnx(join(root, `${name}.onnx`), m);
+    const int8 = await exportOnnx(join(root, `${name}-int8.onnx`), m, { quantize: 'int8' });
+    for (const e of [float, int8]) {
+      const graph = onnxProto.onnx.ModelProto.decode(readFileSync(e.path)).graph!;
+      assert.deepEqual(e.inputs.sort(), Object.keys(feeds).sort(), 'weights are initializers, not inputs');
+      const domains = new Set(graph.node!.map((n) => n.domain ?? ''));
+      assert.deepEqual([...domains].filter((d) => d !== '' && d !== 'ai.onnx'), [], 'standard ONNX ops only');
+      assert.equal(e.bytes, statSync(e.path).size);
+    }
+    const got = await run(float.path);
+    const scale = Math.max(...expected.map(Math.abs));
+    const floatDiff = Math.max(...Array.from(expected, (v, i) => Math.abs(v - got[i])));
+    assert.ok(floatDiff <= 1e-5 * scale, `float export: max |diff| ${floatDiff}`);
+
+    // int8: every encoder linear (6 per layer) quantised, the classifier not.
+    assert.equal(int8.quantized.length, 6 * c.numLayers);
+    assert.ok(int8.quantized.every((n) => !n.startsWith('classifier')));
+    const q = await run(int8.path);
+    const labels = c.labels!.length;
+    let agree = 0;
+    let counted = 0;
+    let quantDiff = 0;
+    for (let k = 0; k < b.size * b.length; k++) {
+      if (b.attentionMask[k] === 0) continue;
+      const row = (a: Float32Array) => Array.from(a.subarray(k * labels, (k + 1) * labels));
+      const argmax = (r: number[]) => r.indexOf(Math.max(...r));
+      counted++;
+      if (argmax(row(expected)) === argmax(row(q))) agree++;
+      row(expected).forEach((v, j) => (quantDiff = Math.max(quantDiff, Math.abs(v - row(q)[j]))));
+    }
+    console.log(`${name}: float max |diff| ${floatDiff.toExponential(2)}; int8 max |diff| ${quantDiff.toFixed(4)} (max |logit| ${scale.toFixed(3)}), argmax agreement ${agree}/${counted}; sizes float ${float.bytes} B, int8 ${int8.bytes} B`);
+    assert.ok(quantDiff < 0.1 * scale, `int8 max |diff| ${quantDiff}`);
+    // Tiny models are mostly node names; what int8 saves shows in the weights: 1 byte instead of 4 per value.
+    const weightBytes = (path: string) => onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph!.initializer!.reduce((n, t) => n + (t.rawData?.length ?? 0), 0);
+    const encoderLinears = c.numLayers * (4 * c.hiddenSize * c.hiddenSize + 2 * c.hiddenSize * c.intermediateSize);
+    assert.ok(weightBytes(float.path) - weightBytes(int8.path) >= 2.5 * encoderLinears, `initializers: float ${weightBytes(float.path)} B, int8 ${weightBytes(int8.path)} B`);
+  });
+}
