@@ -32,7 +32,7 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: at('main/app/index.ts'),
-          // The engine trains in a worker_threads worker; it is spawned from out/main/worker.js.
+          // The engine host process (engine/runtime/worker.ts) is started from out/main/worker.js.
           worker: at('main/engine/runtime/worker.ts'),
         },
         // Native modules load from node_modules (unpacked from the asar archive in installers).

@@ -4,8 +4,9 @@
 // The weights are initializers (Hugging Face names), not inputs. Transposes of weights are folded here (so each
 // MatMul reads its weight directly), then onnxruntime's 'basic' optimisations (constant folding, redundant-node
 // elimination) are applied and written out: the file keeps standard ONNX ops only. 'extended' writes ORT's fused
-// com.microsoft ops instead (faster on onnxruntime, unreadable elsewhere). Optional int8: see quantize.ts.
-import { writeFileSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+// com.microsoft ops instead (faster on onnxruntime, unreadable elsewhere). Optional int8: see quantize.ts;
+// int8 files keep standard ops too (DynamicQuantizeLinear, MatMulInteger), as no com.microsoft op is written.
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -19,7 +20,7 @@ import { BATCH, tokenClassifierLogits, tokenClassifierParamSpecs } from '../engi
 import type { EncoderConfig } from '../../shared/models/config.ts';
 import { hfName } from '../../shared/models/weight-names.ts';
 import type { Tensor } from '../tensors/tensor.ts';
-import { quantizeMatMulWeights } from './quantize.ts';
+import { quantizeGatherTables, quantizeMatMulWeights } from './quantize.ts';
 
 const { onnx } = onnxProto;
 
@@ -28,6 +29,8 @@ export interface ExportOptions {
   readonly quantize?: 'int8';
   /** int8 scales per output column (default) or per tensor. */
   readonly perChannel?: boolean;
+  /** With int8: the word-embedding table too (int8 rows, one scale per row), which dominates small models' size. */
+  readonly int8Embeddings?: boolean;
   /** onnxruntime optimisations written into the file; 'basic' (default) keeps it portable. */
   readonly optimization?: 'none' | 'basic' | 'extended';
 }
@@ -96,22 +99,28 @@ export async function exportOnnx(path: string, model: { config: EncoderConfig; w
   if (o.quantize === 'int8') {
     // Every MatMul weight but the classifier's (the only rank-2 initializers MatMul reads are linear weights).
     ({ bytes, quantized } = quantizeMatMulWeights(bytes, { include: (name) => !name.startsWith('classifier.'), perChannel: o.perChannel }));
+    if (o.int8Embeddings) {
+      const words = hfName('embeddings.word_embeddings.weight', model.config.modelType);
+      const tables = quantizeGatherTables(bytes, (name) => name === words);
+      bytes = tables.bytes;
+      quantized = [...quantized, ...tables.quantized];
+    }
   }
   const level = o.optimization ?? 'basic';
-  if (level === 'none') {
-    writeFileSync(path, bytes);
-  } else {
-    // onnxruntime writes the optimised graph to a file; go through a temporary one so `path` appears whole.
+  if (level !== 'none') {
+    // onnxruntime writes the optimised graph to a file of its own.
     const temp = mkdtempSync(join(tmpdir(), 'export-'));
     try {
       const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: level, optimizedModelFilePath: join(temp, 'model.onnx'), executionProviders: ['cpu'] });
       await session.release();
       bytes = readFileSync(join(temp, 'model.onnx'));
-      writeFileSync(path, bytes);
     } finally {
       rmSync(temp, { recursive: true, force: true });
     }
   }
+  // Atomically: a half-written model file never appears at `path`.
+  writeFileSync(`${path}.${process.pid}.tmp`, bytes);
+  renameSync(`${path}.${process.pid}.tmp`, path);
   const graph = onnx.ModelProto.decode(bytes).graph!;
   return { path, bytes: bytes.byteLength, inputs: (graph.input ?? []).map((i) => i.name ?? ''), quantized, nodeCount: graph.node?.length ?? 0 };
 }

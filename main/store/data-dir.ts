@@ -5,7 +5,7 @@ import { join, resolve, win32, posix } from 'node:path';
 export const APP_FOLDER_NAME = 'TaughtNet Workbench';
 
 export interface DataDirSources {
-  /** The CLI's --data-dir value, or Electron's app.getPath('userData'). */
+  /** The --data-dir value given to the CLI or the app. */
   flag?: string;
   env?: Record<string, string | undefined>;
   platform?: NodeJS.Platform;

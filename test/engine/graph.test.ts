@@ -8,9 +8,9 @@ import { toOnnx } from '../../main/engine/graph/onnx.ts';
 import { add, exp, mul } from '../../main/engine/ops/elementwise.ts';
 import { reduceSum } from '../../main/engine/ops/reduce.ts';
 import { matmul } from '../../main/engine/ops/matmul.ts';
-import type { BertConfig } from '../../main/engine/nn/bert.ts';
 import { initParams } from '../../main/engine/nn/params.ts';
-import { attributionGraph, bertLayout, embeddingGraph } from '../../main/engine/nn/token-classification.ts';
+import { attributionGraph, embeddingGraph, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
+import { parseEncoderConfig } from '../../shared/models/config.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { ints, randn, rng, session, type Feeds } from './check.ts';
 import ort from 'onnxruntime-node';
@@ -72,11 +72,11 @@ test('seeded gradients: d Σ(dy·y) / dx for a non-scalar output', async () => {
 });
 
 test('attribution graph: d Σ(target·probs) / d inputs_embeds matches finite differences (float64)', async () => {
-  const cfg: BertConfig = {
-    vocabSize: 9, hiddenSize: 8, numLayers: 2, numHeads: 2, intermediateSize: 12, maxPositions: 6, typeVocabSize: 2,
-    layerNormEps: 1e-12, hiddenDropout: 0.1, attentionDropout: 0.1, numLabels: 3, initializerRange: 0.5,
-  };
-  const layout = bertLayout(cfg, ADAMW_DEFAULTS);
+  const cfg = parseEncoderConfig({
+    model_type: 'bert', vocab_size: 9, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 12,
+    max_position_embeddings: 6, type_vocab_size: 2, layer_norm_eps: 1e-12, num_labels: 3, initializer_range: 0.5,
+  });
+  const layout = tokenClassifierLayout(cfg, ADAMW_DEFAULTS);
   const model = attributionGraph(cfg, layout, 'float64');
   assert.deepEqual(model.inputs.map((i) => i.name), ['params', 'inputs_embeds', 'token_type_ids', 'attention_mask', 'target'], 'no dropout seed: attribution runs in eval mode');
   const s = await ort.InferenceSession.create(model.bytes);

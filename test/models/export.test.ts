@@ -78,5 +78,15 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
     const weightBytes = (path: string) => onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph!.initializer!.reduce((n, t) => n + (t.rawData?.length ?? 0), 0);
     const encoderLinears = c.numLayers * (4 * c.hiddenSize * c.hiddenSize + 2 * c.hiddenSize * c.intermediateSize);
     assert.ok(weightBytes(float.path) - weightBytes(int8.path) >= 2.5 * encoderLinears, `initializers: float ${weightBytes(float.path)} B, int8 ${weightBytes(int8.path)} B`);
+
+    // int8 word embeddings as well: the table shrinks 4×, the logits stay close.
+    const small = await exportOnnx(join(root, `${name}-int8-embeddings.onnx`), m, { quantize: 'int8', int8Embeddings: true });
+    assert.deepEqual(small.quantized.slice(-1), [`${c.modelType}.embeddings.word_embeddings.weight`]);
+    const table = c.vocabSize * c.hiddenSize;
+    assert.ok(weightBytes(int8.path) - weightBytes(small.path) >= 2.5 * table, `initializers: int8 ${weightBytes(int8.path)} B, with int8 embeddings ${weightBytes(small.path)} B`);
+    const e = await run(small.path);
+    const embedDiff = Math.max(...Array.from(expected, (v, i) => Math.abs(v - e[i])));
+    console.log(`${name}: int8 with int8 embeddings: max |diff| ${embedDiff.toFixed(4)}, ${small.bytes} B`);
+    assert.ok(embedDiff < 0.1 * scale, `int8 with embeddings: max |diff| ${embedDiff}`);
   });
 }

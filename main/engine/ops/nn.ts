@@ -93,8 +93,10 @@ function elementHashes(g: Graph, x: Tensor, known: Map<string, Tensor>): Tensor 
   const hashes =
     known.get(key) ??
     g.scope('element_hashes', () => {
-      const n = g.op('ReduceProd', [cast(g, shapeOf(g, x), 'int32')], { dtype: 'int32', shape: [], attrs: { keepdims: attr.i(0) } });
-      const flat = g.op('Range', [g.scalar(0, 'int32'), n, g.scalar(1, 'int32')], { dtype: 'int32', shape: ['?n'] });
+      // The count in int64 then cast: a GPU provider has no int64 ReduceProd, so the count stays on the host,
+      // where Range wants its bounds (an int32 ReduceProd would run on the device and be copied back).
+      const n = g.op('ReduceProd', [shapeOf(g, x)], { dtype: 'int64', shape: [], attrs: { keepdims: attr.i(0) } });
+      const flat = g.op('Range', [g.scalar(0, 'int32'), cast(g, n, 'int32'), g.scalar(1, 'int32')], { dtype: 'int32', shape: ['?n'] });
       return squares(g, reshape(g, cast(g, flat, 'uint32'), shapeOf(g, x), x.shape), u32(g, 0x2545f491), 3);
     });
   known.set(key, hashes);

@@ -1,0 +1,198 @@
+// `npm run bench -- engine [--models tiny,base] [--webgpu] [--steps N] [--threads N] [--nodes]`: one fused training
+// step (forward + backward + AdamW, dropout on) of a token classifier, batch 8 × 128, on each provider that works
+// here: its wall time through a Workspace (median and spread after warmup), tokens/s, peak RSS, and from ORT's
+// profile the kernel time per op type, so that the step can be compared with its matmuls (target on CPU: step ≤
+// 1.3 × MatMul+Gemm). Each (model, provider) runs in a child process of its own, so that peak RSS is its own.
+// WebGPU runs only with --webgpu: on machines without a GPU it runs on lavapipe (Vulkan on the CPU) and is slow.
+import ort from 'onnxruntime-node';
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
+import type { EncoderConfig } from '../../shared/models/config.ts';
+import { initParams } from '../../main/engine/nn/params.ts';
+import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
+import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
+import { IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
+import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
+import { listProviders, type ProviderName } from '../../main/engine/runtime/providers.ts';
+import { tensor, type Tensor } from '../../main/tensors/tensor.ts';
+
+const [BATCH_SIZE, SEQ] = [8, 128];
+const LABELS = ['O', 'B-Disease', 'I-Disease', 'B-Chemical', 'I-Chemical', 'B-Gene', 'I-Gene'];
+const tiny = presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, LABELS);
+/** TinyBERT-4L-312D, and BERT-base's shape with the same (BERT) vocabulary and families' defaults. */
+const MODELS: Record<string, { config: EncoderConfig; warmup: number; steps: number }> = {
+  tiny: { config: tiny, warmup: 3, steps: 10 },
+  base: { config: { ...tiny, hiddenSize: 768, embeddingSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072 }, warmup: 1, steps: 3 },
+};
+const MATMUL_OPS = new Set(['MatMul', 'Gemm', 'FusedMatMul', 'FusedGemm']);
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i < 0 ? undefined : (args[i + 1] ?? '');
+};
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+
+/** A fixed batch: ids spread over the vocabulary, no padding, labels cycling through the label set. */
+function batchFeeds(c: EncoderConfig): Record<string, Tensor> {
+  const n = BATCH_SIZE * SEQ;
+  const ids = BigInt64Array.from({ length: n }, (_, i) => BigInt((i * 7919) % c.vocabSize));
+  const shape = [BATCH_SIZE, SEQ];
+  return {
+    [BATCH.inputIds]: tensor('int64', shape, ids),
+    [BATCH.tokenTypeIds]: tensor('int64', shape, new BigInt64Array(n)),
+    [BATCH.attentionMask]: tensor('float32', shape, new Float32Array(n).fill(1)),
+    [BATCH.labels]: tensor('int64', shape, ids.map((x) => x % BigInt(LABELS.length))),
+    [BATCH.labelMask]: tensor('float32', shape, new Float32Array(n).fill(1)),
+  };
+}
+
+const scalar = (x: number): Tensor => tensor('float32', [], Float32Array.of(x));
+
+interface Profile {
+  /** Kernel time per op type, ms per run. */
+  byOp: Map<string, number>;
+  /** Kernel time per node (op type and name), ms per run. */
+  byNode: Map<string, number>;
+  /** ORT's own time per run (model_run), ms. */
+  run: number;
+  /** Nodes per execution provider. */
+  placement: Map<string, number>;
+}
+
+/** Runs `runs` steps in a profiled session and sums ORT's kernel times over the last `counted` of them. */
+async function profile(model: Uint8Array, provider: ProviderName, feeds: Record<string, ort.Tensor>, runs: number, counted: number, threads?: number): Promise<Profile> {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-bench-'));
+  const session = await ort.InferenceSession.create(model, {
+    executionProviders: [provider],
+    enableProfiling: true,
+    profileFilePrefix: join(dir, 'profile'),
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
+  for (let i = 0; i < runs; i++) await session.run(feeds);
+  session.endProfiling(); // onnxruntime-node writes the file but does not return its name
+  const events = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8')) as {
+    cat: string; name: string; ts: number; dur: number; args?: { op_name?: string; provider?: string };
+  }[];
+  await session.release();
+  rmSync(dir, { recursive: true });
+  // Only node events inside the last `counted` runs (the first ones allocate and warm up).
+  const runsSeen = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(-counted);
+  const inCounted = (ts: number) => runsSeen.some((r) => ts >= r.ts && ts <= r.ts + r.dur);
+  const byOp = new Map<string, number>();
+  const byNode = new Map<string, number>();
+  const placement = new Map<string, number>();
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !inCounted(e.ts)) continue;
+    const op = e.args?.op_name ?? '?';
+    byOp.set(op, (byOp.get(op) ?? 0) + e.dur / 1000 / counted);
+    const node = `${op} ${e.name.slice(0, -'_kernel_time'.length)}`;
+    byNode.set(node, (byNode.get(node) ?? 0) + e.dur / 1000 / counted);
+    const ep = (e.args?.provider ?? '?').replace('ExecutionProvider', '');
+    placement.set(ep, (placement.get(ep) ?? 0) + 1 / counted);
+  }
+  return { byOp, byNode, run: median(runsSeen.map((r) => r.dur / 1000)), placement };
+}
+
+/** One (model, provider): timed steps through a Workspace, then a profiled session. Runs in its own process. */
+async function benchOne(modelName: string, provider: ProviderName): Promise<void> {
+  const { config, warmup, steps: defaultSteps } = MODELS[modelName];
+  const steps = Number(flag('steps') ?? defaultSteps);
+  const threads = flag('threads') ? Number(flag('threads')) : undefined;
+  const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
+  const t0 = performance.now();
+  const step = trainStepGraph(tokenClassificationTask(config, layout), ADAMW_DEFAULTS);
+  const built = performance.now() - t0;
+  const batch = batchFeeds(config);
+  const n = layout.size;
+  const ws = await createWorkspace(provider, new Map([
+    [IO.params, tensor('float32', [n], initParams(layout, 1))],
+    [IO.m, tensor('float32', [n], new Float32Array(n))],
+    [IO.v, tensor('float32', [n], new Float32Array(n))],
+  ]), threads ? { intraOpNumThreads: threads } : undefined);
+  const program = await ws.load({ model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read: [IO.loss, IO.gradNorm] });
+  const feedsAt = (t: number): Record<string, Tensor> => ({
+    ...batch,
+    [IO.lr]: scalar(1e-4),
+    [IO.step]: scalar(t),
+    [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(t))),
+  });
+  const times: number[] = [];
+  let loss = NaN;
+  for (let t = 1; t <= warmup + steps; t++) {
+    const start = performance.now();
+    const out = await program.run(feedsAt(t));
+    if (t > warmup) times.push(performance.now() - start);
+    loss = Number(out[IO.loss].data[0]);
+  }
+  const peakRss = process.resourceUsage().maxRSS / 1024;
+  await program.release();
+  await ws.dispose();
+
+  // The profiled session is fed CPU tensors: its kernel times are what matters, not its transfers.
+  const state = await (async () => {
+    const f: Record<string, ort.Tensor> = {
+      [IO.params]: new ort.Tensor('float32', initParams(layout, 1), [n]),
+      [IO.m]: new ort.Tensor('float32', new Float32Array(n), [n]),
+      [IO.v]: new ort.Tensor('float32', new Float32Array(n), [n]),
+    };
+    for (const [k, v] of Object.entries(feedsAt(1))) f[k] = new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.shape]);
+    return f;
+  })();
+  const counted = Math.max(2, Math.min(steps, 5));
+  const p = await profile(step.model.bytes, provider, state, warmup + counted, counted, threads);
+
+  const step50 = median(times);
+  const tokens = BATCH_SIZE * SEQ;
+  const kernels = [...p.byOp.values()].reduce((a, b) => a + b, 0);
+  const matmul = [...p.byOp].filter(([op]) => MATMUL_OPS.has(op)).reduce((a, [, t]) => a + t, 0);
+  console.log(`\n== ${modelName} (${config.numLayers}L ${config.hiddenSize}D ${config.numHeads}h ${config.intermediateSize}FF, vocab ${config.vocabSize}, ${(n / 1e6).toFixed(1)}M params) on ${provider}, batch ${BATCH_SIZE}×${SEQ}`);
+  console.log(`graph ${step.model.nodeCount} nodes, built in ${ms(built)}; loss ${loss.toFixed(3)}`);
+  console.log(`step ${ms(step50)} median of ${times.length} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}) → ${Math.round((tokens / step50) * 1000)} tokens/s; peak RSS ${peakRss.toFixed(0)} MB`);
+  console.log(`profiled: ORT run ${ms(p.run)}, kernels ${ms(kernels)}, of which matmul ${ms(matmul)}; outside matmul ${((1 - matmul / kernels) * 100).toFixed(0)}% of kernel time`);
+  console.log(`step / matmul = ${(step50 / matmul).toFixed(2)}×  (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×; step − ORT run = ${ms(step50 - p.run)} outside ORT: feeds, output copies)`);
+  console.log(`nodes per provider: ${[...p.placement].map(([ep, k]) => `${ep} ${Math.round(k)}`).join(', ')}`);
+  console.log('kernel time by op type (ms per step, share of kernel time):');
+  for (const [op, t] of [...p.byOp].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+    console.log(`  ${op.padEnd(22)} ${t.toFixed(2).padStart(8)}  ${((t / kernels) * 100).toFixed(1).padStart(5)}%`);
+  }
+  if (args.includes('--nodes')) {
+    console.log('costliest nodes outside matmul:');
+    for (const [node, t] of [...p.byNode].filter(([k]) => !MATMUL_OPS.has(k.split(' ')[0])).sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+      console.log(`  ${t.toFixed(2).padStart(8)} ms  ${node}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const one = flag('one');
+  if (one !== undefined) {
+    const [model, provider] = one.split(':');
+    return benchOne(model, provider as ProviderName);
+  }
+  const cpu = cpus();
+  console.log(`machine: ${cpu[0]?.model ?? '?'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`node ${process.version}, onnxruntime-node ${ort.env.versions.common}`);
+  const statuses = await listProviders();
+  const providers = statuses.filter((s) => s.available && (s.name !== 'webgpu' || args.includes('--webgpu')));
+  for (const s of statuses) if (!providers.includes(s)) console.log(`skipping ${s.name}: ${s.available ? 'pass --webgpu to run it (' + s.reason + ')' : s.reason}`);
+  const models = (flag('models') ?? 'tiny,base').split(',');
+  const self = fileURLToPath(import.meta.url);
+  const passOn = args.filter((a, i) => ['--steps', '--threads'].includes(args[i - 1] ?? '') || ['--steps', '--threads', '--nodes'].includes(a));
+  for (const model of models) {
+    if (!MODELS[model]) throw new Error(`unknown model "${model}" (expected ${Object.keys(MODELS).join(', ')})`);
+    for (const { name } of providers) {
+      const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--one', `${model}:${name}`, ...passOn], { stdio: 'inherit' });
+      if (child.status !== 0) console.log(`${model} on ${name} failed (exit ${child.status ?? child.signal})`);
+    }
+  }
+  console.log(`\nload average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}
+
+await main();
