@@ -7,11 +7,13 @@ import { evaluate } from './eval.ts';
 import { info } from './info.ts';
 import { kappa } from './kappa.ts';
 import { models } from './models.ts';
+import { run } from './run.ts';
 import { runs } from './runs.ts';
 
 const COMMANDS: Record<string, Command | CommandGroup> = {
   info,
   dataset,
+  run,
   runs,
   models,
   eval: evaluate,

@@ -120,6 +120,8 @@ export type RunConfigInput = z.input<typeof runConfigSchema>;
 /** The config with every default filled in. */
 export type RunConfig = z.output<typeof runConfigSchema>;
 export type TeacherConfig = RunConfig['teachers'][number];
+/** What teachers and student share: epochs, learning rate, batch size, … */
+export type TrainingSettings = Omit<TeacherConfig, 'type' | 'model'>;
 export type ModelSource = RunConfig['student']['model'];
 
 /** Parses and checks a run config, filling defaults; throws an Error listing every problem with its path. */

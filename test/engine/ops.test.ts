@@ -135,11 +135,11 @@ check('masked KL divergence', (g) => {
   const z = x(g, 'z', logits);
   return { y: klDivergence(g, z, x(g, 'p', logits), x(g, 'mask', [2, 4])), wrt: [z] };
 }, { z: f64(logits), p: probs(), mask: mask() });
-check('TaughtNet distillation loss λ·softCE + (1−λ)·CE', (g) => {
+check('TaughtNet distillation loss kd·softCE + gt·CE', (g) => {
   const z = x(g, 'z', logits);
   const loss = distillationLoss(g, {
     logits: z, teacherProbs: x(g, 'p', logits), labels: g.input('labels', 'int64', [2, 4]),
-    softMask: x(g, 'soft', [2, 4]), hardMask: x(g, 'hard', [2, 4]), lambda: 0.7,
+    softMask: x(g, 'soft', [2, 4]), hardMask: x(g, 'hard', [2, 4]), weights: { kd: 0.7, gt: 0.3 },
   });
   return { y: loss, wrt: [z] };
 }, { z: f64(logits), p: probs(), labels, soft: mask(), hard: { ...mask(), data: Float64Array.from([1, 0, 0, 1, 1, 1, 0, 1]) } });

@@ -128,7 +128,7 @@ test('accumulating two micro-batches then applying equals one fused step on the 
 
 test('distillation step graph: TaughtNet loss inputs, one step runs; the predict graph needs no labels', async () => {
   const layout = tokenClassifierLayout(cfg, ADAMW_DEFAULTS);
-  const task = tokenClassificationTask(cfg, layout, { distillationLambda: 0.5 });
+  const task = tokenClassificationTask(cfg, layout, { distillation: { kd: 0.5, gt: 0.5 } });
   const step = trainStepGraph(task, ADAMW_DEFAULTS);
   assert.ok([BATCH.teacherProbs, BATCH.teacherMask].every((n) => step.model.inputs.some((i) => i.name === n)));
   const session = await ort.InferenceSession.create(step.model.bytes);

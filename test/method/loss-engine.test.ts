@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { Graph } from '../../main/engine/graph/graph.ts';
 import { distillationLoss } from '../../main/engine/ops/loss.ts';
 import { session, ints, rng, randn } from '../engine/check.ts';
-import { DEFAULT_LOSS, lossConfig, lossMasks, referenceLoss, type LossConfig } from '../../shared/method/loss-config.ts';
+import { DEFAULT_LOSS, lossConfig, lossMasks, lossWeights, referenceLoss } from '../../shared/method/loss-config.ts';
 import { aggregateBatch } from '../../shared/method/aggregate.ts';
 
-test('the engine distillation loss equals the reference loss (paper and gtIgnoresO masks)', async () => {
+test('the engine distillation loss equals the reference loss (paper, gtIgnoresO masks, element reduction)', async () => {
   // Two sentences of 6 positions, two corpora (labels B-e1, I-e1, B-e2, I-e2, O; O = 4).
   const [batch, seq, c] = [2, 6, 5];
   const r = rng(7);
@@ -21,19 +21,18 @@ test('the engine distillation loss equals the reference loss (paper and gtIgnore
   const teacherProbs = Float64Array.from(aggregateBatch(teacherBio, 2));
   const labels = Int32Array.from([-100, 0, 1, 4, -100, 4, -100, 2, 3, 3, 4, -100]);
 
-  const g = new Graph();
-  const x = (name: string, shape: number[]) => g.input(name, 'float64', shape);
-  const lambda = 0.99;
-  const loss = distillationLoss(g, {
-    logits: x('z', [batch, seq, c]),
-    teacherProbs: x('p', [batch, seq, c]),
-    labels: g.input('labels', 'int64', [batch, seq]),
-    softMask: x('soft', [batch, seq]),
-    hardMask: x('hard', [batch, seq]),
-    lambda,
-  });
-  const run = await session(g, { loss });
-  for (const config of [DEFAULT_LOSS, lossConfig({ gtIgnoresO: true })] as LossConfig[]) {
+  for (const config of [DEFAULT_LOSS, lossConfig({ gtIgnoresO: true }), lossConfig({ kdReduction: 'element', lambda: 0.7 })]) {
+    const g = new Graph();
+    const x = (name: string, shape: number[]) => g.input(name, 'float64', shape);
+    const loss = distillationLoss(g, {
+      logits: x('z', [batch, seq, c]),
+      teacherProbs: x('p', [batch, seq, c]),
+      labels: g.input('labels', 'int64', [batch, seq]),
+      softMask: x('soft', [batch, seq]),
+      hardMask: x('hard', [batch, seq]),
+      weights: lossWeights(config, c),
+    });
+    const run = await session(g, { loss });
     const masks = lossMasks(labels, c - 1, config);
     const out = await run({
       z: { dtype: 'float64', shape: [batch, seq, c], data: logits },
@@ -42,7 +41,7 @@ test('the engine distillation loss equals the reference loss (paper and gtIgnore
       soft: { dtype: 'float64', shape: [batch, seq], data: Float64Array.from(masks.kd) },
       hard: { dtype: 'float64', shape: [batch, seq], data: Float64Array.from(masks.gt) },
     });
-    const expected = referenceLoss({ logits, teacherProbs, labels, numLabels: c }, { ...config, lambda }).loss;
-    assert.ok(Math.abs(out.loss[0] - expected) < 1e-12, `gtIgnoresO ${config.gtIgnoresO}: engine ${out.loss[0]} vs reference ${expected}`);
+    const expected = referenceLoss({ logits, teacherProbs, labels, numLabels: c }, config).loss;
+    assert.ok(Math.abs(out.loss[0] - expected) < 1e-12, `${JSON.stringify(config)}: engine ${out.loss[0]} vs reference ${expected}`);
   }
 });

@@ -64,8 +64,8 @@ export function modelInputs(g: Graph, c: EncoderConfig, p: Params, dtype: DType)
 
 export interface TokenClassificationOptions {
   dtype?: DType;
-  /** TaughtNet: loss = λ·softCE(student, teacher_probs) + (1−λ)·CE(student, labels). Absent: plain CE. */
-  distillationLambda?: number;
+  /** TaughtNet: loss = kd·softCE(student, teacher_probs) + gt·CE(student, labels) (lossWeights). Absent: plain CE. */
+  distillation?: { kd: number; gt: number };
 }
 
 export function tokenClassificationTask(c: EncoderConfig, layout: ParamLayout, o: TokenClassificationOptions = {}): Task {
@@ -79,7 +79,7 @@ export function tokenClassificationTask(c: EncoderConfig, layout: ParamLayout, o
       const labels = g.input(BATCH.labels, 'int64', ['batch', 'seq']);
       const labelMask = g.input(BATCH.labelMask, dtype, ['batch', 'seq']);
       const loss = g.scope('loss', () =>
-        o.distillationLambda === undefined
+        o.distillation === undefined
           ? crossEntropy(g, logits, labels, labelMask)
           : distillationLoss(g, {
               logits,
@@ -87,7 +87,7 @@ export function tokenClassificationTask(c: EncoderConfig, layout: ParamLayout, o
               hardMask: labelMask,
               teacherProbs: g.input(BATCH.teacherProbs, dtype, ['batch', 'seq', labelCount]),
               softMask: g.input(BATCH.teacherMask, dtype, ['batch', 'seq']),
-              lambda: o.distillationLambda,
+              weights: o.distillation,
             }),
       );
       return { loss, outputs: { [BATCH.probs]: g.untaped(() => softmax(g, logits)) } };

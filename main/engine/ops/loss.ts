@@ -42,12 +42,15 @@ export function klDivergence(g: Graph, logits: Tensor, probs: Tensor, mask: Tens
   return add(g, softCrossEntropy(g, logits, probs, mask), maskedMean(g, plogp, mask));
 }
 
-/** TaughtNet's student loss: λ·softCE(student, teacher probs) + (1−λ)·CE(student, gold labels), per-token masks. */
+/**
+ * TaughtNet's student loss: kd·softCE(student, teacher probs) + gt·CE(student, gold labels), per-token masks.
+ * The paper's weights are λ and 1 − λ (shared/method/loss-config.ts lossWeights says which to use).
+ */
 export function distillationLoss(
   g: Graph,
-  o: { logits: Tensor; teacherProbs: Tensor; labels: Tensor; softMask: Tensor; hardMask: Tensor; lambda: number },
+  o: { logits: Tensor; teacherProbs: Tensor; labels: Tensor; softMask: Tensor; hardMask: Tensor; weights: { kd: number; gt: number } },
 ): Tensor {
   const soft = softCrossEntropy(g, o.logits, o.teacherProbs, o.softMask);
   const hard = crossEntropy(g, o.logits, o.labels, o.hardMask);
-  return add(g, mul(g, soft, o.lambda), mul(g, hard, 1 - o.lambda));
+  return add(g, mul(g, soft, o.weights.kd), mul(g, hard, o.weights.gt));
 }

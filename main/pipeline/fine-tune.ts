@@ -1,0 +1,214 @@
+// Fine-tunes one token classifier (a teacher on its corpus, or the student on the merged corpus with the teachers'
+// distributions) through the engine host: epochs of length-bucketed batches in a seeded order, the learning-rate
+// schedule, a dev evaluation after each epoch, and the best epoch's parameters kept. After every epoch the whole
+// state (parameters, Adam moments) and the loop's position are checkpointed in `dir`, so a crashed or cancelled
+// job resumes at the next epoch with the same result as if it had never stopped.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RuntimeClient } from '../engine/runtime/client.ts';
+import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
+import { ADAMW_DEFAULTS, type AdamWConfig } from '../engine/optim/adamw.ts';
+import { linearWarmupDecay } from '../engine/optim/schedule.ts';
+import { evalGraph, IO, trainStepGraph } from '../engine/optim/train-graphs.ts';
+import type { ProviderRequest } from '../engine/runtime/providers.ts';
+import { readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
+import { tensor, zeros, type Tensor } from '../tensors/tensor.ts';
+import { seededShuffle } from '../../shared/corpus/split.ts';
+import type { EncoderConfig } from '../../shared/models/config.ts';
+import { DEFAULT_LOSS, lossMasks, type LossConfig } from '../../shared/method/loss-config.ts';
+import type { TrainingSettings } from '../../shared/method/run-config.ts';
+import { padBatch, type EncodedWindow } from '../../shared/tokenizers/encode.ts';
+import { argmaxLabels, lengthBuckets, modelFeeds, predictWords } from './predict.ts';
+
+/** A dev (or, as a labelled option, test) split to choose the epoch on. */
+export interface Selection {
+  readonly windows: readonly EncodedWindow[];
+  readonly wordCounts: readonly number[];
+  /** Scores predicted labels; higher is better. `figures` are recorded as the epoch's metrics. */
+  score(predicted: string[][]): { score: number; figures: Record<string, number> };
+}
+
+export interface FineTuneJob {
+  /** The config with its labels (id2label): the classifier's outputs, in order. */
+  readonly config: EncoderConfig;
+  /** Initial flat parameters in tokenClassifierLayout order. */
+  readonly initial: Float32Array;
+  readonly padId: number;
+  /** Windows with label ids. */
+  readonly train: readonly EncodedWindow[];
+  /** Student only: per train sentence, per word, the aggregated teacher distribution over config.labels. */
+  readonly teacherTargets?: readonly (readonly Float32Array[])[];
+  /** Student only: the loss settings (λ, masks, reduction). Teachers train on gold cross-entropy. */
+  readonly loss?: LossConfig & { weights: { kd: number; gt: number } };
+  readonly selection: Selection;
+  readonly settings: TrainingSettings;
+  readonly provider: ProviderRequest;
+  /** Holds this job's checkpoint and best parameters; reusing it resumes the job. */
+  readonly dir: string;
+}
+
+export interface FineTuneProgress {
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Optimizer steps done, over all epochs. */
+  readonly step: number;
+  readonly totalSteps: number;
+  /** Mean training loss of this epoch so far. */
+  readonly loss: number;
+  /** Seconds left at this session's pace, or null before it is known. */
+  readonly etaSeconds: number | null;
+}
+
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly score: number;
+  readonly figures: Record<string, number>;
+  readonly seconds: number;
+}
+
+export interface FineTuneHooks {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: FineTuneProgress) => void;
+  /** After each epoch's evaluation and checkpoint. */
+  readonly onEpoch?: (e: EpochRecord & { best: boolean }) => void;
+}
+
+export interface FineTuneResult {
+  /** The parameters of the best epoch on the selection split. */
+  readonly params: Float32Array;
+  readonly bestEpoch: number;
+  readonly bestScore: number;
+  readonly history: readonly EpochRecord[];
+  /** The provider the engine ran on. */
+  readonly device: string;
+}
+
+/** What the checkpoint records beside the state: where the loop is. */
+interface LoopPosition {
+  step: number;
+  /** Epochs completed. */
+  epoch: number;
+  best: { epoch: number; score: number } | null;
+  history: EpochRecord[];
+}
+
+const CHECKPOINT = 'last.safetensors';
+const BEST = 'best.safetensors';
+
+export function adamwConfig(s: TrainingSettings): AdamWConfig {
+  return { ...ADAMW_DEFAULTS, ...s.adam, weightDecay: s.weightDecay, maxGradNorm: s.maxGradNorm };
+}
+
+/** The step's dropout seed: a function of the job's seed and the step, in [0, 2³¹). */
+const dropoutSeed = (seed: number, step: number): bigint => BigInt((seed * 1_000_003 + step) % 2 ** 31);
+
+function abortIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    const e = new Error('cancelled');
+    e.name = 'AbortError';
+    throw e;
+  }
+}
+
+export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+  const { config, settings } = job;
+  const labelCount = config.labels?.length ?? 0;
+  const opt = adamwConfig(settings);
+  const layout = tokenClassifierLayout(config, opt);
+  if (job.initial.length !== layout.size) throw new Error(`initial parameters hold ${job.initial.length} values, the model needs ${layout.size}`);
+  if (job.loss && !job.teacherTargets) throw new Error('a distillation job needs the teachers\' targets');
+  const task = tokenClassificationTask(config, layout, job.loss ? { distillation: job.loss.weights } : {});
+  const stepGraph = trainStepGraph(task, opt);
+  mkdirSync(job.dir, { recursive: true });
+
+  const opened = await client.request({
+    kind: 'open',
+    provider: job.provider,
+    state: { [IO.params]: tensor('float32', [layout.size], job.initial), [IO.m]: zeros('float32', [layout.size]), [IO.v]: zeros('float32', [layout.size]) },
+  });
+  let position: LoopPosition = { step: 0, epoch: 0, best: null, history: [] };
+  if (existsSync(join(job.dir, CHECKPOINT))) {
+    position = (await client.request({ kind: 'loadCheckpoint', path: join(job.dir, CHECKPOINT) })) as unknown as LoopPosition;
+  }
+  await client.request({ kind: 'load', program: 'train', spec: { model: stepGraph.model.bytes, updates: Object.fromEntries(stepGraph.state.map((s) => [s.input, s.output])), read: [IO.loss] } });
+  await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(task, { withLoss: false }).bytes, read: [BATCH.probs] } });
+
+  const batches = lengthBuckets(job.train, settings.batchSize);
+  const totalSteps = settings.epochs * batches.length;
+  const schedule = { peakLr: settings.lr, warmupSteps: Math.round(settings.warmupRatio * totalSteps), totalSteps };
+  const oLabel = labelCount - 1;
+  const started = performance.now();
+  const stepsAtStart = position.step;
+
+  const feedsOf = (ids: readonly number[], step: number): Record<string, Tensor> => {
+    const b = padBatch(ids.map((k) => job.train[k]), job.padId);
+    const shape = [b.size, b.length];
+    const masks = lossMasks(b.labels!, oLabel, job.loss ?? DEFAULT_LOSS);
+    const feeds: Record<string, Tensor> = {
+      ...modelFeeds(config, b),
+      [BATCH.labels]: tensor('int64', shape, BigInt64Array.from(b.labels!, BigInt)),
+      [BATCH.labelMask]: tensor('float32', shape, masks.gt),
+      [IO.lr]: tensor('float32', [], Float32Array.of(linearWarmupDecay(schedule, step - 1))),
+      [IO.step]: tensor('float32', [], Float32Array.of(step)),
+      [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(dropoutSeed(settings.seed, step))),
+    };
+    if (job.loss) {
+      const probs = new Float32Array(b.size * b.length * labelCount);
+      b.windows.forEach((w, row) =>
+        w.labelPositions.forEach((p, i) => probs.set(job.teacherTargets![w.sentence][w.labelWords[i]], (row * b.length + p) * labelCount)),
+      );
+      feeds[BATCH.teacherProbs] = tensor('float32', [...shape, labelCount], probs);
+      feeds[BATCH.teacherMask] = tensor('float32', shape, masks.kd);
+    }
+    return feeds;
+  };
+
+  for (let epoch = position.epoch; epoch < settings.epochs; epoch++) {
+    const epochStart = performance.now();
+    const order = seededShuffle([...batches.keys()], settings.seed * 7919 + epoch);
+    let lossSum = 0;
+    for (let i = 0; i < order.length; i++) {
+      abortIfCancelled(hooks.signal);
+      const step = epoch * batches.length + i + 1;
+      const out = await client.request({ kind: 'step', program: 'train', feeds: feedsOf(batches[order[i]], step) });
+      const loss = Number(out[IO.loss].data[0]);
+      if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss} at epoch ${epoch + 1}, step ${step}; try a lower learning rate`);
+      lossSum += loss;
+      const done = step - stepsAtStart;
+      const perStep = (performance.now() - started) / 1000 / done;
+      hooks.onProgress?.({ epoch: epoch + 1, epochs: settings.epochs, step, totalSteps, loss: lossSum / (i + 1), etaSeconds: done >= 3 ? perStep * (totalSteps - step) : null });
+    }
+    abortIfCancelled(hooks.signal);
+    const probs = await predictWords(client, config, job.selection.windows, job.selection.wordCounts, {
+      program: 'predict',
+      padId: job.padId,
+      batchSize: Math.max(settings.batchSize, 32),
+      signal: hooks.signal,
+    });
+    const { score, figures } = job.selection.score(argmaxLabels(probs, config.labels!));
+    const record: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, order.length), score, figures, seconds: (performance.now() - epochStart) / 1000 };
+    const best = position.best === null || score > position.best.score;
+    if (best) {
+      const params = (await client.request({ kind: 'readState', names: [IO.params] }))[IO.params];
+      await writeSafetensors(join(job.dir, BEST), { [IO.params]: params }, { epoch: String(epoch + 1), score: String(score) });
+    }
+    position = {
+      step: (epoch + 1) * batches.length,
+      epoch: epoch + 1,
+      best: best ? { epoch: epoch + 1, score } : position.best,
+      history: [...position.history, record],
+    };
+    await client.request({ kind: 'saveCheckpoint', path: join(job.dir, CHECKPOINT), meta: { ...position } });
+    hooks.onEpoch?.({ ...record, best });
+  }
+
+  const { tensors } = await readSafetensors(join(job.dir, BEST));
+  return {
+    params: tensors.get(IO.params)!.data as Float32Array,
+    bestEpoch: position.best!.epoch,
+    bestScore: position.best!.score,
+    history: position.history,
+    device: opened.name,
+  };
+}

@@ -1,0 +1,387 @@
+// A TaughtNet run, end to end (paper §III): the corpora are merged, one teacher per corpus is fine-tuned, the
+// teachers' per-word B/I/O distributions over the merged training set are aggregated (eqs 9–11), the student is
+// trained on λ·KD + (1−λ)·GT, and every model is scored on each corpus's test split (P/R/F1, kappa, errors).
+//
+// Every phase leaves its result in the store or the data folder before the next starts (teacher models, the
+// distributions artifact, the student model), and fine-tuning checkpoints each epoch, so resuming an interrupted
+// run skips what is done and continues the phase it was in.
+import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { RuntimeClient } from '../engine/runtime/client.ts';
+import { paramsToWeights, initParams } from '../engine/nn/params.ts';
+import { tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
+import { evalGraph, IO } from '../engine/optim/train-graphs.ts';
+import { loadDataset } from '../corpus/dataset.ts';
+import { loadModelFolder, saveModelFolder } from '../models/model-folder.ts';
+import { loadTokenizer } from '../models/tokenizer-files.ts';
+import { readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
+import { tensor } from '../tensors/tensor.ts';
+import { registerDataset } from '../services/datasets.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { listArtifacts, artifactFile, writeArtifact } from '../store/artifacts.ts';
+import { saveAgreement } from '../store/agreements.ts';
+import { getDataset } from '../store/datasets.ts';
+import { saveErrorAnalysis } from '../store/error-analyses.ts';
+import { saveEvaluation } from '../store/evaluations.ts';
+import { recordMetrics } from '../store/metrics.ts';
+import { addModel, listModels } from '../store/models.ts';
+import { createRun, getRun, setRunPhase, setRunStatus } from '../store/runs.ts';
+import { mergeCorpora } from '../../shared/corpus/merge.ts';
+import type { Sentence, TypedCorpus } from '../../shared/corpus/types.ts';
+import { prf } from '../../shared/metrics/prf.ts';
+import { aggregateBatch } from '../../shared/method/aggregate.ts';
+import { agreementMatrix } from '../../shared/method/agreement.ts';
+import { analyseErrors } from '../../shared/method/errors.ts';
+import { lossWeights } from '../../shared/method/loss-config.ts';
+import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
+import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
+import type { EncoderConfig } from '../../shared/models/config.ts';
+import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
+import type { Model, Run } from '../../shared/store-types.ts';
+import { DEFAULT_WINDOWS, encodeSentences, type WindowOptions } from '../../shared/tokenizers/encode.ts';
+import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
+import { adamwConfig, fineTune, type FineTuneProgress, type Selection } from './fine-tune.ts';
+import { argmaxLabels, predictWords } from './predict.ts';
+
+export interface RunEvent {
+  /** 'prepare', 'teacher:<type>', 'distributions', 'student', 'evaluate' or 'done'. */
+  readonly phase: string;
+  readonly message: string;
+  /** Fine-tuning progress, while a model trains. */
+  readonly training?: FineTuneProgress;
+}
+
+export interface RunHooks {
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (e: RunEvent) => void;
+}
+
+/** A corpus of the run: its dataset row and its splits. */
+interface RunCorpus {
+  readonly datasetId: number;
+  readonly name: string;
+  readonly type: string;
+  readonly train: Sentence[];
+  readonly dev: Sentence[];
+  readonly test: Sentence[];
+}
+
+/** A model ready to train: its config (with labels), initial parameters and tokenizer. */
+interface Starting {
+  readonly config: EncoderConfig;
+  readonly initial: Float32Array;
+  readonly tokenizer: SubwordTokenizer;
+  /** Where its tokenizer files are, to copy into the saved folder. */
+  readonly tokenizerFrom: string;
+}
+
+const teacherLabels = (type: string) => [`B-${type}`, `I-${type}`, 'O'];
+const STUDENT = 'student';
+
+/** Context windows: the run's max length, with the default overlap where it fits. */
+function windowsFor(settings: TrainingSettings): WindowOptions {
+  return { maxLength: settings.maxLength, stride: Math.min(DEFAULT_WINDOWS.stride, Math.floor((settings.maxLength - 3) / 4)) };
+}
+
+async function loadCorpora(ctx: ServiceContext, config: RunConfig): Promise<RunCorpus[]> {
+  return Promise.all(
+    config.corpora.map(async (c) => {
+      let datasetId: number;
+      let folder: string;
+      if ('path' in c) {
+        folder = resolve(c.path);
+        const entry = await registerDataset(ctx, { folder, name: basename(folder), entityType: c.type });
+        datasetId = (entry.ref as { id: number }).id;
+      } else {
+        const stored = getDataset(ctx.store, c.dataset);
+        if (!stored) throw new Error(`the run config names dataset ${c.dataset}, which is not in the store`);
+        datasetId = stored.id;
+        folder = stored.source;
+      }
+      const dataset = await loadDataset(folder);
+      const split = (...names: string[]) => {
+        const found = names.find((n) => dataset.splits[n]);
+        if (!found) throw new Error(`${folder}: the corpus needs a ${names.join(' (or ')}${names.length > 1 ? ')' : ''} split; it has ${Object.keys(dataset.splits).join(', ')}`);
+        return dataset.splits[found].sentences;
+      };
+      return { datasetId, name: basename(folder), type: c.type, train: split('train'), dev: split('devel', 'dev'), test: split('test') };
+    }),
+  );
+}
+
+/** The model a source gives, with a classifier head for `labels`. */
+async function startingModel(ctx: ServiceContext, source: ModelSource, labels: string[], settings: TrainingSettings): Promise<Starting> {
+  const opt = adamwConfig(settings);
+  if ('folder' in source) {
+    const m = await loadModelFolder(source.folder, { labels });
+    return { config: m.config, initial: initParams(tokenClassifierLayout(m.config, opt), settings.seed, m.weights), tokenizer: m.tokenizer, tokenizerFrom: source.folder };
+  }
+  const vocab = join(ctx.resourcesFolder, 'models', 'bert-uncased-vocab');
+  const config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, labels);
+  return { config, initial: initParams(tokenClassifierLayout(config, opt), settings.seed), tokenizer: loadTokenizer(vocab).tokenizer, tokenizerFrom: vocab };
+}
+
+/** Label ids per word of typed sentences. */
+const labelled = (sentences: readonly Sentence[], labels: readonly string[]) =>
+  sentences.map((s) => ({
+    words: s.tokens,
+    labels: s.labels.map((l) => {
+      const i = labels.indexOf(l);
+      if (i < 0) throw new Error(`line ${s.line}: label ${l} is not one of ${labels.join(', ')}`);
+      return i;
+    }),
+  }));
+
+const typed = (c: RunCorpus, split: 'train' | 'dev' | 'test'): TypedCorpus => ({ name: c.name, type: c.type, sentences: c[split] });
+
+/** The split that chooses checkpoints: dev, or test where the config reproduces the authors' code. */
+const selectionSplit = (config: RunConfig): 'dev' | 'test' => config.checkpointSelection;
+
+export interface StartRun {
+  readonly config: unknown;
+  readonly name?: string;
+}
+
+/** Creates the run row (status queued) from a config, checked first. */
+export function createTaughtNetRun(ctx: ServiceContext, { config, name }: StartRun): Run {
+  const parsed = parseRunConfig(config);
+  return createRun(ctx.store, { name: name ?? `TaughtNet ${parsed.corpora.map((c) => c.type).join(' + ')}`, config: parsed });
+}
+
+/**
+ * Runs (or resumes) run `runId` to the end: queued or interrupted → running → completed, failed or cancelled.
+ * Returns the finished run.
+ */
+export async function executeRun(ctx: ServiceContext, client: RuntimeClient, runId: number, hooks: RunHooks = {}): Promise<Run> {
+  const run = getRun(ctx.store, runId);
+  if (!run) throw new Error(`there is no run ${runId}`);
+  const config = parseRunConfig(run.config, `run ${runId}'s config`);
+  // The engine's provider choice, made by the engine host (onnxruntime never loads in the caller's process).
+  const choice = await client.request({ kind: 'open', provider: config.device, state: {} });
+  setRunStatus(ctx.store, { runId, status: 'running', device: choice.name });
+  const emit = (phase: string, message: string, training?: FineTuneProgress) => hooks.onEvent?.({ phase, message, training });
+  const work = join(ctx.store.dataDir, 'runs', String(runId));
+  try {
+    await pipeline(ctx, client, run, config, work, hooks, emit);
+    rmSync(work, { recursive: true, force: true }); // checkpoints are only for resuming
+    emit('done', 'the run is complete');
+    return setRunStatus(ctx.store, { runId, status: 'completed' });
+  } catch (e) {
+    const cancelled = (e as Error).name === 'AbortError';
+    setRunStatus(ctx.store, cancelled ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: (e as Error).message });
+    throw e;
+  }
+}
+
+async function pipeline(
+  ctx: ServiceContext,
+  client: RuntimeClient,
+  run: Run,
+  config: RunConfig,
+  work: string,
+  hooks: RunHooks,
+  emit: (phase: string, message: string, training?: FineTuneProgress) => void,
+): Promise<void> {
+  const { store } = ctx;
+  const phase = (name: string, message: string) => {
+    setRunPhase(store, run.id, name);
+    emit(name, message);
+  };
+  phase('prepare', 'reading the corpora');
+  const corpora = await loadCorpora(ctx, config);
+  const merged = { train: mergeCorpora(corpora.map((c) => typed(c, 'train'))), dev: mergeCorpora(corpora.map((c) => typed(c, 'dev'))), test: mergeCorpora(corpora.map((c) => typed(c, 'test'))) };
+  const done = (kind: Model['kind'], name: string) => listModels(store, { runId: run.id, kind }).find((m) => m.name === name);
+  const savedModel = async (kind: Model['kind'], name: string, s: Starting, params: Float32Array, settings: TrainingSettings): Promise<Model> => {
+    const folder = join('models', `run-${run.id}`, name.replace(/[^\w.-]+/g, '-'));
+    const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
+    await saveModelFolder(join(store.dataDir, folder), { config: s.config, weights: paramsToWeights(layout, params) }, { tokenizerFrom: s.tokenizerFrom });
+    const { modelType, numLayers, hiddenSize } = s.config;
+    return addModel(store, { name, kind, architecture: `${modelType} ${numLayers}L ${hiddenSize}H`, parameterCount: layout.size, sizeBytes: layout.size * 4, folder, runId: run.id });
+  };
+  const fromSaved = async (m: Model, labels: string[], settings: TrainingSettings): Promise<Starting> =>
+    startingModel(ctx, { folder: join(store.dataDir, m.folder) }, labels, settings);
+
+  // ---- teachers ----
+  const teachers = teachersInCorpusOrder(config);
+  const teacherModels: { model: Model; start: Starting }[] = [];
+  for (const [i, corpus] of corpora.entries()) {
+    const settings = teachers[i];
+    const labels = teacherLabels(corpus.type);
+    const name = `teacher ${corpus.type}`;
+    const existing = done('teacher', name);
+    if (existing) {
+      teacherModels.push({ model: existing, start: await fromSaved(existing, labels, settings) });
+      continue;
+    }
+    phase(`teacher:${corpus.type}`, `fine-tuning the ${corpus.type} teacher on ${corpus.name}`);
+    const start = await startingModel(ctx, settings.model, labels, settings);
+    const windows = windowsFor(settings);
+    const own = mergeCorpora([typed(corpus, selectionSplit(config))]).sentences;
+    const result = await fineTune(
+      client,
+      {
+        config: start.config,
+        initial: start.initial,
+        padId: start.tokenizer.special.pad,
+        train: encodeSentences(start.tokenizer, labelled(mergeCorpora([typed(corpus, 'train')]).sentences, labels), windows),
+        selection: selection(start.tokenizer, own, windows, (pred) => {
+          const s = prf(own.map((x) => x.labels), pred, 'lenient').micro;
+          return { score: s.f1, figures: { precision: s.precision, recall: s.recall, f1: s.f1 } };
+        }),
+        settings,
+        provider: config.device,
+        dir: join(work, `teacher-${corpus.type}`),
+      },
+      trainingHooks(store, run.id, `teacher:${corpus.type}`, hooks, emit),
+    );
+    teacherModels.push({ model: await savedModel('teacher', name, start, result.params, settings), start: { ...start, initial: result.params } });
+  }
+
+  // ---- distributions (eqs 9–11) ----
+  const studentLabels = merged.train.labels;
+  const targets = await teacherDistributions(ctx, client, run, config, corpora, merged.train.sentences, teacherModels, hooks, phase);
+
+  // ---- student ----
+  const student = config.student;
+  let studentModel = done('student', STUDENT);
+  if (!studentModel) {
+    phase('student', `distilling the student from ${corpora.length} teachers (λ = ${student.lambda})`);
+    const start = await startingModel(ctx, student.model, studentLabels, student);
+    const windows = windowsFor(student);
+    const split = selectionSplit(config);
+    const selectionSentences = merged[split].sentences;
+    const loss = studentLossConfig(config);
+    const result = await fineTune(
+      client,
+      {
+        config: start.config,
+        initial: start.initial,
+        padId: start.tokenizer.special.pad,
+        train: encodeSentences(start.tokenizer, labelled(merged.train.sentences, studentLabels), windows),
+        teacherTargets: targets,
+        loss: { ...loss, weights: lossWeights(loss, studentLabels.length) },
+        selection: selection(start.tokenizer, selectionSentences, windows, (pred) => {
+          const scores = corpora.map((c, i) => scoreOnCorpus(typed(c, split), sliceOf(merged[split], i, pred)));
+          return { score: meanF1(scores), figures: Object.fromEntries([['meanF1', meanF1(scores)], ...scores.map((s) => [`f1:${s.type}`, s.lenient.f1])]) };
+        }),
+        settings: student,
+        provider: config.device,
+        dir: join(work, STUDENT),
+      },
+      trainingHooks(store, run.id, 'student', hooks, emit),
+    );
+    studentModel = await savedModel('student', STUDENT, start, result.params, student);
+  }
+
+  // ---- evaluation on each corpus's test split ----
+  phase('evaluate', 'scoring the teachers and the student on each test split');
+  const studentStart = await fromSaved(studentModel, studentLabels, student);
+  const studentTest = await predictLabels(client, config, studentStart, merged.test.sentences, student, hooks.signal);
+  for (const [i, corpus] of corpora.entries()) {
+    const studentPred = sliceOf(merged.test, i, studentTest);
+    const { model: teacherModel, start: teacherStart } = teacherModels[i];
+    const teacherPred = await predictLabels(client, config, teacherStart, mergeCorpora([typed(corpus, 'test')]).sentences, teachers[i], hooks.signal);
+    const gold = mergeCorpora([typed(corpus, 'test')]).sentences;
+    for (const [model, pred] of [[studentModel, studentPred], [teacherModel, teacherPred]] as const) {
+      const scored = scoreOnCorpus(typed(corpus, 'test'), pred);
+      for (const mode of ['lenient', 'strict'] as const) {
+        saveEvaluation(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', mode, ...scored[mode], perType: { [corpus.type]: scored[mode] } });
+      }
+    }
+    const flat = (labels: readonly (readonly string[])[]) => labels.flat();
+    const agreement = agreementMatrix([
+      { name: 'ground truth', covers: [corpus.type], labels: flat(gold.map((s) => s.labels)) },
+      { name: teacherModel.name, covers: [corpus.type], labels: flat(teacherPred) },
+      { name: studentModel.name, covers: studentLabels.filter((l) => l.startsWith('B-')).map((l) => l.slice(2)), labels: flat(studentPred) },
+    ]);
+    saveAgreement(store, { runId: run.id, datasetId: corpus.datasetId, split: 'test', labels: agreement.names, matrix: agreement.matrix as number[][] });
+    const errors = analyseErrors(corpus.test, corpus.type, studentPred);
+    saveErrorAnalysis(store, { runId: run.id, modelId: studentModel.id, datasetId: corpus.datasetId, split: 'test', counts: errors.counts, details: JSON.parse(JSON.stringify({ examples: errors.examples })) });
+  }
+}
+
+/** The sentences of corpus i within a merged split, from per-sentence values of the whole split. */
+function sliceOf<T>(split: { sources: { start: number; end: number }[] }, i: number, values: readonly T[]): T[] {
+  return values.slice(split.sources[i].start, split.sources[i].end);
+}
+
+function selection(tokenizer: SubwordTokenizer, sentences: readonly Sentence[], windows: WindowOptions, score: Selection['score']): Selection {
+  return {
+    windows: encodeSentences(tokenizer, sentences.map((s) => ({ words: s.tokens })), windows),
+    wordCounts: sentences.map((s) => s.tokens.length),
+    score,
+  };
+}
+
+/** Records each epoch's figures and passes progress on. */
+function trainingHooks(store: ServiceContext['store'], runId: number, phase: string, hooks: RunHooks, emit: (phase: string, message: string, training?: FineTuneProgress) => void) {
+  return {
+    signal: hooks.signal,
+    onProgress: (p: FineTuneProgress) => emit(phase, `epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}`, p),
+    onEpoch: (e: { epoch: number; trainLoss: number; score: number; figures: Record<string, number>; best: boolean }) => {
+      recordMetrics(store, runId, [
+        { phase, epoch: e.epoch, name: 'train_loss', value: e.trainLoss },
+        { phase, epoch: e.epoch, name: 'selection_score', value: e.score },
+        ...Object.entries(e.figures).map(([name, value]) => ({ phase, epoch: e.epoch, name: `dev_${name}`, value })),
+      ]);
+      emit(phase, `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, selection score ${e.score.toFixed(4)}${e.best ? ' (best so far)' : ''}`);
+    },
+  };
+}
+
+/** A saved model's predicted labels for sentences (opens its parameters in the engine). */
+async function predictLabels(client: RuntimeClient, config: RunConfig, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<string[][]> {
+  return argmaxLabels(await predictProbs(client, config, s, sentences, settings, signal), s.config.labels!);
+}
+
+async function predictProbs(client: RuntimeClient, config: RunConfig, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<Float32Array[][]> {
+  const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
+  await client.request({ kind: 'open', provider: config.device, state: { [IO.params]: tensor('float32', [layout.size], s.initial) } });
+  await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(tokenClassificationTask(s.config, layout), { withLoss: false }).bytes, read: ['probs'] } });
+  const windows = encodeSentences(s.tokenizer, sentences.map((x) => ({ words: x.tokens })), windowsFor(settings));
+  return predictWords(client, s.config, windows, sentences.map((x) => x.tokens.length), { program: 'predict', padId: s.tokenizer.special.pad, batchSize: 32, signal });
+}
+
+/**
+ * Each teacher's [B, I, O] per word of the merged training set, aggregated per word over Y_multi (the paper's
+ * 'sum' normalisation, or the reference code's softmax). Stored as an artifact, so a resumed run reads it back.
+ */
+async function teacherDistributions(
+  ctx: ServiceContext,
+  client: RuntimeClient,
+  run: Run,
+  config: RunConfig,
+  corpora: readonly RunCorpus[],
+  sentences: readonly Sentence[],
+  teachers: readonly { model: Model; start: Starting }[],
+  hooks: RunHooks,
+  phase: (name: string, message: string) => void,
+): Promise<Float32Array[][]> {
+  const labels = 2 * corpora.length + 1;
+  const stored = listArtifacts(ctx.store, { runId: run.id, kind: 'teacher-distributions' })[0];
+  let flat: Float32Array;
+  if (stored) {
+    flat = (await readSafetensors(artifactFile(ctx.store, stored))).tensors.get('targets')!.data as Float32Array;
+  } else {
+    phase('distributions', `the ${corpora.length} teachers label the merged training set`);
+    const words = sentences.reduce((n, s) => n + s.tokens.length, 0);
+    const stacked = new Float32Array(words * corpora.length * 3);
+    const teacherSettings = teachersInCorpusOrder(config);
+    for (const [i, t] of teachers.entries()) {
+      const probs = await predictProbs(client, config, t.start, sentences, teacherSettings[i], hooks.signal);
+      let w = 0;
+      for (const sentence of probs) for (const row of sentence) stacked.set(row, (w++ * corpora.length + i) * 3);
+    }
+    flat = aggregateBatch(stacked, corpora.length, config.student.aggregation);
+    const file = join(ctx.store.dataDir, 'tmp', `distributions-${run.id}.safetensors`);
+    await writeSafetensors(file, { targets: tensor('float32', [words, labels], flat) }, { labels: mergeCorpora(corpora.map((c) => typed(c, 'train'))).labels.join(' ') });
+    await writeArtifact(ctx.store, await readFile(file), { kind: 'teacher-distributions', name: `run ${run.id} teacher distributions`, runId: run.id });
+    rmSync(file, { force: true });
+  }
+  const out: Float32Array[][] = [];
+  let w = 0;
+  for (const s of sentences) out.push(s.tokens.map(() => flat.subarray(w * labels, ++w * labels)));
+  return out;
+}
+

@@ -1,0 +1,174 @@
+// A whole TaughtNet run on slices of the shipped NCBI-disease and BC5CDR-chem corpora, with the tiny BERT fixture
+// folder as teachers and student, through the real engine host and a real store: it completes with every result
+// recorded; a run killed (-9) in the student phase resumes to the same scores as one never stopped; a cancelled run
+// says so.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRuntime } from '../../main/engine/runtime/client.ts';
+import { loadModelFolder } from '../../main/models/model-folder.ts';
+import { createTaughtNetRun, executeRun, type RunEvent } from '../../main/pipeline/taughtnet-run.ts';
+import { serviceContext } from '../../main/cli/store.ts';
+import { listAgreements } from '../../main/store/agreements.ts';
+import { listErrorAnalyses } from '../../main/store/error-analyses.ts';
+import { listEvaluations } from '../../main/store/evaluations.ts';
+import { listMetrics } from '../../main/store/metrics.ts';
+import { listModels } from '../../main/store/models.ts';
+import { getRun } from '../../main/store/runs.ts';
+import { openStore } from '../../main/store/store.ts';
+import { tempDir } from '../store/fixtures/temp-dir.ts';
+import { taughtnet } from '../cli/run-cli.ts';
+import type { RunConfigInput } from '../../shared/method/run-config.ts';
+
+const TINY_BERT = fileURLToPath(new URL('../models/fixtures/tiny-bert-ner', import.meta.url));
+const root = tempDir('pipeline-test-');
+
+/** The first sentences of each split of a shipped corpus, as a corpus folder of its own. */
+function slice(name: string, sentences: number): string {
+  const folder = join(root, name);
+  mkdirSync(folder, { recursive: true });
+  for (const split of ['train', 'devel', 'test']) {
+    const text = readFileSync(`resources/datasets/${name}/${split}.tsv`, 'utf8');
+    const blocks = text.split(/\n\s*\n/).filter((b) => b.trim()).slice(0, split === 'train' ? sentences : sentences / 2);
+    writeFileSync(join(folder, `${split}.tsv`), blocks.join('\n\n') + '\n');
+  }
+  return folder;
+}
+
+const ncbi = slice('NCBI-disease', 48);
+const chem = slice('BC5CDR-chem', 48);
+const training = { epochs: 2, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
+const CONFIG: RunConfigInput = {
+  corpora: [{ path: ncbi, type: 'Disease' }, { path: chem, type: 'Chemical' }],
+  teachers: [
+    { type: 'Chemical', model: { folder: TINY_BERT }, ...training },
+    { type: 'Disease', model: { folder: TINY_BERT }, ...training },
+  ],
+  student: { model: { folder: TINY_BERT }, ...training, epochs: 3, lambda: 0.5 },
+  device: 'cpu',
+};
+
+const scoresOf = (dataDir: string) => {
+  const store = openStore({ dataDir });
+  try {
+    return listEvaluations(store, {}).map((e) => ({ model: listModels(store, {}).find((m) => m.id === e.modelId)!.name, dataset: e.datasetId, mode: e.mode, f1: e.f1, precision: e.precision, recall: e.recall }));
+  } finally {
+    store.close();
+  }
+};
+
+let uninterrupted: ReturnType<typeof scoresOf>;
+
+test('a run trains both teachers and the student and records models, metrics, evaluations, agreement and errors', async () => {
+  const dataDir = join(root, 'store-a');
+  const store = openStore({ dataDir });
+  const client = startRuntime();
+  const events: RunEvent[] = [];
+  try {
+    const ctx = serviceContext(store);
+    const run = createTaughtNetRun(ctx, { config: CONFIG });
+    const finished = await executeRun(ctx, client, run.id, { onEvent: (e) => events.push(e) });
+    assert.equal(finished.status, 'completed');
+    assert.equal(finished.device, 'cpu');
+
+    // Phases in the paper's order; teachers in corpus order (Disease first), whatever order the config lists them in.
+    const phases = [...new Set(events.map((e) => e.phase))];
+    assert.deepEqual(phases, ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student', 'evaluate', 'done']);
+    const steps = events.filter((e) => e.training);
+    assert.ok(steps.some((e) => e.training!.etaSeconds !== null && e.training!.etaSeconds >= 0), 'progress carries an ETA');
+    const last = steps.at(-1)!.training!;
+    assert.equal(last.step, last.totalSteps);
+
+    const models = listModels(store, { runId: run.id });
+    assert.deepEqual(models.map((m) => [m.kind, m.name]), [['teacher', 'teacher Disease'], ['teacher', 'teacher Chemical'], ['student', 'student']]);
+    const student = await loadModelFolder(join(dataDir, models[2].folder));
+    assert.deepEqual(student.config.labels, ['B-Disease', 'I-Disease', 'B-Chemical', 'I-Chemical', 'O']);
+    const teacher = await loadModelFolder(join(dataDir, models[1].folder));
+    assert.deepEqual(teacher.config.labels, ['B-Chemical', 'I-Chemical', 'O']);
+
+    const metrics = listMetrics(store, run.id);
+    for (const [phase, epochs] of [['teacher:Disease', 2], ['teacher:Chemical', 2], ['student', 3]] as const) {
+      assert.equal(metrics.filter((m) => m.phase === phase && m.name === 'train_loss').length, epochs, phase);
+    }
+    const losses = metrics.filter((m) => m.phase === 'student' && m.name === 'train_loss').map((m) => m.value);
+    assert.ok(losses.every(Number.isFinite) && losses.at(-1)! < losses[0], `student loss falls: ${losses.join(', ')}`);
+    assert.ok(metrics.some((m) => m.phase === 'student' && m.name === 'dev_f1:Chemical'));
+
+    // Two models × two corpora… the teachers only on their own corpus: student 2 corpora + 2 teachers, × 2 modes.
+    const evaluations = listEvaluations(store, { runId: run.id });
+    assert.equal(evaluations.length, 8);
+    for (const e of evaluations) assert.ok(e.f1 >= 0 && e.f1 <= 1 && e.support > 0, JSON.stringify(e));
+    const agreements = listAgreements(store, { runId: run.id });
+    assert.equal(agreements.length, 2);
+    assert.deepEqual(agreements[0].labels, ['ground truth', 'teacher Disease', 'student']);
+    assert.ok(agreements.every((a) => a.matrix.every((row, i) => row[i] === 1)), 'a labelling agrees with itself');
+    const errors = listErrorAnalyses(store, { runId: run.id });
+    assert.equal(errors.length, 2);
+    assert.ok(errors.every((a) => Object.values(a.counts).some((n) => n > 0)));
+    uninterrupted = scoresOf(dataDir);
+  } finally {
+    await client.terminate();
+    store.close();
+  }
+});
+
+test('a run killed with -9 in the student phase resumes with --resume to the same scores', async () => {
+  const dataDir = join(root, 'store-b');
+  const configFile = join(root, 'run.json');
+  writeFileSync(configFile, JSON.stringify(CONFIG));
+  // The CLI in a child process; killed once the student has finished its first epoch.
+  const child = spawn(process.execPath, ['main/cli/taughtnet.mjs', 'run', configFile, '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (/\[student\] epoch 1: train loss/.test(stderr)) {
+        child.kill('SIGKILL');
+        resolve();
+      }
+    });
+    child.on('exit', () => reject(new Error(`the run ended before the student's first epoch:\n${stderr}`)));
+  });
+  await new Promise((resolve) => child.on('exit', resolve));
+
+  const resumed = await taughtnet(['run', '--resume', '1', '--data-dir', dataDir, '--json']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /run 1 .*interrupted/, 'the dead run is declared interrupted first');
+  assert.doesNotMatch(resumed.stderr, /\[teacher:/, 'finished teachers are not trained again');
+  assert.doesNotMatch(resumed.stderr, /\[student\] epoch 1:/, 'the finished student epoch is not trained again');
+  const out = JSON.parse(resumed.stdout);
+  assert.equal(out.run.status, 'completed');
+  assert.deepEqual(scoresOf(dataDir), uninterrupted);
+});
+
+test('cancelling stops the run between steps and marks it cancelled', async () => {
+  const dataDir = join(root, 'store-c');
+  const store = openStore({ dataDir });
+  const client = startRuntime();
+  try {
+    const ctx = serviceContext(store);
+    const run = createTaughtNetRun(ctx, { config: CONFIG });
+    const controller = new AbortController();
+    const events: RunEvent[] = [];
+    await assert.rejects(
+      executeRun(ctx, client, run.id, {
+        signal: controller.signal,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.training?.step === 3) controller.abort();
+        },
+      }),
+      { name: 'AbortError' },
+    );
+    assert.equal(getRun(store, run.id)!.status, 'cancelled');
+    assert.equal(events.filter((e) => e.training).at(-1)!.training!.step, 3, 'no step after the cancel');
+    assert.deepEqual(listModels(store, { runId: run.id }), []);
+  } finally {
+    await client.terminate();
+    store.close();
+  }
+});
