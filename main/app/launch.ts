@@ -23,7 +23,7 @@ function findElectron(): { path: string } | { missing: string } {
   try {
     packageFolder = dirname(require.resolve('electron/package.json'));
   } catch {
-    if (!override) return { missing: 'the electron package is not installed (npm leaves it out when its binary download fails)' };
+    if (!override) return { missing: 'the electron package is not installed' };
   }
   const pathFile = packageFolder && join(packageFolder, 'path.txt');
   const executable = pathFile && existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : EXECUTABLE[process.platform] ?? 'electron';
@@ -35,9 +35,9 @@ function explainMissing(why: string): never {
   process.stderr.write(`TaughtNet Workbench cannot open: Electron is missing.
   ${why}.
 
-Electron's binary is downloaded from GitHub when the electron package installs, which fails without internet.
+Electron's binary is not part of the npm package: since Electron 42 it is fetched from GitHub on demand.
 To get it:
-  • on a machine with internet, in this folder:  npm install electron
+  • on a machine with internet, in this folder:  node node_modules/electron/install.js
     (or build an installer there with \`npm run dist\` and install that here), or
   • copy an unpacked Electron ${electronVersion()} for this system (the folder holding the electron
     executable) onto this machine and point to it:

@@ -33,7 +33,7 @@ commands:
 ${listing(COMMANDS)}
 
 Every command takes --json (machine-readable output on stdout) and --help.
-The commands that use the experiment store (info, dataset add/list, runs, models) take --data-dir DIR, here or
+The commands that use the experiment store (info, dataset add/list, run, runs, models) take --data-dir DIR, here or
 before the command name; without it the store is in $TAUGHTNET_DATA_DIR, else the platform's per-user data folder.
 `;
 

@@ -36,7 +36,7 @@ import { analyseErrors } from '../../shared/method/errors.ts';
 import { lossWeights } from '../../shared/method/loss-config.ts';
 import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
-import type { EncoderConfig } from '../../shared/models/config.ts';
+import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
 import type { Model, Run } from '../../shared/store-types.ts';
 import { DEFAULT_WINDOWS, encodeSentences, type WindowOptions } from '../../shared/tokenizers/encode.ts';
@@ -84,42 +84,52 @@ function windowsFor(settings: TrainingSettings): WindowOptions {
   return { maxLength: settings.maxLength, stride: Math.min(DEFAULT_WINDOWS.stride, Math.floor((settings.maxLength - 3) / 4)) };
 }
 
-async function loadCorpora(ctx: ServiceContext, config: RunConfig): Promise<RunCorpus[]> {
-  return Promise.all(
-    config.corpora.map(async (c) => {
-      let datasetId: number;
-      let folder: string;
-      if ('path' in c) {
-        folder = resolve(c.path);
-        const entry = await registerDataset(ctx, { folder, name: basename(folder), entityType: c.type });
-        datasetId = (entry.ref as { id: number }).id;
-      } else {
-        const stored = getDataset(ctx.store, c.dataset);
-        if (!stored) throw new Error(`the run config names dataset ${c.dataset}, which is not in the store`);
-        datasetId = stored.id;
-        folder = stored.source;
-      }
-      const dataset = await loadDataset(folder);
-      const split = (...names: string[]) => {
-        const found = names.find((n) => dataset.splits[n]);
-        if (!found) throw new Error(`${folder}: the corpus needs a ${names.join(' (or ')}${names.length > 1 ? ')' : ''} split; it has ${Object.keys(dataset.splits).join(', ')}`);
-        return dataset.splits[found].sentences;
-      };
-      return { datasetId, name: basename(folder), type: c.type, train: split('train'), dev: split('devel', 'dev'), test: split('test') };
-    }),
-  );
+async function loadCorpus(ctx: ServiceContext, c: RunConfig['corpora'][number]): Promise<RunCorpus> {
+  let datasetId: number;
+  let folder: string;
+  if ('path' in c) {
+    folder = resolve(c.path);
+    const entry = await registerDataset(ctx, { folder, name: basename(folder), entityType: c.type });
+    datasetId = (entry.ref as { id: number }).id;
+  } else {
+    const stored = getDataset(ctx.store, c.dataset);
+    if (!stored) throw new Error(`the run config names dataset ${c.dataset}, which is not in the store`);
+    datasetId = stored.id;
+    folder = stored.source;
+  }
+  const dataset = await loadDataset(folder);
+  const split = (...names: string[]) => {
+    const found = names.find((n) => dataset.splits[n]);
+    if (!found) throw new Error(`${folder}: the corpus needs a ${names.join(' or ')} split; it has ${Object.keys(dataset.splits).join(', ')}`);
+    return dataset.splits[found].sentences;
+  };
+  return { datasetId, name: basename(folder), type: c.type, train: split('train'), dev: split('devel', 'dev'), test: split('test') };
 }
 
-/** The model a source gives, with a classifier head for `labels`. */
-async function startingModel(ctx: ServiceContext, source: ModelSource, labels: string[], settings: TrainingSettings): Promise<Starting> {
+/** The corpora in config order (one after another, so new datasets are registered in that order). */
+async function loadCorpora(ctx: ServiceContext, config: RunConfig): Promise<RunCorpus[]> {
+  const corpora: RunCorpus[] = [];
+  for (const c of config.corpora) corpora.push(await loadCorpus(ctx, c));
+  return corpora;
+}
+
+/** The model a source gives, with a classifier head for `labels`; `who` names it in errors. */
+async function startingModel(ctx: ServiceContext, who: string, source: ModelSource, labels: string[], settings: TrainingSettings): Promise<Starting> {
   const opt = adamwConfig(settings);
+  let start: Starting;
   if ('folder' in source) {
     const m = await loadModelFolder(source.folder, { labels });
-    return { config: m.config, initial: initParams(tokenClassifierLayout(m.config, opt), settings.seed, m.weights), tokenizer: m.tokenizer, tokenizerFrom: source.folder };
+    start = { config: m.config, initial: initParams(tokenClassifierLayout(m.config, opt), settings.seed, m.weights), tokenizer: m.tokenizer, tokenizerFrom: source.folder };
+  } else {
+    const vocab = join(ctx.resourcesFolder, 'models', 'bert-uncased-vocab');
+    const config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, labels);
+    start = { config, initial: initParams(tokenClassifierLayout(config, opt), settings.seed), tokenizer: loadTokenizer(vocab).tokenizer, tokenizerFrom: vocab };
   }
-  const vocab = join(ctx.resourcesFolder, 'models', 'bert-uncased-vocab');
-  const config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, labels);
-  return { config, initial: initParams(tokenClassifierLayout(config, opt), settings.seed), tokenizer: loadTokenizer(vocab).tokenizer, tokenizerFrom: vocab };
+  const positions = maxSequenceLength(start.config);
+  if (settings.maxLength > positions) {
+    throw new Error(`${who}: maxLength ${settings.maxLength} is more than the model's ${positions} positions (max_position_embeddings); set its maxLength to at most ${positions}`);
+  }
+  return start;
 }
 
 /** Label ids per word of typed sentences. */
@@ -143,9 +153,17 @@ export interface StartRun {
   readonly name?: string;
 }
 
+/** The config, if this version can run it. */
+function runnable(config: RunConfig): RunConfig {
+  if (config.longSentences !== 'window') {
+    throw new Error(`longSentences "${config.longSentences}" (the authors' truncation) is not available in runs yet; use "window"`);
+  }
+  return config;
+}
+
 /** Creates the run row (status queued) from a config, checked first. */
 export function createTaughtNetRun(ctx: ServiceContext, { config, name }: StartRun): Run {
-  const parsed = parseRunConfig(config);
+  const parsed = runnable(parseRunConfig(config));
   return createRun(ctx.store, { name: name ?? `TaughtNet ${parsed.corpora.map((c) => c.type).join(' + ')}`, config: parsed });
 }
 
@@ -156,7 +174,7 @@ export function createTaughtNetRun(ctx: ServiceContext, { config, name }: StartR
 export async function executeRun(ctx: ServiceContext, client: RuntimeClient, runId: number, hooks: RunHooks = {}): Promise<Run> {
   const run = getRun(ctx.store, runId);
   if (!run) throw new Error(`there is no run ${runId}`);
-  const config = parseRunConfig(run.config, `run ${runId}'s config`);
+  const config = runnable(parseRunConfig(run.config, `run ${runId}'s config`));
   // The engine's provider choice, made by the engine host (onnxruntime never loads in the caller's process).
   const choice = await client.request({ kind: 'open', provider: config.device, state: {} });
   setRunStatus(ctx.store, { runId, status: 'running', device: choice.name });
@@ -200,7 +218,7 @@ async function pipeline(
     return addModel(store, { name, kind, architecture: `${modelType} ${numLayers}L ${hiddenSize}H`, parameterCount: layout.size, sizeBytes: layout.size * 4, folder, runId: run.id });
   };
   const fromSaved = async (m: Model, labels: string[], settings: TrainingSettings): Promise<Starting> =>
-    startingModel(ctx, { folder: join(store.dataDir, m.folder) }, labels, settings);
+    startingModel(ctx, m.name, { folder: join(store.dataDir, m.folder) }, labels, settings);
 
   // ---- teachers ----
   const teachers = teachersInCorpusOrder(config);
@@ -215,7 +233,7 @@ async function pipeline(
       continue;
     }
     phase(`teacher:${corpus.type}`, `fine-tuning the ${corpus.type} teacher on ${corpus.name}`);
-    const start = await startingModel(ctx, settings.model, labels, settings);
+    const start = await startingModel(ctx, `the ${corpus.type} teacher`, settings.model, labels, settings);
     const windows = windowsFor(settings);
     const own = mergeCorpora([typed(corpus, selectionSplit(config))]).sentences;
     const result = await fineTune(
@@ -247,7 +265,7 @@ async function pipeline(
   let studentModel = done('student', STUDENT);
   if (!studentModel) {
     phase('student', `distilling the student from ${corpora.length} teachers (λ = ${student.lambda})`);
-    const start = await startingModel(ctx, student.model, studentLabels, student);
+    const start = await startingModel(ctx, 'the student', student.model, studentLabels, student);
     const windows = windowsFor(student);
     const split = selectionSplit(config);
     const selectionSentences = merged[split].sentences;

@@ -7,6 +7,8 @@ export const MODEL_TYPES: readonly ModelType[] = ['bert', 'roberta', 'distilbert
 
 export type HiddenAct = 'gelu' | 'gelu_new' | 'relu' | 'silu' | 'tanh';
 const HIDDEN_ACTS: readonly HiddenAct[] = ['gelu', 'gelu_new', 'relu', 'silu', 'tanh'];
+/** Other names transformers' ACT2FN gives the same functions. */
+const ACT_ALIASES: Readonly<Record<string, HiddenAct>> = { swish: 'silu', gelu_python: 'gelu', gelu_pytorch_tanh: 'gelu_new', gelu_fast: 'gelu_new' };
 
 export interface EncoderConfig {
   readonly modelType: ModelType;
@@ -70,7 +72,8 @@ function reader(json: Json, source: string) {
       const key = get(keys);
       if (key === undefined) return fallback;
       const v = json[key];
-      if (!HIDDEN_ACTS.includes(v as HiddenAct)) throw new Error(`${where(key)} is ${JSON.stringify(v)}; supported: ${HIDDEN_ACTS.join(', ')}`);
+      if (typeof v === 'string' && ACT_ALIASES[v]) return ACT_ALIASES[v];
+      if (!HIDDEN_ACTS.includes(v as HiddenAct)) throw new Error(`${where(key)} is ${JSON.stringify(v)}; supported: ${[...HIDDEN_ACTS, ...Object.keys(ACT_ALIASES)].join(', ')}`);
       return v as HiddenAct;
     },
   };

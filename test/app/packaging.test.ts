@@ -64,7 +64,7 @@ test('npm start without Electron says what is missing, how to get it, and that t
     assert.equal(run.status, 1);
     assert.match(run.stderr, /Electron is missing/);
     assert.match(run.stderr, new RegExp(`binary is not at ${empty}`));
-    assert.match(run.stderr, /npm install electron/);
+    assert.match(run.stderr, /node node_modules\/electron\/install.js/);
     assert.match(run.stderr, /ELECTRON_OVERRIDE_DIST_PATH/);
     assert.match(run.stderr, /npx taughtnet --help/);
   } finally {

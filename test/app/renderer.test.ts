@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.ts';
 import { listDatasets } from '../../main/store/datasets.ts';
+import { skipUnless } from '../needs.ts';
 import { ensureRendererBuilt, startHarness, type Harness } from './harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../.tmp/', import.meta.url));
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`;
+const skip = skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
 
 let harness: Harness;
 let browser: Browser;

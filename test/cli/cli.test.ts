@@ -26,7 +26,7 @@ test('--help and CMD --help print usage; no command is a usage error', async () 
   ]);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /usage: taughtnet COMMAND/);
-  assert.match(help.stdout, /info .*\n.*dataset .*\n.*runs .*\n.*models .*\n.*eval .*\n.*kappa /);
+  assert.match(help.stdout, /info .*\n.*dataset .*\n.*run .*\n.*runs .*\n.*models .*\n.*eval .*\n.*kappa /);
   assert.equal(inspect.code, 0);
   assert.match(inspect.stdout, /usage: taughtnet dataset inspect PATH/);
   assert.equal(add.code, 0);

@@ -41,7 +41,7 @@ for (const dtype of ['float64', 'float32'] as const) {
     const layout = layoutParams(specs, decays(opt));
     assert.deepEqual(layout.entries.map((e) => e.decay), [true, true, false, false], 'decayed group first');
     const { model, state } = applyGraph(layout, opt, dtype);
-    assert.deepEqual(state, [{ input: 'params', output: 'params.next' }, { input: 'adam.m', output: 'adam.m.next' }, { input: 'adam.v', output: 'adam.v.next' }]);
+    assert.deepEqual(state, [{ input: 'params', output: 'params.next' }, { input: 'adam.m', output: 'adam.m.next' }, { input: 'adam.v', output: 'adam.v.next' }, { input: 'grad_accum', output: 'grad_accum.next' }]);
     const s = await ort.InferenceSession.create(model.bytes);
     const F = dtype === 'float64' ? Float64Array : Float32Array;
     const flat = initParams(layout, 1);

@@ -124,6 +124,7 @@ test('accumulating two micro-batches then applying equals one fused step on the 
     const scale = Math.max(...x.map(Math.abs));
     x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) <= 1e-5 * scale, `${k}[${i}]: fused ${v} vs accumulated ${y[i]}`));
   }
+  assert.ok((b[next(IO.gradAccum)].data as Float32Array).every((x) => x === 0), 'apply resets the accumulator');
 });
 
 test('distillation step graph: TaughtNet loss inputs, one step runs; the predict graph needs no labels', async () => {

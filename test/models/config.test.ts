@@ -70,6 +70,11 @@ test('toHfConfig round-trips every family', () => {
   for (const c of configs) assert.deepEqual(parseEncoderConfig(toHfConfig(c, 'X')), c, c.modelType);
 });
 
+test("transformers' other names for the same activations are read as those", () => {
+  const act = (hidden_act: string) => parseEncoderConfig({ model_type: 'bert', hidden_act }).hiddenAct;
+  assert.deepEqual(['swish', 'gelu_python', 'gelu_pytorch_tanh', 'gelu_fast'].map(act), ['silu', 'gelu', 'gelu_new', 'gelu_new']);
+});
+
 test('odd configs are refused with the field named', () => {
   assert.throws(() => parseEncoderConfig({ hidden_size: 768 }, 'f/config.json'), /f\/config\.json: has no "model_type"/);
   assert.throws(() => parseEncoderConfig({ model_type: 'gpt2' }), /model_type "gpt2" is not supported/);

@@ -16,7 +16,8 @@ import { listAgreements } from '../../main/store/agreements.ts';
 import { listErrorAnalyses } from '../../main/store/error-analyses.ts';
 import { listEvaluations } from '../../main/store/evaluations.ts';
 import { listMetrics } from '../../main/store/metrics.ts';
-import { listModels } from '../../main/store/models.ts';
+import { getModel, listModels } from '../../main/store/models.ts';
+import { getDataset } from '../../main/store/datasets.ts';
 import { getRun } from '../../main/store/runs.ts';
 import { openStore } from '../../main/store/store.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
@@ -51,16 +52,26 @@ const CONFIG: RunConfigInput = {
   device: 'cpu',
 };
 
-const scoresOf = (dataDir: string) => {
+/** What a run recorded, comparable across stores: every epoch's figures and every test score, by name. */
+const resultsOf = (dataDir: string) => {
   const store = openStore({ dataDir });
   try {
-    return listEvaluations(store, {}).map((e) => ({ model: listModels(store, {}).find((m) => m.id === e.modelId)!.name, dataset: e.datasetId, mode: e.mode, f1: e.f1, precision: e.precision, recall: e.recall }));
+    const metrics = listMetrics(store, 1).map(({ phase, epoch, name, value }) => ({ phase, epoch, name, value }));
+    const scores = listEvaluations(store, {}).map((e) => ({
+      model: getModel(store, e.modelId)!.name,
+      dataset: getDataset(store, e.datasetId)!.name,
+      mode: e.mode,
+      f1: e.f1,
+      precision: e.precision,
+      recall: e.recall,
+    }));
+    return { metrics, scores };
   } finally {
     store.close();
   }
 };
 
-let uninterrupted: ReturnType<typeof scoresOf>;
+let uninterrupted: ReturnType<typeof resultsOf>;
 
 test('a run trains both teachers and the student and records models, metrics, evaluations, agreement and errors', async () => {
   const dataDir = join(root, 'store-a');
@@ -108,14 +119,14 @@ test('a run trains both teachers and the student and records models, metrics, ev
     const errors = listErrorAnalyses(store, { runId: run.id });
     assert.equal(errors.length, 2);
     assert.ok(errors.every((a) => Object.values(a.counts).some((n) => n > 0)));
-    uninterrupted = scoresOf(dataDir);
+    uninterrupted = resultsOf(dataDir);
   } finally {
     await client.terminate();
     store.close();
   }
 });
 
-test('a run killed with -9 in the student phase resumes with --resume to the same scores', async () => {
+test('a run killed with -9 in the student phase resumes with --resume to the same figures and scores', async () => {
   const dataDir = join(root, 'store-b');
   const configFile = join(root, 'run.json');
   writeFileSync(configFile, JSON.stringify(CONFIG));
@@ -142,7 +153,8 @@ test('a run killed with -9 in the student phase resumes with --resume to the sam
   assert.doesNotMatch(resumed.stderr, /\[student\] epoch 1:/, 'the finished student epoch is not trained again');
   const out = JSON.parse(resumed.stdout);
   assert.equal(out.run.status, 'completed');
-  assert.deepEqual(scoresOf(dataDir), uninterrupted);
+  // Bitwise the same figures: the resumed epochs start from the checkpointed state, data order and dropout seeds.
+  assert.deepEqual(resultsOf(dataDir), uninterrupted);
 });
 
 test('cancelling stops the run between steps and marks it cancelled', async () => {
@@ -167,6 +179,23 @@ test('cancelling stops the run between steps and marks it cancelled', async () =
     assert.equal(getRun(store, run.id)!.status, 'cancelled');
     assert.equal(events.filter((e) => e.training).at(-1)!.training!.step, 3, 'no step after the cancel');
     assert.deepEqual(listModels(store, { runId: run.id }), []);
+  } finally {
+    await client.terminate();
+    store.close();
+  }
+});
+
+test('a maxLength beyond the model\'s positions fails before training, saying what to set', async () => {
+  const dataDir = join(root, 'store-d');
+  const store = openStore({ dataDir });
+  const client = startRuntime();
+  try {
+    const ctx = serviceContext(store);
+    const run = createTaughtNetRun(ctx, { config: { ...CONFIG, teachers: CONFIG.teachers.map((t) => ({ ...t, maxLength: 128 })) } });
+    await assert.rejects(executeRun(ctx, client, run.id), /the Disease teacher: maxLength 128 is more than the model's 64 positions/);
+    assert.throws(() => createTaughtNetRun(ctx, { config: { ...CONFIG, longSentences: 'truncate' } }), /longSentences "truncate" .* is not available in runs yet/);
+    assert.equal(getRun(store, run.id)!.status, 'failed');
+    assert.match(getRun(store, run.id)!.error!, /set its maxLength to at most 64/);
   } finally {
     await client.terminate();
     store.close();

@@ -2,12 +2,15 @@
 // graph returns their next values as outputs named `<input>.next`, so the runtime can feed outputs back as inputs.
 //   trainStepGraph:  forward + backward + AdamW in one run (no gradient accumulation).
 //   accumulateGraph: forward + backward, adding the flat gradient into grad_accum (one run per micro-batch),
-//   applyGraph:      AdamW on grad_accum·grad_scale (grad_scale = 1/micro-batches), once per optimizer step.
+//   applyGraph:      AdamW on grad_accum·grad_scale (grad_scale = 1/micro-batches), once per optimizer step; it
+//                    resets grad_accum to zeros. Each micro-batch's loss is its own token mean, so micro-batches
+//                    weigh equally (as in Hugging Face's Trainer), not by their token counts.
 //   evalGraph:       forward only, no dropout: loss and the task's outputs, or (withLoss false) the outputs alone,
 //                    which needs no labels.
 import { Graph, type DType, type Tensor } from '../graph/graph.ts';
 import { toOnnx, type OnnxModel } from '../graph/onnx.ts';
 import { add, mul } from '../ops/elementwise.ts';
+import { zerosLike } from '../ops/shape.ts';
 import type { DropoutContext } from '../ops/nn.ts';
 import { flatGradient, paramViews, type ParamLayout } from '../nn/params.ts';
 import { adamw, type AdamWConfig } from './adamw.ts';
@@ -80,15 +83,19 @@ export function accumulateGraph(task: Task): StepGraph {
   return { model, state: stateOf([IO.gradAccum]) };
 }
 
-/** Note: the runtime zeroes grad_accum after each apply. */
+/** Also outputs grad_accum zeroed, so the accumulator starts afresh on the device after each apply. */
 export function applyGraph(layout: ParamLayout, opt: AdamWConfig, dtype: DType = 'float32'): StepGraph {
   const g = new Graph();
   const params = g.input(IO.params, dtype, [layout.size]);
   const accum = g.input(IO.gradAccum, dtype, [layout.size]);
   const grad = mul(g, accum, g.input(IO.gradScale, dtype, []));
   const u = adamw(g, { params, grad, ...optimizerInputs(g, layout, dtype) }, layout, opt);
-  const model = toOnnx(g, { [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v }, 'apply');
-  return { model, state: stateOf([IO.params, IO.m, IO.v]) };
+  const model = toOnnx(
+    g,
+    { [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v, [next(IO.gradAccum)]: zerosLike(g, accum) },
+    'apply',
+  );
+  return { model, state: stateOf([IO.params, IO.m, IO.v, IO.gradAccum]) };
 }
 
 export function evalGraph(task: Task, o: { withLoss?: boolean } = {}): OnnxModel {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startRuntime } from '../../../main/engine/runtime/client.ts';
 import { createWorkspace } from '../../../main/engine/runtime/workspace.ts';
 import { listProviders } from '../../../main/engine/runtime/providers.ts';
+import { skipUnless } from '../../needs.ts';
 import { TRAIN_UPDATES, batch, evalModel, initialState, trainModel } from './linear-adam.ts';
 
 const D = 16;
@@ -116,7 +117,7 @@ test('cancelling stops an evaluation between batches without blocking the caller
   }
 });
 
-test('the engine host trains on WebGPU with state kept on the device', { skip: webgpu.available ? false : `no WebGPU adapter: ${webgpu.reason}` }, async () => {
+test('the engine host trains on WebGPU with state kept on the device', { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) }, async () => {
   const runtime = startRuntime();
   try {
     const choice = await runtime.request({ kind: 'open', provider: 'webgpu', state: Object.fromEntries(initialState(D)) });

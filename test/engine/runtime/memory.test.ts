@@ -6,6 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createWorkspace } from '../../../main/engine/runtime/workspace.ts';
 import { listProviders } from '../../../main/engine/runtime/providers.ts';
+import { skipUnless } from '../../needs.ts';
 import { TRAIN_UPDATES, batch, evalModel, initialState, trainModel } from './linear-adam.ts';
 
 setFlagsFromString('--expose-gc');
@@ -13,7 +14,7 @@ const gc = runInNewContext('gc') as () => void;
 
 const webgpu = (await listProviders()).find((p) => p.name === 'webgpu')!;
 
-test('memory stays flat over hundreds of WebGPU training steps', { skip: webgpu.available ? false : `no WebGPU adapter: ${webgpu.reason}` }, async () => {
+test('memory stays flat over hundreds of WebGPU training steps', { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) }, async () => {
   const D = 65536; // w, m.w, v.w: 256 KiB each, so a leaked state would add ~0.75 MiB per step
   const steps = 300;
   const ws = await createWorkspace('webgpu', initialState(D));

@@ -13,6 +13,7 @@ import { restoreCheckpoint, saveCheckpoint } from '../../../main/engine/runtime/
 import { listProviders, type ProviderName } from '../../../main/engine/runtime/providers.ts';
 import { createWorkspace } from '../../../main/engine/runtime/workspace.ts';
 import { type Tensor, tensor, zeros } from '../../../main/tensors/tensor.ts';
+import { skipUnless } from '../../needs.ts';
 import { parseEncoderConfig } from '../../../shared/models/config.ts';
 
 const cfg = parseEncoderConfig({
@@ -75,7 +76,7 @@ async function losses(provider: ProviderName, steps: number): Promise<number[]> 
   }
 }
 
-test('tiny BERT training steps give the same losses on CPU and WebGPU', { skip: webgpu.available ? false : `no WebGPU adapter: ${webgpu.reason}` }, async () => {
+test('tiny BERT training steps give the same losses on CPU and WebGPU', { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) }, async () => {
   const cpu = await losses('cpu', 4);
   const gpu = await losses('webgpu', 4);
   for (let i = 0; i < cpu.length; i++) {
