@@ -80,8 +80,6 @@ export interface FineTuneResult {
   readonly bestEpoch: number;
   readonly bestScore: number;
   readonly history: readonly EpochRecord[];
-  /** The provider the engine ran on. */
-  readonly device: string;
 }
 
 /** What the checkpoint records beside the state: where the loop is. */
@@ -122,7 +120,7 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
   const stepGraph = trainStepGraph(task, opt);
   mkdirSync(job.dir, { recursive: true });
 
-  const opened = await client.request({
+  await client.request({
     kind: 'open',
     provider: job.provider,
     state: { [IO.params]: tensor('float32', [layout.size], job.initial), [IO.m]: zeros('float32', [layout.size]), [IO.v]: zeros('float32', [layout.size]) },
@@ -209,6 +207,5 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
     bestEpoch: position.best!.epoch,
     bestScore: position.best!.score,
     history: position.history,
-    device: opened.name,
   };
 }

@@ -145,9 +145,6 @@ const labelled = (sentences: readonly Sentence[], labels: readonly string[]) =>
 
 const typed = (c: RunCorpus, split: 'train' | 'dev' | 'test'): TypedCorpus => ({ name: c.name, type: c.type, sentences: c[split] });
 
-/** The split that chooses checkpoints: dev, or test where the config reproduces the authors' code. */
-const selectionSplit = (config: RunConfig): 'dev' | 'test' => config.checkpointSelection;
-
 export interface StartRun {
   readonly config: unknown;
   readonly name?: string;
@@ -235,14 +232,16 @@ async function pipeline(
     phase(`teacher:${corpus.type}`, `fine-tuning the ${corpus.type} teacher on ${corpus.name}`);
     const start = await startingModel(ctx, `the ${corpus.type} teacher`, settings.model, labels, settings);
     const windows = windowsFor(settings);
-    const own = mergeCorpora([typed(corpus, selectionSplit(config))]).sentences;
+    // Checkpoints are chosen on dev, or on test where the config reproduces the authors' code.
+    const split = merged[config.checkpointSelection];
+    const own = sliceOf(split, i, split.sentences);
     const result = await fineTune(
       client,
       {
         config: start.config,
         initial: start.initial,
         padId: start.tokenizer.special.pad,
-        train: encodeSentences(start.tokenizer, labelled(mergeCorpora([typed(corpus, 'train')]).sentences, labels), windows),
+        train: encodeSentences(start.tokenizer, labelled(sliceOf(merged.train, i, merged.train.sentences), labels), windows),
         selection: selection(start.tokenizer, own, windows, (pred) => {
           const s = prf(own.map((x) => x.labels), pred, 'lenient').micro;
           return { score: s.f1, figures: { precision: s.precision, recall: s.recall, f1: s.f1 } };
@@ -267,7 +266,7 @@ async function pipeline(
     phase('student', `distilling the student from ${corpora.length} teachers (λ = ${student.lambda})`);
     const start = await startingModel(ctx, 'the student', student.model, studentLabels, student);
     const windows = windowsFor(student);
-    const split = selectionSplit(config);
+    const split = config.checkpointSelection;
     const selectionSentences = merged[split].sentences;
     const loss = studentLossConfig(config);
     const result = await fineTune(
@@ -299,19 +298,18 @@ async function pipeline(
   for (const [i, corpus] of corpora.entries()) {
     const studentPred = sliceOf(merged.test, i, studentTest);
     const { model: teacherModel, start: teacherStart } = teacherModels[i];
-    const teacherPred = await predictLabels(client, config, teacherStart, mergeCorpora([typed(corpus, 'test')]).sentences, teachers[i], hooks.signal);
-    const gold = mergeCorpora([typed(corpus, 'test')]).sentences;
+    const gold = sliceOf(merged.test, i, merged.test.sentences);
+    const teacherPred = await predictLabels(client, config, teacherStart, gold, teachers[i], hooks.signal);
     for (const [model, pred] of [[studentModel, studentPred], [teacherModel, teacherPred]] as const) {
       const scored = scoreOnCorpus(typed(corpus, 'test'), pred);
       for (const mode of ['lenient', 'strict'] as const) {
         saveEvaluation(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', mode, ...scored[mode], perType: { [corpus.type]: scored[mode] } });
       }
     }
-    const flat = (labels: readonly (readonly string[])[]) => labels.flat();
     const agreement = agreementMatrix([
-      { name: 'ground truth', covers: [corpus.type], labels: flat(gold.map((s) => s.labels)) },
-      { name: teacherModel.name, covers: [corpus.type], labels: flat(teacherPred) },
-      { name: studentModel.name, covers: studentLabels.filter((l) => l.startsWith('B-')).map((l) => l.slice(2)), labels: flat(studentPred) },
+      { name: 'ground truth', covers: [corpus.type], labels: gold.flatMap((s) => s.labels) },
+      { name: teacherModel.name, covers: [corpus.type], labels: teacherPred.flat() },
+      { name: studentModel.name, covers: corpora.map((c) => c.type), labels: studentPred.flat() },
     ]);
     saveAgreement(store, { runId: run.id, datasetId: corpus.datasetId, split: 'test', labels: agreement.names, matrix: agreement.matrix as number[][] });
     const errors = analyseErrors(corpus.test, corpus.type, studentPred);

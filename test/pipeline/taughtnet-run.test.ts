@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRuntime } from '../../main/engine/runtime/client.ts';
+import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
+import type { ServiceContext } from '../../main/services/context.ts';
 import { loadModelFolder } from '../../main/models/model-folder.ts';
 import { createTaughtNetRun, executeRun, type RunEvent } from '../../main/pipeline/taughtnet-run.ts';
 import { serviceContext } from '../../main/cli/store.ts';
@@ -71,15 +72,25 @@ const resultsOf = (dataDir: string) => {
   }
 };
 
-let uninterrupted: ReturnType<typeof resultsOf>;
-
-test('a run trains both teachers and the student and records models, metrics, evaluations, agreement and errors', async () => {
-  const dataDir = join(root, 'store-a');
+/** A fresh store in `name` and an engine host, both closed after `use`. */
+async function withRunner(name: string, use: (ctx: ServiceContext, client: RuntimeClient, dataDir: string) => Promise<void>): Promise<void> {
+  const dataDir = join(root, name);
   const store = openStore({ dataDir });
   const client = startRuntime();
-  const events: RunEvent[] = [];
   try {
-    const ctx = serviceContext(store);
+    await use(serviceContext(store), client, dataDir);
+  } finally {
+    await client.terminate();
+    store.close();
+  }
+}
+
+let uninterrupted: ReturnType<typeof resultsOf>;
+
+test('a run trains both teachers and the student and records models, metrics, evaluations, agreement and errors', () =>
+  withRunner('store-a', async (ctx, client, dataDir) => {
+    const { store } = ctx;
+    const events: RunEvent[] = [];
     const run = createTaughtNetRun(ctx, { config: CONFIG });
     const finished = await executeRun(ctx, client, run.id, { onEvent: (e) => events.push(e) });
     assert.equal(finished.status, 'completed');
@@ -120,11 +131,7 @@ test('a run trains both teachers and the student and records models, metrics, ev
     assert.equal(errors.length, 2);
     assert.ok(errors.every((a) => Object.values(a.counts).some((n) => n > 0)));
     uninterrupted = resultsOf(dataDir);
-  } finally {
-    await client.terminate();
-    store.close();
-  }
-});
+  }));
 
 test('a run killed with -9 in the student phase resumes with --resume to the same figures and scores', async () => {
   const dataDir = join(root, 'store-b');
@@ -157,12 +164,9 @@ test('a run killed with -9 in the student phase resumes with --resume to the sam
   assert.deepEqual(resultsOf(dataDir), uninterrupted);
 });
 
-test('cancelling stops the run between steps and marks it cancelled', async () => {
-  const dataDir = join(root, 'store-c');
-  const store = openStore({ dataDir });
-  const client = startRuntime();
-  try {
-    const ctx = serviceContext(store);
+test('cancelling stops the run between steps and marks it cancelled', () =>
+  withRunner('store-c', async (ctx, client) => {
+    const { store } = ctx;
     const run = createTaughtNetRun(ctx, { config: CONFIG });
     const controller = new AbortController();
     const events: RunEvent[] = [];
@@ -179,25 +183,14 @@ test('cancelling stops the run between steps and marks it cancelled', async () =
     assert.equal(getRun(store, run.id)!.status, 'cancelled');
     assert.equal(events.filter((e) => e.training).at(-1)!.training!.step, 3, 'no step after the cancel');
     assert.deepEqual(listModels(store, { runId: run.id }), []);
-  } finally {
-    await client.terminate();
-    store.close();
-  }
-});
+  }));
 
-test('a maxLength beyond the model\'s positions fails before training, saying what to set', async () => {
-  const dataDir = join(root, 'store-d');
-  const store = openStore({ dataDir });
-  const client = startRuntime();
-  try {
-    const ctx = serviceContext(store);
+test('a maxLength beyond the model\'s positions fails before training, saying what to set', () =>
+  withRunner('store-d', async (ctx, client) => {
+    const { store } = ctx;
     const run = createTaughtNetRun(ctx, { config: { ...CONFIG, teachers: CONFIG.teachers.map((t) => ({ ...t, maxLength: 128 })) } });
     await assert.rejects(executeRun(ctx, client, run.id), /the Disease teacher: maxLength 128 is more than the model's 64 positions/);
     assert.throws(() => createTaughtNetRun(ctx, { config: { ...CONFIG, longSentences: 'truncate' } }), /longSentences "truncate" .* is not available in runs yet/);
     assert.equal(getRun(store, run.id)!.status, 'failed');
     assert.match(getRun(store, run.id)!.error!, /set its maxLength to at most 64/);
-  } finally {
-    await client.terminate();
-    store.close();
-  }
-});
+  }));
