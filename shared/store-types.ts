@@ -54,6 +54,14 @@ export interface Dataset {
   contentHash: string;
   createdAt: Timestamp;
   splits: DatasetSplit[];
+  /** For a dataset registered from one file: how it is cut into train/dev/test; null for a folder. */
+  split: SingleFileSplit | null;
+}
+
+/** Ratios of train, dev and test and the seed of the shuffle that cuts a single file. */
+export interface SingleFileSplit {
+  ratios: [number, number, number];
+  seed: number;
 }
 
 export interface Model {
@@ -84,8 +92,11 @@ export interface Run {
   finishedAt: Timestamp | null;
   updatedAt: Timestamp;
   interruptedAt: Timestamp | null;
-  /** The process that runs it while 'running', so another process does not declare it interrupted. */
+  /** The process and host that run it while 'running', so another process does not declare it interrupted. */
   ownerPid: number | null;
+  ownerHost: string | null;
+  /** Last sign of life of the owner; another host's run is interrupted when it is stale. */
+  heartbeatAt: Timestamp | null;
 }
 
 export interface RunMetric {
@@ -114,6 +125,8 @@ export interface Evaluation extends Scores {
   split: string;
   mode: EvalMode;
   perType: Record<string, Scores>;
+  /** How fast the model labelled the split (words per second on the run's device), when measured. */
+  wordsPerSecond: number | null;
   createdAt: Timestamp;
 }
 

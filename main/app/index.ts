@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveDataDir } from '../store/data-dir.ts';
-import { openStoreAtStartup, type Store } from '../store/store.ts';
+import { SQLITE_BINDING_ENV, openStoreAtStartup, type Store } from '../store/store.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { registerIpc, sendToWindows } from './ipc.ts';
 import { APP_ORIGIN } from './renderer-files.ts';
@@ -46,7 +46,8 @@ if (!app.requestSingleInstanceLock()) {
     const dataDir = resolveDataDir({ flag: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined });
     let store: Store;
     try {
-      store = openStoreAtStartup({ dataDir }).store;
+      // `npm start` hands over better-sqlite3 built for Electron (main/app/electron-native.ts); installers rebuild it in place.
+      store = openStoreAtStartup({ dataDir, nativeBinding: process.env[SQLITE_BINDING_ENV] }).store;
     } catch (e) {
       // A window would have nothing to show: say what failed where the user will see it.
       dialog.showErrorBox('TaughtNet Workbench cannot start', `Its data folder ${dataDir} cannot be opened:\n${(e as Error).message}`);

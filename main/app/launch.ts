@@ -1,11 +1,14 @@
 // What `npm start` does (main/app/start.mjs runs this): find Electron's binary without triggering its download,
-// build out/ if a source changed, then run Electron on the app and pass its exit status on.
+// build better-sqlite3 for Electron's ABI once, build out/ if a source changed, then run Electron on the app and
+// pass its exit status on.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { build } from 'electron-vite';
 import { APP_OUTPUTS, APP_SOURCES, ROOT, isStale } from './build-state.ts';
+import { electronSqlitePath, ensureElectronSqlite } from './electron-native.ts';
+import { SQLITE_BINDING_ENV } from '../store/store.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -16,8 +19,8 @@ const EXECUTABLE: Partial<Record<NodeJS.Platform, string>> = {
   darwin: 'Electron.app/Contents/MacOS/Electron',
 };
 
-/** The Electron binary, or why there is none. Never requires 'electron', which would try to download it. */
-function findElectron(): { path: string } | { missing: string } {
+/** The Electron binary and its version, or why there is none. Never requires 'electron', which would try to download it. */
+function findElectron(): { path: string; version: string } | { missing: string } {
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
   let packageFolder: string | undefined;
   try {
@@ -27,8 +30,13 @@ function findElectron(): { path: string } | { missing: string } {
   }
   const pathFile = packageFolder && join(packageFolder, 'path.txt');
   const executable = pathFile && existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : EXECUTABLE[process.platform] ?? 'electron';
-  const path = override ? join(override, executable) : join(packageFolder!, 'dist', executable);
-  return existsSync(path) ? { path } : { missing: `Electron's binary is not at ${path}` };
+  const dist = override ?? join(packageFolder!, 'dist');
+  const path = join(dist, executable);
+  if (!existsSync(path)) return { missing: `Electron's binary is not at ${path}` };
+  // Every Electron dist folder holds a 'version' file ('45.4.1', some releases 'v45.4.1').
+  const versionFile = join(dist, 'version');
+  if (!existsSync(versionFile)) return { missing: `${dist} holds no 'version' file: it is not an unpacked Electron` };
+  return { path, version: readFileSync(versionFile, 'utf8').trim().replace(/^v/, '') };
 }
 
 function explainMissing(why: string): never {
@@ -65,9 +73,28 @@ function electronVersion(): string {
 const electron = findElectron();
 if ('missing' in electron) explainMissing(electron.missing);
 
+let sqliteBinding = electronSqlitePath(ROOT, electron.version);
+if (!existsSync(sqliteBinding)) {
+  process.stdout.write(`Building better-sqlite3 for Electron ${electron.version} (once per Electron version)…\n`);
+  try {
+    sqliteBinding = await ensureElectronSqlite({ root: ROOT, electronVersion: electron.version, headerURL: process.env.ELECTRON_HEADERS_URL });
+  } catch (e) {
+    process.stderr.write(`TaughtNet Workbench cannot open: ${(e as Error).message}
+On a machine without internet, set ELECTRON_HEADERS_URL to a mirror of https://www.electronjs.org/headers,
+or install the workbench from an installer built with \`npm run dist\`.
+Meanwhile the command line works without Electron:  npx taughtnet --help
+`);
+    process.exit(1);
+  }
+}
+
 if (isStale(APP_OUTPUTS, APP_SOURCES)) {
   process.stdout.write('Building the app (out/)…\n');
   await build({ root: ROOT, configFile: join(ROOT, 'electron.vite.config.ts') });
 }
-const run = spawnSync(electron.path, [ROOT, ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit' });
+const run = spawnSync(electron.path, [ROOT, ...process.argv.slice(2)], {
+  cwd: ROOT,
+  stdio: 'inherit',
+  env: { ...process.env, [SQLITE_BINDING_ENV]: sqliteBinding },
+});
 process.exit(run.status ?? 1);

@@ -3,12 +3,13 @@ import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { formatIssue } from '../../shared/corpus/conll.ts';
 import { corpusStats } from '../../shared/corpus/stats.ts';
+import { DEFAULT_SPLIT } from '../../shared/corpus/split.ts';
 import type { CorpusStats, RepairPolicy, Scheme } from '../../shared/corpus/types.ts';
 import { contract, type DatasetEntry } from '../../shared/ipc/contract.ts';
 import type { Dataset as StoredDataset } from '../../shared/store-types.ts';
 import { loadDataset, type LoadOptions } from '../corpus/dataset.ts';
 import { listAllDatasets, registerDataset } from '../services/datasets.ts';
-import { getDataset, listDatasets } from '../store/datasets.ts';
+import { getDataset } from '../store/datasets.ts';
 import { UsageError, oneOf, output, parseCommandArgs, schemeOption, table, type Command, type CommandGroup } from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
 
@@ -89,11 +90,7 @@ const inspect: Command = {
       warnings: dataset.repairs.map(formatIssue),
       warningCount: dataset.repairCount,
     };
-    if (!values.json) {
-      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-      const more = report.warningCount - report.warnings.length;
-      if (more > 0) process.stderr.write(`warning: … and ${more} more repairs\n`);
-    }
+    if (!values.json) warnRepairs(report);
     output(values.json, report, renderInspect);
   },
 };
@@ -105,23 +102,40 @@ experiment store with its splits' sizes and entity types. A dataset that does no
 every problem as FILE:LINE, and nothing is stored. The same content under the same name is registered once:
 adding it again reports the dataset already there.
 
+A single file is cut into train/dev/test with a seeded shuffle (80/10/10, seed 42 unless --split/--seed say
+otherwise); the cut is stored with the dataset, so every run and inspection cuts it the same way. Repairs
+made while reading (a stray I-X read as B-X) are printed as warnings, FILE:LINE each.
+
 options:
   --name NAME                     the name it is listed under (default: the folder or file name)
   --entity-type TYPE              the type bare B / I labels stand for (e.g. Disease); needed only for such files
+  --split TRAIN/DEV/TEST          for a single file: the ratios it is cut by, e.g. 70/15/15
+  --seed N                        for a single file: the seed of the shuffle
 ${DATA_DIR_HELP}
   --json                          print JSON: {"added": true|false, "dataset": {"id", "name", "source",
-                                  "entityTypes", "contentHash", "createdAt", "splits": [{"name", "sentences",
-                                  "tokens", "mentions"}]}}
+                                  "entityTypes", "contentHash", "createdAt", "split": null | {"ratios",
+                                  "seed"}, "splits": [{"name", "sentences", "tokens", "mentions"}]},
+                                  "warnings": [...], "warningCount"}
 `;
 
 export interface AddReport {
   /** false when the same content was registered under this name before: `dataset` is that one. */
   added: boolean;
   dataset: StoredDataset;
+  /** The repairs made while reading, FILE:LINE each (capped per file); warningCount counts them all. */
+  warnings: string[];
+  warningCount: number;
 }
 
 /** What each field of the app's register call is on this command line. */
-const ADD_ARGUMENT: Record<string, string> = { folder: 'PATH', name: '--name', entityType: '--entity-type' };
+const ADD_ARGUMENT: Record<string, string> = { folder: 'PATH', name: '--name', entityType: '--entity-type', split: '--split' };
+
+/** Prints the repairs made while reading on stderr, so they are never silent (--json carries them instead). */
+function warnRepairs(report: { warnings: string[]; warningCount: number }): void {
+  for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+  const more = report.warningCount - report.warnings.length;
+  if (more > 0) process.stderr.write(`warning: … and ${more} more repairs\n`);
+}
 
 /** The name loadDataset gives a path: a folder's name, or a file's without its extension. */
 async function defaultName(path: string): Promise<string> {
@@ -141,27 +155,29 @@ const add: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { name: { type: 'string' }, 'entity-type': { type: 'string' }, ...DATA_DIR_OPTION },
+      { name: { type: 'string' }, 'entity-type': { type: 'string' }, split: { type: 'string' }, seed: { type: 'string' }, ...DATA_DIR_OPTION },
       1,
     );
     if (!positionals[0]) throw new UsageError('PATH is required');
     const path = resolve(positionals[0]);
+    const split = parseSplit(values.split, values.seed);
     // The app's own checks on what it registers (trimmed name, entity type a single word).
     const parsed = contract['datasets:register'].args.safeParse({
       folder: path,
       name: values.name ?? (await defaultName(path)),
       entityType: values['entity-type'],
+      split: split && { ratios: split.ratios, seed: split.seed ?? DEFAULT_SPLIT.seed },
     });
     if (!parsed.success) {
       throw new UsageError(parsed.error.issues.map((i) => `${ADD_ARGUMENT[String(i.path[0])]}: ${i.message}`).join('; '));
     }
     const report = await withStore(values['data-dir'], async (store): Promise<AddReport> => {
-      const before = new Set(listDatasets(store).map((d) => d.id));
-      const { ref } = await registerDataset(serviceContext(store), parsed.data);
-      const stored = ref.source === 'user' ? getDataset(store, ref.id) : undefined;
+      const { entry, added, repairs, repairCount } = await registerDataset(serviceContext(store), parsed.data);
+      const stored = entry.ref.source === 'user' ? getDataset(store, entry.ref.id) : undefined;
       if (!stored) throw new Error(`registering ${path} gave no stored dataset`);
-      return { added: !before.has(stored.id), dataset: stored };
+      return { added, dataset: stored, warnings: repairs.map(formatIssue), warningCount: repairCount };
     });
+    if (!values.json) warnRepairs(report);
     output(values.json, report, (r) =>
       r.added ? `registered dataset ${describe(r.dataset)}\n` : `already registered as dataset ${describe(r.dataset)}: nothing added\n`,
     );

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServiceContext } from '../services/context.ts';
 import { resolveDataDir } from '../store/data-dir.ts';
-import { openStoreAtStartup, type Store } from '../store/store.ts';
+import { networkDriveNote, openStoreAtStartup, type Store } from '../store/store.ts';
 import { UsageError } from './command.ts';
 
 /** The option every store command takes; also accepted before the command name (`taughtnet --data-dir DIR runs list`). */
@@ -32,8 +32,10 @@ export async function withStore<T>(dataDirFlag: string | undefined, use: (store:
   }
   const { store, interrupted } = opened;
   try {
+    const note = networkDriveNote(store);
+    if (note) process.stderr.write(`note: ${note}\n`);
     for (const run of interrupted) {
-      process.stderr.write(`note: run ${run.id} (${run.name}) was left running by a process that is gone: marked interrupted\n`);
+      process.stderr.write(`note: run ${run.id} (${run.name}) was left running by a process that is gone: marked interrupted (resume it with taughtnet run --resume ${run.id})\n`);
     }
     return await use(store);
   } finally {

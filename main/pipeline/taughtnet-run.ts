@@ -6,7 +6,6 @@
 // distributions artifact, the student model), and fine-tuning checkpoints each epoch, so resuming an interrupted
 // run skips what is done and continues the phase it was in.
 import { rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { paramsToWeights, initParams } from '../engine/nn/params.ts';
@@ -15,7 +14,7 @@ import { evalGraph, IO } from '../engine/optim/train-graphs.ts';
 import { loadDataset } from '../corpus/dataset.ts';
 import { loadModelFolder, saveModelFolder } from '../models/model-folder.ts';
 import { loadTokenizer } from '../models/tokenizer-files.ts';
-import { readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
+import { readSafetensors, safetensorsChunks } from '../tensors/safetensors.ts';
 import { tensor } from '../tensors/tensor.ts';
 import { registerDataset } from '../services/datasets.ts';
 import type { ServiceContext } from '../services/context.ts';
@@ -26,7 +25,8 @@ import { saveErrorAnalysis } from '../store/error-analyses.ts';
 import { saveEvaluation } from '../store/evaluations.ts';
 import { recordMetrics } from '../store/metrics.ts';
 import { addModel, listModels } from '../store/models.ts';
-import { createRun, getRun, setRunPhase, setRunStatus } from '../store/runs.ts';
+import { beatHeartbeat, createRun, getRun, setRunPhase, setRunStatus } from '../store/runs.ts';
+import { HEARTBEAT_INTERVAL_MS } from '../store/owner.ts';
 import { mergeCorpora } from '../../shared/corpus/merge.ts';
 import type { Sentence, TypedCorpus } from '../../shared/corpus/types.ts';
 import { prf } from '../../shared/metrics/prf.ts';
@@ -38,7 +38,7 @@ import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
-import type { Model, Run } from '../../shared/store-types.ts';
+import type { Model, Run, SingleFileSplit } from '../../shared/store-types.ts';
 import { DEFAULT_WINDOWS, encodeSentences, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { adamwConfig, fineTune, type FineTuneProgress, type Selection } from './fine-tune.ts';
@@ -87,17 +87,19 @@ function windowsFor(settings: TrainingSettings): WindowOptions {
 async function loadCorpus(ctx: ServiceContext, c: RunConfig['corpora'][number]): Promise<RunCorpus> {
   let datasetId: number;
   let folder: string;
+  let cut: SingleFileSplit | null = null;
   if ('path' in c) {
     folder = resolve(c.path);
-    const entry = await registerDataset(ctx, { folder, name: basename(folder), entityType: c.type });
+    const { entry } = await registerDataset(ctx, { folder, name: basename(folder), entityType: c.type });
     datasetId = (entry.ref as { id: number }).id;
   } else {
     const stored = getDataset(ctx.store, c.dataset);
     if (!stored) throw new Error(`the run config names dataset ${c.dataset}, which is not in the store`);
     datasetId = stored.id;
     folder = stored.source;
+    cut = stored.split;
   }
-  const dataset = await loadDataset(folder);
+  const dataset = await loadDataset(folder, { split: cut ?? undefined });
   const split = (...names: string[]) => {
     const found = names.find((n) => dataset.splits[n]);
     if (!found) throw new Error(`${folder}: the corpus needs a ${names.join(' or ')} split; it has ${Object.keys(dataset.splits).join(', ')}`);
@@ -177,6 +179,9 @@ export async function executeRun(ctx: ServiceContext, client: RuntimeClient, run
   setRunStatus(ctx.store, { runId, status: 'running', device: choice.name });
   const emit = (phase: string, message: string, training?: FineTuneProgress) => hooks.onEvent?.({ phase, message, training });
   const work = join(ctx.store.dataDir, 'runs', String(runId));
+  // Other machines sharing the data folder tell a live run from a dead one by this.
+  const heartbeat = setInterval(() => beatHeartbeat(ctx.store, runId), HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
   try {
     await pipeline(ctx, client, run, config, work, hooks, emit);
     rmSync(work, { recursive: true, force: true }); // checkpoints are only for resuming
@@ -186,6 +191,8 @@ export async function executeRun(ctx: ServiceContext, client: RuntimeClient, run
     const cancelled = (e as Error).name === 'AbortError';
     setRunStatus(ctx.store, cancelled ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: (e as Error).message });
     throw e;
+  } finally {
+    clearInterval(heartbeat);
   }
 }
 
@@ -296,14 +303,16 @@ async function pipeline(
   const studentStart = await fromSaved(studentModel, studentLabels, student);
   const studentTest = await predictLabels(client, config, studentStart, merged.test.sentences, student, hooks.signal);
   for (const [i, corpus] of corpora.entries()) {
-    const studentPred = sliceOf(merged.test, i, studentTest);
+    const studentPred = sliceOf(merged.test, i, studentTest.labels);
     const { model: teacherModel, start: teacherStart } = teacherModels[i];
     const gold = sliceOf(merged.test, i, merged.test.sentences);
-    const teacherPred = await predictLabels(client, config, teacherStart, gold, teachers[i], hooks.signal);
-    for (const [model, pred] of [[studentModel, studentPred], [teacherModel, teacherPred]] as const) {
+    const teacherTest = await predictLabels(client, config, teacherStart, gold, teachers[i], hooks.signal);
+    const teacherPred = teacherTest.labels;
+    const scoredModels = [[studentModel, studentPred, studentTest.wordsPerSecond], [teacherModel, teacherPred, teacherTest.wordsPerSecond]] as const;
+    for (const [model, pred, wordsPerSecond] of scoredModels) {
       const scored = scoreOnCorpus(typed(corpus, 'test'), pred);
       for (const mode of ['lenient', 'strict'] as const) {
-        saveEvaluation(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', mode, ...scored[mode], perType: { [corpus.type]: scored[mode] } });
+        saveEvaluation(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', mode, ...scored[mode], perType: { [corpus.type]: scored[mode] }, wordsPerSecond });
       }
     }
     const agreement = agreementMatrix([
@@ -346,17 +355,26 @@ function trainingHooks(store: ServiceContext['store'], runId: number, phase: str
   };
 }
 
-/** A saved model's predicted labels for sentences (opens its parameters in the engine). */
-async function predictLabels(client: RuntimeClient, config: RunConfig, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<string[][]> {
-  return argmaxLabels(await predictProbs(client, config, s, sentences, settings, signal), s.config.labels!);
+/** A saved model's predicted labels for sentences, and how fast it gave them (see predictProbs). */
+async function predictLabels(client: RuntimeClient, config: RunConfig, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<{ labels: string[][]; wordsPerSecond: number }> {
+  const { probs, wordsPerSecond } = await predictProbs(client, config, s, sentences, settings, signal);
+  return { labels: argmaxLabels(probs, s.config.labels!), wordsPerSecond };
 }
 
-async function predictProbs(client: RuntimeClient, config: RunConfig, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<Float32Array[][]> {
+/**
+ * A saved model's label distributions per word (opens its parameters in the engine), and its speed: words per
+ * second of tokenizing and labelling, the engine's set-up left out.
+ */
+async function predictProbs(client: RuntimeClient, config: RunConfig, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<{ probs: Float32Array[][]; wordsPerSecond: number }> {
   const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
   await client.request({ kind: 'open', provider: config.device, state: { [IO.params]: tensor('float32', [layout.size], s.initial) } });
   await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(tokenClassificationTask(s.config, layout), { withLoss: false }).bytes, read: ['probs'] } });
+  const started = performance.now();
   const windows = encodeSentences(s.tokenizer, sentences.map((x) => ({ words: x.tokens })), windowsFor(settings));
-  return predictWords(client, s.config, windows, sentences.map((x) => x.tokens.length), { program: 'predict', padId: s.tokenizer.special.pad, batchSize: 32, signal });
+  const wordCounts = sentences.map((x) => x.tokens.length);
+  const probs = await predictWords(client, s.config, windows, wordCounts, { program: 'predict', padId: s.tokenizer.special.pad, batchSize: 32, signal });
+  const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
+  return { probs, wordsPerSecond: wordCounts.reduce((a, b) => a + b, 0) / seconds };
 }
 
 /**
@@ -385,15 +403,13 @@ async function teacherDistributions(
     const stacked = new Float32Array(words * corpora.length * 3);
     const teacherSettings = teachersInCorpusOrder(config);
     for (const [i, t] of teachers.entries()) {
-      const probs = await predictProbs(client, config, t.start, sentences, teacherSettings[i], hooks.signal);
+      const { probs } = await predictProbs(client, config, t.start, sentences, teacherSettings[i], hooks.signal);
       let w = 0;
       for (const sentence of probs) for (const row of sentence) stacked.set(row, (w++ * corpora.length + i) * 3);
     }
     flat = aggregateBatch(stacked, corpora.length, config.student.aggregation);
-    const file = join(ctx.store.dataDir, 'tmp', `distributions-${run.id}.safetensors`);
-    await writeSafetensors(file, { targets: tensor('float32', [words, labels], flat) }, { labels: mergeCorpora(corpora.map((c) => typed(c, 'train'))).labels.join(' ') });
-    await writeArtifact(ctx.store, await readFile(file), { kind: 'teacher-distributions', name: `run ${run.id} teacher distributions`, runId: run.id });
-    rmSync(file, { force: true });
+    const file = safetensorsChunks({ targets: tensor('float32', [words, labels], flat) }, { labels: mergeCorpora(corpora.map((c) => typed(c, 'train'))).labels.join(' ') });
+    await writeArtifact(ctx.store, file, { kind: 'teacher-distributions', name: `run ${run.id} teacher distributions`, runId: run.id });
   }
   const out: Float32Array[][] = [];
   let w = 0;

@@ -2,6 +2,7 @@
 import * as ort from 'onnxruntime-node';
 import type { AppInfo } from '../../shared/ipc/contract.ts';
 import { chooseProvider, listProviders } from '../engine/runtime/providers.ts';
+import { networkDriveNote } from '../store/store.ts';
 import type { ServiceContext } from './context.ts';
 
 /** The engine's own 'auto' choice, or why it has none. */
@@ -29,6 +30,7 @@ export async function appInfo(ctx: ServiceContext): Promise<AppInfo> {
     platform: process.platform,
     arch: process.arch,
     dataFolder: ctx.store.dataDir,
+    dataFolderNote: networkDriveNote(ctx.store),
     resourcesFolder: ctx.resourcesFolder,
     providers: (await listProviders()).map(({ name, available, emulated, reason }) => ({ name, available, emulated, reason })),
     autoProvider: await autoProvider(),

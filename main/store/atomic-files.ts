@@ -1,11 +1,24 @@
 // Crash-safe file writing: write under tmp/, fsync, rename into place, fsync the directory.
-// A temp file's name starts with its writer's pid, so a leftover can be told from a file still being written.
-import { closeSync, fsyncSync, openSync, readdirSync, rmSync } from 'node:fs';
+// A temp file's name starts with its writer's host and pid, so a leftover can be told from a file still being
+// written, also on a data folder that several machines share.
+import { closeSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { processIsAlive, thisHost } from './owner.ts';
+
+/** Another host's temp file is a leftover once nobody has written to it for this long. */
+export const FOREIGN_TMP_STALE_MS = 60 * 60_000;
+
+const hostTag = () => thisHost().replace(/[^\w.-]/g, '_');
 
 export function tmpFileName(): string {
-  return `${process.pid}-${randomBytes(8).toString('hex')}.part`;
+  return `${hostTag()}~${process.pid}-${randomBytes(8).toString('hex')}.part`;
+}
+
+/** The writer a temp file name records; names from before hosts were recorded ('PID-…') are this host's. */
+function tmpFileWriter(name: string): { host: string; pid: number } | undefined {
+  const match = /^(?:(.+)~)?(\d+)-/.exec(name);
+  return match ? { host: match[1] ?? hostTag(), pid: Number(match[2]) } : undefined;
 }
 
 /** Makes a rename or a new entry in `dir` durable. Windows cannot open a directory, and needs no such step. */
@@ -19,22 +32,18 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
-  }
-}
-
-/** Removes what crashed writers left in tmp/; a live process's files (this one's included) stay. Returns the names removed. */
-export function removeStaleTmpFiles(tmpDir: string): string[] {
+/**
+ * Removes what crashed writers left in tmp/: this host's files whose process is gone, other hosts' files
+ * untouched for FOREIGN_TMP_STALE_MS, and files no writer named. Returns the names removed.
+ */
+export function removeStaleTmpFiles(tmpDir: string, now = Date.now()): string[] {
   const removed: string[] = [];
   for (const name of readdirSync(tmpDir)) {
-    const pid = Number(/^(\d+)-/.exec(name)?.[1]);
-    if (pid > 0 && processIsAlive(pid)) continue;
-    rmSync(join(tmpDir, name), { recursive: true, force: true });
+    const path = join(tmpDir, name);
+    const writer = tmpFileWriter(name);
+    if (writer?.host === hostTag() && writer.pid > 0 && processIsAlive(writer.pid)) continue;
+    if (writer && writer.host !== hostTag() && now - statSync(path).mtimeMs < FOREIGN_TMP_STALE_MS) continue;
+    rmSync(path, { recursive: true, force: true });
     removed.push(name);
   }
   return removed;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Dataset, DatasetSplit } from '../../shared/store-types.ts';
 import type { Store } from './store.ts';
 import { nowIso, prepared } from './sql.ts';
+import { singleFileSplit } from '../../shared/ipc/contract.ts';
 import { count, explainConstraints, id, nonEmpty, parseInput, sha256Hex } from './input.ts';
 
 interface DatasetRow {
@@ -12,6 +13,7 @@ interface DatasetRow {
   entity_types: string;
   content_hash: string;
   created_at: string;
+  split: string | null;
 }
 
 const newDataset = z.strictObject({
@@ -23,6 +25,7 @@ const newDataset = z.strictObject({
     .array(z.strictObject({ name: nonEmpty, sentences: count, tokens: count, mentions: count }))
     .min(1)
     .refine((splits) => new Set(splits.map((s) => s.name)).size === splits.length, 'split names must differ'),
+  split: singleFileSplit.nullable().default(null),
 });
 export type NewDataset = z.input<typeof newDataset>;
 
@@ -39,6 +42,7 @@ function toDataset(store: Store, row: DatasetRow): Dataset {
     contentHash: row.content_hash,
     createdAt: row.created_at,
     splits,
+    split: row.split === null ? null : JSON.parse(row.split),
   };
 }
 
@@ -48,13 +52,14 @@ export function addDataset(store: Store, input: NewDataset): Dataset {
     store.db.transaction(() => {
       const row = prepared(
         store,
-        `INSERT INTO datasets (name, source, entity_types, content_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *`,
+        `INSERT INTO datasets (name, source, entity_types, content_hash, created_at, split) VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
       ).get(
         dataset.name,
         dataset.source,
         JSON.stringify(dataset.entityTypes),
         dataset.contentHash,
         nowIso(),
+        dataset.split === null ? null : JSON.stringify(dataset.split),
       ) as DatasetRow;
       const addSplit = prepared(
         store,

@@ -18,6 +18,7 @@ interface EvaluationRow {
   support: number;
   per_type: string;
   created_at: string;
+  words_per_second: number | null;
 }
 
 const toEvaluation = (row: EvaluationRow): Evaluation => ({
@@ -32,6 +33,7 @@ const toEvaluation = (row: EvaluationRow): Evaluation => ({
   f1: row.f1,
   support: row.support,
   perType: JSON.parse(row.per_type),
+  wordsPerSecond: row.words_per_second,
   createdAt: row.created_at,
 });
 
@@ -44,6 +46,7 @@ const newEvaluation = z.strictObject({
   mode: z.enum(EVAL_MODES),
   ...scores,
   perType: z.record(nonEmpty, z.strictObject(scores) satisfies z.ZodType<Scores>),
+  wordsPerSecond: z.number().positive().finite().nullable().default(null),
 });
 export type NewEvaluation = z.input<typeof newEvaluation>;
 
@@ -53,11 +56,11 @@ export function saveEvaluation(store: Store, input: NewEvaluation): Evaluation {
   const row = explainConstraints(`evaluation of model ${e.modelId} on dataset ${e.datasetId}/${e.split}`, () =>
     prepared(
       store,
-      `INSERT INTO evaluations (run_id, model_id, dataset_id, split, mode, precision, recall, f1, support, per_type, created_at)
-         VALUES (@runId, @modelId, @datasetId, @split, @mode, @precision, @recall, @f1, @support, @perType, @now)
+      `INSERT INTO evaluations (run_id, model_id, dataset_id, split, mode, precision, recall, f1, support, per_type, words_per_second, created_at)
+         VALUES (@runId, @modelId, @datasetId, @split, @mode, @precision, @recall, @f1, @support, @perType, @wordsPerSecond, @now)
          ON CONFLICT (run_id, model_id, dataset_id, split, mode) DO UPDATE SET
            precision = excluded.precision, recall = excluded.recall, f1 = excluded.f1, support = excluded.support,
-           per_type = excluded.per_type, created_at = excluded.created_at
+           per_type = excluded.per_type, words_per_second = excluded.words_per_second, created_at = excluded.created_at
          RETURNING *`,
     ).get({ ...e, perType: JSON.stringify(e.perType), now: nowIso() }),
   );

@@ -164,6 +164,20 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX runs_by_status ON runs(status);
     `,
   },
+  {
+    // A data folder on a shared lab drive is opened from several machines: a pid is only meaningful on its
+    // own host, so a running run also records its host and beats a heartbeat. A dataset registered from one
+    // file records how it was cut into train/dev/test, so every run cuts it the same way. An evaluation
+    // records how fast the model labelled the split (the paper compares students by speed too).
+    version: 4,
+    name: 'run owner host and heartbeat; single-file dataset split; evaluation speed',
+    up: `
+      ALTER TABLE evaluations ADD COLUMN words_per_second REAL CHECK (words_per_second IS NULL OR words_per_second > 0);
+      ALTER TABLE runs ADD COLUMN owner_host TEXT CHECK (length(owner_host) > 0);
+      ALTER TABLE runs ADD COLUMN heartbeat_at TEXT;
+      ALTER TABLE datasets ADD COLUMN split TEXT CHECK (split IS NULL OR CASE WHEN json_valid(split) THEN json_type(split) = 'object' ELSE 0 END);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;

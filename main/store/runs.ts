@@ -4,7 +4,7 @@ import { RUN_STATUSES, RUN_TRANSITIONS, type Run, type RunStatus } from '../../s
 import type { Store } from './store.ts';
 import { nowIso, prepared } from './sql.ts';
 import { id, json, nonEmpty, parseInput } from './input.ts';
-import { processIsAlive } from './atomic-files.ts';
+import { ownerIsGone, processIsAlive, thisHost } from './owner.ts';
 
 interface RunRow {
   id: number;
@@ -20,6 +20,8 @@ interface RunRow {
   updated_at: string;
   interrupted_at: string | null;
   owner_pid: number | null;
+  owner_host: string | null;
+  heartbeat_at: string | null;
 }
 
 function toRun(row: RunRow): Run {
@@ -37,6 +39,8 @@ function toRun(row: RunRow): Run {
     updatedAt: row.updated_at,
     interruptedAt: row.interrupted_at,
     ownerPid: row.owner_pid,
+    ownerHost: row.owner_host,
+    heartbeatAt: row.heartbeat_at,
   };
 }
 
@@ -76,7 +80,7 @@ export type RunStatusChange = z.input<typeof statusChange>;
 
 /**
  * Moves a run along its life cycle (see RUN_TRANSITIONS) and stamps the matching time: 'running' records
- * the start (first time only) and this process as owner; a final status records the end.
+ * the start (first time only) and this process and host as owner; a final status records the end.
  */
 export function setRunStatus(store: Store, change: RunStatusChange): Run {
   const { runId, status, device, error } = parseInput(statusChange, change, 'run status change');
@@ -97,6 +101,8 @@ export function setRunStatus(store: Store, change: RunStatusChange): Run {
              finished_at = CASE WHEN @final THEN @now ELSE finished_at END,
              interrupted_at = CASE WHEN @status = 'interrupted' THEN @now ELSE interrupted_at END,
              owner_pid = CASE WHEN @status = 'running' THEN @pid END,
+             owner_host = CASE WHEN @status = 'running' THEN @host END,
+             heartbeat_at = CASE WHEN @status = 'running' THEN @now END,
              device = coalesce(@device, device),
              error = CASE WHEN @status = 'running' THEN NULL ELSE coalesce(@error, error) END
            WHERE id = @runId RETURNING *`,
@@ -105,6 +111,7 @@ export function setRunStatus(store: Store, change: RunStatusChange): Run {
         now,
         final: final ? 1 : 0,
         pid: process.pid,
+        host: thisHost(),
         device: device ?? null,
         error: error ?? null,
         runId,
@@ -135,23 +142,34 @@ export function deleteRun(store: Store, runId: number): boolean {
   return prepared(store, `DELETE FROM runs WHERE id = ?`).run(parseInput(id, runId, 'run id')).changes > 0;
 }
 
+/** Tells the store that this process still runs the run (see HEARTBEAT_INTERVAL_MS); false if it no longer owns it. */
+export function beatHeartbeat(store: Store, runId: number): boolean {
+  return (
+    prepared(
+      store,
+      `UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running' AND owner_pid = ? AND owner_host = ?`,
+    ).run(nowIso(), parseInput(id, runId, 'run id'), process.pid, thisHost()).changes > 0
+  );
+}
+
 /**
- * Marks 'running' runs whose owner process is gone as 'interrupted'. Meant for start-up, where a run
- * owned by this very pid can only be a dead process's whose pid was reused.
+ * Marks 'running' runs whose owner is gone as 'interrupted' (see ownerIsGone: a dead process on this host,
+ * a stale heartbeat on another). Meant for start-up. Returns those runs.
  */
 export function markInterruptedRuns(store: Store, isAlive: (pid: number) => boolean = processIsAlive): Run[] {
   return store.db
     .transaction(() => {
-      const running = (prepared(store, `SELECT * FROM runs WHERE status = 'running'`).all() as RunRow[]).filter(
-        (row) => row.owner_pid === null || row.owner_pid === process.pid || !isAlive(row.owner_pid),
+      const now = Date.now();
+      const running = (prepared(store, `SELECT * FROM runs WHERE status = 'running'`).all() as RunRow[]).filter((row) =>
+        ownerIsGone({ host: row.owner_host, pid: row.owner_pid, heartbeatAt: row.heartbeat_at }, now, isAlive),
       );
-      const now = nowIso();
+      const stamp = nowIso();
       const mark = prepared(
         store,
-        `UPDATE runs SET status = 'interrupted', interrupted_at = ?, updated_at = ?, owner_pid = NULL
+        `UPDATE runs SET status = 'interrupted', interrupted_at = ?, updated_at = ?, owner_pid = NULL, owner_host = NULL
          WHERE id = ? RETURNING *`,
       );
-      return running.map((row) => toRun(mark.get(now, now, row.id) as RunRow));
+      return running.map((row) => toRun(mark.get(stamp, stamp, row.id) as RunRow));
     })
     .immediate();
 }

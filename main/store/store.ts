@@ -5,37 +5,56 @@ import { dataPaths, type DataPaths } from './data-dir.ts';
 import { migrate } from './migrations.ts';
 import { removeStaleTmpFiles } from './atomic-files.ts';
 import { markInterruptedRuns } from './runs.ts';
+import { networkFileSystem } from './file-system.ts';
+import { STALE_AFTER_MS } from './owner.ts';
 import type { Run } from '../../shared/store-types.ts';
 
 export interface Store {
   db: Database.Database;
   dataDir: string;
   paths: DataPaths;
+  /** The network file system the data folder is on (see networkFileSystem), or null for a local folder. */
+  networkFileSystem: string | null;
   close(): void;
 }
+
+/** How `npm start` hands the app better-sqlite3 built for Electron (main/app/electron-native.ts): that file's path. */
+export const SQLITE_BINDING_ENV = 'TAUGHTNET_SQLITE_BINDING';
 
 export interface OpenStoreOptions {
   /** Use resolveDataDir() to pick it from --data-dir, $TAUGHTNET_DATA_DIR or the platform's folder. */
   dataDir: string;
+  /** Detected from the folder unless given (tests give it to run the network-drive settings on a local disk). */
+  networkFileSystem?: string | null;
+  /** better-sqlite3's compiled addon, when the one in node_modules is built for another ABI (`npm start` under Electron). */
+  nativeBinding?: string;
 }
 
 /** Opens (creating if needed) the store in `dataDir`, migrated to the latest schema. */
-export function openStore({ dataDir }: OpenStoreOptions): Store {
+export function openStore({ dataDir, ...options }: OpenStoreOptions): Store {
   const paths = dataPaths(dataDir);
   mkdirSync(paths.artifacts, { recursive: true });
   mkdirSync(paths.tmp, { recursive: true });
+  const network = options.networkFileSystem !== undefined ? options.networkFileSystem : networkFileSystem(dataDir);
   let db: Database.Database | undefined;
   try {
-    db = new Database(paths.database);
+    db = new Database(paths.database, { nativeBinding: options.nativeBinding });
     // First, so that the pragmas and the migration below wait for another process instead of failing:
     // the CLI and the app may open and write the same folder at once. (better-sqlite3's default, made explicit.)
     db.pragma('busy_timeout = 5000');
-    // WAL: readers (the app's views) never block the writer (a training run), and a commit is one append.
-    db.pragma('journal_mode = WAL');
-    // In WAL mode NORMAL syncs only at checkpoints: a killed process loses nothing committed and the
-    // file is never corrupted; only a power cut may drop the last transactions. FULL would fsync every
-    // commit (every metrics row) for no gain against the crashes we expect.
-    db.pragma('synchronous = NORMAL');
+    if (network) {
+      // WAL cannot work across machines (see file-system.ts): a rollback journal with file locks, synced at
+      // every commit, since the other machines read what is on the server.
+      db.pragma('journal_mode = DELETE');
+      db.pragma('synchronous = FULL');
+    } else {
+      // WAL: readers (the app's views) never block the writer (a training run), and a commit is one append.
+      db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL syncs only at checkpoints: a killed process loses nothing committed and the
+      // file is never corrupted; only a power cut may drop the last transactions. FULL would fsync every
+      // commit (every metrics row) for no gain against the crashes we expect.
+      db.pragma('synchronous = NORMAL');
+    }
     db.pragma('foreign_keys = ON');
     migrate(db);
     removeStaleTmpFiles(paths.tmp);
@@ -45,7 +64,16 @@ export function openStore({ dataDir }: OpenStoreOptions): Store {
     if (error instanceof SqliteError) throw new Error(`${paths.database}: ${error.message}`, { cause: error });
     throw error;
   }
-  return { db, dataDir, paths, close: () => db.close() };
+  return { db, dataDir, paths, networkFileSystem: network, close: () => db.close() };
+}
+
+/** What to tell a user whose data folder is on a network drive, or null. */
+export function networkDriveNote(store: Store): string | null {
+  return store.networkFileSystem
+    ? `the data folder ${store.dataDir} is on a network drive (${store.networkFileSystem}): the store uses a rollback ` +
+        `journal instead of WAL, so it is slower, and runs of other machines count as interrupted only after ` +
+        `${STALE_AFTER_MS / 60_000} minutes without a heartbeat`
+    : null;
 }
 
 /**

@@ -225,36 +225,42 @@ function encodeHeader(tensors: readonly [string, Tensor][], metadata: Record<str
 }
 
 /**
- * Writes tensors and string metadata to `path` atomically: a crash leaves either the old file or the new one.
- * Tensors are laid out widest dtype first (then by name) so every tensor starts aligned to its element size.
+ * A safetensors file as chunks: the header, then each tensor's bytes. Tensors are laid out widest dtype first
+ * (then by name) so every tensor starts aligned to its element size. `where` names the file in errors.
  */
+export function safetensorsChunks(
+  tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
+  metadata: Record<string, string> = {},
+  where = 'safetensors',
+): Uint8Array[] {
+  const list = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))] as [string, Tensor][];
+  for (const [name, t] of list) {
+    if (name === '__metadata__') throw new Error(`${where}: "__metadata__" cannot name a tensor`);
+    if (!(t.dtype in CODE_OF)) throw new Error(`${where}: tensor "${name}" has unsupported dtype ${t.dtype}`);
+    if (t.data.length !== numel(t.shape)) {
+      throw new Error(`${where}: tensor "${name}" has shape [${t.shape.join(', ')}] but ${t.data.length} elements`);
+    }
+  }
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') throw new Error(`${where}: metadata "${k}" must be a string`);
+  }
+  list.sort(([an, a], [bn, b]) => bytesPerElement(b.dtype) - bytesPerElement(a.dtype) || (an < bn ? -1 : an > bn ? 1 : 0));
+  return [encodeHeader(list, metadata), ...list.map(([, t]) => tensorBytes(t))];
+}
+
+/** Writes tensors and string metadata to `path` atomically: a crash leaves either the old file or the new one. */
 export async function writeSafetensors(
   path: string,
   tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  const list = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))] as [string, Tensor][];
-  for (const [name, t] of list) {
-    if (name === '__metadata__') throw new Error(`${path}: "__metadata__" cannot name a tensor`);
-    if (!(t.dtype in CODE_OF)) throw new Error(`${path}: tensor "${name}" has unsupported dtype ${t.dtype}`);
-    if (t.data.length !== numel(t.shape)) {
-      throw new Error(`${path}: tensor "${name}" has shape [${t.shape.join(', ')}] but ${t.data.length} elements`);
-    }
-  }
-  for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== 'string') throw new Error(`${path}: metadata "${k}" must be a string`);
-  }
-  list.sort(([an, a], [bn, b]) => bytesPerElement(b.dtype) - bytesPerElement(a.dtype) || (an < bn ? -1 : an > bn ? 1 : 0));
-  const header = encodeHeader(list, metadata);
-
+  const chunks = safetensorsChunks(tensors, metadata, path);
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let file: FileHandle | undefined;
   try {
     file = await open(temp, 'wx');
-    await file.write(header, 0, header.length, 0);
-    let position = header.length;
-    for (const [, t] of list) {
-      const bytes = tensorBytes(t);
+    let position = 0;
+    for (const bytes of chunks) {
       let done = 0;
       while (done < bytes.length) {
         const { bytesWritten } = await file.write(bytes, done, bytes.length - done, position + done);

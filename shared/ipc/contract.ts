@@ -36,6 +36,8 @@ export interface AppInfo {
   arch: string;
   /** Where the experiment store (database and files) lives. */
   dataFolder: string;
+  /** Set when the data folder is on a network drive: what that changes. */
+  dataFolderNote: string | null;
   /** Where the shipped corpora and vocabulary live. */
   resourcesFolder: string;
   /** ONNX Runtime execution providers, best first, each with whether it works here and why. */
@@ -71,6 +73,23 @@ export interface DatasetReport {
   repairCount: number;
 }
 
+/** What registering a dataset did: the entry, whether it is new, and the repairs made while reading it. */
+export interface DatasetRegistration {
+  entry: DatasetEntry;
+  /** false when the same content was registered under this name before: `entry` is that one. */
+  added: boolean;
+  repairs: CorpusIssue[];
+  repairCount: number;
+}
+
+/** How one file is cut into train/dev/test: relative sizes and the seed of the shuffle. */
+export const singleFileSplit = z.strictObject({
+  ratios: z
+    .tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
+    .refine(([a, b, c]) => a + b + c > 0, 'the split ratios must not all be 0'),
+  seed: z.int().min(0).max(2 ** 32 - 1),
+});
+
 // ── Channels ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** A channel: its argument schema, and its result type (carried in the type only). */
@@ -92,13 +111,18 @@ export const contract = {
   'datasets:list': channel<DatasetEntry[]>()(noArgs),
   /** Reads one dataset and returns its statistics per split, or its errors. */
   'datasets:inspect': channel<DatasetReport>()(z.strictObject({ dataset: datasetRef })),
-  /** Reads a dataset folder (train / dev or devel / test files) and, if it loads without errors, registers it. */
-  'datasets:register': channel<DatasetEntry>()(
+  /**
+   * Reads a dataset folder (train / dev or devel / test files), or one file cut by `split`, and, if it loads
+   * without errors, registers it.
+   */
+  'datasets:register': channel<DatasetRegistration>()(
     z.strictObject({
       folder: z.string().trim().min(1, 'choose a folder'),
       name: z.string().trim().min(1, 'give the dataset a name').max(100),
       /** Required when the files' labels carry no type (bare B / I): the type they stand for. */
       entityType: entityType.optional(),
+      /** Only for a single file: how to cut it (default 80/10/10, seed 42). */
+      split: singleFileSplit.optional(),
     }),
   ),
 };

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHANNELS, type DatasetEntry, type DatasetReport, type Reply } from '../../shared/ipc/contract.ts';
+import { CHANNELS, type DatasetEntry, type DatasetRegistration, type DatasetReport, type Reply } from '../../shared/ipc/contract.ts';
 import { handleIpc, handlers } from '../../main/services/handlers.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
@@ -111,7 +111,7 @@ test('datasets:list and datasets:inspect read the shipped corpora', async () => 
 });
 
 test('datasets:register refuses a folder it cannot use, saying why, and stores nothing', async () => {
-  assert.match(failure(await handleIpc(ctx, 'datasets:register', { folder: 'relative/path', name: 'x' })), /not a full folder path/);
+  assert.match(failure(await handleIpc(ctx, 'datasets:register', { folder: 'relative/path', name: 'x' })), /not a full path/);
   const untyped = corpusFolder('untyped', 20, (text) => text.replace(/\t([BI])-Disease$/gm, '\t$1'));
   assert.match(failure(await handleIpc(ctx, 'datasets:register', { folder: untyped, name: 'x' })), /carry no entity type/);
   const typed = corpusFolder('typed', 20);
@@ -130,14 +130,16 @@ test('datasets:register refuses a folder it cannot use, saying why, and stores n
 test('datasets:register stores a good folder once and tells the renderer the list changed', async () => {
   // Bare B / I labels, as many corpora are written: the user says which type they mark.
   const folder = corpusFolder('good', 25, (text) => text.replace(/\t([BI])-Disease$/gm, '\t$1'));
-  const entry = success<DatasetEntry>(await handleIpc(ctx, 'datasets:register', { folder, name: ' Slice ', entityType: 'Disease' }));
+  const first = success<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: ' Slice ', entityType: 'Disease' }));
+  const { entry } = first;
   assert.deepEqual(entry, { ref: { source: 'user', id: entry.ref.source === 'user' ? entry.ref.id : -1 }, name: 'Slice', folder, entityTypes: ['Disease'] });
+  assert.deepEqual([first.added, first.repairs, first.repairCount], [true, [], 0]);
   assert.deepEqual(events, [{ event: 'datasets:changed', payload: { name: 'Slice' } }]);
   const [stored] = listDatasets(store);
   assert.deepEqual(stored.splits.map((s) => [s.name, s.sentences]), [['train', 25], ['dev', 25], ['test', 25]]);
   // Same name, same content: the same dataset, not a second one.
-  const again = success<DatasetEntry>(await handleIpc(ctx, 'datasets:register', { folder, name: 'Slice', entityType: 'Disease' }));
-  assert.deepEqual(again.ref, entry.ref);
+  const again = success<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: 'Slice', entityType: 'Disease' }));
+  assert.deepEqual([again.entry.ref, again.added], [entry.ref, false]);
   assert.equal(listDatasets(store).length, 1);
   const list = success<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
   assert.deepEqual(list.at(-1), entry);

@@ -171,6 +171,9 @@ test('a registered dataset appears in the list; when its files go bad the page s
       const text = readFileSync(new URL(`../../resources/datasets/NCBI-disease/${split}.tsv`, import.meta.url), 'utf8');
       writeFileSync(join(folder, `${split}.tsv`), text.split('\n\n').slice(0, 30).join('\n\n') + '\n');
     }
+    // One stray I- after O in test.tsv: read as B- and reported, never silently.
+    const testFile = join(folder, 'test.tsv');
+    writeFileSync(testFile, readFileSync(testFile, 'utf8').replace(/(\tO\n\S+\t)B-Disease/, '$1I-Disease'));
     await page.goto(`${harness.url}/index.html#/datasets`);
     await page.getByRole('button', { name: /NCBI-disease/ }).waitFor();
     await page.getByText('Add your own dataset').click();
@@ -179,6 +182,9 @@ test('a registered dataset appears in the list; when its files go bad the page s
     await page.getByLabel('Entity type').fill('Disease');
     await page.getByRole('button', { name: 'Add dataset' }).click();
     await page.getByRole('status').filter({ hasText: 'Added “My NCBI slice”' }).waitFor();
+    const repairs = page.getByRole('note').filter({ hasText: '1 label was repaired' });
+    await repairs.waitFor();
+    assert.match((await repairs.textContent()) ?? '', new RegExp(`${testFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: stray I-Disease after O`));
     // The list refreshes on the datasets:changed event.
     const item = page.getByRole('button', { name: /My NCBI slice/ });
     await item.waitFor();

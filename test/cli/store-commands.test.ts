@@ -89,6 +89,38 @@ test('dataset add: a real slice is registered once, a malformed one is refused n
   assert.equal(listed[3].contentHash, first.dataset.contentHash);
 });
 
+test('dataset add FILE: cut by --split/--seed, the cut stored with it, repairs printed as FILE:LINE warnings', async () => {
+  const dataDir = tempDir('cli-store-');
+  const file = join(tempDir('cli-file-'), 'ncbi-100.tsv');
+  const lines = readFileSync(join(NCBI, 'train.tsv'), 'utf8').split(/\n\s*\n/).slice(0, 100).join('\n\n').split('\n');
+  // A stray I- after O: read as B- (lenient, as conlleval), and said so.
+  const stray = lines.findIndex((l, i) => l.endsWith('\tB-Disease') && lines[i - 1]?.endsWith('\tO'));
+  lines[stray] = lines[stray].replace('\tB-Disease', '\tI-Disease');
+  writeFileSync(file, lines.join('\n') + '\n');
+
+  const text = await taughtnet(['dataset', 'add', file, '--split', '70/15/15', '--seed', '7', '--data-dir', dataDir]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^registered dataset #1 "ncbi-100" \(Disease; sentences: train 70, dev 15, test 15\)\n$/);
+  assert.equal(text.stderr, `warning: ${file}:${stray + 1}: stray I-Disease after O: read as B-Disease\n`);
+
+  const [same, reseeded, folderCut] = await Promise.all([
+    taughtnet(['dataset', 'add', file, '--split', '70/15/15', '--seed', '7', '--data-dir', dataDir, '--json']),
+    taughtnet(['dataset', 'add', file, '--seed', '8', '--split', '70/15/15', '--data-dir', dataDir, '--json']),
+    taughtnet(['dataset', 'add', NCBI, '--split', '70/15/15', '--data-dir', dataDir]),
+  ]);
+  const again = json(same);
+  assert.equal(again.added, false);
+  assert.deepEqual(again.dataset.split, { ratios: [70, 15, 15], seed: 7 });
+  assert.deepEqual(again.warnings, [`${file}:${stray + 1}: stray I-Disease after O: read as B-Disease`]);
+  assert.equal(again.warningCount, 1);
+  // Another seed is another cut of the file: another dataset.
+  const other = json(reseeded);
+  assert.equal(other.added, true);
+  assert.notEqual(other.dataset.contentHash, again.dataset.contentHash);
+  assert.equal(folderCut.code, 1);
+  assert.match(folderCut.stderr, /is not a single file: a split applies to one file/);
+});
+
 test('on an empty store: info --json lists cpu as available, runs and models list nothing', async () => {
   const dataDir = tempDir('cli-store-');
   const [info, runs, models, text] = await Promise.all([

@@ -122,7 +122,7 @@ test('a run trains both teachers and the student and records models, metrics, ev
     // Two models × two corpora… the teachers only on their own corpus: student 2 corpora + 2 teachers, × 2 modes.
     const evaluations = listEvaluations(store, { runId: run.id });
     assert.equal(evaluations.length, 8);
-    for (const e of evaluations) assert.ok(e.f1 >= 0 && e.f1 <= 1 && e.support > 0, JSON.stringify(e));
+    for (const e of evaluations) assert.ok(e.f1 >= 0 && e.f1 <= 1 && e.support > 0 && e.wordsPerSecond! > 0, JSON.stringify(e));
     const agreements = listAgreements(store, { runId: run.id });
     assert.equal(agreements.length, 2);
     assert.deepEqual(agreements[0].labels, ['ground truth', 'teacher Disease', 'student']);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store } from '../../main/store/store.ts';
@@ -196,10 +197,17 @@ test('opening the store removes temp files left by dead processes only', () => {
   openStore({ dataDir }).close();
   const tmp = join(dataDir, 'tmp');
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid is free
+  const host = hostname().replace(/[^\w.-]/g, '_');
   mkdirSync(tmp, { recursive: true });
-  writeFileSync(join(tmp, `${dead}-0123456789abcdef.part`), 'half a file');
-  writeFileSync(join(tmp, `${process.pid}-0123456789abcdef.part`), 'being written by a live process');
+  writeFileSync(join(tmp, `${host}~${dead}-0123456789abcdef.part`), 'half a file');
+  writeFileSync(join(tmp, `${dead}-0123456789abcdef.part`), 'half a file, named before hosts were recorded');
+  writeFileSync(join(tmp, `${host}~${process.pid}-0123456789abcdef.part`), 'being written by a live process');
   writeFileSync(join(tmp, 'stray'), '');
+  // On a shared drive: another machine's pids mean nothing here, only how long ago its file was written.
+  writeFileSync(join(tmp, `other-lab-pc~${dead}-0123456789abcdef.part`), 'being written on another machine');
+  writeFileSync(join(tmp, `other-lab-pc~${process.pid}-fedcba9876543210.part`), 'left two hours ago on another machine');
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+  utimesSync(join(tmp, `other-lab-pc~${process.pid}-fedcba9876543210.part`), twoHoursAgo, twoHoursAgo);
   openStore({ dataDir }).close();
-  assert.deepEqual(readdirSync(tmp), [`${process.pid}-0123456789abcdef.part`]);
+  assert.deepEqual(readdirSync(tmp).sort(), [`${host}~${process.pid}-0123456789abcdef.part`, `other-lab-pc~${dead}-0123456789abcdef.part`].sort());
 });

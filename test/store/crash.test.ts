@@ -22,8 +22,8 @@ const EPOCHS = 4;
 const METRICS_PER_EPOCH = 3; // as the writer records them
 
 /** Starts the writer, lets it commit `commits` lines of progress, waits `delayMs` more, then SIGKILLs it. */
-async function killMidWrite(dataDir: string, commits: number, delayMs: number): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', writer, dataDir, String(EPOCHS)], {
+async function killMidWrite(dataDir: string, commits: number, delayMs: number, network: string | null): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', writer, dataDir, String(EPOCHS), ...(network ? [network] : [])], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
@@ -42,56 +42,61 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-test('SIGKILL at random moments never leaves corrupt or half-written data', async (t) => {
-  const dataDir = tempDir('store-crash-');
-  const paths = dataPaths(dataDir);
-  let leftovers = 0;
-  for (let trial = 0; trial < 4; trial++) {
-    const commits = 1 + Math.floor(Math.random() * 5);
-    const delayMs = Math.floor(Math.random() * 25);
-    t.diagnostic(`trial ${trial}: killed after ${commits} progress lines + ${delayMs} ms`);
-    await killMidWrite(dataDir, commits, delayMs);
+// Local folders use WAL; a folder on a network drive a rollback journal (see main/store/file-system.ts).
+for (const network of [null, 'NFS']) {
+  const journal = network ? 'rollback journal, as on a network drive' : 'WAL';
+  test(`SIGKILL at random moments never leaves corrupt or half-written data (${journal})`, async (t) => {
+    const dataDir = tempDir('store-crash-');
+    const paths = dataPaths(dataDir);
+    let leftovers = 0;
+    for (let trial = 0; trial < 4; trial++) {
+      const commits = 1 + Math.floor(Math.random() * 5);
+      const delayMs = Math.floor(Math.random() * 25);
+      t.diagnostic(`trial ${trial}: killed after ${commits} progress lines + ${delayMs} ms`);
+      await killMidWrite(dataDir, commits, delayMs, network);
 
-    // Looked at raw, before the start-up recovery runs.
-    const db = new Database(paths.database);
-    assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-    assert.deepEqual(db.pragma('foreign_key_check'), []);
-    const perRun = db
-      .prepare(
-        `SELECT r.id, r.status, (SELECT count(*) FROM run_metrics m WHERE m.run_id = r.id) AS metrics FROM runs r`,
-      )
-      .all() as { id: number; status: string; metrics: number }[];
-    assert.ok(perRun.length > 0);
-    for (const run of perRun) {
-      // All of a run's metrics with its 'completed', or none of them.
-      assert.equal(
-        run.metrics,
-        run.status === 'completed' ? EPOCHS * METRICS_PER_EPOCH : 0,
-        `run ${run.id} (${run.status})`,
-      );
-    }
-    assert.ok(perRun.filter((r) => r.status === 'running').length <= 1);
-    db.close();
-    // Only complete files under artifacts/: each is named by its own hash.
-    for (const prefix of readdirSync(paths.artifacts)) {
-      for (const name of readdirSync(join(paths.artifacts, prefix))) {
-        assert.equal(sha256(await readFile(join(paths.artifacts, prefix, name))), name);
+      // Looked at raw, before the start-up recovery runs.
+      const db = new Database(paths.database);
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+      const perRun = db
+        .prepare(
+          `SELECT r.id, r.status, (SELECT count(*) FROM run_metrics m WHERE m.run_id = r.id) AS metrics FROM runs r`,
+        )
+        .all() as { id: number; status: string; metrics: number }[];
+      assert.ok(perRun.length > 0);
+      for (const run of perRun) {
+        // All of a run's metrics with its 'completed', or none of them.
+        assert.equal(
+          run.metrics,
+          run.status === 'completed' ? EPOCHS * METRICS_PER_EPOCH : 0,
+          `run ${run.id} (${run.status})`,
+        );
       }
-    }
-    leftovers += readdirSync(paths.tmp).length;
+      assert.ok(perRun.filter((r) => r.status === 'running').length <= 1);
+      db.close();
+      // Only complete files under artifacts/: each is named by its own hash.
+      for (const prefix of readdirSync(paths.artifacts)) {
+        for (const name of readdirSync(join(paths.artifacts, prefix))) {
+          assert.equal(sha256(await readFile(join(paths.artifacts, prefix, name))), name);
+        }
+      }
+      leftovers += readdirSync(paths.tmp).length;
 
-    const { store, interrupted } = openStoreAtStartup({ dataDir });
-    assert.deepEqual(readdirSync(paths.tmp), [], 'start-up swept tmp/');
-    assert.deepEqual(listRuns(store, { status: 'running' }), []);
-    const killedRun = perRun.find((r) => r.status === 'running');
-    assert.deepEqual(
-      interrupted.map((r) => r.id),
-      killedRun ? [killedRun.id] : [],
-    );
-    for (const artifact of listArtifacts(store)) {
-      assert.ok(await verifyArtifact(store, artifact), `artifact ${artifact.id} has its file with the right content`);
+      const { store, interrupted } = openStoreAtStartup({ dataDir, networkFileSystem: network });
+      assert.equal(store.db.pragma('journal_mode', { simple: true }), network ? 'delete' : 'wal');
+      assert.deepEqual(readdirSync(paths.tmp), [], 'start-up swept tmp/');
+      assert.deepEqual(listRuns(store, { status: 'running' }), []);
+      const killedRun = perRun.find((r) => r.status === 'running');
+      assert.deepEqual(
+        interrupted.map((r) => r.id),
+        killedRun ? [killedRun.id] : [],
+      );
+      for (const artifact of listArtifacts(store)) {
+        assert.ok(await verifyArtifact(store, artifact), `artifact ${artifact.id} has its file with the right content`);
+      }
+      store.close();
     }
-    store.close();
-  }
-  t.diagnostic(`temp files left by the kills (and swept): ${leftovers}`);
-});
+    t.diagnostic(`temp files left by the kills (and swept): ${leftovers}`);
+  });
+}

@@ -49,6 +49,12 @@ const seeds: Record<number, (db: Database.Database) => void> = {
       INSERT INTO error_analyses VALUES (1, 1, 1, 1, 'test',
         '{"CORRECT":785,"NEW":803,"CFP":43,"CFN":24,"WLRS":9,"WLOS":24,"RLOS":113}', '{"examples":[]}', '${T}');
     `),
+  // A v3 release recorded the owner's pid only: this very pid, which at start-up can only be a reused one.
+  3: (db) =>
+    db.exec(`
+      INSERT INTO runs (id, name, config, status, created_at, started_at, updated_at, owner_pid)
+        VALUES (3, 'student', '{}', 'running', '${T}', '${T}', '${T}', ${process.pid});
+    `),
 };
 
 function schemaOf(db: Database.Database): unknown[] {
@@ -107,11 +113,12 @@ for (let k = 0; k < LATEST_VERSION; k++) {
       );
       assert.deepEqual(getDataset(store, 1)?.entityTypes, ['Disease']);
       assert.equal(getModel(store, 1)?.parameterCount, 109482240);
-      // The run a v1 release left running (no owner recorded) is now resumable.
+      // The runs a v1 release (no owner recorded) and a v3 release (a pid, no host) left running are now resumable.
       assert.deepEqual(
         interrupted.map((r) => r.id),
-        [1],
+        k >= 3 ? [1, 3] : [1],
       );
+      assert.equal(getDataset(store, 1)?.split, null);
       const run = getRun(store, 1)!;
       assert.equal(run.status, 'interrupted');
       assert.deepEqual(run.config, { epochs: 3, lr: 5e-5 });
@@ -144,7 +151,10 @@ test('a database newer than the code is refused with a clear message, untouched'
   const db = new Database(dataPaths(dataDir).database);
   db.pragma(`user_version = ${LATEST_VERSION + 1}`);
   db.close();
-  assert.throws(() => openStore({ dataDir }), /schema version 4, .*knows versions up to 3.*newer release/s);
+  assert.throws(
+    () => openStore({ dataDir }),
+    new RegExp(`schema version ${LATEST_VERSION + 1}, .*knows versions up to ${LATEST_VERSION}.*newer release`, 's'),
+  );
   const again = new Database(dataPaths(dataDir).database);
   assert.equal(schemaVersion(again), LATEST_VERSION + 1);
   again.close();

@@ -2,8 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { openStore, openStoreAtStartup } from '../../main/store/store.ts';
+import { networkDriveNote, openStore, openStoreAtStartup } from '../../main/store/store.ts';
+import { networkFileSystem } from '../../main/store/file-system.ts';
+import { STALE_AFTER_MS, thisHost } from '../../main/store/owner.ts';
 import {
+  beatHeartbeat,
   createRun,
   deleteRun,
   getRun,
@@ -151,4 +154,47 @@ test('at start-up, runs whose process died are marked interrupted; a live owner 
   assert.equal(resumed.startedAt, firstStart);
   assert.equal(resumed.interruptedAt, first.interrupted[0].interruptedAt);
   first.store.close();
+});
+
+test('on a shared drive, another machine\'s run is interrupted only when its heartbeat is stale', () => {
+  const dataDir = tempDir();
+  const store = openStore({ dataDir });
+  const live = createRun(store, { name: 'training on the lab PC', config: {} });
+  const dead = createRun(store, { name: 'the lab PC lost power', config: {} });
+  for (const run of [live, dead]) setRunStatus(store, { runId: run.id, status: 'running' });
+  const mine = setRunStatus(store, { runId: createRun(store, { name: 'mine', config: {} }).id, status: 'running' });
+  assert.equal(mine.ownerHost, thisHost());
+  assert.ok(mine.heartbeatAt);
+  // The pid of this very process, which on this host would mean "dead": on another host it means nothing.
+  const other = store.db.prepare(`UPDATE runs SET owner_host = 'other-lab-pc', owner_pid = ?, heartbeat_at = ? WHERE id = ?`);
+  other.run(process.pid, new Date(Date.now() - 60_000).toISOString(), live.id);
+  other.run(process.pid, new Date(Date.now() - STALE_AFTER_MS - 60_000).toISOString(), dead.id);
+  // This process beats for its own run only.
+  assert.equal(beatHeartbeat(store, mine.id), true);
+  assert.equal(beatHeartbeat(store, live.id), false);
+  store.close();
+
+  const { store: next, interrupted } = openStoreAtStartup({ dataDir });
+  // mine is owned by this pid: at start-up that can only be a dead process's reused pid.
+  assert.deepEqual(interrupted.map((r) => r.id).sort(), [dead.id, mine.id].sort());
+  assert.equal(getRun(next, live.id)?.status, 'running');
+  assert.equal(getRun(next, dead.id)?.ownerHost, null);
+  next.close();
+});
+
+test('a data folder on a network drive gets a rollback journal and a note saying so', () => {
+  const local = openStore({ dataDir: tempDir() });
+  assert.equal(local.networkFileSystem, networkFileSystem(local.dataDir));
+  assert.equal(local.networkFileSystem, null, 'the test folder is on a local disk');
+  assert.equal(networkDriveNote(local), null);
+  local.close();
+
+  const shared = openStore({ dataDir: tempDir(), networkFileSystem: 'NFS' });
+  assert.equal(shared.db.pragma('journal_mode', { simple: true }), 'delete');
+  assert.equal(shared.db.pragma('synchronous', { simple: true }), 2); // FULL
+  assert.match(networkDriveNote(shared)!, /network drive \(NFS\): .*rollback journal instead of WAL.*10 minutes without a heartbeat/);
+  shared.close();
+
+  assert.equal(networkFileSystem('\\\\labserver\\share\\taughtnet', 'win32'), 'Windows share');
+  assert.equal(networkFileSystem('C:\\Users\\me\\AppData', 'win32'), null);
 });

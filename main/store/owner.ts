@@ -1,0 +1,41 @@
+// Who owns a running run or a file being written: a process on a host. A data folder on a shared lab drive is
+// opened from several machines, and a pid means nothing on another host: there only a stale heartbeat tells
+// that the owner is gone.
+import { hostname } from 'node:os';
+
+export interface Owner {
+  /** null on rows written before hosts were recorded: taken as this host's, as they were then. */
+  host: string | null;
+  pid: number | null;
+  heartbeatAt?: string | null;
+}
+
+/** How often a running run tells the store it is alive. */
+export const HEARTBEAT_INTERVAL_MS = 60_000;
+/** Another host's run is taken for dead after ten missed heartbeats. */
+export const STALE_AFTER_MS = 10 * HEARTBEAT_INTERVAL_MS;
+
+export function thisHost(): string {
+  return hostname();
+}
+
+export function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
+  }
+}
+
+/**
+ * Whether the owner of a running run is gone, as seen at start-up: on this host its process is dead (or is
+ * this very process, which can only be a reused pid); on another host its heartbeat is stale.
+ */
+export function ownerIsGone(owner: Owner, now = Date.now(), isAlive = processIsAlive): boolean {
+  if (owner.host === null || owner.host === thisHost()) {
+    return owner.pid === null || owner.pid === process.pid || !isAlive(owner.pid);
+  }
+  const beat = owner.heartbeatAt ? Date.parse(owner.heartbeatAt) : Number.NaN;
+  return !(now - beat < STALE_AFTER_MS);
+}
