@@ -7,6 +7,9 @@ import { parseArgs } from 'node:util';
 import { resolveDataDir } from '../store/data-dir.ts';
 import { SQLITE_BINDING_ENV, openStoreAtStartup, type Store } from '../store/store.ts';
 import type { ServiceContext } from '../services/context.ts';
+import { interruptExecutingRuns } from '../services/runs.ts';
+import { startRuntime } from '../engine/runtime/client.ts';
+import { forkHost } from '../engine/runtime/transport.ts';
 import { registerIpc, sendToWindows } from './ipc.ts';
 import { APP_ORIGIN } from './renderer-files.ts';
 import { hardenSession, lockDownContents, registerAppScheme, serveRenderer } from './security.ts';
@@ -57,7 +60,16 @@ if (!app.requestSingleInstanceLock()) {
     app.on('will-quit', () => store.close());
     hardenSession();
     serveRenderer(join(outFolder, 'renderer'));
-    const ctx: ServiceContext = { store, resourcesFolder, appVersion: app.getVersion(), emit: sendToWindows };
+    const ctx: ServiceContext = {
+      store,
+      resourcesFolder,
+      appVersion: app.getVersion(),
+      emit: sendToWindows,
+      // The engine host's entry is bundled next to this file (electron.vite.config.ts).
+      startRuntime: () => startRuntime({ host: () => forkHost({ entry: new URL('./worker.js', import.meta.url) }) }),
+      executing: new Map(),
+    };
+    app.on('before-quit', () => interruptExecutingRuns(ctx));
     registerIpc(ctx);
     openWindow();
     app.on('activate', () => {

@@ -1,7 +1,6 @@
 // `taughtnet run CONFIG.json` / `taughtnet run --resume ID`: a whole TaughtNet run (teachers, distributions,
 // student, evaluation) on this machine, with progress on stderr. Ctrl-C cancels between two steps.
 import { readFileSync } from 'node:fs';
-import { startRuntime } from '../engine/runtime/client.ts';
 import { createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
 import { listEvaluations } from '../store/evaluations.ts';
 import { getModel } from '../store/models.ts';
@@ -15,11 +14,12 @@ const USAGE = `usage: taughtnet run CONFIG.json [options]
 Trains one teacher per corpus, aggregates their distributions over the merged training set, distils the
 student and scores every model on each corpus's test split; everything lands in the experiment store
 (see taughtnet runs show ID). The config format is in the README ("Run configuration").
-An interrupted run (killed, crashed, machine off) continues with --resume from its last finished epoch.
+An interrupted run (killed, crashed, machine off) or a failed one continues with --resume from its last
+finished epoch.
 Progress goes to stderr; Ctrl-C cancels the run.
 
 options:
-  --resume ID                     continue run ID (interrupted or queued) instead of starting one
+  --resume ID                     continue run ID (interrupted, failed or queued) instead of starting one
   --name NAME                     the new run's name (default: "TaughtNet" and the entity types)
 ${DATA_DIR_HELP}
   --json                          print JSON on stdout at the end: {"run", "evaluations": [{"model", "dataset",
@@ -78,7 +78,7 @@ export const run: Command = {
         controller.abort();
       };
       process.once('SIGINT', cancel);
-      const client = startRuntime();
+      const client = ctx.startRuntime();
       try {
         const finished = await executeRun(ctx, client, runId, { signal: controller.signal, onEvent: progressPrinter() });
         const evaluations = listEvaluations(store, { runId }).map((e) => ({

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServiceContext } from '../services/context.ts';
+import { startRuntime } from '../engine/runtime/client.ts';
 import { resolveDataDir } from '../store/data-dir.ts';
 import { networkDriveNote, openStoreAtStartup, type Store } from '../store/store.ts';
 import { UsageError } from './command.ts';
@@ -51,5 +52,7 @@ export function serviceContext(store: Store): ServiceContext {
     appVersion: VERSION,
     // No window listens to a CLI process; an open app sees the change when it next lists.
     emit: () => {},
+    startRuntime: () => startRuntime(),
+    executing: new Map(),
   };
 }

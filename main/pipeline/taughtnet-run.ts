@@ -175,7 +175,14 @@ export async function executeRun(ctx: ServiceContext, client: RuntimeClient, run
   if (!run) throw new Error(`there is no run ${runId}`);
   const config = runnable(parseRunConfig(run.config, `run ${runId}'s config`));
   // The engine's provider choice, made by the engine host (onnxruntime never loads in the caller's process).
-  const choice = await client.request({ kind: 'open', provider: config.device, state: {} });
+  let choice;
+  try {
+    choice = await client.request({ kind: 'open', provider: config.device, state: {} });
+  } catch (e) {
+    // Recorded where the user looks; the run can be retried once the device works.
+    if (run.status !== 'failed') setRunStatus(ctx.store, { runId, status: 'failed', error: `the engine cannot start: ${(e as Error).message}` });
+    throw e;
+  }
   setRunStatus(ctx.store, { runId, status: 'running', device: choice.name });
   const emit = (phase: string, message: string, training?: FineTuneProgress) => hooks.onEvent?.({ phase, message, training });
   const work = join(ctx.store.dataDir, 'runs', String(runId));
@@ -189,7 +196,10 @@ export async function executeRun(ctx: ServiceContext, client: RuntimeClient, run
     return setRunStatus(ctx.store, { runId, status: 'completed' });
   } catch (e) {
     const cancelled = (e as Error).name === 'AbortError';
-    setRunStatus(ctx.store, cancelled ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: (e as Error).message });
+    // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) stays so: resumable.
+    if (getRun(ctx.store, runId)?.status === 'running') {
+      setRunStatus(ctx.store, cancelled ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: (e as Error).message });
+    }
     throw e;
   } finally {
     clearInterval(heartbeat);

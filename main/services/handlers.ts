@@ -5,6 +5,7 @@ import { contract, isChannel, type Channel, type ParsedArgs, type Reply, type Re
 import { appInfo } from './app-info.ts';
 import type { ServiceContext } from './context.ts';
 import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts';
+import { cancelRun, deleteRun, listAllModels, listRunSummaries, resumeRun, showRun, startRun } from './runs.ts';
 
 type Handlers = { [C in Channel]: (ctx: ServiceContext, args: ParsedArgs<C>) => Promise<Result<C>> };
 
@@ -13,6 +14,13 @@ export const handlers: Handlers = {
   'datasets:list': (ctx) => listAllDatasets(ctx),
   'datasets:inspect': (ctx, { dataset }) => inspectDataset(ctx, dataset),
   'datasets:register': (ctx, args) => registerDataset(ctx, args),
+  'runs:list': async (ctx) => listRunSummaries(ctx),
+  'runs:show': async (ctx, { runId }) => showRun(ctx, runId),
+  'runs:start': async (ctx, args) => startRun(ctx, args),
+  'runs:cancel': async (ctx, { runId }) => cancelRun(ctx, runId),
+  'runs:resume': async (ctx, { runId }) => resumeRun(ctx, runId),
+  'runs:delete': async (ctx, { runId }) => deleteRun(ctx, runId),
+  'models:list': async (ctx) => listAllModels(ctx),
 };
 
 /**

@@ -98,7 +98,7 @@ export function setRunStatus(store: Store, change: RunStatusChange): Run {
         store,
         `UPDATE runs SET status = @status, updated_at = @now,
              started_at = CASE WHEN @status = 'running' THEN coalesce(started_at, @now) ELSE started_at END,
-             finished_at = CASE WHEN @final THEN @now ELSE finished_at END,
+             finished_at = CASE WHEN @final THEN @now WHEN @status = 'running' THEN NULL ELSE finished_at END,
              interrupted_at = CASE WHEN @status = 'interrupted' THEN @now ELSE interrupted_at END,
              owner_pid = CASE WHEN @status = 'running' THEN @pid END,
              owner_host = CASE WHEN @status = 'running' THEN @host END,

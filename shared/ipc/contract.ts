@@ -3,6 +3,8 @@
 // main process pushes to the renderer. Everything that crosses is plain data (structured-clone and JSON safe).
 import { z } from 'zod';
 import type { CorpusIssue, CorpusStats, Scheme } from '../corpus/types.ts';
+import { runConfigSchema } from '../method/run-config.ts';
+import type { Agreement, ErrorAnalysis, Evaluation, Model, Run, RunMetric } from '../store-types.ts';
 
 // ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
 
@@ -90,6 +92,45 @@ export const singleFileSplit = z.strictObject({
   seed: z.int().min(0).max(2 ** 32 - 1),
 });
 
+/** What the run the app executes is doing now (the pipeline's progress events). */
+export interface RunProgress {
+  runId: number;
+  /** 'prepare', 'teacher:<type>', 'distributions', 'student', 'evaluate' or 'done'. */
+  phase: string;
+  message: string;
+  /** While a model trains: where it is and how long is left. */
+  training: {
+    epoch: number;
+    epochs: number;
+    step: number;
+    totalSteps: number;
+    loss: number;
+    /** Seconds left in this phase at this session's pace, or null before it is known. */
+    etaSeconds: number | null;
+  } | null;
+}
+
+/** A run as listed: its row, and its progress while this app executes it. */
+export interface RunSummary {
+  run: Run;
+  progress: RunProgress | null;
+}
+
+/** Everything recorded about one run, for its page and for comparisons. */
+export interface RunDetails extends RunSummary {
+  /** Whole-epoch figures (train_loss, selection_score, dev_…) per phase; per-step figures are left out. */
+  metrics: RunMetric[];
+  /** The teachers and the student it produced. */
+  models: Model[];
+  evaluations: Evaluation[];
+  agreements: Agreement[];
+  errorAnalyses: ErrorAnalysis[];
+  /** The datasets its evaluations, agreements and error analyses refer to. */
+  datasets: { id: number; name: string; entityTypes: string[] }[];
+}
+
+const runId = z.strictObject({ runId: z.int().positive() });
+
 // ── Channels ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** A channel: its argument schema, and its result type (carried in the type only). */
@@ -125,6 +166,25 @@ export const contract = {
       split: singleFileSplit.optional(),
     }),
   ),
+  /** Every run in the store, newest first. */
+  'runs:list': channel<RunSummary[]>()(noArgs),
+  /** One run with its figures, models, evaluations, agreements and error analyses. */
+  'runs:show': channel<RunDetails>()(runId),
+  /**
+   * Creates a run from a config (see shared/method/run-config.ts) and starts executing it in the background;
+   * refused while another run executes in this app. Progress arrives as 'runs:progress' events.
+   */
+  'runs:start': channel<Run>()(
+    z.strictObject({ name: z.string().trim().min(1, 'give the run a name').max(100).optional(), config: runConfigSchema }),
+  ),
+  /** Asks the executing run to stop after its current step; it ends 'cancelled'. */
+  'runs:cancel': channel<Run>()(runId),
+  /** Continues an interrupted (or queued) run from its last finished epoch, in the background. */
+  'runs:resume': channel<Run>()(runId),
+  /** Deletes a run that is not executing, with its figures; the models it produced stay. */
+  'runs:delete': channel<{ deleted: boolean }>()(runId),
+  /** The models in the store: teachers and students that runs produced, newest first. */
+  'models:list': channel<Model[]>()(noArgs),
 };
 
 export type Contract = typeof contract;
@@ -146,9 +206,13 @@ export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
 export interface Events {
   /** A dataset was registered: lists of datasets are out of date. */
   'datasets:changed': { name: string };
+  /** A run was created, changed status or phase, or was deleted: lists and pages of runs (and models) are out of date. */
+  'runs:changed': { runId: number };
+  /** The executing run made progress (at most a few times a second). */
+  'runs:progress': RunProgress;
 }
 export type EventName = keyof Events;
-export const EVENTS: readonly EventName[] = ['datasets:changed'];
+export const EVENTS: readonly EventName[] = ['datasets:changed', 'runs:changed', 'runs:progress'];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (EVENTS as readonly string[]).includes(name);

@@ -12,6 +12,7 @@ import { build as electronViteBuild, resolveConfig } from 'electron-vite';
 import { handleIpc } from '../../main/services/handlers.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
+import { startRuntime } from '../../main/engine/runtime/client.ts';
 import { rendererResponse } from '../../main/app/renderer-files.ts';
 import { RENDERER_OUTPUTS, RENDERER_SOURCES, ROOT, isStale } from '../../main/app/build-state.ts';
 
@@ -80,6 +81,8 @@ export async function startHarness(): Promise<Harness> {
     emit(event, payload) {
       for (const stream of eventStreams) stream.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
     },
+    startRuntime: () => startRuntime(),
+    executing: new Map(),
   };
   const rendererFolder = join(ROOT, 'out/renderer');
 
@@ -120,6 +123,9 @@ export async function startHarness(): Promise<Harness> {
     bridgeScript: await bundleBridge(),
     async close() {
       for (const stream of eventStreams) stream.end();
+      // A run still training is cancelled, and its engine host stopped, before the store closes under it.
+      for (const run of ctx.executing.values()) run.controller.abort();
+      await Promise.all([...ctx.executing.values()].map((run) => run.done));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       store.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRuntime } from '../../main/engine/runtime/client.ts';
 import { CHANNELS, type DatasetEntry, type DatasetRegistration, type DatasetReport, type Reply } from '../../shared/ipc/contract.ts';
 import { handleIpc, handlers } from '../../main/services/handlers.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
@@ -23,7 +24,14 @@ before(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'taughtnet-ipc-test-'));
   corpora = mkdtempSync(join(tmpdir(), 'taughtnet-ipc-corpora-'));
   store = openStore({ dataDir });
-  ctx = { store, resourcesFolder: resources, appVersion: '0.0.0-test', emit: (event, payload) => events.push({ event, payload }) };
+  ctx = {
+    store,
+    resourcesFolder: resources,
+    appVersion: '0.0.0-test',
+    emit: (event, payload) => events.push({ event, payload }),
+    startRuntime: () => startRuntime(),
+    executing: new Map(),
+  };
 });
 
 after(() => {

@@ -5,9 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
 import { loadModelFolder } from '../../main/models/model-folder.ts';
@@ -23,25 +22,12 @@ import { getRun } from '../../main/store/runs.ts';
 import { openStore } from '../../main/store/store.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { taughtnet } from '../cli/run-cli.ts';
+import { TINY_BERT, corpusSlice } from './fixtures.ts';
 import type { RunConfigInput } from '../../shared/method/run-config.ts';
 
-const TINY_BERT = fileURLToPath(new URL('../models/fixtures/tiny-bert-ner', import.meta.url));
 const root = tempDir('pipeline-test-');
-
-/** The first sentences of each split of a shipped corpus, as a corpus folder of its own. */
-function slice(name: string, sentences: number): string {
-  const folder = join(root, name);
-  mkdirSync(folder, { recursive: true });
-  for (const split of ['train', 'devel', 'test']) {
-    const text = readFileSync(`resources/datasets/${name}/${split}.tsv`, 'utf8');
-    const blocks = text.split(/\n\s*\n/).filter((b) => b.trim()).slice(0, split === 'train' ? sentences : sentences / 2);
-    writeFileSync(join(folder, `${split}.tsv`), blocks.join('\n\n') + '\n');
-  }
-  return folder;
-}
-
-const ncbi = slice('NCBI-disease', 48);
-const chem = slice('BC5CDR-chem', 48);
+const ncbi = corpusSlice(root, 'NCBI-disease', 48);
+const chem = corpusSlice(root, 'BC5CDR-chem', 48);
 const training = { epochs: 2, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
 const CONFIG: RunConfigInput = {
   corpora: [{ path: ncbi, type: 'Disease' }, { path: chem, type: 'Chemical' }],

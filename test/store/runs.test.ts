@@ -46,15 +46,18 @@ test('a run goes queued → running → completed, stamping its times', () => {
   store.close();
 });
 
-test('a failed run keeps its error; a finished run cannot move again', () => {
+test('a failed run keeps its error until it is retried; a finished run cannot move again', () => {
   const store = openStore({ dataDir: tempDir() });
   const run = createRun(store, { name: 'r', config: {} });
   setRunStatus(store, { runId: run.id, status: 'running' });
-  const failed = setRunStatus(store, { runId: run.id, status: 'failed', error: 'loss became NaN at step 120' });
-  assert.equal(failed.error, 'loss became NaN at step 120');
+  const failed = setRunStatus(store, { runId: run.id, status: 'failed', error: 'the disk is full' });
+  assert.equal(failed.error, 'the disk is full');
+  const retried = setRunStatus(store, { runId: run.id, status: 'running' });
+  assert.equal(retried.error, null);
+  assert.equal(setRunStatus(store, { runId: run.id, status: 'completed' }).finishedAt !== null, true);
   assert.throws(
     () => setRunStatus(store, { runId: run.id, status: 'running' }),
-    /run \d+ is failed; it cannot become running \(allowed: nothing \(it is finished\)\)/,
+    /run \d+ is completed; it cannot become running \(allowed: nothing \(it is finished\)\)/,
   );
   assert.throws(() => setRunStatus(store, { runId: 999, status: 'running' }), /run 999 does not exist/);
   store.close();

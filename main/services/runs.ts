@@ -1,0 +1,161 @@
+// Runs from the window: start, watch, cancel, resume and delete TaughtNet runs. This process executes one run
+// at a time (a workstation trains one model at a time), in the background: its progress goes to the windows as
+// events, and the store holds everything it records. The pipeline itself is main/pipeline/taughtnet-run.ts.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ParsedArgs, RunDetails, RunProgress, RunSummary } from '../../shared/ipc/contract.ts';
+import type { Model, Run } from '../../shared/store-types.ts';
+import { createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
+import { listAgreements } from '../store/agreements.ts';
+import { getDataset } from '../store/datasets.ts';
+import { listErrorAnalyses } from '../store/error-analyses.ts';
+import { listEvaluations } from '../store/evaluations.ts';
+import { listMetrics } from '../store/metrics.ts';
+import { listModels } from '../store/models.ts';
+import { deleteRun as deleteStoredRun, getRun, listRuns, setRunStatus } from '../store/runs.ts';
+import type { ExecutingRun, ServiceContext } from './context.ts';
+
+/** Progress events reach the windows at most this often (a training step can take a few milliseconds). */
+const PROGRESS_INTERVAL_MS = 250;
+
+function storedRun(ctx: ServiceContext, runId: number): Run {
+  const run = getRun(ctx.store, runId);
+  if (!run) throw new Error(`there is no run ${runId}`);
+  return run;
+}
+
+/** Refuses a second run while one executes here. */
+function assertIdle(ctx: ServiceContext): void {
+  for (const { runId } of ctx.executing.values()) {
+    throw new Error(`run ${runId} (${storedRun(ctx, runId).name}) is training: wait for it to finish, or cancel it first`);
+  }
+}
+
+function toProgress(runId: number, e: RunEvent): RunProgress {
+  const t = e.training;
+  return {
+    runId,
+    phase: e.phase,
+    message: e.message,
+    training: t ? { epoch: t.epoch, epochs: t.epochs, step: t.step, totalSteps: t.totalSteps, loss: t.loss, etaSeconds: t.etaSeconds } : null,
+  };
+}
+
+/** Executes run `runId` in the background with an engine host of its own; the returned entry is in ctx.executing until it ends. */
+function launch(ctx: ServiceContext, runId: number): ExecutingRun {
+  const entry: ExecutingRun = { runId, controller: new AbortController(), progress: null, done: Promise.resolve() };
+  ctx.executing.set(runId, entry);
+  let lastSent = 0;
+  const onEvent = (e: RunEvent) => {
+    const phaseChanged = entry.progress?.phase !== e.phase;
+    entry.progress = toProgress(runId, e);
+    const now = Date.now();
+    const lastStep = e.training !== undefined && e.training.step === e.training.totalSteps;
+    if (phaseChanged || lastStep || !e.training || now - lastSent >= PROGRESS_INTERVAL_MS) {
+      lastSent = now;
+      ctx.emit('runs:progress', entry.progress);
+    }
+    if (phaseChanged) ctx.emit('runs:changed', { runId }); // the run's phase column changed
+  };
+  const client = ctx.startRuntime();
+  entry.done = executeRun(ctx, client, runId, { signal: entry.controller.signal, onEvent })
+    // The outcome (completed, failed with its error, cancelled) is in the run's row; the window reads it there.
+    .then(() => undefined, () => undefined)
+    .finally(async () => {
+      ctx.executing.delete(runId);
+      await client.terminate();
+      ctx.emit('runs:changed', { runId });
+    });
+  ctx.emit('runs:changed', { runId });
+  return entry;
+}
+
+export function startRun(ctx: ServiceContext, { name, config }: ParsedArgs<'runs:start'>): Run {
+  assertIdle(ctx);
+  const run = createTaughtNetRun(ctx, { config, name });
+  launch(ctx, run.id);
+  return run;
+}
+
+/** Continues an interrupted, failed or queued run from its last finished epoch. */
+export function resumeRun(ctx: ServiceContext, runId: number): Run {
+  const run = storedRun(ctx, runId);
+  if (!['interrupted', 'failed', 'queued'].includes(run.status)) {
+    throw new Error(`run ${runId} is ${run.status}: only an interrupted, failed or queued run can be resumed`);
+  }
+  assertIdle(ctx);
+  launch(ctx, runId);
+  return run;
+}
+
+/**
+ * Cancels a run: the executing one stops after its current step (it ends 'cancelled'); a queued or
+ * interrupted one is marked cancelled at once.
+ */
+export function cancelRun(ctx: ServiceContext, runId: number): Run {
+  const run = storedRun(ctx, runId);
+  const executing = ctx.executing.get(runId);
+  if (executing) {
+    executing.controller.abort();
+    return run;
+  }
+  if (run.status === 'running') {
+    throw new Error(`run ${runId} is training in another process (pid ${run.ownerPid} on ${run.ownerHost}): cancel it there`);
+  }
+  const cancelled = setRunStatus(ctx.store, { runId, status: 'cancelled' });
+  ctx.emit('runs:changed', { runId });
+  return cancelled;
+}
+
+/** Deletes a run that is not training, with its figures and its resume checkpoints; its models stay. */
+export function deleteRun(ctx: ServiceContext, runId: number): { deleted: boolean } {
+  const run = storedRun(ctx, runId);
+  if (ctx.executing.has(runId) || run.status === 'running') throw new Error(`run ${runId} is training: cancel it before deleting it`);
+  const deleted = deleteStoredRun(ctx.store, runId);
+  rmSync(join(ctx.store.dataDir, 'runs', String(runId)), { recursive: true, force: true });
+  ctx.emit('runs:changed', { runId });
+  return { deleted };
+}
+
+const summary = (ctx: ServiceContext, run: Run): RunSummary => ({ run, progress: ctx.executing.get(run.id)?.progress ?? null });
+
+export function listRunSummaries(ctx: ServiceContext): RunSummary[] {
+  return listRuns(ctx.store).reverse().map((run) => summary(ctx, run));
+}
+
+export function showRun(ctx: ServiceContext, runId: number): RunDetails {
+  const run = storedRun(ctx, runId);
+  const evaluations = listEvaluations(ctx.store, { runId });
+  const agreements = listAgreements(ctx.store, { runId });
+  const errorAnalyses = listErrorAnalyses(ctx.store, { runId });
+  const datasetIds = [...new Set([...evaluations, ...agreements, ...errorAnalyses].map((r) => r.datasetId))];
+  return {
+    ...summary(ctx, run),
+    metrics: listMetrics(ctx.store, runId, { perStep: false }),
+    models: listModels(ctx.store, { runId }),
+    evaluations,
+    agreements,
+    errorAnalyses,
+    datasets: datasetIds.flatMap((id) => {
+      const d = getDataset(ctx.store, id);
+      return d ? [{ id: d.id, name: d.name, entityTypes: d.entityTypes }] : [];
+    }),
+  };
+}
+
+export function listAllModels(ctx: ServiceContext): Model[] {
+  return listModels(ctx.store).reverse();
+}
+
+/**
+ * For the app's quit: the runs executing here become 'interrupted' at once (resumable at the next start)
+ * rather than at the next start-up's check. Their engine hosts end with this process.
+ */
+export function interruptExecutingRuns(ctx: ServiceContext): void {
+  for (const { runId, controller } of ctx.executing.values()) {
+    // Marked first: the pipeline leaves an interrupted run as it is when the abort reaches it.
+    if (getRun(ctx.store, runId)?.status === 'running') setRunStatus(ctx.store, { runId, status: 'interrupted' });
+    controller.abort();
+  }
+  ctx.executing.clear();
+}

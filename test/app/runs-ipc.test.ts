@@ -1,0 +1,147 @@
+// Runs from the window, through the app's own IPC handlers (same validation, same services) with a real store and
+// real engine hosts: a run started in the background reports progress and completes with its results; a second
+// run is refused meanwhile; cancel, resume after the app quit mid-run, and delete behave as the user expects.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startRuntime } from '../../main/engine/runtime/client.ts';
+import type { ServiceContext } from '../../main/services/context.ts';
+import { handleIpc } from '../../main/services/handlers.ts';
+import { interruptExecutingRuns } from '../../main/services/runs.ts';
+import { openStore, type Store } from '../../main/store/store.ts';
+import type { EventName, Events, Reply, Result, RunDetails } from '../../shared/ipc/contract.ts';
+import type { RunConfigInput } from '../../shared/method/run-config.ts';
+import { tempDir } from '../store/fixtures/temp-dir.ts';
+import { TINY_BERT, corpusSlice } from '../pipeline/fixtures.ts';
+
+const corpora = tempDir('runs-ipc-corpora-');
+const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
+const CONFIG: RunConfigInput = {
+  corpora: [{ path: corpusSlice(corpora, 'NCBI-disease', 24), type: 'Disease' }, { path: corpusSlice(corpora, 'BC5CDR-chem', 24), type: 'Chemical' }],
+  teachers: [
+    { type: 'Disease', model: { folder: TINY_BERT }, ...training },
+    { type: 'Chemical', model: { folder: TINY_BERT }, ...training },
+  ],
+  student: { model: { folder: TINY_BERT }, ...training, epochs: 2, lambda: 0.5 },
+  device: 'cpu',
+};
+
+let store: Store;
+let ctx: ServiceContext;
+let events: { event: EventName; payload: Events[EventName] }[] = [];
+
+before(() => {
+  store = openStore({ dataDir: tempDir('runs-ipc-store-') });
+  ctx = {
+    store,
+    resourcesFolder: 'resources',
+    appVersion: '0.0.0-test',
+    emit: (event, payload) => events.push({ event, payload }),
+    startRuntime: () => startRuntime(),
+    executing: new Map(),
+  };
+});
+
+after(async () => {
+  interruptExecutingRuns(ctx);
+  store.close();
+});
+
+async function call<C extends Parameters<typeof handleIpc>[1] & string>(channel: C, args: unknown): Promise<Reply<unknown>> {
+  return handleIpc(ctx, channel, args);
+}
+function ok<T>(reply: Reply<unknown>): T {
+  assert.ok(reply.ok, reply.ok ? '' : reply.error);
+  return reply.value as T;
+}
+function error(reply: Reply<unknown>): string {
+  assert.ok(!reply.ok, 'expected a refusal');
+  return reply.error;
+}
+/** Waits for the run executing in the background to end. */
+async function settled(runId: number): Promise<RunDetails> {
+  await ctx.executing.get(runId)?.done;
+  return ok<RunDetails>(await call('runs:show', { runId }));
+}
+/** Resolves at the first training progress event of `runId`. */
+function firstTrainingStep(runId: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (ctx.executing.get(runId)?.progress?.training) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 20);
+  });
+}
+
+test('a bad config is refused with each problem named, and nothing is stored', async () => {
+  const message = error(await call('runs:start', { config: { ...CONFIG, student: { ...CONFIG.student, lambda: 2 }, corpora: [] } }));
+  assert.match(message, /^invalid arguments for runs:start/);
+  assert.match(message, /lambda/);
+  assert.match(message, /corpora/);
+  assert.deepEqual(ok(await call('runs:list', {})), []);
+  assert.match(error(await call('runs:show', { runId: 0 })), /invalid arguments for runs:show/);
+  assert.match(error(await call('runs:cancel', { runId: 99 })), /there is no run 99/);
+});
+
+test('a run started from the window trains in the background, reports progress, and records its results', async () => {
+  events = [];
+  const run = ok<Result<'runs:start'>>(await call('runs:start', { name: 'two corpora', config: CONFIG }));
+  assert.equal(run.name, 'two corpora');
+  // One run at a time on a workstation.
+  assert.match(error(await call('runs:start', { config: CONFIG })), new RegExp(`run ${run.id} \\(two corpora\\) is training: wait for it to finish, or cancel it first`));
+  await firstTrainingStep(run.id);
+  const listed = ok<Result<'runs:list'>>(await call('runs:list', {}));
+  assert.equal(listed[0].run.id, run.id);
+  assert.equal(listed[0].progress?.runId, run.id);
+  assert.ok(listed[0].progress?.training!.totalSteps! > 0);
+
+  const details = await settled(run.id);
+  assert.equal(details.run.status, 'completed', details.run.error ?? '');
+  assert.equal(details.progress, null, 'no progress once it has ended');
+  assert.deepEqual(details.models.map((m) => [m.name, m.kind]), [['teacher Disease', 'teacher'], ['teacher Chemical', 'teacher'], ['student', 'student']]);
+  assert.equal(details.evaluations.length, 8); // 2 corpora × (teacher, student) × (lenient, strict)
+  assert.ok(details.evaluations.every((e) => e.wordsPerSecond! > 0));
+  assert.deepEqual(details.datasets.map((d) => [d.name, d.entityTypes]), [['NCBI-disease', ['Disease']], ['BC5CDR-chem', ['Chemical']]]);
+  assert.equal(details.agreements.length, 2);
+  assert.equal(details.errorAnalyses.length, 2);
+  assert.deepEqual([...new Set(details.metrics.map((m) => m.phase))], ['teacher:Disease', 'teacher:Chemical', 'student']);
+  assert.ok(details.metrics.every((m) => m.step === null), 'per-epoch figures only');
+
+  // The windows heard of it: progress with training figures, phases in order, and the end.
+  const progress = events.filter((e) => e.event === 'runs:progress').map((e) => e.payload as Events['runs:progress']);
+  assert.ok(progress.some((p) => p.training && p.training.step === p.training.totalSteps));
+  assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student', 'evaluate', 'done']);
+  assert.ok(events.filter((e) => e.event === 'runs:changed').length >= 3);
+  assert.equal(ok<Result<'models:list'>>(await call('models:list', {}))[0].name, 'student');
+  assert.match(error(await call('runs:resume', { runId: run.id })), /is completed: only an interrupted, failed or queued run can be resumed/);
+});
+
+test('cancel stops the run after its current step; a cancelled run can be deleted with its checkpoints', async () => {
+  const run = ok<Result<'runs:start'>>(await call('runs:start', { config: CONFIG }));
+  await firstTrainingStep(run.id);
+  ok(await call('runs:cancel', { runId: run.id }));
+  const details = await settled(run.id);
+  assert.equal(details.run.status, 'cancelled');
+  assert.ok(existsSync(join(store.dataDir, 'runs', String(run.id))), 'the checkpoints are there until the run is deleted');
+  assert.deepEqual(ok(await call('runs:delete', { runId: run.id })), { deleted: true });
+  assert.equal(existsSync(join(store.dataDir, 'runs', String(run.id))), false);
+  assert.match(error(await call('runs:show', { runId: run.id })), new RegExp(`there is no run ${run.id}`));
+});
+
+test('a run the app quit in the middle of is interrupted, then resumes from the window to the end', async () => {
+  const run = ok<Result<'runs:start'>>(await call('runs:start', { config: CONFIG }));
+  await firstTrainingStep(run.id);
+  const executing = ctx.executing.get(run.id)!;
+  interruptExecutingRuns(ctx); // what the app does when it quits
+  await executing.done;
+  assert.equal(ok<RunDetails>(await call('runs:show', { runId: run.id })).run.status, 'interrupted');
+  assert.match(error(await call('runs:delete', { runId: 10_000 })), /there is no run 10000/);
+
+  ok(await call('runs:resume', { runId: run.id }));
+  const details = await settled(run.id);
+  assert.equal(details.run.status, 'completed', details.run.error ?? '');
+  assert.equal(details.evaluations.length, 8);
+});
