@@ -39,7 +39,7 @@ import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSou
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
 import type { Model, Run, SingleFileSplit } from '../../shared/store-types.ts';
-import { DEFAULT_WINDOWS, encodeSentences, type WindowOptions } from '../../shared/tokenizers/encode.ts';
+import { DEFAULT_WINDOWS, encodeSentences, subwordLength, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { adamwConfig, fineTune, type FineTuneProgress, type Selection } from './fine-tune.ts';
 import { argmaxLabels, predictWords } from './predict.ts';
@@ -115,6 +115,12 @@ async function loadCorpora(ctx: ServiceContext, config: RunConfig): Promise<RunC
   return corpora;
 }
 
+const shippedVocab = (ctx: ServiceContext) => join(ctx.resourcesFolder, 'models', 'bert-uncased-vocab');
+
+/** The tokenizer of a model source, without reading its weights. */
+const sourceTokenizer = (ctx: ServiceContext, source: ModelSource): SubwordTokenizer =>
+  loadTokenizer('folder' in source ? source.folder : shippedVocab(ctx)).tokenizer;
+
 /** The model a source gives, with a classifier head for `labels`; `who` names it in errors. */
 async function startingModel(ctx: ServiceContext, who: string, source: ModelSource, labels: string[], settings: TrainingSettings): Promise<Starting> {
   const opt = adamwConfig(settings);
@@ -123,7 +129,7 @@ async function startingModel(ctx: ServiceContext, who: string, source: ModelSour
     const m = await loadModelFolder(source.folder, { labels });
     start = { config: m.config, initial: initParams(tokenClassifierLayout(m.config, opt), settings.seed, m.weights), tokenizer: m.tokenizer, tokenizerFrom: source.folder };
   } else {
-    const vocab = join(ctx.resourcesFolder, 'models', 'bert-uncased-vocab');
+    const vocab = shippedVocab(ctx);
     const config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, labels);
     start = { config, initial: initParams(tokenClassifierLayout(config, opt), settings.seed), tokenizer: loadTokenizer(vocab).tokenizer, tokenizerFrom: vocab };
   }
@@ -152,17 +158,31 @@ export interface StartRun {
   readonly name?: string;
 }
 
-/** The config, if this version can run it. */
-function runnable(config: RunConfig): RunConfig {
-  if (config.longSentences !== 'window') {
-    throw new Error(`longSentences "${config.longSentences}" (the authors' truncation) is not available in runs yet; use "window"`);
-  }
-  return config;
+/**
+ * The authors' code's preprocessing, offered as a labelled option (longSentences "drop"): sentences longer than
+ * the student's maxLength, in its tokenizer's subwords, leave every split. Counted per corpus and split in the
+ * run's figures (phase 'prepare', e.g. dropped_sentences:Disease:test).
+ */
+function dropLongSentences(store: ServiceContext['store'], runId: number, corpora: RunCorpus[], tokenizer: SubwordTokenizer, maxLength: number): { corpora: RunCorpus[]; dropped: number } {
+  const fits = (s: Sentence) => subwordLength(tokenizer, s.tokens) <= maxLength;
+  const figures: { phase: string; epoch: number; name: string; value: number }[] = [];
+  const kept = corpora.map((c) => {
+    const splits = Object.fromEntries(
+      (['train', 'dev', 'test'] as const).map((split) => {
+        const sentences = c[split].filter(fits);
+        figures.push({ phase: 'prepare', epoch: 0, name: `dropped_sentences:${c.type}:${split}`, value: c[split].length - sentences.length });
+        return [split, sentences];
+      }),
+    ) as Pick<RunCorpus, 'train' | 'dev' | 'test'>;
+    return { ...c, ...splits };
+  });
+  recordMetrics(store, runId, figures);
+  return { corpora: kept, dropped: figures.reduce((n, f) => n + f.value, 0) };
 }
 
 /** Creates the run row (status queued) from a config, checked first. */
 export function createTaughtNetRun(ctx: ServiceContext, { config, name }: StartRun): Run {
-  const parsed = runnable(parseRunConfig(config));
+  const parsed = parseRunConfig(config);
   return createRun(ctx.store, { name: name ?? `TaughtNet ${parsed.corpora.map((c) => c.type).join(' + ')}`, config: parsed });
 }
 
@@ -173,7 +193,7 @@ export function createTaughtNetRun(ctx: ServiceContext, { config, name }: StartR
 export async function executeRun(ctx: ServiceContext, client: RuntimeClient, runId: number, hooks: RunHooks = {}): Promise<Run> {
   const run = getRun(ctx.store, runId);
   if (!run) throw new Error(`there is no run ${runId}`);
-  const config = runnable(parseRunConfig(run.config, `run ${runId}'s config`));
+  const config = parseRunConfig(run.config, `run ${runId}'s config`);
   // The engine's provider choice, made by the engine host (onnxruntime never loads in the caller's process).
   let choice;
   try {
@@ -221,7 +241,12 @@ async function pipeline(
     emit(name, message);
   };
   phase('prepare', 'reading the corpora');
-  const corpora = await loadCorpora(ctx, config);
+  let corpora = await loadCorpora(ctx, config);
+  if (config.longSentences === 'drop') {
+    const result = dropLongSentences(store, run.id, corpora, sourceTokenizer(ctx, config.student.model), config.student.maxLength);
+    corpora = result.corpora;
+    emit('prepare', `as the authors' code does: dropped ${result.dropped} sentences longer than ${config.student.maxLength} subwords`);
+  }
   const merged = { train: mergeCorpora(corpora.map((c) => typed(c, 'train'))), dev: mergeCorpora(corpora.map((c) => typed(c, 'dev'))), test: mergeCorpora(corpora.map((c) => typed(c, 'test'))) };
   const done = (kind: Model['kind'], name: string) => listModels(store, { runId: run.id, kind }).find((m) => m.name === name);
   const savedModel = async (kind: Model['kind'], name: string, s: Starting, params: Float32Array, settings: TrainingSettings): Promise<Model> => {

@@ -23,7 +23,7 @@ export const PAPER_EPOCHS = { teacher: 30, student: 20 } as const;
 export const DEFAULT_EPOCHS = { teacher: 20, student: 20 } as const;
 
 export const CHECKPOINT_SELECTIONS = ['dev', 'test'] as const;
-export const LONG_SENTENCES = ['window', 'truncate'] as const;
+export const LONG_SENTENCES = ['window', 'drop'] as const;
 export const DEVICES = ['auto', 'cpu', 'webgpu', 'cuda'] as const;
 
 // The same rule mergeCorpora applies: an entity type becomes the label suffix (B-Disease), so no spaces, not '_'.
@@ -198,13 +198,14 @@ export const REFERENCE_CODE_OPTIONS: readonly ReferenceCodeOption[] = [
   },
   {
     setting: 'longSentences',
-    label: 'Truncate sentences longer than the maximum length',
+    label: 'Drop sentences longer than the maximum length',
     paper: 'window',
-    reference: 'truncate',
+    reference: 'drop',
     explanation:
-      'We split a long sentence into overlapping windows, so every word is trained on and predicted. The authors\' code cuts ' +
-      'the subwords past the maximum length: those words get no prediction and silently drop out of training and scoring.',
-    warning: 'Words past the maximum length are neither learnt nor predicted, and evaluation skips them.',
+      'We split a long sentence into overlapping windows, so every word is trained on and predicted. The authors\' code ' +
+      'silently drops sentences longer than the maximum length (in subwords of the student\'s tokenizer) from training, ' +
+      'development and test data. Here the dropped sentences are counted and reported.',
+    warning: 'Long sentences are neither learnt nor scored: test scores no longer cover the whole test split.',
   },
 ];
 

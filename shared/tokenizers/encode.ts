@@ -142,6 +142,11 @@ export function encodeSentence(
   });
 }
 
+/** Subwords a sentence takes in one window, the two special tokens included (a word with none counts as [UNK]). */
+export function subwordLength(tokenizer: SubwordTokenizer, words: readonly string[]): number {
+  return words.reduce((n, w) => n + Math.max(1, tokenizer.wordIds(w).length), 2);
+}
+
 export function encodeSentences(
   tokenizer: SubwordTokenizer,
   sentences: readonly SentenceInput[],

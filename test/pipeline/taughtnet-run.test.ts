@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
@@ -23,6 +23,7 @@ import { openStore } from '../../main/store/store.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { taughtnet } from '../cli/run-cli.ts';
 import { TINY_BERT, corpusSlice } from './fixtures.ts';
+import { loadTokenizer } from '../../main/models/tokenizer-files.ts';
 import type { RunConfigInput } from '../../shared/method/run-config.ts';
 
 const root = tempDir('pipeline-test-');
@@ -176,7 +177,36 @@ test('a maxLength beyond the model\'s positions fails before training, saying wh
     const { store } = ctx;
     const run = createTaughtNetRun(ctx, { config: { ...CONFIG, teachers: CONFIG.teachers.map((t) => ({ ...t, maxLength: 128 })) } });
     await assert.rejects(executeRun(ctx, client, run.id), /the Disease teacher: maxLength 128 is more than the model's 64 positions/);
-    assert.throws(() => createTaughtNetRun(ctx, { config: { ...CONFIG, longSentences: 'truncate' } }), /longSentences "truncate" .* is not available in runs yet/);
     assert.equal(getRun(store, run.id)!.status, 'failed');
     assert.match(getRun(store, run.id)!.error!, /set its maxLength to at most 64/);
+  }));
+
+test('longSentences "drop" (the authors\' preprocessing) leaves out long sentences everywhere and counts them', () =>
+  withRunner('store-e', async (ctx, client) => {
+    const { store } = ctx;
+    const maxLength = 40;
+    const config = { ...CONFIG, longSentences: 'drop', student: { ...CONFIG.student, epochs: 1, maxLength } } as const;
+    const run = createTaughtNetRun(ctx, { config });
+    const finished = await executeRun(ctx, client, run.id);
+    assert.equal(finished.status, 'completed', finished.error ?? '');
+
+    // Counted here from the tokenizer's own pieces: [CLS] + pieces (at least one per word) + [SEP].
+    const { tokenizer } = loadTokenizer(TINY_BERT);
+    const long = (block: string) => block.split('\n').reduce((n, line) => n + Math.max(1, tokenizer.wordIds(line.split('\t')[0]).length), 2) > maxLength;
+    const blocks = (folder: string, file: string) => readFileSync(join(folder, file), 'utf8').split(/\n\s*\n/).filter((b) => b.trim());
+    const figures = Object.fromEntries(listMetrics(store, run.id, { phase: 'prepare' }).map((m) => [m.name, m.value]));
+    let dropped = 0;
+    for (const [folder, type] of [[ncbi, 'Disease'], [chem, 'Chemical']]) {
+      for (const [file, split] of [['train.tsv', 'train'], ['devel.tsv', 'dev'], ['test.tsv', 'test']]) {
+        const expected = blocks(folder, file).filter(long).length;
+        assert.equal(figures[`dropped_sentences:${type}:${split}`], expected, `${type} ${split}`);
+        dropped += expected;
+      }
+      // The test scores cover only the sentences kept.
+      const kept = blocks(folder, 'test.tsv').filter((b) => !long(b));
+      const mentions = kept.reduce((n, b) => n + (b.match(/\tB-/g) ?? []).length, 0);
+      const dataset = listEvaluations(store, { runId: run.id }).find((e) => getDataset(store, e.datasetId)!.entityTypes[0] === type)!;
+      assert.equal(dataset.support, mentions);
+    }
+    assert.ok(dropped > 0, 'the slices hold sentences over 40 subwords');
   }));
