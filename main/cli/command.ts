@@ -60,10 +60,19 @@ export function schemeOption<F extends Scheme | 'auto'>(value: string | undefine
   return oneOf('scheme', value === 'bilou' ? 'bioes' : value, allowed, fallback);
 }
 
+/** A store id given as `label` (`ID`, `--resume`): a positive integer, else a UsageError naming `what` it numbers. */
+export function idArgument(label: string, value: string, what: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`${label} must be a ${what} number; got '${value}'`);
+  return Number(value);
+}
+
 export function required(name: string, value: string | undefined): string {
   if (!value) throw new UsageError(`--${name} is required`);
   return value;
 }
+
+/** Sizes as the listings print them: megabytes, one decimal. */
+export const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 /** Prints `value` as JSON when asked for, else the text `render` makes of it. */
 export function output<T>(json: boolean | undefined, value: T, render: (value: T) => string): void {

@@ -1,7 +1,9 @@
-// `taughtnet models list`: the pretrained encoders imported and the teachers and students runs produced.
+// `taughtnet models list`: the pretrained encoders imported and the teachers and students runs produced;
+// `taughtnet models export` (export.ts) writes one as an ONNX file.
 import { MODEL_KINDS, type Model, type ModelKind } from '../../shared/store-types.ts';
 import { listModels } from '../store/models.ts';
-import { oneOf, output, parseCommandArgs, table, type Command, type CommandGroup } from './command.ts';
+import { megabytes, oneOf, output, parseCommandArgs, table, type Command, type CommandGroup } from './command.ts';
+import { exportModel } from './export.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, withStore } from './store.ts';
 
 const LIST_USAGE = `usage: taughtnet models list [options]
@@ -14,8 +16,6 @@ ${DATA_DIR_HELP}
   --json                          print JSON: [{"id", "name", "kind", "architecture", "parameterCount",
                                   "sizeBytes", "folder", "runId", "createdAt"}]
 `;
-
-const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 function render(models: Model[]): string {
   if (models.length === 0) return 'no models\n';
@@ -37,6 +37,6 @@ const list: Command = {
 };
 
 export const models: CommandGroup = {
-  summary: 'models in the experiment store: models list',
-  subcommands: { list },
+  summary: 'models in the experiment store: models list, models export',
+  subcommands: { list, export: exportModel },
 };

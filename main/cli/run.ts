@@ -5,7 +5,7 @@ import { createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taugh
 import { listEvaluations } from '../store/evaluations.ts';
 import { getModel } from '../store/models.ts';
 import { getRun } from '../store/runs.ts';
-import { UsageError, output, parseCommandArgs, table, type Command } from './command.ts';
+import { UsageError, idArgument, output, parseCommandArgs, table, type Command } from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
 
 const USAGE = `usage: taughtnet run CONFIG.json [options]
@@ -54,8 +54,7 @@ export const run: Command = {
     const { values, positionals } = parseCommandArgs(args, { resume: { type: 'string' }, name: { type: 'string' }, ...DATA_DIR_OPTION }, 1);
     const [configFile] = positionals;
     if ((configFile === undefined) === (values.resume === undefined)) throw new UsageError('give a CONFIG.json or --resume ID (one of them)');
-    const resumeId = values.resume === undefined ? undefined : Number(values.resume);
-    if (resumeId !== undefined && !(Number.isSafeInteger(resumeId) && resumeId > 0)) throw new UsageError(`--resume needs a run number, got '${values.resume}'`);
+    const resumeId = values.resume === undefined ? undefined : idArgument('--resume', values.resume, 'run');
 
     await withStore(values['data-dir'], async (store) => {
       const ctx = serviceContext(store);

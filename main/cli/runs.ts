@@ -5,7 +5,7 @@ import { listEvaluations } from '../store/evaluations.ts';
 import { listMetrics } from '../store/metrics.ts';
 import { getModel, listModels } from '../store/models.ts';
 import { getRun, listRuns } from '../store/runs.ts';
-import { UsageError, oneOf, output, parseCommandArgs, table, type Command, type CommandGroup } from './command.ts';
+import { UsageError, idArgument, oneOf, output, parseCommandArgs, table, type Command, type CommandGroup } from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, withStore } from './store.ts';
 
 const LIST_USAGE = `usage: taughtnet runs list [options]
@@ -151,8 +151,7 @@ const show: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, DATA_DIR_OPTION, 1);
     if (!positionals[0]) throw new UsageError('ID is required');
-    if (!/^[1-9]\d*$/.test(positionals[0])) throw new UsageError(`ID must be a run number; got '${positionals[0]}'`);
-    const runId = Number(positionals[0]);
+    const runId = idArgument('ID', positionals[0], 'run');
     const report = await withStore(values['data-dir'], (store): RunReport => {
       const run = getRun(store, runId);
       if (!run) throw new Error(`there is no run ${runId} in ${store.dataDir} (see taughtnet runs list)`);

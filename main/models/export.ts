@@ -1,11 +1,13 @@
 // Deployment export: an inference-only ONNX file of a token classifier that any ONNX runtime loads.
-//   inputs  input_ids int64 [batch, seq], attention_mask int64 [batch, seq], token_type_ids int64 (families with
-//           token types), as Hugging Face / optimum exports name them; output logits float32 [batch, seq, labels].
+//   inputs  input_ids int64 [batch, seq], attention_mask int64 [batch, seq], token_type_ids int64 (only models with
+//           more than one token type: BERT, ELECTRA; not RoBERTa or DistilBERT), as Hugging Face / optimum exports
+//           name them; output logits float32 [batch, seq, labels].
 // The weights are initializers (Hugging Face names), not inputs. Transposes of weights are folded here (so each
 // MatMul reads its weight directly), then onnxruntime's 'basic' optimisations (constant folding, redundant-node
 // elimination) are applied and written out: the file keeps standard ONNX ops only. 'extended' writes ORT's fused
 // com.microsoft ops instead (faster on onnxruntime, unreadable elsewhere). Optional int8: see quantize.ts;
 // int8 files keep standard ops too (DynamicQuantizeLinear, MatMulInteger), as no com.microsoft op is written.
+// The file imports the default opset and only the other domains its nodes use.
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +19,7 @@ import { toOnnx } from '../engine/graph/onnx.ts';
 import { cast } from '../engine/ops/shape.ts';
 import { wordEmbeddings, type Params } from '../engine/nn/encoder.ts';
 import { BATCH, tokenClassifierLogits, tokenClassifierParamSpecs } from '../engine/nn/token-classification.ts';
-import type { EncoderConfig } from '../../shared/models/config.ts';
+import { usesTokenTypes, type EncoderConfig } from '../../shared/models/config.ts';
 import { hfName } from '../../shared/models/weight-names.ts';
 import type { Tensor } from '../tensors/tensor.ts';
 import { quantizeGatherTables, quantizeMatMulWeights } from './quantize.ts';
@@ -39,6 +41,8 @@ export interface ExportResult {
   readonly path: string;
   readonly bytes: number;
   readonly inputs: string[];
+  /** The version of the default (ai.onnx) opset. */
+  readonly opset: number;
   /** The weights stored as int8 (empty for a float export). */
   readonly quantized: string[];
   readonly nodeCount: number;
@@ -65,7 +69,7 @@ export function inferenceModel(config: EncoderConfig, weights: ReadonlyMap<strin
     inputIds,
     inputsEmbeds: wordEmbeddings(g, params, inputIds),
     attentionMask,
-    ...(config.typeVocabSize > 0 ? { tokenTypeIds: ids(BATCH.tokenTypeIds) } : {}),
+    ...(usesTokenTypes(config) ? { tokenTypeIds: ids(BATCH.tokenTypeIds) } : {}),
   });
   return foldWeightTransposes(toOnnx(g, { logits }, 'token_classifier').bytes);
 }
@@ -91,6 +95,14 @@ function foldWeightTransposes(bytes: Uint8Array): Uint8Array {
   graph.initializer = [...(graph.initializer ?? []).filter((t) => read.has(t.name ?? '')), ...folded];
   return onnx.ModelProto.encode(proto).finish();
 }
+
+/** onnxruntime's optimised file imports every opset domain it knows; keep the default one and those nodes use. */
+function usedOpsetsOnly(proto: Onnx.IModelProto): void {
+  const used = new Set((proto.graph?.node ?? []).map((n) => n.domain ?? ''));
+  proto.opsetImport = (proto.opsetImport ?? []).filter((o) => isDefaultDomain(o.domain) || used.has(o.domain!));
+}
+
+const isDefaultDomain = (domain: string | null | undefined) => !domain || domain === 'ai.onnx';
 
 /** Writes the deployment ONNX file at `path`. */
 export async function exportOnnx(path: string, model: { config: EncoderConfig; weights: ReadonlyMap<string, Tensor> }, o: ExportOptions = {}): Promise<ExportResult> {
@@ -118,9 +130,19 @@ export async function exportOnnx(path: string, model: { config: EncoderConfig; w
       rmSync(temp, { recursive: true, force: true });
     }
   }
+  const proto = onnx.ModelProto.decode(bytes);
+  usedOpsetsOnly(proto);
+  bytes = onnx.ModelProto.encode(proto).finish();
   // Atomically: a half-written model file never appears at `path`.
   writeFileSync(`${path}.${process.pid}.tmp`, bytes);
   renameSync(`${path}.${process.pid}.tmp`, path);
-  const graph = onnx.ModelProto.decode(bytes).graph!;
-  return { path, bytes: bytes.byteLength, inputs: (graph.input ?? []).map((i) => i.name ?? ''), quantized, nodeCount: graph.node?.length ?? 0 };
+  const graph = proto.graph!;
+  return {
+    path,
+    bytes: bytes.byteLength,
+    inputs: (graph.input ?? []).map((i) => i.name ?? ''),
+    opset: Number(proto.opsetImport!.find((o) => isDefaultDomain(o.domain))!.version),
+    quantized,
+    nodeCount: graph.node?.length ?? 0,
+  };
 }

@@ -49,7 +49,12 @@ const PRETRAINING_HEAD = /^(cls\.|lm_head\.|vocab_(transform|layer_norm|projecto
 // Buffers, not parameters; Hugging Face ignores them silently too.
 const BUFFER = /(^|\.)position_ids$|(^|\.)token_type_ids$/;
 
-function readConfigJson(folder: string): { path: string; json: Record<string, unknown> } {
+interface RawConfig {
+  readonly path: string;
+  readonly json: Record<string, unknown>;
+}
+
+function readConfigJson(folder: string): RawConfig {
   const path = join(folder, 'config.json');
   if (!existsSync(path)) throw new Error(`${folder}: no config.json (every Hugging Face model folder has one)`);
   let json: unknown;
@@ -75,26 +80,43 @@ function familyOfNames(names: Iterable<string>): ModelType | undefined {
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 const sameLabels = (a: readonly string[] | null, b: readonly string[]) => a !== null && a.length === b.length && a.every((l, i) => l === b[i]);
 
-export async function loadModelFolder(folder: string, options: LoadOptions = {}): Promise<ModelFolder> {
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`${folder}: no such folder`);
-  const raw = readConfigJson(folder);
-  const { tokenizer, files: tokenizerFiles, notes: tokenizerNotes } = loadTokenizer(folder);
-  const checkpoint = await readCheckpoint(folder);
-  const source = join(folder, checkpoint.files.length > 1 ? `${checkpoint.files[0]} and its shards` : checkpoint.files[0]);
-  const notes: string[] = [...tokenizerNotes];
-  // Configs exported before model_type existed (e.g. SciBERT's, BioBERT's) lack it; Hugging Face then guesses
-  // from the folder's name. The weights' own name prefix is a safer witness.
-  if (raw.json.model_type === undefined) {
-    const family = familyOfNames(checkpoint.tensors.keys());
-    if (family === undefined) throw new Error(`${raw.path}: has no "model_type", and the weights' names do not tell the model family (expected one of ${MODEL_TYPES.join(', ')})`);
-    raw.json.model_type = family;
-    notes.push(`config.json does not say which model family it is; the weights' names say ${family}, so it is read as ${family}.`);
-  }
-  let config = parseEncoderConfig(raw.json, raw.path);
+/** config.json read as an encoder config and checked (heads divide the hidden size, …); errors name the file. */
+function checkedConfig(raw: RawConfig): EncoderConfig {
+  const config = parseEncoderConfig(raw.json, raw.path);
   checkEncoderConfig(config, raw.path);
+  return config;
+}
+
+/**
+ * Configs exported before model_type existed (e.g. SciBERT's, BioBERT's) lack it; Hugging Face then guesses from
+ * the folder's name. The weights' own name prefix is a safer witness.
+ */
+function untypedConfig(raw: RawConfig, weightNames: Iterable<string>, notes: string[]): EncoderConfig {
+  const family = familyOfNames(weightNames);
+  if (family === undefined) throw new Error(`${raw.path}: has no "model_type", and the weights' names do not tell the model family (expected one of ${MODEL_TYPES.join(', ')})`);
+  notes.push(`config.json does not say which model family it is; the weights' names say ${family}, so it is read as ${family}.`);
+  return checkedConfig({ ...raw, json: { ...raw.json, model_type: family } });
+}
+
+function checkTokenizerFits(folder: string, tokenizer: SubwordTokenizer, config: EncoderConfig): void {
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new Error(`${folder}: the tokenizer has ${tokenizer.vocabSize} entries but config.json's vocab_size is ${config.vocabSize}: the tokenizer belongs to another model`);
   }
+}
+
+export async function loadModelFolder(folder: string, options: LoadOptions = {}): Promise<ModelFolder> {
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`${folder}: no such folder`);
+  const raw = readConfigJson(folder);
+  // The config and tokenizer are checked before the weights (maybe gigabytes) are read, so a broken folder fails
+  // at once; only a config without model_type has to wait for the weights' names.
+  const typed = raw.json.model_type === undefined ? undefined : checkedConfig(raw);
+  const { tokenizer, files: tokenizerFiles, notes: tokenizerNotes } = loadTokenizer(folder);
+  if (typed) checkTokenizerFits(folder, tokenizer, typed);
+  const checkpoint = await readCheckpoint(folder);
+  const source = join(folder, checkpoint.files.length > 1 ? `${checkpoint.files[0]} and its shards` : checkpoint.files[0]);
+  const notes: string[] = [...tokenizerNotes];
+  let config = typed ?? untypedConfig(raw, checkpoint.tensors.keys(), notes);
+  if (!typed) checkTokenizerFits(folder, tokenizer, config);
   const expected = encoderShapes(config);
   const weights = new Map<string, Tensor>();
   const classifier = new Map<string, Tensor>();

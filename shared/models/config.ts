@@ -36,6 +36,11 @@ export interface EncoderConfig {
   readonly initializerRange: number;
   /** Label names by id (id2label), or null when config.json names none. */
   readonly labels: readonly string[] | null;
+  /**
+   * The config.json fields this config does not model (tokenizer_class, _name_or_path, bos_token_id, …) as they
+   * were read, so that saving writes them back; absent when there are none.
+   */
+  readonly extra?: Readonly<Record<string, unknown>>;
 }
 
 type Json = Record<string, unknown>;
@@ -98,6 +103,18 @@ function labelsOf(json: Json, source: string): string[] | null {
   return labels;
 }
 
+/**
+ * The config.json keys parseEncoderConfig reads (every family's, aliases included), saving writes, or that the labels
+ * make stale (_num_labels, as older transformers wrote it); the rest is `extra`.
+ */
+const MODELLED_KEYS = new Set([
+  'architectures', 'model_type', 'position_embedding_type', 'id2label', 'label2id', 'num_labels', '_num_labels', 'torch_dtype',
+  'vocab_size', 'embedding_size', 'hidden_size', 'dim', 'num_hidden_layers', 'n_layers', 'num_attention_heads', 'n_heads',
+  'intermediate_size', 'hidden_dim', 'hidden_act', 'activation', 'layer_norm_eps', 'type_vocab_size',
+  'max_position_embeddings', 'sinusoidal_pos_embds', 'pad_token_id', 'hidden_dropout_prob', 'dropout',
+  'attention_probs_dropout_prob', 'attention_dropout', 'classifier_dropout', 'initializer_range',
+]);
+
 /** Normalises a parsed config.json; `source` names the file in errors. */
 export function parseEncoderConfig(json: unknown, source = 'config.json'): EncoderConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${source}: not a JSON object`);
@@ -112,6 +129,8 @@ export function parseEncoderConfig(json: unknown, source = 'config.json'): Encod
   }
   const r = reader(c, source);
   const labels = labelsOf(c, source);
+  const unmodelled = Object.entries(c).filter(([key]) => !MODELLED_KEYS.has(key));
+  const extra = unmodelled.length > 0 ? { extra: Object.fromEntries(unmodelled) } : {};
   if (modelType === 'distilbert') {
     const dim = r.int(['dim', 'hidden_size'], 768);
     const dropout = r.prob(['dropout'], 0.1);
@@ -136,6 +155,7 @@ export function parseEncoderConfig(json: unknown, source = 'config.json'): Encod
       classifierDropout: null,
       initializerRange: r.positive(['initializer_range'], 0.02),
       labels,
+      ...extra,
     };
   }
   const hiddenSize = r.int(['hidden_size'], modelType === 'electra' ? 256 : 768);
@@ -164,6 +184,7 @@ export function parseEncoderConfig(json: unknown, source = 'config.json'): Encod
     classifierDropout: (classifierDropout as number | null | undefined) ?? null,
     initializerRange: r.positive(['initializer_range'], 0.02),
     labels,
+    ...extra,
   };
 }
 
@@ -178,12 +199,18 @@ export function checkEncoderConfig(config: EncoderConfig, source = 'config.json'
   if (config.padTokenId >= config.vocabSize) throw new Error(`${source}: pad_token_id ${config.padTokenId} is outside the vocabulary (${config.vocabSize})`);
 }
 
+/**
+ * Whether the model reads token_type_ids. With a single token type (RoBERTa's type_vocab_size 1) every id is 0, so
+ * the input carries nothing: its one embedding row is added to every token instead.
+ */
+export const usesTokenTypes = (config: EncoderConfig): boolean => config.typeVocabSize > 1;
+
 /** Model inputs can be at most this many subwords long (RoBERTa's 514 positions hold 512 tokens). */
 export function maxSequenceLength(config: EncoderConfig): number {
   return config.maxPositionEmbeddings - config.positionOffset;
 }
 
-/** The config.json Hugging Face would write for this config, `labels` giving id2label/label2id. */
+/** The config.json Hugging Face would write for this config, `labels` giving id2label/label2id, `extra` the rest. */
 export function toHfConfig(config: EncoderConfig, architecture: string): Record<string, unknown> {
   const labelFields =
     config.labels === null
@@ -194,6 +221,7 @@ export function toHfConfig(config: EncoderConfig, architecture: string): Record<
         };
   if (config.modelType === 'distilbert') {
     return {
+      ...config.extra,
       architectures: [architecture],
       model_type: 'distilbert',
       vocab_size: config.vocabSize,
@@ -212,6 +240,7 @@ export function toHfConfig(config: EncoderConfig, architecture: string): Record<
     };
   }
   return {
+    ...config.extra,
     architectures: [architecture],
     model_type: config.modelType,
     vocab_size: config.vocabSize,

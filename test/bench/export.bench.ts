@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { parseConll } from '../../shared/corpus/conll.ts';
 import { prf } from '../../shared/metrics/prf.ts';
-import { parseEncoderConfig } from '../../shared/models/config.ts';
+import { parseEncoderConfig, usesTokenTypes } from '../../shared/models/config.ts';
 import { encodeSentences, IGNORE_LABEL, padBatch, stitchWords, type EncodedWindow } from '../../shared/tokenizers/encode.ts';
 import { loadTokenizer } from '../../main/models/tokenizer-files.ts';
 import { exportOnnx } from '../../main/models/export.ts';
@@ -92,7 +92,9 @@ const byLength = [...devWindows.keys()].sort((a, b) => devWindows[a].inputIds.le
 const runFeeds = (windows: EncodedWindow[]) => {
   const b = padBatch(windows, tokenizer.special.pad);
   const ints = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, BigInt), [b.size, b.length]);
-  return { b, feeds: { input_ids: ints(b.inputIds), attention_mask: ints(b.attentionMask), token_type_ids: ints(b.tokenTypeIds) } };
+  const feeds: Record<string, ort.Tensor> = { input_ids: ints(b.inputIds), attention_mask: ints(b.attentionMask) };
+  if (usesTokenTypes(config)) feeds.token_type_ids = ints(b.tokenTypeIds);
+  return { b, feeds };
 };
 
 async function evaluate(path: string) {

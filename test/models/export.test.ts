@@ -1,5 +1,6 @@
-// Deployment export on the fixture models: weights as initializers, standard ONNX ops only, logits equal to the
-// engine's; the int8 model close to them (max |diff| and argmax agreement printed), its weights 4× smaller.
+// Deployment export on the fixture models: weights as initializers, token_type_ids only where the model has more
+// than one token type, standard ONNX ops only and only the opsets they use, logits equal to the engine's; the int8
+// model close to them (max |diff| and argmax agreement printed), its weights 4× smaller.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -10,31 +11,28 @@ import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { exportOnnx } from '../../main/models/export.ts';
 import { loadModelFolder } from '../../main/models/model-folder.ts';
-import { initParams } from '../../main/engine/nn/params.ts';
-import { logitsGraph, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
-import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
-import { encodeSentences, padBatch } from '../../shared/tokenizers/encode.ts';
-import { FIXTURE_LABELS, FIXTURE_SENTENCES } from './fixtures/fixture-sentences.ts';
+import { FIXTURE_LABELS } from './fixtures/fixture-sentences.ts';
+import { engineLogits, exportFeeds, fixtureBatch } from './engine-logits.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'export-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
+
+/** The file's opset imports as [domain, version]. */
+const opsets = (path: string) => onnxProto.onnx.ModelProto.decode(readFileSync(path)).opsetImport!.map((o) => [o.domain ?? '', Number(o.version)]);
+
+// RoBERTa has one token type (type_vocab_size 1): every id would be 0, so its file takes no token_type_ids.
+const INPUTS: Record<string, string[]> = {
+  'tiny-bert-ner': ['input_ids', 'attention_mask', 'token_type_ids'],
+  'tiny-roberta-ner': ['input_ids', 'attention_mask'],
+};
 
 for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
   test(`${name}: float export equals the engine; int8 export is close, its weights smaller`, async () => {
     const m = await loadModelFolder(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), { labels: FIXTURE_LABELS });
     const c = m.config;
-    const b = padBatch(encodeSentences(m.tokenizer, FIXTURE_SENTENCES.map((s) => ({ words: s.words })), { maxLength: 64, stride: 8 }), m.tokenizer.special.pad);
-    const ints = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, BigInt), [b.size, b.length]);
-    const feeds: Record<string, ort.Tensor> = { input_ids: ints(b.inputIds), attention_mask: ints(b.attentionMask) };
-    if (c.typeVocabSize > 0) feeds.token_type_ids = ints(b.tokenTypeIds);
-
-    const layout = tokenClassifierLayout(c, ADAMW_DEFAULTS);
-    const engine = await ort.InferenceSession.create(logitsGraph(c, layout).bytes);
-    const expected = (await engine.run({
-      ...feeds,
-      params: new ort.Tensor('float32', initParams(layout, 0, m.weights), [layout.size]),
-      attention_mask: new ort.Tensor('float32', Float32Array.from(b.attentionMask), [b.size, b.length]),
-    })).logits.data as Float32Array;
+    const b = fixtureBatch(m);
+    const feeds = exportFeeds(b, INPUTS[name]);
+    const expected = await engineLogits(m, b);
 
     const run = async (path: string) => {
       const s = await ort.InferenceSession.create(readFileSync(path), { graphOptimizationLevel: 'disabled' });
@@ -46,9 +44,11 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
     const int8 = await exportOnnx(join(root, `${name}-int8.onnx`), m, { quantize: 'int8' });
     for (const e of [float, int8]) {
       const graph = onnxProto.onnx.ModelProto.decode(readFileSync(e.path)).graph!;
-      assert.deepEqual(e.inputs.sort(), Object.keys(feeds).sort(), 'weights are initializers, not inputs');
+      assert.deepEqual(e.inputs, INPUTS[name], 'weights are initializers, not inputs');
       const domains = new Set(graph.node!.map((n) => n.domain ?? ''));
       assert.deepEqual([...domains].filter((d) => d !== '' && d !== 'ai.onnx'), [], 'standard ONNX ops only');
+      assert.deepEqual(opsets(e.path), [['', 18]], 'the default opset only');
+      assert.equal(e.opset, 18);
       assert.equal(e.bytes, statSync(e.path).size);
     }
     const got = await run(float.path);
@@ -88,5 +88,14 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
     const embedDiff = Math.max(...Array.from(expected, (v, i) => Math.abs(v - e[i])));
     console.log(`${name}: int8 with int8 embeddings: max |diff| ${embedDiff.toFixed(4)}, ${small.bytes} B`);
     assert.ok(embedDiff < 0.1 * scale, `int8 with embeddings: max |diff| ${embedDiff}`);
+    assert.deepEqual(opsets(small.path), [['', 18]]);
   });
 }
+
+test("onnxruntime's fused ops ('extended'): their com.microsoft opset is kept beside the default one, no other", async () => {
+  const m = await loadModelFolder(fileURLToPath(new URL('fixtures/tiny-roberta-ner', import.meta.url)), { labels: FIXTURE_LABELS });
+  const e = await exportOnnx(join(root, 'extended.onnx'), m, { optimization: 'extended' });
+  const used = new Set(onnxProto.onnx.ModelProto.decode(readFileSync(e.path)).graph!.node!.map((n) => n.domain ?? ''));
+  assert.ok(used.has('com.microsoft'), 'the fused graph uses com.microsoft ops');
+  assert.deepEqual(opsets(e.path), [['', 18], ['com.microsoft', 1]]);
+});

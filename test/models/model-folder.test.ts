@@ -134,6 +134,34 @@ test('save then load: identical tensors and config; Hugging Face names and metad
   assert.deepEqual(back.tokenizer.wordIds('p53'), m.tokenizer.wordIds('p53'));
 });
 
+test('saving keeps the config.json fields we do not model; ours (labels, sizes, architecture, dtype) are written anew', async () => {
+  const theirs = {
+    _name_or_path: 'lab/biomed-roberta', transformers_version: '4.41.0', tokenizer_class: 'RobertaTokenizer',
+    bos_token_id: 0, eos_token_id: 2, lab_notes: { curated: true, by: ['ana'] },
+  };
+  const source = folder('roberta', 'tiny-roberta-ner-fp16.bin', {
+    'config.json': JSON.stringify({ ...CONFIGS.roberta, ...theirs, architectures: ['RobertaForMaskedLM'], num_labels: 3, _num_labels: 3, torch_dtype: 'float16' }),
+  });
+  const labels = ['O', 'B-Disease', 'I-Disease', 'B-Chemical', 'I-Chemical'];
+  const m = await loadModelFolder(source, { labels });
+  const weights = new Map(m.weights);
+  weights.set('classifier.weight', tensor('float32', [5, 8], new Float32Array(40).fill(0.5)));
+  weights.set('classifier.bias', tensor('float32', [5], new Float32Array(5)));
+  const out = join(root, 'saved-roberta-extra');
+  await saveModelFolder(out, { config: m.config, weights }, { tokenizerFrom: source });
+
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  for (const [key, value] of Object.entries(theirs)) assert.deepEqual(config[key], value, key);
+  assert.deepEqual(config.architectures, ['RobertaForTokenClassification']);
+  assert.equal(config.torch_dtype, 'float32');
+  assert.deepEqual(config.id2label, Object.fromEntries(labels.map((l, i) => [i, l])));
+  assert.equal(config.num_labels, undefined, 'a stale label count is not carried over');
+  assert.equal(config._num_labels, undefined);
+  assert.equal(config.hidden_size, 8);
+  const back = await loadModelFolder(out, { labels });
+  assert.deepEqual(back.config, m.config);
+});
+
 test('DistilBERT saves under its own names and loads back the same', async () => {
   const source = folder('distilbert', 'tiny-distilbert-pretrained.bin');
   const m = await loadModelFolder(source, { labels: ['O', 'B-X'] });
@@ -168,6 +196,25 @@ test('sharded safetensors: read through model.safetensors.index.json', async () 
 
   unlinkSync(join(dir, 'model-00002-of-00002.safetensors'));
   await assert.rejects(loadModelFolder(dir), /model\.safetensors\.index\.json: points at shard model-00002-of-00002\.safetensors, which is missing/);
+});
+
+test('config.json and the tokenizer are checked before the weights are read: a broken folder fails naming the file', async () => {
+  // Weights that cannot be read: reaching them would fail with another message.
+  const unreadable = { 'model.safetensors': 'not a checkpoint' };
+  const cases: [Record<string, string>, string, RegExp][] = [
+    [{ 'config.json': JSON.stringify({ ...CONFIGS.bert, model_type: 'gpt2' }) }, 'config.json', /model_type "gpt2" is not supported/],
+    [{ 'config.json': JSON.stringify({ ...CONFIGS.bert, num_attention_heads: 3 }) }, 'config.json', /hidden size 8 is not divisible by 3 attention heads/],
+    [{ 'config.json': JSON.stringify({ ...CONFIGS.bert, intermediate_size: 0 }) }, 'config.json', /"intermediate_size" must be an integer of at least 1/],
+    [{ 'vocab.txt': [...VOCAB, 'extra'].join('\n') }, '', /the tokenizer has 21 entries but config\.json's vocab_size is 20/],
+  ];
+  for (const [files, file, problem] of cases) {
+    const dir = folder('bert', null, { ...files, ...unreadable });
+    await assert.rejects(loadModelFolder(dir), (e: Error) => {
+      assert.ok(e.message.startsWith(`${file ? join(dir, file) : dir}: `), e.message);
+      assert.match(e.message, problem);
+      return true;
+    });
+  }
 });
 
 test('broken folders name the missing or odd file', async () => {

@@ -8,7 +8,7 @@ import { add, mul, sub } from '../ops/elementwise.ts';
 import { matmul } from '../ops/matmul.ts';
 import { dropout, layerNorm, softmax, type DropoutContext } from '../ops/nn.ts';
 import { cast, gather, range, reshape, shapeOf, transpose, unsqueeze } from '../ops/shape.ts';
-import type { EncoderConfig } from '../../../shared/models/config.ts';
+import { usesTokenTypes, type EncoderConfig } from '../../../shared/models/config.ts';
 import { encoderShapes } from '../../../shared/models/weight-names.ts';
 import { activation } from './activations.ts';
 import type { Init, ParamSpec } from './params.ts';
@@ -37,7 +37,7 @@ export interface EncoderInputs {
   inputsEmbeds: Tensor;
   /** float [batch, seq]: 1 for tokens, 0 for padding. */
   attentionMask: Tensor;
-  /** int64 [batch, seq]; absent when the family has no token types. */
+  /** int64 [batch, seq]; absent when the family has no token types, and optional when it has one (RoBERTa). */
   tokenTypeIds?: Tensor;
   /** int64 [batch, seq]: RoBERTa counts positions over the ids that are not padding (as HF does). */
   inputIds?: Tensor;
@@ -81,8 +81,10 @@ export function embeddings(g: Graph, c: EncoderConfig, p: Params, x: EncoderInpu
   return g.scope('embeddings', () => {
     let sum = add(g, x.inputsEmbeds, gather(g, p['embeddings.position_embeddings.weight'], positionIds(g, c, x)));
     if (c.typeVocabSize > 0) {
-      if (!x.tokenTypeIds) throw new Error(`a ${c.modelType} encoder with token types needs token_type_ids`);
-      sum = add(g, sum, gather(g, p['embeddings.token_type_embeddings.weight'], x.tokenTypeIds));
+      const types = p['embeddings.token_type_embeddings.weight'];
+      if (!x.tokenTypeIds && usesTokenTypes(c)) throw new Error(`a ${c.modelType} encoder with token types needs token_type_ids`);
+      // Without ids the family has a single type (see usesTokenTypes): its row [1, E] broadcasts over every token.
+      sum = add(g, sum, x.tokenTypeIds ? gather(g, types, x.tokenTypeIds) : types);
     }
     const out = dropout(g, norm(g, c, p, 'embeddings.LayerNorm', sum), c.hiddenDropout, drop);
     // ELECTRA's narrower embeddings are projected up to the hidden size.
