@@ -13,7 +13,7 @@ import { evalGraph, IO, trainStepGraph } from '../engine/optim/train-graphs.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
 import { tensor, zeros, type Tensor } from '../tensors/tensor.ts';
-import { seededShuffle } from '../../shared/corpus/split.ts';
+import { seededShuffle } from '../../shared/random.ts';
 import type { EncoderConfig } from '../../shared/models/config.ts';
 import { DEFAULT_LOSS, lossMasks, type LossConfig } from '../../shared/method/loss-config.ts';
 import type { TrainingSettings } from '../../shared/method/run-config.ts';

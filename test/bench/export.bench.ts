@@ -19,7 +19,7 @@ import { linearWarmupDecay } from '../../main/engine/optim/schedule.ts';
 import { IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
 import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
 import { tensor, zeros } from '../../main/tensors/tensor.ts';
-import { seededShuffle } from '../../shared/corpus/split.ts';
+import { seededShuffle } from '../../shared/random.ts';
 
 const TRAIN_SECONDS = Number(process.argv[2] ?? 240);
 const BATCH_SIZE = 16;

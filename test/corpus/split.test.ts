@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { seededShuffle, splitSentences } from '../../shared/corpus/split.ts';
+import { splitSentences } from '../../shared/corpus/split.ts';
+import { seededShuffle } from '../../shared/random.ts';
 
 const items = Array.from({ length: 1000 }, (_, i) => i);
 

@@ -7,6 +7,7 @@ import { grad } from '../../main/engine/graph/autodiff.ts';
 import { toOnnx } from '../../main/engine/graph/onnx.ts';
 import { mul } from '../../main/engine/ops/elementwise.ts';
 import { reduceSum } from '../../main/engine/ops/reduce.ts';
+import { seededRandom } from '../../shared/random.ts';
 
 export type Feed = { dtype: DType; shape: number[]; data: Float64Array | Float32Array | BigInt64Array | Uint8Array };
 export type Feeds = Record<string, Feed>;
@@ -26,17 +27,8 @@ export async function session(g: Graph, outputs: Record<string, Tensor>): Promis
   };
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so failures reproduce. */
+export const rng = seededRandom;
 
 export function randn(r: () => number, shape: number[], scale = 1, dtype: 'float64' | 'float32' = 'float64'): Feed {
   const n = shape.reduce((a, b) => a * b, 1);

@@ -6,6 +6,7 @@ import type { Graph, Tensor } from '../graph/graph.ts';
 import { grad } from '../graph/autodiff.ts';
 import { concat, reshape, slice } from '../ops/shape.ts';
 import { tensor, type Tensor as Weights } from '../../tensors/tensor.ts';
+import { seededRandom } from '../../../shared/random.ts';
 
 /** How a parameter starts, as Hugging Face's _init_weights does it. */
 export type Init =
@@ -54,7 +55,7 @@ export function layoutParams(specs: readonly ParamSpec[], decays: (name: string)
  */
 export function initParams(layout: ParamLayout, seed: number, from: ReadonlyMap<string, Weights> = new Map()): Float32Array {
   const flat = new Float32Array(layout.size);
-  const uniform = mulberry32(seed);
+  const uniform = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   for (const e of layout.entries) {
     const view = flat.subarray(e.offset, e.offset + e.size);
@@ -93,16 +94,6 @@ function sinusoidalPositions(positions: number, dim: number): Float32Array {
     }
   }
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Named views (Slice + Reshape) of the flat parameter tensor. */

@@ -3,6 +3,7 @@
 import type { onnx as Onnx } from 'onnx-proto';
 import { encodeModel, valueInfo } from '../../../main/engine/runtime/onnx-model.ts';
 import { tensor, type Tensor } from '../../../main/tensors/tensor.ts';
+import { seededRandom } from '../../../shared/random.ts';
 
 const LR = 0.05;
 const BETA1 = 0.9;
@@ -149,18 +150,10 @@ export function evalModel(d: number): Uint8Array {
   });
 }
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32), so every run sees the same data. */
+/** Deterministic pseudo-random numbers in [-1, 1), so every run sees the same data. */
 export function numbers(seed: number, count: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const random = seededRandom(seed);
+  return Float32Array.from({ length: count }, () => random() * 2 - 1);
 }
 
 export function initialState(d: number): Map<string, Tensor> {
