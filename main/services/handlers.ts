@@ -5,6 +5,7 @@ import { contract, isChannel, type Channel, type ParsedArgs, type Reply, type Re
 import { appInfo } from './app-info.ts';
 import type { ServiceContext } from './context.ts';
 import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts';
+import { explainModel } from './explain.ts';
 import { cancelRun, deleteRun, listAllModels, listRunSummaries, resumeRun, showRun, startRun } from './runs.ts';
 
 type Handlers = { [C in Channel]: (ctx: ServiceContext, args: ParsedArgs<C>) => Promise<Result<C>> };
@@ -21,6 +22,7 @@ export const handlers: Handlers = {
   'runs:resume': async (ctx, { runId }) => resumeRun(ctx, runId),
   'runs:delete': async (ctx, { runId }) => deleteRun(ctx, runId),
   'models:list': async (ctx) => listAllModels(ctx),
+  'models:explain': (ctx, args) => explainModel(ctx, args),
 };
 
 /**
