@@ -8,6 +8,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
+import { testServiceContext } from './service-context.ts';
 import { handleIpc } from '../../main/services/handlers.ts';
 import { addModel } from '../../main/store/models.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
@@ -22,11 +23,7 @@ const hosts = { started: 0, stopped: 0 };
 
 before(() => {
   store = openStore({ dataDir: tempDir('explain-ipc-store-') });
-  ctx = {
-    store,
-    resourcesFolder: 'resources',
-    appVersion: '0.0.0-test',
-    emit: () => {},
+  ctx = testServiceContext(store, {
     startRuntime: (): RuntimeClient => {
       const client = startRuntime();
       hosts.started++;
@@ -40,8 +37,7 @@ before(() => {
         },
       };
     },
-    executing: new Map(),
-  };
+  });
   // As a run stores the models it writes: a folder relative to the data folder.
   cpSync(TINY_BERT, join(store.dataDir, 'models', 'tiny'), { recursive: true });
   modelId = addModel(store, { name: 'student', kind: 'student', architecture: 'BertForTokenClassification', parameterCount: 1, sizeBytes: 1, folder: 'models/tiny' }).id;

@@ -5,15 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startRuntime } from '../../main/engine/runtime/client.ts';
 import { CHANNELS, type DatasetEntry, type DatasetRegistration, type DatasetReport, type Reply } from '../../shared/ipc/contract.ts';
 import { handleIpc, handlers } from '../../main/services/handlers.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
+import { RESOURCES, testServiceContext } from './service-context.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
 import { listDatasets } from '../../main/store/datasets.ts';
 
-const resources = fileURLToPath(new URL('../../resources/', import.meta.url));
 let dataDir: string;
 let corpora: string;
 let store: Store;
@@ -24,14 +22,7 @@ before(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'taughtnet-ipc-test-'));
   corpora = mkdtempSync(join(tmpdir(), 'taughtnet-ipc-corpora-'));
   store = openStore({ dataDir });
-  ctx = {
-    store,
-    resourcesFolder: resources,
-    appVersion: '0.0.0-test',
-    emit: (event, payload) => events.push({ event, payload }),
-    startRuntime: () => startRuntime(),
-    executing: new Map(),
-  };
+  ctx = testServiceContext(store, { emit: (event, payload) => events.push({ event, payload }) });
 });
 
 after(() => {
@@ -45,7 +36,7 @@ function corpusFolder(name: string, n: number, edit = (text: string, _split: str
   const folder = join(corpora, name);
   mkdirSync(folder, { recursive: true });
   for (const split of ['train', 'devel', 'test']) {
-    const text = readFileSync(join(resources, 'datasets/NCBI-disease', `${split}.tsv`), 'utf8');
+    const text = readFileSync(join(RESOURCES, 'datasets/NCBI-disease', `${split}.tsv`), 'utf8');
     writeFileSync(join(folder, `${split}.tsv`), edit(text.split('\n\n').slice(0, n).join('\n\n') + '\n', split));
   }
   return folder;

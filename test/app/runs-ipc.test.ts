@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRuntime } from '../../main/engine/runtime/client.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
+import { testServiceContext } from './service-context.ts';
 import { handleIpc } from '../../main/services/handlers.ts';
 import { interruptExecutingRuns } from '../../main/services/runs.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
@@ -33,14 +33,7 @@ let events: { event: EventName; payload: Events[EventName] }[] = [];
 
 before(() => {
   store = openStore({ dataDir: tempDir('runs-ipc-store-') });
-  ctx = {
-    store,
-    resourcesFolder: 'resources',
-    appVersion: '0.0.0-test',
-    emit: (event, payload) => events.push({ event, payload }),
-    startRuntime: () => startRuntime(),
-    executing: new Map(),
-  };
+  ctx = testServiceContext(store, { emit: (event, payload) => events.push({ event, payload }) });
 });
 
 after(async () => {
