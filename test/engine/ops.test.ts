@@ -123,10 +123,19 @@ const probs = (): Feed => {
   }
   return p;
 };
-check('masked cross-entropy (ignored label −100)', (g) => {
+const crossEntropyOf = (g: Graph) => {
   const z = x(g, 'z', logits);
   return { y: crossEntropy(g, z, g.input('labels', 'int64', [2, 4]), x(g, 'mask', [2, 4])), wrt: [z] };
-}, { z: f64(logits), labels, mask: mask() });
+};
+const distillationOf = (g: Graph) => {
+  const z = x(g, 'z', logits);
+  const loss = distillationLoss(g, {
+    logits: z, teacherProbs: x(g, 'p', logits), labels: g.input('labels', 'int64', [2, 4]),
+    softMask: x(g, 'soft', [2, 4]), hardMask: x(g, 'hard', [2, 4]), weights: { kd: 0.7, gt: 0.3 },
+  });
+  return { y: loss, wrt: [z] };
+};
+check('masked cross-entropy (ignored label −100)', crossEntropyOf, { z: f64(logits), labels, mask: mask() });
 check('masked soft cross-entropy', (g) => {
   const z = x(g, 'z', logits);
   return { y: softCrossEntropy(g, z, x(g, 'p', logits), x(g, 'mask', [2, 4])), wrt: [z] };
@@ -135,14 +144,14 @@ check('masked KL divergence', (g) => {
   const z = x(g, 'z', logits);
   return { y: klDivergence(g, z, x(g, 'p', logits), x(g, 'mask', [2, 4])), wrt: [z] };
 }, { z: f64(logits), p: probs(), mask: mask() });
-check('TaughtNet distillation loss kd·softCE + gt·CE', (g) => {
-  const z = x(g, 'z', logits);
-  const loss = distillationLoss(g, {
-    logits: z, teacherProbs: x(g, 'p', logits), labels: g.input('labels', 'int64', [2, 4]),
-    softMask: x(g, 'soft', [2, 4]), hardMask: x(g, 'hard', [2, 4]), weights: { kd: 0.7, gt: 0.3 },
-  });
-  return { y: loss, wrt: [z] };
-}, { z: f64(logits), p: probs(), labels, soft: mask(), hard: { ...mask(), data: Float64Array.from([1, 0, 0, 1, 1, 1, 0, 1]) } });
+check('TaughtNet distillation loss kd·softCE + gt·CE', distillationOf,
+  { z: f64(logits), p: probs(), labels, soft: mask(), hard: { ...mask(), data: Float64Array.from([1, 0, 0, 1, 1, 1, 0, 1]) } });
+// −100 where the masks are 1 (a [CLS] token, a word's later subword): such tokens count nowhere.
+const ignoredInMask = (): Feed => ({ dtype: 'float64', shape: [2, 4], data: Float64Array.from([1, 1, 1, 1, 1, 1, 1, 0]) });
+const labelsIgnoredInMask = ints([2, 4], [-100, 4, -100, 2, 1, -100, 3, -100]);
+check('masked cross-entropy, −100 where the mask is 1', crossEntropyOf, { z: f64(logits), labels: labelsIgnoredInMask, mask: ignoredInMask() });
+check('distillation loss, −100 where both masks are 1', distillationOf,
+  { z: f64(logits), p: probs(), labels: labelsIgnoredInMask, soft: ignoredInMask(), hard: ignoredInMask() });
 
 test('float32 forms (ONNX Erf, GELU, LayerNormalization) match the float64 forms to ~1e-5', async () => {
   const build = (g: Graph, dtype: 'float32' | 'float64') => {

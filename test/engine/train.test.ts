@@ -107,11 +107,13 @@ test('accumulating two micro-batches then applying equals one fused step on the 
   const [fused, accumulate, apply] = await Promise.all(
     [trainStepGraph(task, opt).model, accumulateGraph(task).model, applyGraph(layout, opt).model].map((m) => ort.InferenceSession.create(m.bytes)),
   );
-  // Full padding-free rows, so each micro-batch's mean is over the same number of tokens.
+  // Full padding-free rows, every token labelled (a −100 counts in no mean), so each micro-batch's mean is over the
+  // same number of tokens.
   const whole = batch(rng(5), 4);
   const ones = new Float32Array(4 * S).fill(1);
   whole[BATCH.attentionMask] = new ort.Tensor('float32', ones, [4, S]);
   whole[BATCH.labelMask] = new ort.Tensor('float32', ones, [4, S]);
+  whole[BATCH.labels] = new ort.Tensor('int64', (whole[BATCH.labels].data as BigInt64Array).map((l) => (l < 0n ? 0n : l)), [4, S]);
   const half = (h: number) => Object.fromEntries(Object.entries(whole).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', (t.data as Float32Array).slice(h * 2 * S, (h + 1) * 2 * S), [2, S])]));
   const params = new ort.Tensor('float32', initParams(layout, 3), [layout.size]);
   const opState = { [IO.m]: zeros(layout.size), [IO.v]: zeros(layout.size), [IO.lr]: scalar(1e-3), [IO.step]: scalar(1) };

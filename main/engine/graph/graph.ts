@@ -3,6 +3,9 @@
 // A Tensor is a handle on one value of the graph (name, dtype, static shape with symbolic dims such as 'batch').
 // Ops (main/engine/ops/) emit ONNX nodes through `g.op`, which also records on the tape, side by side with the
 // forward emission, one gradient rule per differentiable input. `grad` (autodiff.ts) replays the tape backwards.
+// Every node's inputs are checked as it is emitted (infer.ts), which also infers the output of the ops that combine
+// several inputs.
+import { inferNode } from './infer.ts';
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool';
 /** ONNX TensorProto.DataType codes. */
@@ -62,7 +65,8 @@ export interface OpSpec {
   /** Readable label for the node name (defaults to the op type in lower case). */
   label?: string;
   attrs?: Record<string, Attr>;
-  shape: Shape;
+  /** The output's shape and dtype (by default the first input's); both left out for the ops infer.ts infers. */
+  shape?: Shape;
   dtype?: DType;
   /** Gradient rules, one per input; omit for ops that never carry gradients (Shape, Equal, Range...). */
   grads?: readonly GradRule[];
@@ -129,9 +133,15 @@ export class Graph {
   }
 
   /** Emits one ONNX node with one output and records its gradient rules on the tape. */
-  op(type: string, inputs: readonly Tensor[], spec: OpSpec): Tensor {
+  op(type: string, inputs: readonly Tensor[], spec: OpSpec = {}): Tensor {
+    const where = this.scopes.join('.') || 'the top-level scope';
+    const inferred = inferNode(type, inputs, spec.attrs ?? {}, spec.shape, where);
+    // One source for a shape: an op that declared what the builder infers could declare it wrongly.
+    if (inferred && (spec.shape || spec.dtype)) throw new Error(`${type} in ${where}: its shape and dtype are inferred, declare neither`);
+    const shape = inferred?.shape ?? spec.shape;
+    if (!shape) throw new Error(`${type} in ${where}: declare its shape`);
     const name = this.fresh(spec.label ?? type.toLowerCase());
-    const output: Tensor = { name, dtype: spec.dtype ?? inputs[0].dtype, shape: spec.shape };
+    const output: Tensor = { name, dtype: inferred?.dtype ?? spec.dtype ?? inputs[0].dtype, shape };
     this.nodes.push({ op: type, name, inputs: inputs.map((t) => t.name), outputs: [name], attrs: spec.attrs ?? {} });
     if (this.taping && spec.grads) this.tape.push({ name, inputs, output, grads: spec.grads });
     return output;

@@ -65,15 +65,15 @@ export function wordEmbeddings(g: Graph, p: Params, inputIds: Tensor): Tensor {
 function positionIds(g: Graph, c: EncoderConfig, x: EncoderInputs): Tensor {
   const mask = x.attentionMask;
   if (c.positionOffset === 0) {
-    const seq = g.op('Gather', [shapeOf(g, mask), g.scalar(1, 'int64')], { dtype: 'int64', shape: [], attrs: { axis: { i: 0 } } });
+    const seq = g.op('Gather', [shapeOf(g, mask), g.scalar(1, 'int64')], { attrs: { axis: { i: 0 } } });
     return range(g, seq, mask.shape[1]);
   }
   return g.scope('position_ids', () => {
     const notPad = x.inputIds
-      ? cast(g, g.op('Not', [g.op('Equal', [x.inputIds, g.scalar(c.padTokenId, 'int64')], { dtype: 'bool', shape: x.inputIds.shape })], { dtype: 'bool', shape: mask.shape }), 'int64')
+      ? cast(g, g.op('Not', [g.op('Equal', [x.inputIds, g.scalar(c.padTokenId, 'int64')])], { shape: mask.shape }), 'int64')
       : cast(g, mask, 'int64');
-    const counted = g.op('CumSum', [notPad, g.scalar(1, 'int64')], { shape: mask.shape });
-    return g.op('Add', [g.op('Mul', [counted, notPad], { shape: mask.shape }), g.scalar(c.positionOffset - 1, 'int64')], { shape: mask.shape });
+    const counted = g.op('CumSum', [notPad, g.scalar(1, 'int64')]);
+    return g.op('Add', [g.op('Mul', [counted, notPad]), g.scalar(c.positionOffset - 1, 'int64')]);
   });
 }
 

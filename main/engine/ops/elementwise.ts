@@ -1,21 +1,7 @@
-// Elementwise ops with numpy broadcasting. Each gradient is summed back over the axes its input was broadcast along.
-import type { Dim, Graph, Shape, Tensor } from '../graph/graph.ts';
+// Elementwise ops with numpy broadcasting (the builder infers and checks the broadcast shape). Each gradient is
+// summed back over the axes its input was broadcast along.
+import type { Graph, Tensor } from '../graph/graph.ts';
 import { sumTo } from './reduce.ts';
-
-/** The numpy broadcast of two static/symbolic shapes. */
-export function broadcastShapes(a: Shape, b: Shape): Dim[] {
-  const rank = Math.max(a.length, b.length);
-  const out: Dim[] = [];
-  for (let i = 0; i < rank; i++) {
-    const da = a[i - rank + a.length] ?? 1;
-    const db = b[i - rank + b.length] ?? 1;
-    if (da === 1 || da === db) out.push(db);
-    else if (db === 1) out.push(da);
-    else if (typeof da === 'number' && typeof db === 'number') throw new Error(`cannot broadcast [${a.join(',')}] with [${b.join(',')}]`);
-    else out.push(typeof da === 'number' ? db : da); // a symbol against a size: assume they agree at run time
-  }
-  return out;
-}
 
 /** A number becomes a scalar constant of the other operand's dtype. */
 type Operand = Tensor | number;
@@ -27,7 +13,6 @@ function binary(type: string, g: Graph, a0: Operand, b0: Operand, grads: (a: Ten
   const b = lift(g, b0, ref);
   const [da, db] = grads(a, b);
   return g.op(type, [a, b], {
-    shape: broadcastShapes(a.shape, b.shape),
     grads: [(dy, y) => sumTo(g, da(dy, y), a.shape), (dy, y) => sumTo(g, db(dy, y), b.shape)],
   });
 }
@@ -52,7 +37,6 @@ export const tanh = (g: Graph, x: Tensor): Tensor => unary('Tanh', g, x, (dy, y)
 /** x ** p for a constant exponent p. */
 export function pow(g: Graph, x: Tensor, p: number): Tensor {
   return g.op('Pow', [x, g.scalar(p, x.dtype)], {
-    shape: x.shape,
     grads: [(dy) => mul(g, dy, mul(g, pow(g, x, p - 1), p)), null],
   });
 }
@@ -64,19 +48,14 @@ export function where(g: Graph, cond: Tensor, a0: Operand, b0: Operand): Tensor 
   const b = lift(g, b0, ref);
   const zero = g.scalar(0, ref.dtype);
   return g.op('Where', [cond, a, b], {
-    shape: broadcastShapes(cond.shape, broadcastShapes(a.shape, b.shape)),
-    dtype: ref.dtype,
     grads: [null, (dy) => sumTo(g, where(g, cond, dy, zero), a.shape), (dy) => sumTo(g, where(g, cond, zero, dy), b.shape)],
   });
 }
 
 /** Elementwise comparison and extrema (no gradient: used on labels, masks and scalars only). */
-export const equal = (g: Graph, a: Tensor, b: Tensor): Tensor =>
-  g.op('Equal', [a, b], { dtype: 'bool', shape: broadcastShapes(a.shape, b.shape) });
-export const max = (g: Graph, a: Tensor, b: Operand): Tensor =>
-  g.op('Max', [a, lift(g, b, a)], { shape: broadcastShapes(a.shape, typeof b === 'number' ? [] : b.shape) });
-export const min = (g: Graph, a: Tensor, b: Operand): Tensor =>
-  g.op('Min', [a, lift(g, b, a)], { shape: broadcastShapes(a.shape, typeof b === 'number' ? [] : b.shape) });
+export const equal = (g: Graph, a: Tensor, b: Tensor): Tensor => g.op('Equal', [a, b]);
+export const max = (g: Graph, a: Tensor, b: Operand): Tensor => g.op('Max', [a, lift(g, b, a)]);
+export const min = (g: Graph, a: Tensor, b: Operand): Tensor => g.op('Min', [a, lift(g, b, a)]);
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 

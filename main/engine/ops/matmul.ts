@@ -1,16 +1,11 @@
 // Matrix products. dA = dY·Bᵀ, dB = Aᵀ·dY, summed over broadcast batch axes.
-import { attr, type Dim, type Graph, type Tensor } from '../graph/graph.ts';
-import { broadcastShapes } from './elementwise.ts';
+import { attr, type Graph, type Tensor } from '../graph/graph.ts';
 import { sumTo } from './reduce.ts';
 import { reshape, transposeLast2 } from './shape.ts';
 
 /** numpy matmul for rank ≥ 2 operands. */
 export function matmul(g: Graph, a: Tensor, b: Tensor): Tensor {
-  if (a.shape.length < 2 || b.shape.length < 2) throw new Error('matmul needs operands of rank ≥ 2');
-  const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const shape: Dim[] = [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]];
   return g.op('MatMul', [a, b], {
-    shape,
     grads: [
       (dy) => sumTo(g, matmul(g, dy, transposeLast2(g, b)), a.shape),
       (dy) => {
@@ -28,12 +23,9 @@ export function matmul(g: Graph, a: Tensor, b: Tensor): Tensor {
 /** ONNX Gemm: op(A)·op(B) (+ C), with op = transpose when asked. 2-D operands. */
 export function gemm(g: Graph, a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: boolean; c?: Tensor } = {}): Tensor {
   const { transA = false, transB = false, c } = opts;
-  const m = a.shape[transA ? 1 : 0];
-  const n = b.shape[transB ? 0 : 1];
   const inputs = c ? [a, b, c] : [a, b];
   return g.op('Gemm', inputs, {
     attrs: { transA: attr.i(transA ? 1 : 0), transB: attr.i(transB ? 1 : 0) },
-    shape: [m, n],
     grads: [
       (dy) => (transA ? gemm(g, b, dy, { transA: transB, transB: true }) : gemm(g, dy, b, { transB: !transB })),
       (dy) => (transB ? gemm(g, dy, a, { transA: true, transB: transA }) : gemm(g, a, dy, { transA: !transA })),

@@ -35,7 +35,7 @@ export function layerNorm(g: Graph, x: Tensor, gamma: Tensor, beta: Tensor, eps:
   const saved = (): { xhat: Tensor; rstd: Tensor } => (stats ??= g.untaped(normalized));
   return g.composite('layer_norm', [x, gamma, beta], () =>
     x.dtype === 'float32'
-      ? g.op('LayerNormalization', [x, gamma, beta], { attrs: { axis: attr.i(-1), epsilon: attr.f(eps) }, shape: x.shape })
+      ? g.op('LayerNormalization', [x, gamma, beta], { attrs: { axis: attr.i(-1), epsilon: attr.f(eps) } })
       : add(g, mul(g, normalized().xhat, gamma), beta),
   [
     (dy) => {
@@ -80,8 +80,8 @@ export function dropout(g: Graph, x: Tensor, p: number, ctx: DropoutContext | un
       const key = squares(g, shared.seed, u32(g, Math.imul(site + 1, 0x632be5ab)), 3);
       const a = addU32(g, h, key);
       const c = addU32(g, square(g, addU32(g, square(g, a), h)), a);
-      const dropped = g.op('Less', [c, u32(g, Math.floor(p * 2 ** 32))], { dtype: 'bool', shape: x.shape });
-      return g.op('Where', [dropped, g.scalar(0, x.dtype), g.scalar(1 / (1 - p), x.dtype)], { dtype: x.dtype, shape: x.shape });
+      const dropped = g.op('Less', [c, u32(g, Math.floor(p * 2 ** 32))]);
+      return g.op('Where', [dropped, g.scalar(0, x.dtype), g.scalar(1 / (1 - p), x.dtype)]);
     }),
   );
   return mul(g, x, mask);
@@ -104,13 +104,12 @@ function elementHashes(g: Graph, x: Tensor, known: Map<string, Tensor>): Tensor 
 }
 
 const u32 = (g: Graph, v: number): Tensor => g.scalar(v >>> 0, 'uint32');
-const broadcast = (a: Tensor, b: Tensor): Tensor['shape'] => (a.shape.length >= b.shape.length ? a.shape : b.shape);
-const addU32 = (g: Graph, a: Tensor, b: Tensor): Tensor => g.op('Add', [a, b], { shape: broadcast(a, b) }); // wraps mod 2³²
-const square = (g: Graph, a: Tensor): Tensor => g.op('Mul', [a, a], { shape: a.shape }); // wraps mod 2³²
+const addU32 = (g: Graph, a: Tensor, b: Tensor): Tensor => g.op('Add', [a, b]); // wraps mod 2³²
+const square = (g: Graph, a: Tensor): Tensor => g.op('Mul', [a, a]); // wraps mod 2³²
 
 /** r rounds of x ← x·x + y from x = y = i·0x9e3779b9 + k (uint32). */
 function squares(g: Graph, i: Tensor, k: Tensor, rounds: number): Tensor {
-  const y = addU32(g, g.op('Mul', [i, u32(g, 0x9e3779b9)], { shape: i.shape }), k);
+  const y = addU32(g, g.op('Mul', [i, u32(g, 0x9e3779b9)]), k);
   let x = y;
   for (let r = 0; r < rounds; r++) x = addU32(g, square(g, x), y);
   return x;

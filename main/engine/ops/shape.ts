@@ -76,10 +76,8 @@ export function concat(g: Graph, xs: readonly Tensor[], axis: number): Tensor {
   const a = norm(axis, xs[0].shape.length);
   const sizes = xs.map((x) => x.shape[a]);
   const fixed = isStatic(sizes) ? (sizes as number[]) : undefined;
-  const total: Dim = fixed ? fixed.reduce((p, q) => p + q, 0) : '?concat';
   return g.op('Concat', xs, {
     attrs: { axis: attr.i(a) },
-    shape: xs[0].shape.map((d, i) => (i === a ? total : d)),
     grads: xs.map((x, k) => (dy: Tensor) => {
       if (!fixed) throw new Error(`concat gradient needs static sizes on axis ${a}`);
       const start = fixed.slice(0, k).reduce((p, q) => p + q, 0);
@@ -140,13 +138,11 @@ export function cast(g: Graph, x: Tensor, dtype: DType): Tensor {
 export function gather(g: Graph, table: Tensor, indices: Tensor): Tensor {
   return g.op('Gather', [table, indices], {
     attrs: { axis: attr.i(0) },
-    shape: [...indices.shape, ...table.shape.slice(1)],
     grads: [
       (dy) =>
         g.op('ScatterND', [zerosLike(g, table), unsqueeze(g, indices, [-1]), dy], {
           label: 'scatter_add',
           attrs: { reduction: attr.s('add') },
-          shape: table.shape,
         }),
       null,
     ],

@@ -59,7 +59,7 @@ export function adamw(g: Graph, s: AdamWState, layout: ParamLayout, o: AdamWConf
 
 /** β^step (β a constant, step a float scalar tensor). */
 function powStep(g: Graph, beta: number, step: Tensor): Tensor {
-  return g.op('Pow', [g.scalar(beta, step.dtype), step], { shape: [] });
+  return g.op('Pow', [g.scalar(beta, step.dtype), step]);
 }
 
 /** p·(1 − lr·wd) on the decayed group [0, decaySize), p elsewhere. */
