@@ -59,10 +59,10 @@ try {
   });
   for (const [p, s] of times) console.log(`  ${p.padEnd(18)} ${s.toFixed(1)} s`);
   const models = listModels(store, { runId: run.id });
-  console.log('test split, lenient (strict) F1:');
+  console.log('test split, lenient (strict) F1, labelling speed:');
   for (const e of listEvaluations(store, { runId: run.id, mode: 'lenient' })) {
     const strict = listEvaluations(store, { runId: run.id, modelId: e.modelId, datasetId: e.datasetId, mode: 'strict' })[0];
-    console.log(`  ${models.find((m) => m.id === e.modelId)!.name.padEnd(18)} on ${runConfig.corpora[e.datasetId - 1].type.padEnd(9)} ${(100 * e.f1).toFixed(2)} (${(100 * strict.f1).toFixed(2)})`);
+    console.log(`  ${models.find((m) => m.id === e.modelId)!.name.padEnd(18)} on ${runConfig.corpora[e.datasetId - 1].type.padEnd(9)} ${(100 * e.f1).toFixed(2)} (${(100 * strict.f1).toFixed(2)})  ${Math.round(e.wordsPerSecond ?? 0)} words/s`);
   }
 } finally {
   await client.terminate();
