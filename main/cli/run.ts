@@ -5,6 +5,7 @@ import { createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taugh
 import { listEvaluations } from '../store/evaluations.ts';
 import { getModel } from '../store/models.ts';
 import { getRun } from '../store/runs.ts';
+import { formatDuration } from '../../shared/duration.ts';
 import { UsageError, idArgument, output, parseCommandArgs, table, type Command } from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
 
@@ -27,9 +28,7 @@ ${DATA_DIR_HELP}
 `;
 
 function formatEta(seconds: number | null): string {
-  if (seconds === null) return 'ETA …';
-  const s = Math.round(seconds);
-  return `ETA ${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  return seconds === null ? 'ETA …' : `ETA ${formatDuration(seconds)}`;
 }
 
 /** One stderr line per event; training steps at most every 2 s. */

@@ -2,7 +2,7 @@
 // Reading and counting is the corpus library's (loadDataset, corpusStats); storing is the store's (addDataset).
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { corpusStats } from '../../shared/corpus/stats.ts';
 import { UNTYPED } from '../../shared/corpus/labels.ts';
 import type { DatasetEntry, DatasetRef, DatasetRegistration, DatasetReport, ParsedArgs } from '../../shared/ipc/contract.ts';
@@ -30,8 +30,14 @@ function userEntry(dataset: StoredDataset): DatasetEntry {
   return { ref: { source: 'user', id: dataset.id }, name: dataset.name, folder: dataset.source, entityTypes: dataset.entityTypes };
 }
 
+/**
+ * The shipped corpora, then the user's. A run given a shipped corpus by its path registers it in the store (its
+ * results need a dataset row); that row is the shipped corpus, so it is not listed a second time as the user's.
+ */
 export async function listAllDatasets(ctx: ServiceContext): Promise<DatasetEntry[]> {
-  return [...(await listShipped(ctx)), ...listDatasets(ctx.store).map(userEntry)];
+  const shipped = await listShipped(ctx);
+  const shippedFolders = new Set(shipped.map((e) => resolve(e.folder)));
+  return [...shipped, ...listDatasets(ctx.store).filter((d) => !shippedFolders.has(resolve(d.source))).map(userEntry)];
 }
 
 async function findEntry(ctx: ServiceContext, ref: DatasetRef): Promise<DatasetEntry> {

@@ -45,14 +45,15 @@ function toProgress(runId: number, e: RunEvent): RunProgress {
 function launch(ctx: ServiceContext, runId: number): ExecutingRun {
   const entry: ExecutingRun = { runId, controller: new AbortController(), progress: null, done: Promise.resolve() };
   ctx.executing.set(runId, entry);
-  let lastSent = 0;
+  let lastStepSent = 0;
   const onEvent = (e: RunEvent) => {
     const phaseChanged = entry.progress?.phase !== e.phase;
     entry.progress = toProgress(runId, e);
+    // Only training steps are throttled: messages (an epoch's summary, a phase) always go.
     const now = Date.now();
     const lastStep = e.training !== undefined && e.training.step === e.training.totalSteps;
-    if (phaseChanged || lastStep || !e.training || now - lastSent >= PROGRESS_INTERVAL_MS) {
-      lastSent = now;
+    if (!e.training || phaseChanged || lastStep || now - lastStepSent >= PROGRESS_INTERVAL_MS) {
+      if (e.training) lastStepSent = now;
       ctx.emit('runs:progress', entry.progress);
     }
     if (phaseChanged) ctx.emit('runs:changed', { runId }); // the run's phase column changed
@@ -117,7 +118,11 @@ export function deleteRun(ctx: ServiceContext, runId: number): { deleted: boolea
   return { deleted };
 }
 
-const summary = (ctx: ServiceContext, run: Run): RunSummary => ({ run, progress: ctx.executing.get(run.id)?.progress ?? null });
+const summary = (ctx: ServiceContext, run: Run): RunSummary => ({
+  run,
+  executing: ctx.executing.has(run.id),
+  progress: ctx.executing.get(run.id)?.progress ?? null,
+});
 
 export function listRunSummaries(ctx: ServiceContext): RunSummary[] {
   return listRuns(ctx.store).reverse().map((run) => summary(ctx, run));

@@ -1,4 +1,5 @@
-// The renderer's entry: global styles, then the Svelte app.
+// The renderer's entry: zod set up for the CSP (before any module builds a schema), global styles, the Svelte app.
+import './lib/zod-csp.ts';
 import { mount } from 'svelte';
 import './styles.css';
 import App from './App.svelte';

@@ -110,9 +110,11 @@ export interface RunProgress {
   } | null;
 }
 
-/** A run as listed: its row, and its progress while this app executes it. */
+/** A run as listed: its row, whether this app executes it now, and its progress then. */
 export interface RunSummary {
   run: Run;
+  executing: boolean;
+  /** Null while executing until its first progress event, and when not executing. */
   progress: RunProgress | null;
 }
 

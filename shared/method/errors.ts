@@ -20,6 +20,20 @@ import { entities, type Entity, type EntityMode } from '../metrics/entities.ts';
 import { ERROR_CATEGORIES, type ErrorCategory } from '../store-types.ts';
 import { typeLabels } from './type-view.ts';
 
+/** Each category's name and meaning in words, for the people reading an analysis. */
+export const ERROR_CATEGORY_INFO: Record<ErrorCategory, { name: string; explanation: string }> = {
+  CORRECT: { name: 'Correct', explanation: 'Found with the right span and the right type.' },
+  NEW: {
+    name: 'New',
+    explanation: 'A mention of another type, overlapping nothing annotated: a type this corpus does not annotate (not an error).',
+  },
+  CFP: { name: 'Complete false positive', explanation: 'Of the corpus’s type, but overlapping no annotated mention.' },
+  CFN: { name: 'Complete false negative', explanation: 'An annotated mention that no prediction overlaps.' },
+  WLRS: { name: 'Wrong label, right span', explanation: 'The exact span of an annotated mention, with another type.' },
+  WLOS: { name: 'Wrong label, overlapping span', explanation: 'Another type, overlapping an annotated mention without matching its span.' },
+  RLOS: { name: 'Right label, overlapping span', explanation: 'The right type, overlapping an annotated mention without matching its span.' },
+};
+
 export interface ErrorExample {
   category: ErrorCategory;
   /** Index of the sentence in the corpus split. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { build as viteBuild } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { build as electronViteBuild, resolveConfig } from 'electron-vite';
 import { handleIpc } from '../../main/services/handlers.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
@@ -132,3 +133,31 @@ export async function startHarness(): Promise<Harness> {
     },
   };
 }
+
+/** Debian's Chromium: the renderer tests drive it (bash .ci/system-deps installs it). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Chromium headless, without the background connections this machine's closed network refuses. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A page with the harness's bridge that records every CSP violation (see cspViolations) and pushes page errors to `errors`. */
+export async function openAppPage(browser: Browser, harness: Harness, errors: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await page.addInitScript(harness.bridgeScript);
+  await page.addInitScript(() => {
+    const w = window as unknown as { cspViolations: string[] };
+    w.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI}`));
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return page;
+}
+
+/** The CSP violations a page of openAppPage reported (a blocked inline style counts). */
+export const cspViolations = (page: Page): Promise<string[]> =>
+  page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);

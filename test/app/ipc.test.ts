@@ -144,3 +144,15 @@ test('datasets:register stores a good folder once and tells the renderer the lis
   assert.deepEqual(list.at(-1), entry);
   events = [];
 });
+
+test('a shipped corpus a run registered by its path is listed once, as the shipped one', async () => {
+  const folder = join(RESOURCES, 'datasets', 'BC5CDR-chem');
+  const registered = success<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: 'BC5CDR-chem' }));
+  assert.equal(registered.entry.ref.source, 'user');
+  const list = success<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
+  assert.deepEqual(
+    list.filter((d) => d.name === 'BC5CDR-chem').map((d) => d.ref),
+    [{ source: 'shipped', name: 'BC5CDR-chem' }],
+  );
+  events = [];
+});

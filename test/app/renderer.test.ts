@@ -6,13 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.ts';
 import { listDatasets } from '../../main/store/datasets.ts';
 import { skipUnless } from '../needs.ts';
-import { ensureRendererBuilt, startHarness, type Harness } from './harness.ts';
+import { CHROMIUM, cspViolations, ensureRendererBuilt, launchChromium, openAppPage, startHarness, type Harness } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../.tmp/', import.meta.url));
 const skip = skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
 
@@ -25,32 +24,17 @@ before(async () => {
   if (skip) return;
   await ensureRendererBuilt();
   harness = await startHarness();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await openPage();
 });
 
-/** A page with the harness's bridge, recording every CSP violation it reports (a blocked inline style counts). */
-async function openPage(): Promise<Page> {
-  const p = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  await p.addInitScript(harness.bridgeScript);
-  await p.addInitScript(() => {
-    const w = window as unknown as { cspViolations: string[] };
-    w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI}`));
-  });
-  p.on('pageerror', (e) => pageErrors.push(e.message));
-  return p;
-}
+const openPage = () => openAppPage(browser, harness, pageErrors);
 
 after(async () => {
   await browser?.close();
   await harness?.close();
 });
 
-const cspViolations = (p = page) => p.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
 const digits = (text: string | null) => Number((text ?? '').replace(/\D/g, ''));
 
 test('the Datasets page shows the shipped corpora with NCBI-disease’s real counts', { skip }, async () => {
@@ -65,7 +49,7 @@ test('the Datasets page shows the shipped corpora with NCBI-disease’s real cou
   assert.equal(await page.locator('tr[data-split]').count(), 3); // train, dev, test
   assert.equal(await page.locator('canvas').count(), 3); // one length histogram per split
   await page.screenshot({ path: `${SCREENSHOTS}app-datasets.png`, fullPage: true });
-  assert.deepEqual(await cspViolations(), []);
+  assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(pageErrors, []);
 });
 
@@ -87,15 +71,7 @@ test('the About page lists the folders, the ONNX Runtime providers and the versi
   // CUDA's provider libraries are not installed by default: the page says so instead of hiding it.
   assert.match((await page.locator('[data-provider="cuda"]').textContent()) ?? '', /Not available|Works/);
   await page.screenshot({ path: `${SCREENSHOTS}app-about.png`, fullPage: true });
-  assert.deepEqual(await cspViolations(), []);
-});
-
-test('the pages not built yet say so plainly', { skip }, async () => {
-  for (const name of ['Models', 'Runs', 'Compare']) {
-    await page.getByRole('link', { name }).click();
-    await page.getByRole('heading', { name, level: 1 }).waitFor();
-    assert.match((await page.locator('main').textContent()) ?? '', /Not available yet/);
-  }
+  assert.deepEqual(await cspViolations(page), []);
 });
 
 test('the app works from the keyboard: skip link first, then the navigation', { skip }, async () => {
@@ -198,7 +174,7 @@ test('a registered dataset appears in the list; when its files go bad the page s
     await alert.waitFor();
     assert.match((await alert.textContent()) ?? '', new RegExp(`${train.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2`));
     await page.screenshot({ path: `${SCREENSHOTS}app-dataset-error.png`, fullPage: true });
-    assert.deepEqual(await cspViolations(), []);
+    assert.deepEqual(await cspViolations(page), []);
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
