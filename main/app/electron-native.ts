@@ -8,9 +8,23 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 
-/** Where the Electron build of better-sqlite3 for this Electron version, platform and arch is kept. */
+/**
+ * Where the Electron build of better-sqlite3 is kept: one per better-sqlite3 version (its JavaScript must match
+ * its addon), Electron version, platform and arch.
+ */
 export function electronSqlitePath(root: string, electronVersion: string): string {
-  return join(root, 'node_modules', '.cache', 'taughtnet-electron', `${electronVersion}-${process.platform}-${process.arch}`, 'better_sqlite3.node');
+  const { version } = JSON.parse(readFileSync(join(root, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string };
+  const key = `better-sqlite3-${version}-electron-${electronVersion}-${process.platform}-${process.arch}`;
+  return join(root, 'node_modules', '.cache', 'taughtnet-electron', key, 'better_sqlite3.node');
+}
+
+/** Electron's ABI number, from node-abi's table (a newer Electron than it knows needs a newer node-abi). */
+function electronAbi(electronVersion: string): string {
+  try {
+    return getAbi(electronVersion, 'electron');
+  } catch (e) {
+    throw new Error(`node-abi does not know Electron ${electronVersion} (${(e as Error).message}): update it with npm install -D node-abi@latest`);
+  }
 }
 
 export interface BuildOptions {
@@ -28,6 +42,7 @@ export interface BuildOptions {
 export async function ensureElectronSqlite({ root, electronVersion, headerURL }: BuildOptions): Promise<string> {
   const target = electronSqlitePath(root, electronVersion);
   if (existsSync(target)) return target;
+  const abi = electronAbi(electronVersion); // before a build of minutes whose result could not be checked
   mkdirSync(dirname(target), { recursive: true });
   const scratch = mkdtempSync(join(dirname(target), 'build-'));
   try {
@@ -40,7 +55,7 @@ export async function ensureElectronSqlite({ root, electronVersion, headerURL }:
     await electronRebuild(scratch, electronVersion, headerURL);
     const built = join(copy, 'build', 'Release', 'better_sqlite3.node');
     if (!existsSync(built)) throw new Error(`the build finished without ${relative(scratch, built)}`);
-    checkAbi(built, getAbi(electronVersion, 'electron'));
+    checkAbi(built, abi);
     renameSync(built, target);
     return target;
   } catch (e) {

@@ -1,7 +1,7 @@
 // `taughtnet dataset …`: looking at corpora before training on them, registering them in the store, listing them.
 import { stat } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
-import { formatIssue } from '../../shared/corpus/conll.ts';
+import { basename, resolve } from 'node:path';
+import { datasetNameOf, formatIssue } from '../../shared/corpus/conll.ts';
 import { corpusStats } from '../../shared/corpus/stats.ts';
 import { DEFAULT_SPLIT } from '../../shared/corpus/split.ts';
 import type { CorpusStats, RepairPolicy, Scheme } from '../../shared/corpus/types.ts';
@@ -137,11 +137,11 @@ function warnRepairs(report: { warnings: string[]; warningCount: number }): void
   if (more > 0) process.stderr.write(`warning: … and ${more} more repairs\n`);
 }
 
-/** The name loadDataset gives a path: a folder's name, or a file's without its extension. */
+/** A folder's name, or a file's without its corpus extension: the name the app's form gives it too. */
 async function defaultName(path: string): Promise<string> {
   // A path that is not there keeps its whole name; registering it then says what is missing.
   const isFolder = await stat(path).then((s) => s.isDirectory(), () => true);
-  return isFolder ? basename(path) : basename(path, extname(path));
+  return isFolder ? basename(path) : datasetNameOf(path);
 }
 
 function describe(d: StoredDataset): string {
@@ -169,7 +169,9 @@ const add: Command = {
       split: split && { ratios: split.ratios, seed: split.seed ?? DEFAULT_SPLIT.seed },
     });
     if (!parsed.success) {
-      throw new UsageError(parsed.error.issues.map((i) => `${ADD_ARGUMENT[String(i.path[0])]}: ${i.message}`).join('; '));
+      // The split's seed and ratios are two options here.
+      const option = (path: PropertyKey[]) => (path[0] === 'split' && path[1] === 'seed' ? '--seed' : ADD_ARGUMENT[String(path[0])]);
+      throw new UsageError(parsed.error.issues.map((i) => `${option(i.path)}: ${i.message}`).join('; '));
     }
     const report = await withStore(values['data-dir'], async (store): Promise<AddReport> => {
       const { entry, added, repairs, repairCount } = await registerDataset(serviceContext(store), parsed.data);

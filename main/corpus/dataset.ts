@@ -2,12 +2,10 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { CorpusIssue, ParseOptions, ParseResult, Scheme, Sentence } from '../../shared/corpus/types.ts';
-import { formatIssue, parseConll } from '../../shared/corpus/conll.ts';
+import { CORPUS_EXTENSIONS, formatIssue, parseConll } from '../../shared/corpus/conll.ts';
 import { splitSentences, type SplitOptions } from '../../shared/corpus/split.ts';
 import { findMisalignment } from '../../shared/corpus/align.ts';
 
-/** Extensions a corpus file may have (or none). */
-export const CORPUS_EXTENSIONS = ['.tsv', '.txt', '.conll', '.iob', '.bio'];
 
 /** Split names as read from a folder: file base name → split. */
 const SPLIT_FILES: Record<string, string> = { train: 'train', dev: 'dev', devel: 'dev', test: 'test' };

@@ -25,7 +25,7 @@ import { saveErrorAnalysis } from '../store/error-analyses.ts';
 import { saveEvaluation } from '../store/evaluations.ts';
 import { recordMetrics } from '../store/metrics.ts';
 import { addModel, listModels } from '../store/models.ts';
-import { beatHeartbeat, createRun, getRun, setRunPhase, setRunStatus } from '../store/runs.ts';
+import { beatHeartbeat, createRun, getRun, ownsRun, setRunPhase, setRunStatus, type RunStatusChange } from '../store/runs.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../store/owner.ts';
 import { mergeCorpora } from '../../shared/corpus/merge.ts';
 import type { Sentence, TypedCorpus } from '../../shared/corpus/types.ts';
@@ -38,7 +38,7 @@ import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
-import type { Model, Run, SingleFileSplit } from '../../shared/store-types.ts';
+import { RUN_TRANSITIONS, type Model, type Run, type SingleFileSplit } from '../../shared/store-types.ts';
 import { DEFAULT_WINDOWS, encodeSentences, subwordLength, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { adamwConfig, fineTune, type FineTuneProgress, type Selection } from './fine-tune.ts';
@@ -194,37 +194,51 @@ export async function executeRun(ctx: ServiceContext, client: RuntimeClient, run
   const run = getRun(ctx.store, runId);
   if (!run) throw new Error(`there is no run ${runId}`);
   const config = parseRunConfig(run.config, `run ${runId}'s config`);
+  // Cancelled by the user (hooks.signal), or stopped because another process took the run over (see the heartbeat).
+  const lost = new AbortController();
+  const signal = hooks.signal ? AbortSignal.any([hooks.signal, lost.signal]) : lost.signal;
   // The engine's provider choice, made by the engine host (onnxruntime never loads in the caller's process).
   let choice;
   try {
-    choice = await client.request({ kind: 'open', provider: config.device, state: {} });
+    choice = await client.request({ kind: 'open', provider: config.device, state: {} }, { signal });
   } catch (e) {
-    // Recorded where the user looks; the run can be retried once the device works.
-    if (run.status !== 'failed') setRunStatus(ctx.store, { runId, status: 'failed', error: `the engine cannot start: ${(e as Error).message}` });
+    // Recorded where the user looks; a failed run can be retried once the device works.
+    const end: RunStatusChange = isAbort(e) ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: `the engine cannot start: ${(e as Error).message}` };
+    if (RUN_TRANSITIONS[run.status].includes(end.status)) setRunStatus(ctx.store, end);
     throw e;
   }
   setRunStatus(ctx.store, { runId, status: 'running', device: choice.name });
   const emit = (phase: string, message: string, training?: FineTuneProgress) => hooks.onEvent?.({ phase, message, training });
   const work = join(ctx.store.dataDir, 'runs', String(runId));
-  // Other machines sharing the data folder tell a live run from a dead one by this.
-  const heartbeat = setInterval(() => beatHeartbeat(ctx.store, runId), HEARTBEAT_INTERVAL_MS);
+  // Other machines sharing the data folder tell a live run from a dead one by this. A machine that judged this one
+  // dead (asleep, cut off) may have resumed the run: then this process stops and leaves the run to it.
+  const heartbeat = setInterval(() => {
+    try {
+      if (!beatHeartbeat(ctx.store, runId)) lost.abort(new Error(`run ${runId} was taken over by another process after its heartbeat went stale`));
+    } catch (e) {
+      // A busy or unreachable shared drive: the next beat tries again.
+      process.stderr.write(`run ${runId}: the heartbeat could not be recorded (${(e as Error).message})\n`);
+    }
+  }, HEARTBEAT_INTERVAL_MS);
   heartbeat.unref();
   try {
-    await pipeline(ctx, client, run, config, work, hooks, emit);
+    await pipeline(ctx, client, run, config, work, { ...hooks, signal }, emit);
+    if (!ownsRun(ctx.store, runId)) throw lost.signal.reason ?? new Error(`run ${runId} is no longer this process's`);
     rmSync(work, { recursive: true, force: true }); // checkpoints are only for resuming
     emit('done', 'the run is complete');
     return setRunStatus(ctx.store, { runId, status: 'completed' });
   } catch (e) {
-    const cancelled = (e as Error).name === 'AbortError';
-    // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) stays so: resumable.
-    if (getRun(ctx.store, runId)?.status === 'running') {
-      setRunStatus(ctx.store, cancelled ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: (e as Error).message });
+    // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) or taken over stays as it is.
+    if (ownsRun(ctx.store, runId)) {
+      setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: (e as Error).message });
     }
     throw e;
   } finally {
     clearInterval(heartbeat);
   }
 }
+
+const isAbort = (e: unknown) => (e as Error).name === 'AbortError';
 
 async function pipeline(
   ctx: ServiceContext,
@@ -237,6 +251,9 @@ async function pipeline(
 ): Promise<void> {
   const { store } = ctx;
   const phase = (name: string, message: string) => {
+    hooks.signal?.throwIfAborted(); // a cancel during a phase without steps (reading corpora, saving) lands here
+    // Another machine resumed this run after judging this process dead (see executeRun's heartbeat): leave it to it.
+    if (!ownsRun(store, run.id)) throw new Error(`run ${run.id} was taken over by another process`);
     setRunPhase(store, run.id, name);
     emit(name, message);
   };

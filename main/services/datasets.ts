@@ -98,7 +98,9 @@ export async function registerDataset(
   { folder: path, name, entityType, split }: ParsedArgs<'datasets:register'>,
 ): Promise<DatasetRegistration> {
   if (!isAbsolute(path)) throw new Error(`"${path}" is not a full path`);
-  const isFile = await stat(path).then((s) => s.isFile(), () => false);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new Error(`${path}: no such file or folder`);
+  const isFile = info.isFile();
   if (split && !isFile) throw new Error(`${path} is not a single file: a split applies to one file, a folder brings its own splits`);
   const cut: SingleFileSplit | null = isFile ? { ratios: split?.ratios ?? [...DEFAULT_SPLIT.ratios], seed: split?.seed ?? DEFAULT_SPLIT.seed } : null;
   let dataset: Dataset;

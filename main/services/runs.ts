@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedArgs, RunDetails, RunProgress, RunSummary } from '../../shared/ipc/contract.ts';
-import type { Model, Run } from '../../shared/store-types.ts';
+import type { Run } from '../../shared/store-types.ts';
 import { createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
 import { listAgreements } from '../store/agreements.ts';
 import { getDataset } from '../store/datasets.ts';
@@ -12,13 +12,20 @@ import { listErrorAnalyses } from '../store/error-analyses.ts';
 import { listEvaluations } from '../store/evaluations.ts';
 import { listMetrics } from '../store/metrics.ts';
 import { listModels } from '../store/models.ts';
-import { deleteRun as deleteStoredRun, getRun, listRuns, setRunStatus } from '../store/runs.ts';
+import { deleteRun as deleteStoredRun, getRun, listRuns, markInterruptedRuns, setRunStatus } from '../store/runs.ts';
+import { processIsAlive } from '../store/owner.ts';
 import type { ExecutingRun, ServiceContext } from './context.ts';
 
 /** Progress events reach the windows at most this often (a training step can take a few milliseconds). */
 const PROGRESS_INTERVAL_MS = 250;
 
+/** Marks runs whose process died (a killed `taughtnet run`) or whose machine went silent as interrupted, and says so. */
+function noticeInterrupted(ctx: ServiceContext): void {
+  for (const run of markInterruptedRuns(ctx.store, processIsAlive)) ctx.emit('runs:changed', { runId: run.id });
+}
+
 function storedRun(ctx: ServiceContext, runId: number): Run {
+  noticeInterrupted(ctx);
   const run = getRun(ctx.store, runId);
   if (!run) throw new Error(`there is no run ${runId}`);
   return run;
@@ -43,6 +50,7 @@ function toProgress(runId: number, e: RunEvent): RunProgress {
 
 /** Executes run `runId` in the background with an engine host of its own; the returned entry is in ctx.executing until it ends. */
 function launch(ctx: ServiceContext, runId: number): ExecutingRun {
+  const client = ctx.startRuntime(); // first: if the host cannot even be spawned, nothing is left marked executing
   const entry: ExecutingRun = { runId, controller: new AbortController(), progress: null, done: Promise.resolve() };
   ctx.executing.set(runId, entry);
   let lastStepSent = 0;
@@ -58,14 +66,13 @@ function launch(ctx: ServiceContext, runId: number): ExecutingRun {
     }
     if (phaseChanged) ctx.emit('runs:changed', { runId }); // the run's phase column changed
   };
-  const client = ctx.startRuntime();
   entry.done = executeRun(ctx, client, runId, { signal: entry.controller.signal, onEvent })
     // The outcome (completed, failed with its error, cancelled) is in the run's row; the window reads it there.
     .then(() => undefined, () => undefined)
     .finally(async () => {
       ctx.executing.delete(runId);
-      await client.terminate();
-      ctx.emit('runs:changed', { runId });
+      ctx.emit('runs:changed', { runId }); // before the host's stop, which may wait out a batch
+      await client.terminate().catch(() => {}); // a host that is already gone is stopped enough
     });
   ctx.emit('runs:changed', { runId });
   return entry;
@@ -125,6 +132,7 @@ const summary = (ctx: ServiceContext, run: Run): RunSummary => ({
 });
 
 export function listRunSummaries(ctx: ServiceContext): RunSummary[] {
+  noticeInterrupted(ctx);
   return listRuns(ctx.store).reverse().map((run) => summary(ctx, run));
 }
 
@@ -146,10 +154,6 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
       return d ? [{ id: d.id, name: d.name, entityTypes: d.entityTypes }] : [];
     }),
   };
-}
-
-export function listAllModels(ctx: ServiceContext): Model[] {
-  return listModels(ctx.store).reverse();
 }
 
 /**

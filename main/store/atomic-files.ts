@@ -42,7 +42,10 @@ export function removeStaleTmpFiles(tmpDir: string, now = Date.now()): string[] 
     const path = join(tmpDir, name);
     const writer = tmpFileWriter(name);
     if (writer?.host === hostTag() && writer.pid > 0 && processIsAlive(writer.pid)) continue;
-    if (writer && writer.host !== hostTag() && now - statSync(path).mtimeMs < FOREIGN_TMP_STALE_MS) continue;
+    // Another machine may have renamed its file into place since the listing: gone is fine.
+    const modified = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (modified === undefined) continue;
+    if (writer && writer.host !== hostTag() && now - modified < FOREIGN_TMP_STALE_MS) continue;
     rmSync(path, { recursive: true, force: true });
     removed.push(name);
   }

@@ -28,14 +28,19 @@ export function processIsAlive(pid: number): boolean {
   }
 }
 
+/** At start-up this very pid can only be a dead process's that was reused: taken for dead then. */
+export const aliveBesidesThisProcess = (pid: number): boolean => pid !== process.pid && processIsAlive(pid);
+
 /**
- * Whether the owner of a running run is gone, as seen at start-up: on this host its process is dead (or is
- * this very process, which can only be a reused pid); on another host its heartbeat is stale.
+ * Whether the owner of a running run is gone: its heartbeat is stale, or, on this host, its process is dead. A
+ * host's clock is compared with the writer's: machines sharing a drive must keep their clocks within minutes.
  */
 export function ownerIsGone(owner: Owner, now = Date.now(), isAlive = processIsAlive): boolean {
-  if (owner.host === null || owner.host === thisHost()) {
-    return owner.pid === null || owner.pid === process.pid || !isAlive(owner.pid);
-  }
   const beat = owner.heartbeatAt ? Date.parse(owner.heartbeatAt) : Number.NaN;
-  return !(now - beat < STALE_AFTER_MS);
+  const stale = !(now - beat < STALE_AFTER_MS);
+  if (owner.host === null || owner.host === thisHost()) {
+    // Rows from before heartbeats (host null) are judged by their pid alone.
+    return owner.pid === null || !isAlive(owner.pid) || (owner.host !== null && stale);
+  }
+  return stale;
 }

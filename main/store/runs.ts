@@ -4,7 +4,7 @@ import { RUN_STATUSES, RUN_TRANSITIONS, type Run, type RunStatus } from '../../s
 import type { Store } from './store.ts';
 import { nowIso, prepared } from './sql.ts';
 import { id, json, nonEmpty, parseInput } from './input.ts';
-import { ownerIsGone, processIsAlive, thisHost } from './owner.ts';
+import { aliveBesidesThisProcess, ownerIsGone, thisHost } from './owner.ts';
 
 interface RunRow {
   id: number;
@@ -152,11 +152,20 @@ export function beatHeartbeat(store: Store, runId: number): boolean {
   );
 }
 
+/** Whether this process is the one running the run (another may have taken it over after a stale heartbeat). */
+export function ownsRun(store: Store, runId: number): boolean {
+  const row = prepared(store, `SELECT status, owner_pid, owner_host FROM runs WHERE id = ?`).get(parseInput(id, runId, 'run id')) as
+    | Pick<RunRow, 'status' | 'owner_pid' | 'owner_host'>
+    | undefined;
+  return row?.status === 'running' && row.owner_pid === process.pid && row.owner_host === thisHost();
+}
+
 /**
- * Marks 'running' runs whose owner is gone as 'interrupted' (see ownerIsGone: a dead process on this host,
- * a stale heartbeat on another). Meant for start-up. Returns those runs.
+ * Marks 'running' runs whose owner is gone as 'interrupted' (see ownerIsGone: a dead process on this host, a
+ * stale heartbeat). At start-up (the default) a run owned by this very pid is a dead process's; a process that
+ * executes runs itself passes processIsAlive. Returns the runs marked.
  */
-export function markInterruptedRuns(store: Store, isAlive: (pid: number) => boolean = processIsAlive): Run[] {
+export function markInterruptedRuns(store: Store, isAlive: (pid: number) => boolean = aliveBesidesThisProcess): Run[] {
   return store.db
     .transaction(() => {
       const now = Date.now();

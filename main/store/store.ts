@@ -2,7 +2,7 @@
 import Database, { SqliteError } from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dataPaths, type DataPaths } from './data-dir.ts';
-import { migrate } from './migrations.ts';
+import { migrate, schemaVersion } from './migrations.ts';
 import { removeStaleTmpFiles } from './atomic-files.ts';
 import { markInterruptedRuns } from './runs.ts';
 import { networkFileSystem } from './file-system.ts';
@@ -13,10 +13,16 @@ export interface Store {
   db: Database.Database;
   dataDir: string;
   paths: DataPaths;
-  /** The network file system the data folder is on (see networkFileSystem), or null for a local folder. */
-  networkFileSystem: string | null;
+  /**
+   * Why the store runs in shared-drive mode (a rollback journal instead of WAL): the network file system found
+   * (see networkFileSystem), or that another machine left the file in that mode; null for a local store.
+   */
+  sharedDrive: string | null;
   close(): void;
 }
+
+/** What sharedDrive says when this machine sees a local disk but the file is in shared-drive mode. */
+export const SHARED_BY_ANOTHER_MACHINE = 'a drive another machine opened as a network drive';
 
 /** How `npm start` hands the app better-sqlite3 built for Electron (main/app/electron-native.ts): that file's path. */
 export const SQLITE_BINDING_ENV = 'TAUGHTNET_SQLITE_BINDING';
@@ -35,21 +41,27 @@ export function openStore({ dataDir, ...options }: OpenStoreOptions): Store {
   const paths = dataPaths(dataDir);
   mkdirSync(paths.artifacts, { recursive: true });
   mkdirSync(paths.tmp, { recursive: true });
-  const network = options.networkFileSystem !== undefined ? options.networkFileSystem : networkFileSystem(dataDir);
+  const detected = options.networkFileSystem !== undefined ? options.networkFileSystem : networkFileSystem(dataDir);
   let db: Database.Database | undefined;
+  let sharedDrive: string | null;
   try {
     db = new Database(paths.database, { nativeBinding: options.nativeBinding });
     // First, so that the pragmas and the migration below wait for another process instead of failing:
     // the CLI and the app may open and write the same folder at once. (better-sqlite3's default, made explicit.)
     db.pragma('busy_timeout = 5000');
-    if (network) {
+    // The journal mode is stored in the file and binds every machine that opens it. We always put a local store
+    // in WAL, so an existing store in rollback mode was put there by a machine that found a network drive: it
+    // stays so, also where this machine cannot tell (a mapped Windows drive, a macOS mount).
+    const leftShared = schemaVersion(db) > 0 && db.pragma('journal_mode', { simple: true }) === 'delete';
+    sharedDrive = detected ?? (leftShared ? SHARED_BY_ANOTHER_MACHINE : null);
+    if (sharedDrive) {
       // WAL cannot work across machines (see file-system.ts): a rollback journal with file locks, synced at
       // every commit, since the other machines read what is on the server.
-      db.pragma('journal_mode = DELETE');
+      switchJournal(db, 'DELETE', paths.database);
       db.pragma('synchronous = FULL');
     } else {
       // WAL: readers (the app's views) never block the writer (a training run), and a commit is one append.
-      db.pragma('journal_mode = WAL');
+      switchJournal(db, 'WAL', paths.database);
       // In WAL mode NORMAL syncs only at checkpoints: a killed process loses nothing committed and the
       // file is never corrupted; only a power cut may drop the last transactions. FULL would fsync every
       // commit (every metrics row) for no gain against the crashes we expect.
@@ -64,13 +76,27 @@ export function openStore({ dataDir, ...options }: OpenStoreOptions): Store {
     if (error instanceof SqliteError) throw new Error(`${paths.database}: ${error.message}`, { cause: error });
     throw error;
   }
-  return { db, dataDir, paths, networkFileSystem: network, close: () => db.close() };
+  return { db, dataDir, paths, sharedDrive, close: () => db.close() };
+}
+
+/** Sets the journal mode; leaving WAL needs every other connection closed, which a user can be told how to do. */
+function switchJournal(db: Database.Database, mode: 'WAL' | 'DELETE', file: string): void {
+  try {
+    db.pragma(`journal_mode = ${mode}`);
+  } catch (error) {
+    if (!(error instanceof SqliteError && error.code.startsWith('SQLITE_BUSY'))) throw error;
+    throw new Error(
+      `${file} is on a network drive but another program has it open in WAL mode, which cannot work across machines. ` +
+        `Close TaughtNet Workbench (and taughtnet commands) on every machine using this data folder, then open it again.`,
+      { cause: error },
+    );
+  }
 }
 
 /** What to tell a user whose data folder is on a network drive, or null. */
 export function networkDriveNote(store: Store): string | null {
-  return store.networkFileSystem
-    ? `the data folder ${store.dataDir} is on a network drive (${store.networkFileSystem}): the store uses a rollback ` +
+  return store.sharedDrive
+    ? `the data folder ${store.dataDir} is on a network drive (${store.sharedDrive}): the store uses a rollback ` +
         `journal instead of WAL, so it is slower, and runs of other machines count as interrupted only after ` +
         `${STALE_AFTER_MS / 60_000} minutes without a heartbeat`
     : null;

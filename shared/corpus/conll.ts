@@ -10,6 +10,16 @@ interface RawSentence extends Sentence {
 }
 
 /** FILE:LINE: message, or FILE: message for an issue about the whole file (line 0). */
+/** Extensions a corpus file may have (or none). */
+export const CORPUS_EXTENSIONS = ['.tsv', '.txt', '.conll', '.iob', '.bio'];
+
+/** A dataset's default name: a folder's name, or a file's without its corpus extension. */
+export function datasetNameOf(path: string): string {
+  const last = path.split(/[\\/]/).filter(Boolean).pop() ?? '';
+  const ext = CORPUS_EXTENSIONS.find((e) => last.toLowerCase().endsWith(e));
+  return ext ? last.slice(0, -ext.length) : last;
+}
+
 export function formatIssue(issue: CorpusIssue): string {
   return issue.line > 0 ? `${issue.file}:${issue.line}: ${issue.message}` : `${issue.file}: ${issue.message}`;
 }

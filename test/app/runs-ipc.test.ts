@@ -3,6 +3,7 @@
 // run is refused meanwhile; cancel, resume after the app quit mid-run, and delete behave as the user expects.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceContext } from '../../main/services/context.ts';
@@ -10,7 +11,8 @@ import { testServiceContext } from './service-context.ts';
 import { handleIpc } from '../../main/services/handlers.ts';
 import { interruptExecutingRuns } from '../../main/services/runs.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
-import type { EventName, Events, Reply, Result, RunDetails } from '../../shared/ipc/contract.ts';
+import type { EventName, Events, Reply, Result, RunDetails, RunProgress } from '../../shared/ipc/contract.ts';
+import { thisHost } from '../../main/store/owner.ts';
 import type { RunConfigInput } from '../../shared/method/run-config.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { TINY_BERT, corpusSlice } from '../pipeline/fixtures.ts';
@@ -57,17 +59,24 @@ async function settled(runId: number): Promise<RunDetails> {
   await ctx.executing.get(runId)?.done;
   return ok<RunDetails>(await call('runs:show', { runId }));
 }
-/** Resolves at the first training progress event of `runId`. */
-function firstTrainingStep(runId: number): Promise<void> {
-  return new Promise((resolve) => {
+/** Resolves at the first progress of `runId` that `wanted` accepts; fails if the run ends first. */
+function progressWhere(runId: number, wanted: (p: RunProgress) => boolean): Promise<void> {
+  const running = ctx.executing.get(runId);
+  if (!running) return Promise.reject(new Error(`run ${runId} is not executing`));
+  return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
-      if (ctx.executing.get(runId)?.progress?.training) {
+      if (running.progress && wanted(running.progress)) {
         clearInterval(timer);
         resolve();
       }
     }, 20);
+    void running.done.then(() => {
+      clearInterval(timer);
+      reject(new Error(`run ${runId} ended before the awaited progress: ${store.db.prepare('SELECT status, error FROM runs WHERE id = ?').get(runId) as string}`));
+    });
   });
 }
+const firstTrainingStep = (runId: number) => progressWhere(runId, (p) => p.training !== null);
 
 test('a bad config is refused with each problem named, and nothing is stored', async () => {
   const message = error(await call('runs:start', { config: { ...CONFIG, student: { ...CONFIG.student, lambda: 2 }, corpora: [] } }));
@@ -124,17 +133,51 @@ test('cancel stops the run after its current step; a cancelled run can be delete
   assert.match(error(await call('runs:show', { runId: run.id })), new RegExp(`there is no run ${run.id}`));
 });
 
-test('a run the app quit in the middle of is interrupted, then resumes from the window to the end', async () => {
-  const run = ok<Result<'runs:start'>>(await call('runs:start', { config: CONFIG }));
-  await firstTrainingStep(run.id);
+test('a run the app quit in the middle of is interrupted, then resumes from the window without redoing a finished teacher', async () => {
+  // The Chemical teacher trains long enough to be caught in the middle.
+  const config = { ...CONFIG, teachers: [CONFIG.teachers[0], { ...CONFIG.teachers[1], epochs: 40 }] };
+  const run = ok<Result<'runs:start'>>(await call('runs:start', { config }));
+  await progressWhere(run.id, (p) => p.phase === 'teacher:Chemical' && p.training !== null);
   const executing = ctx.executing.get(run.id)!;
   interruptExecutingRuns(ctx); // what the app does when it quits
   await executing.done;
   assert.equal(ok<RunDetails>(await call('runs:show', { runId: run.id })).run.status, 'interrupted');
   assert.match(error(await call('runs:delete', { runId: 10_000 })), /there is no run 10000/);
 
+  events = [];
   ok(await call('runs:resume', { runId: run.id }));
   const details = await settled(run.id);
   assert.equal(details.run.status, 'completed', details.run.error ?? '');
   assert.equal(details.evaluations.length, 8);
+  const phases = new Set(events.filter((e) => e.event === 'runs:progress').map((e) => (e.payload as RunProgress).phase));
+  assert.ok(phases.has('teacher:Chemical') && !phases.has('teacher:Disease'), `phases after resume: ${[...phases].join(', ')}`);
+});
+
+test('a run left running by a process that died meanwhile is marked interrupted when the window lists runs', async () => {
+  const run = ok<Result<'runs:start'>>(await call('runs:start', { config: CONFIG }));
+  ctx.executing.get(run.id)!.controller.abort();
+  await settled(run.id);
+  // As a `taughtnet run` killed with -9 leaves its row: running, owned by a pid that is gone.
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const now = new Date().toISOString();
+  store.db
+    .prepare(`UPDATE runs SET status = 'running', started_at = ?, finished_at = NULL, owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?`)
+    .run(now, dead, thisHost(), now, run.id);
+  events = [];
+  const listed = ok<Result<'runs:list'>>(await call('runs:list', {}));
+  assert.equal(listed.find((s) => s.run.id === run.id)?.run.status, 'interrupted');
+  assert.deepEqual(events, [{ event: 'runs:changed', payload: { runId: run.id } }]);
+  assert.equal(ok<Result<'runs:cancel'>>(await call('runs:cancel', { runId: run.id })).status, 'cancelled');
+});
+
+test('a run another machine took over (after this one\'s heartbeat went stale) is left to it', async () => {
+  const run = ok<Result<'runs:start'>>(await call('runs:start', { config: CONFIG }));
+  await firstTrainingStep(run.id);
+  // What a machine that resumed the run writes.
+  store.db.prepare(`UPDATE runs SET owner_host = 'other-lab-pc', owner_pid = 4242, heartbeat_at = ? WHERE id = ?`).run(new Date().toISOString(), run.id);
+  const details = await settled(run.id);
+  assert.deepEqual([details.run.status, details.run.ownerHost], ['running', 'other-lab-pc']);
+  assert.ok(!details.models.some((m) => m.kind === 'student'), 'this process stopped at its next phase');
+  assert.ok(existsSync(join(store.dataDir, 'runs', String(run.id))), 'the checkpoints stay for the machine that runs it now');
+  store.db.prepare(`UPDATE runs SET status = 'failed', finished_at = ?, owner_host = NULL, owner_pid = NULL WHERE id = ?`).run(new Date().toISOString(), run.id);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { networkDriveNote, openStore, openStoreAtStartup } from '../../main/store/store.ts';
+import { SHARED_BY_ANOTHER_MACHINE, networkDriveNote, openStore, openStoreAtStartup } from '../../main/store/store.ts';
 import { networkFileSystem } from '../../main/store/file-system.ts';
 import { STALE_AFTER_MS, thisHost } from '../../main/store/owner.ts';
 import {
@@ -185,18 +185,33 @@ test('on a shared drive, another machine\'s run is interrupted only when its hea
   next.close();
 });
 
-test('a data folder on a network drive gets a rollback journal and a note saying so', () => {
+test('a data folder on a network drive gets a rollback journal and a note saying so; the mode stays with the file', () => {
   const local = openStore({ dataDir: tempDir() });
-  assert.equal(local.networkFileSystem, networkFileSystem(local.dataDir));
-  assert.equal(local.networkFileSystem, null, 'the test folder is on a local disk');
+  assert.equal(networkFileSystem(local.dataDir), null, 'the test folder is on a local disk');
+  assert.equal(local.sharedDrive, null);
   assert.equal(networkDriveNote(local), null);
   local.close();
 
-  const shared = openStore({ dataDir: tempDir(), networkFileSystem: 'NFS' });
+  // A local store moved to a share: the machine that sees the network drive switches it to a rollback journal.
+  const dataDir = tempDir();
+  openStore({ dataDir }).close();
+  const shared = openStore({ dataDir, networkFileSystem: 'NFS' });
   assert.equal(shared.db.pragma('journal_mode', { simple: true }), 'delete');
   assert.equal(shared.db.pragma('synchronous', { simple: true }), 2); // FULL
   assert.match(networkDriveNote(shared)!, /network drive \(NFS\): .*rollback journal instead of WAL.*10 minutes without a heartbeat/);
   shared.close();
+  // A machine that cannot tell (a mapped Windows drive) keeps the file's shared mode instead of putting it back in WAL.
+  const blind = openStore({ dataDir, networkFileSystem: null });
+  assert.equal(blind.db.pragma('journal_mode', { simple: true }), 'delete');
+  assert.equal(blind.sharedDrive, SHARED_BY_ANOTHER_MACHINE);
+  blind.close();
+
+  // Leaving WAL while another program holds the file open in WAL is refused with what to do.
+  const busyDir = tempDir();
+  const other = openStore({ dataDir: busyDir });
+  other.db.prepare('SELECT count(*) FROM runs').get();
+  assert.throws(() => openStore({ dataDir: busyDir, networkFileSystem: 'SMB2' }), /another program has it open in WAL mode.*Close TaughtNet Workbench/s);
+  other.close();
 
   assert.equal(networkFileSystem('\\\\labserver\\share\\taughtnet', 'win32'), 'Windows share');
   assert.equal(networkFileSystem('C:\\Users\\me\\AppData', 'win32'), null);

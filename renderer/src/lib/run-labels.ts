@@ -31,9 +31,6 @@ export function phaseLabel(phase: string | null): string {
 export const runPhaseLabel = (run: Run, progress: RunProgress | null): string =>
   run.status === 'completed' ? phaseLabel('done') : phaseLabel(progress?.phase ?? run.phase);
 
-/** Not over yet: progress events about it are current. */
-export const underway = (run: Run): boolean => run.status === 'running' || run.status === 'queued';
-
 /** The executing run stops after its current step; a waiting one is marked cancelled at once. */
 export const canCancel = (run: Run, executing: boolean): boolean => executing || run.status === 'queued';
 /** Continues from the last finished epoch; a failed run is retried the same way. */
