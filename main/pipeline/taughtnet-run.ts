@@ -36,7 +36,7 @@ import { analyseErrors } from '../../shared/method/errors.ts';
 import { lossWeights } from '../../shared/method/loss-config.ts';
 import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
-import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
+import { architectureLabel, maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
 import { RUN_TRANSITIONS, type Model, type Run, type SingleFileSplit } from '../../shared/store-types.ts';
 import { DEFAULT_WINDOWS, encodeSentences, subwordLength, type WindowOptions } from '../../shared/tokenizers/encode.ts';
@@ -270,8 +270,7 @@ async function pipeline(
     const folder = join('models', `run-${run.id}`, name.replace(/[^\w.-]+/g, '-'));
     const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
     await saveModelFolder(join(store.dataDir, folder), { config: s.config, weights: paramsToWeights(layout, params) }, { tokenizerFrom: s.tokenizerFrom });
-    const { modelType, numLayers, hiddenSize } = s.config;
-    return addModel(store, { name, kind, architecture: `${modelType} ${numLayers}L ${hiddenSize}H`, parameterCount: layout.size, sizeBytes: layout.size * 4, folder, runId: run.id });
+    return addModel(store, { name, kind, architecture: architectureLabel(s.config), parameterCount: layout.size, sizeBytes: layout.size * 4, folder, runId: run.id });
   };
   const fromSaved = async (m: Model, labels: string[], settings: TrainingSettings): Promise<Starting> =>
     startingModel(ctx, m.name, { folder: join(store.dataDir, m.folder) }, labels, settings);

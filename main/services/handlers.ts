@@ -6,7 +6,8 @@ import { appInfo } from './app-info.ts';
 import type { ServiceContext } from './context.ts';
 import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts';
 import { explainModel } from './explain.ts';
-import { cancelRun, deleteRun, listAllModels, listRunSummaries, resumeRun, showRun, startRun } from './runs.ts';
+import { deleteModel, importModel, listAllModels } from './models.ts';
+import { cancelRun, deleteRun, listRunSummaries, resumeRun, showRun, startRun } from './runs.ts';
 
 type Handlers = { [C in Channel]: (ctx: ServiceContext, args: ParsedArgs<C>) => Promise<Result<C>> };
 
@@ -22,6 +23,8 @@ export const handlers: Handlers = {
   'runs:resume': async (ctx, { runId }) => resumeRun(ctx, runId),
   'runs:delete': async (ctx, { runId }) => deleteRun(ctx, runId),
   'models:list': async (ctx) => listAllModels(ctx),
+  'models:import': (ctx, args) => importModel(ctx, args),
+  'models:delete': async (ctx, { modelId }) => deleteModel(ctx, modelId),
   'models:explain': (ctx, args) => explainModel(ctx, args),
 };
 

@@ -167,6 +167,15 @@ export interface Explanation {
   window: { from: number; to: number; of: number };
 }
 
+/** What importing a model folder did: the stored model, whether it is new, and what reading the folder found. */
+export interface ModelImport {
+  model: Model;
+  /** false when this folder was imported before: `model` is that one. */
+  added: boolean;
+  /** In plain words, what a run will leave out or initialise (an unused pooler, a classifier head to train, …). */
+  notes: string[];
+}
+
 const runId = z.strictObject({ runId: z.int().positive() });
 
 // ── Channels ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -221,8 +230,20 @@ export const contract = {
   'runs:resume': channel<Run>()(runId),
   /** Deletes a run that is not executing, with its figures; the models it produced stay. */
   'runs:delete': channel<{ deleted: boolean }>()(runId),
-  /** The models in the store: teachers and students that runs produced, newest first. */
+  /** The models in the store: pretrained ones the user imported, teachers and students that runs produced; newest first. */
   'models:list': channel<Model[]>()(noArgs),
+  /**
+   * Reads a Hugging Face model folder as a run would (config.json, tokenizer, weights) and registers it as a
+   * pretrained model; importing the same folder again returns the model already there.
+   */
+  'models:import': channel<ModelImport>()(
+    z.strictObject({
+      folder: z.string().trim().min(1, 'choose a folder'),
+      name: z.string().trim().min(1, 'give the model a name').max(100).optional(),
+    }),
+  ),
+  /** Forgets an imported pretrained model (its folder stays on disk); a run's teachers and student stay with it. */
+  'models:delete': channel<{ deleted: boolean }>()(z.strictObject({ modelId: z.int().positive() })),
   /**
    * Explains one word's label in a sentence (split into words on whitespace) by Integrated Gradients: per-word and
    * per-subword attributions, and how close they come to f(x) − f(x′). `label` defaults to the predicted one.
@@ -262,9 +283,11 @@ export interface Events {
   'runs:changed': { runId: number };
   /** The executing run made progress (at most a few times a second). */
   'runs:progress': RunProgress;
+  /** A model was imported or removed: lists of models are out of date. */
+  'models:changed': { modelId: number };
 }
 export type EventName = keyof Events;
-export const EVENTS: readonly EventName[] = ['datasets:changed', 'runs:changed', 'runs:progress'];
+export const EVENTS: readonly EventName[] = ['datasets:changed', 'runs:changed', 'runs:progress', 'models:changed'];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (EVENTS as readonly string[]).includes(name);

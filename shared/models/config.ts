@@ -210,6 +210,9 @@ export function maxSequenceLength(config: EncoderConfig): number {
   return config.maxPositionEmbeddings - config.positionOffset;
 }
 
+/** The short description the store keeps of a model's shape, e.g. "bert 12L 768H". */
+export const architectureLabel = (config: EncoderConfig): string => `${config.modelType} ${config.numLayers}L ${config.hiddenSize}H`;
+
 /** The config.json Hugging Face would write for this config, `labels` giving id2label/label2id, `extra` the rest. */
 export function toHfConfig(config: EncoderConfig, architecture: string): Record<string, unknown> {
   const labelFields =

@@ -8,11 +8,11 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
-import { testServiceContext } from './service-context.ts';
+import { ok, refusal, testServiceContext } from './service-context.ts';
 import { handleIpc } from '../../main/services/handlers.ts';
 import { addModel } from '../../main/store/models.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
-import type { Explanation, Reply } from '../../shared/ipc/contract.ts';
+import type { Explanation } from '../../shared/ipc/contract.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { TINY_BERT } from '../pipeline/fixtures.ts';
 
@@ -45,18 +45,10 @@ before(() => {
 
 after(() => store.close());
 
-function ok(reply: Reply<unknown>): Explanation {
-  assert.ok(reply.ok, reply.ok ? '' : reply.error);
-  return reply.value as Explanation;
-}
-function refusal(reply: Reply<unknown>): string {
-  assert.ok(!reply.ok, 'expected a refusal');
-  return reply.error;
-}
 
 test('a stored model explains a word of a typed sentence: words, the predicted label, attributions per word and subword', async () => {
   const started = performance.now();
-  const e = ok(await handleIpc(ctx, 'models:explain', { modelId, text: '  hereditary breast\tcancer  ', wordIndex: 2 }));
+  const e = ok<Explanation>(await handleIpc(ctx, 'models:explain', { modelId, text: '  hereditary breast\tcancer  ', wordIndex: 2 }));
   console.log(`models:explain, 3 words, 50 steps: ${(performance.now() - started).toFixed(0)} ms (engine host start included)`);
   assert.deepEqual(e.words, ['hereditary', 'breast', 'cancer']);
   assert.equal(e.wordIndex, 2);
@@ -74,7 +66,7 @@ test('a stored model explains a word of a typed sentence: words, the predicted l
   assert.ok(e.completeness.relativeError < 1e-3, `${e.completeness.relativeError}`);
   assert.deepEqual(JSON.parse(JSON.stringify(e)), e, 'plain data: it crosses IPC and the harness as it is');
 
-  const other = ok(await handleIpc(ctx, 'models:explain', { modelId, text: 'hereditary breast cancer', wordIndex: 0, label: 'B-Disease', steps: 20, rule: 'trapezoid' }));
+  const other = ok<Explanation>(await handleIpc(ctx, 'models:explain', { modelId, text: 'hereditary breast cancer', wordIndex: 0, label: 'B-Disease', steps: 20, rule: 'trapezoid' }));
   assert.equal(other.label, 'B-Disease');
   assert.equal(other.steps, 20);
   assert.equal(other.rule, 'trapezoid');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServiceContext } from '../../main/services/context.ts';
-import { testServiceContext } from './service-context.ts';
+import { ok, refusal, testServiceContext } from './service-context.ts';
 import { handleIpc } from '../../main/services/handlers.ts';
 import { interruptExecutingRuns } from '../../main/services/runs.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
@@ -46,14 +46,6 @@ after(async () => {
 async function call<C extends Parameters<typeof handleIpc>[1] & string>(channel: C, args: unknown): Promise<Reply<unknown>> {
   return handleIpc(ctx, channel, args);
 }
-function ok<T>(reply: Reply<unknown>): T {
-  assert.ok(reply.ok, reply.ok ? '' : reply.error);
-  return reply.value as T;
-}
-function error(reply: Reply<unknown>): string {
-  assert.ok(!reply.ok, 'expected a refusal');
-  return reply.error;
-}
 /** Waits for the run executing in the background to end. */
 async function settled(runId: number): Promise<RunDetails> {
   await ctx.executing.get(runId)?.done;
@@ -79,13 +71,13 @@ function progressWhere(runId: number, wanted: (p: RunProgress) => boolean): Prom
 const firstTrainingStep = (runId: number) => progressWhere(runId, (p) => p.training !== null);
 
 test('a bad config is refused with each problem named, and nothing is stored', async () => {
-  const message = error(await call('runs:start', { config: { ...CONFIG, student: { ...CONFIG.student, lambda: 2 }, corpora: [] } }));
+  const message = refusal(await call('runs:start', { config: { ...CONFIG, student: { ...CONFIG.student, lambda: 2 }, corpora: [] } }));
   assert.match(message, /^invalid arguments for runs:start/);
   assert.match(message, /lambda/);
   assert.match(message, /corpora/);
   assert.deepEqual(ok(await call('runs:list', {})), []);
-  assert.match(error(await call('runs:show', { runId: 0 })), /invalid arguments for runs:show/);
-  assert.match(error(await call('runs:cancel', { runId: 99 })), /there is no run 99/);
+  assert.match(refusal(await call('runs:show', { runId: 0 })), /invalid arguments for runs:show/);
+  assert.match(refusal(await call('runs:cancel', { runId: 99 })), /there is no run 99/);
 });
 
 test('a run started from the window trains in the background, reports progress, and records its results', async () => {
@@ -93,7 +85,7 @@ test('a run started from the window trains in the background, reports progress, 
   const run = ok<Result<'runs:start'>>(await call('runs:start', { name: 'two corpora', config: CONFIG }));
   assert.equal(run.name, 'two corpora');
   // One run at a time on a workstation.
-  assert.match(error(await call('runs:start', { config: CONFIG })), new RegExp(`run ${run.id} \\(two corpora\\) is training: wait for it to finish, or cancel it first`));
+  assert.match(refusal(await call('runs:start', { config: CONFIG })), new RegExp(`run ${run.id} \\(two corpora\\) is training: wait for it to finish, or cancel it first`));
   await firstTrainingStep(run.id);
   const listed = ok<Result<'runs:list'>>(await call('runs:list', {}));
   assert.equal(listed[0].run.id, run.id);
@@ -118,7 +110,7 @@ test('a run started from the window trains in the background, reports progress, 
   assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student', 'evaluate', 'done']);
   assert.ok(events.filter((e) => e.event === 'runs:changed').length >= 3);
   assert.equal(ok<Result<'models:list'>>(await call('models:list', {}))[0].name, 'student');
-  assert.match(error(await call('runs:resume', { runId: run.id })), /is completed: only an interrupted, failed or queued run can be resumed/);
+  assert.match(refusal(await call('runs:resume', { runId: run.id })), /is completed: only an interrupted, failed or queued run can be resumed/);
 });
 
 test('cancel stops the run after its current step; a cancelled run can be deleted with its checkpoints', async () => {
@@ -130,7 +122,7 @@ test('cancel stops the run after its current step; a cancelled run can be delete
   assert.ok(existsSync(join(store.dataDir, 'runs', String(run.id))), 'the checkpoints are there until the run is deleted');
   assert.deepEqual(ok(await call('runs:delete', { runId: run.id })), { deleted: true });
   assert.equal(existsSync(join(store.dataDir, 'runs', String(run.id))), false);
-  assert.match(error(await call('runs:show', { runId: run.id })), new RegExp(`there is no run ${run.id}`));
+  assert.match(refusal(await call('runs:show', { runId: run.id })), new RegExp(`there is no run ${run.id}`));
 });
 
 test('a run the app quit in the middle of is interrupted, then resumes from the window without redoing a finished teacher', async () => {
@@ -142,7 +134,7 @@ test('a run the app quit in the middle of is interrupted, then resumes from the 
   interruptExecutingRuns(ctx); // what the app does when it quits
   await executing.done;
   assert.equal(ok<RunDetails>(await call('runs:show', { runId: run.id })).run.status, 'interrupted');
-  assert.match(error(await call('runs:delete', { runId: 10_000 })), /there is no run 10000/);
+  assert.match(refusal(await call('runs:delete', { runId: 10_000 })), /there is no run 10000/);
 
   events = [];
   ok(await call('runs:resume', { runId: run.id }));

@@ -10,11 +10,13 @@ export const CONFIG_DEFAULTS = runConfigSchema.parse({
   student: { model: { preset: 'tiny' } },
 });
 
-/** A model to start from; both fields are kept so switching back and forth loses nothing. */
+/** A model to start from; every field is kept so switching back and forth loses nothing. */
 export interface ModelPick {
-  source: 'preset' | 'folder';
+  source: 'preset' | 'folder' | 'imported';
   preset: PresetId;
   folder: string;
+  /** The folder of the imported (pretrained) model chosen: runs name models by folder. */
+  importedFolder: string;
 }
 
 export interface ChosenCorpus {
@@ -44,7 +46,7 @@ export interface RunForm {
 /** Tells datasets apart across sources (shipped ones have a name, registered ones an id). */
 export const datasetKey = (entry: DatasetEntry): string => (entry.ref.source === 'shipped' ? `s:${entry.ref.name}` : `u:${entry.ref.id}`);
 
-export const newModelPick = (): ModelPick => ({ source: 'preset', preset: 'tiny', folder: '' });
+export const newModelPick = (): ModelPick => ({ source: 'preset', preset: 'tiny', folder: '', importedFolder: '' });
 
 export function newRunForm(): RunForm {
   const { teachers, student, device } = CONFIG_DEFAULTS;
@@ -63,7 +65,10 @@ export function newRunForm(): RunForm {
   };
 }
 
-const modelSource = (pick: ModelPick) => (pick.source === 'preset' ? { preset: pick.preset } : { folder: pick.folder.trim() });
+function modelSource(pick: ModelPick) {
+  if (pick.source === 'preset') return { preset: pick.preset };
+  return { folder: pick.source === 'imported' ? pick.importedFolder : pick.folder.trim() };
+}
 
 /** A shipped corpus has no store id yet: it goes by its folder (the run registers it). */
 const corpusRef = (c: ChosenCorpus) =>
