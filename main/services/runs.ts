@@ -1,7 +1,7 @@
 // Runs from the window: start, watch, cancel, resume and delete TaughtNet runs. This process executes one run
 // at a time (a workstation trains one model at a time), in the background: its progress goes to the windows as
 // events, and the store holds everything it records. The pipeline itself is main/pipeline/taughtnet-run.ts.
-import { rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ParsedArgs, RunDetails, RunProgress, RunSummary } from '../../shared/ipc/contract.ts';
 import type { Run } from '../../shared/store-types.ts';
@@ -116,12 +116,13 @@ export function cancelRun(ctx: ServiceContext, runId: number): Run {
 }
 
 /** Deletes a run that is not training, with its figures and its resume checkpoints; its models stay. */
-export function deleteRun(ctx: ServiceContext, runId: number): { deleted: boolean } {
+export async function deleteRun(ctx: ServiceContext, runId: number): Promise<{ deleted: boolean }> {
   const run = storedRun(ctx, runId);
   if (ctx.executing.has(runId) || run.status === 'running') throw new Error(`run ${runId} is training: cancel it before deleting it`);
   const deleted = deleteStoredRun(ctx.store, runId);
-  rmSync(join(ctx.store.dataDir, 'runs', String(runId)), { recursive: true, force: true });
   ctx.emit('runs:changed', { runId });
+  // Gigabytes on a network drive take a while: the window does not wait for them.
+  await rm(join(ctx.store.dataDir, 'runs', String(runId)), { recursive: true, force: true });
   return { deleted };
 }
 
