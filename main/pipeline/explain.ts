@@ -15,6 +15,7 @@ import { ADAMW_DEFAULTS } from '../engine/optim/adamw.ts';
 import { IO } from '../engine/optim/train-graphs.ts';
 import { loadModelFolder } from '../models/model-folder.ts';
 import { tensor, type Tensor } from '../tensors/tensor.ts';
+import { argmax } from './predict.ts';
 import type { Explanation } from '../../shared/ipc/contract.ts';
 import {
   baselineIds,
@@ -27,7 +28,7 @@ import {
   type Quadrature,
 } from '../../shared/method/integrated-gradients.ts';
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
-import { DEFAULT_WINDOWS, encodeSentences, type WindowOptions } from '../../shared/tokenizers/encode.ts';
+import { DEFAULT_WINDOWS, encodeSentences, windowsOf, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 
 export type BaselineKind = Explanation['baseline'];
 
@@ -71,15 +72,8 @@ export function pathBatchSize(config: EncoderConfig, seq: number, steps: number)
 
 /** The prediction windows for a model: `maxLength` (default 128) within its positions, the run's default overlap where it fits. */
 function explainWindows(config: EncoderConfig, maxLength = DEFAULT_WINDOWS.maxLength): WindowOptions {
-  const length = Math.min(maxLength, maxSequenceLength(config));
-  return { maxLength: length, stride: Math.min(DEFAULT_WINDOWS.stride, Math.floor((length - 3) / 4)) };
+  return windowsOf(Math.min(maxLength, maxSequenceLength(config)));
 }
-
-const argmax = (row: ArrayLike<number>): number => {
-  let best = 0;
-  for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
-  return best;
-};
 
 /** Refuses an empty sentence or a word index outside it (before anything is read or started). */
 export function checkWordIndex(words: readonly string[], wordIndex: number): void {

@@ -62,13 +62,14 @@ export async function predictWords(
   });
 }
 
+/** The index of the largest value of a row (the first, on ties). */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
+  return best;
+}
+
 /** The most probable label of each word. */
 export function argmaxLabels(probs: readonly (readonly Float32Array[])[], labels: readonly string[]): string[][] {
-  return probs.map((sentence) =>
-    sentence.map((row) => {
-      let best = 0;
-      for (let j = 1; j < row.length; j++) if (row[j] > row[best]) best = j;
-      return labels[best];
-    }),
-  );
+  return probs.map((sentence) => sentence.map((row) => labels[argmax(row)]));
 }

@@ -39,7 +39,7 @@ import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSou
 import { architectureLabel, maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
 import { RUN_TRANSITIONS, type Model, type Run, type SingleFileSplit } from '../../shared/store-types.ts';
-import { DEFAULT_WINDOWS, encodeSentences, subwordLength, type WindowOptions } from '../../shared/tokenizers/encode.ts';
+import { encodeSentences, subwordLength, windowsOf, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { adamwConfig, fineTune, type FineTuneProgress, type Selection } from './fine-tune.ts';
 import { argmaxLabels, predictWords } from './predict.ts';
@@ -80,9 +80,7 @@ const teacherLabels = (type: string) => [`B-${type}`, `I-${type}`, 'O'];
 const STUDENT = 'student';
 
 /** Context windows: the run's max length, with the default overlap where it fits. */
-function windowsFor(settings: TrainingSettings): WindowOptions {
-  return { maxLength: settings.maxLength, stride: Math.min(DEFAULT_WINDOWS.stride, Math.floor((settings.maxLength - 3) / 4)) };
-}
+const windowsFor = (settings: TrainingSettings): WindowOptions => windowsOf(settings.maxLength);
 
 async function loadCorpus(ctx: ServiceContext, c: RunConfig['corpora'][number]): Promise<RunCorpus> {
   let datasetId: number;

@@ -23,6 +23,11 @@ export interface WindowOptions {
 
 export const DEFAULT_WINDOWS: WindowOptions = { maxLength: 128, stride: 32 };
 
+/** Windows of `maxLength` subwords with the default overlap, narrowed so that a window keeps words of its own. */
+export function windowsOf(maxLength: number): WindowOptions {
+  return { maxLength, stride: Math.min(DEFAULT_WINDOWS.stride, Math.floor((maxLength - 3) / 4)) };
+}
+
 export interface EncodedWindow {
   /** Index of the sentence in the list given to encodeSentences. */
   readonly sentence: number;
