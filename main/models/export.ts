@@ -8,7 +8,8 @@
 // com.microsoft ops instead (faster on onnxruntime, unreadable elsewhere). Optional int8: see quantize.ts;
 // int8 files keep standard ops too (DynamicQuantizeLinear, MatMulInteger), as no com.microsoft op is written.
 // The file imports the default opset and only the other domains its nodes use.
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from './model-folder.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
@@ -133,9 +134,7 @@ export async function exportOnnx(path: string, model: { config: EncoderConfig; w
   const proto = onnx.ModelProto.decode(bytes);
   usedOpsetsOnly(proto);
   bytes = onnx.ModelProto.encode(proto).finish();
-  // Atomically: a half-written model file never appears at `path`.
-  writeFileSync(`${path}.${process.pid}.tmp`, bytes);
-  renameSync(`${path}.${process.pid}.tmp`, path);
+  writeFileAtomic(path, bytes);
   const graph = proto.graph!;
   return {
     path,

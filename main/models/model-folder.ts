@@ -185,7 +185,8 @@ export async function loadModelFolder(folder: string, options: LoadOptions = {})
   };
 }
 
-function writeFileAtomic(path: string, text: string): void {
+/** Writes a file so that a half-written one never appears at `path`. */
+export function writeFileAtomic(path: string, text: string | Uint8Array): void {
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, path);

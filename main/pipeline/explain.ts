@@ -30,7 +30,7 @@ import {
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { DEFAULT_WINDOWS, encodeSentences, windowsOf, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 
-export type BaselineKind = Explanation['baseline'];
+type BaselineKind = Explanation['baseline'];
 
 export interface ExplainOptions {
   /** A Hugging Face token-classification folder (config.json with id2label, weights with a classifier head, tokenizer). */
@@ -54,7 +54,7 @@ export interface ExplainOptions {
   readonly pathBatch?: number;
 }
 
-export const DEFAULT_STEPS = 50;
+const DEFAULT_STEPS = 50;
 const PROGRAM = { embed: 'explain.embed', attribute: 'explain.attribute' } as const;
 
 /**
@@ -65,7 +65,7 @@ const PROGRAM = { embed: 'explain.embed', attribute: 'explain.attribute' } as co
 const ACTIVATION_BUDGET = 64 * 2 ** 20;
 
 /** How many path points one engine batch holds for a window of `seq` subwords. */
-export function pathBatchSize(config: EncoderConfig, seq: number, steps: number): number {
+function pathBatchSize(config: EncoderConfig, seq: number, steps: number): number {
   const perPoint = config.numLayers * seq * (config.numHeads * seq + config.intermediateSize + 4 * config.hiddenSize);
   return Math.max(1, Math.min(steps, Math.floor(ACTIVATION_BUDGET / perPoint)));
 }

@@ -11,6 +11,7 @@ import { ADAMW_DEFAULTS, type AdamWConfig } from '../engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../engine/optim/schedule.ts';
 import { evalGraph, IO, trainStepGraph } from '../engine/optim/train-graphs.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
+import { cancelledError } from '../engine/runtime/protocol.ts';
 import { readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
 import { tensor, zeros, type Tensor } from '../tensors/tensor.ts';
 import { seededShuffle } from '../../shared/random.ts';
@@ -102,11 +103,7 @@ export function adamwConfig(s: TrainingSettings): AdamWConfig {
 const dropoutSeed = (seed: number, step: number): bigint => BigInt((seed * 1_000_003 + step) % 2 ** 31);
 
 function abortIfCancelled(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    const e = new Error('cancelled');
-    e.name = 'AbortError';
-    throw e;
-  }
+  if (signal?.aborted) throw cancelledError();
 }
 
 export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {

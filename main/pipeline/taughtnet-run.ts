@@ -13,6 +13,7 @@ import { tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/tok
 import { evalGraph, IO } from '../engine/optim/train-graphs.ts';
 import { loadDataset } from '../corpus/dataset.ts';
 import { loadModelFolder, saveModelFolder } from '../models/model-folder.ts';
+import { CANCELLED } from '../engine/runtime/protocol.ts';
 import { loadTokenizer } from '../models/tokenizer-files.ts';
 import { readSafetensors, safetensorsChunks } from '../tensors/safetensors.ts';
 import { tensor } from '../tensors/tensor.ts';
@@ -38,7 +39,7 @@ import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
 import { architectureLabel, maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
-import { RUN_TRANSITIONS, type Model, type Run, type SingleFileSplit } from '../../shared/store-types.ts';
+import { RUN_TRANSITIONS, type Model, type Run } from '../../shared/store-types.ts';
 import { encodeSentences, subwordLength, windowsOf, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { adamwConfig, fineTune, type FineTuneProgress, type Selection } from './fine-tune.ts';
@@ -83,21 +84,17 @@ const STUDENT = 'student';
 const windowsFor = (settings: TrainingSettings): WindowOptions => windowsOf(settings.maxLength);
 
 async function loadCorpus(ctx: ServiceContext, c: RunConfig['corpora'][number]): Promise<RunCorpus> {
-  let datasetId: number;
-  let folder: string;
-  let cut: SingleFileSplit | null = null;
+  let datasetId = 'dataset' in c ? c.dataset : 0;
   if ('path' in c) {
-    folder = resolve(c.path);
+    const folder = resolve(c.path);
     const { entry } = await registerDataset(ctx, { folder, name: basename(folder), entityType: c.type });
     datasetId = (entry.ref as { id: number }).id;
-  } else {
-    const stored = getDataset(ctx.store, c.dataset);
-    if (!stored) throw new Error(`the run config names dataset ${c.dataset}, which is not in the store`);
-    datasetId = stored.id;
-    folder = stored.source;
-    cut = stored.split;
   }
-  const dataset = await loadDataset(folder, { split: cut ?? undefined });
+  const stored = getDataset(ctx.store, datasetId);
+  if (!stored) throw new Error(`the run config names dataset ${datasetId}, which is not in the store`);
+  // A single file is cut as it was registered (the stored cut), the same in every run.
+  const folder = stored.source;
+  const dataset = await loadDataset(folder, { split: stored.split ?? undefined });
   const split = (...names: string[]) => {
     const found = names.find((n) => dataset.splits[n]);
     if (!found) throw new Error(`${folder}: the corpus needs a ${names.join(' or ')} split; it has ${Object.keys(dataset.splits).join(', ')}`);
@@ -236,7 +233,7 @@ export async function executeRun(ctx: ServiceContext, client: RuntimeClient, run
   }
 }
 
-const isAbort = (e: unknown) => (e as Error).name === 'AbortError';
+const isAbort = (e: unknown) => (e as Error).name === CANCELLED;
 
 async function pipeline(
   ctx: ServiceContext,
@@ -313,11 +310,12 @@ async function pipeline(
 
   // ---- distributions (eqs 9–11) ----
   const studentLabels = merged.train.labels;
-  const targets = await teacherDistributions(ctx, client, run, config, corpora, merged.train.sentences, teacherModels, hooks, phase);
+  const targets = await teacherDistributions(ctx, client, run, config, merged.train, teacherModels, teachers, hooks, phase);
 
   // ---- student ----
   const student = config.student;
   let studentModel = done('student', STUDENT);
+  let studentStart: Starting | undefined;
   if (!studentModel) {
     phase('student', `distilling the student from ${corpora.length} teachers (λ = ${student.lambda})`);
     const start = await startingModel(ctx, 'the student', student.model, studentLabels, student);
@@ -345,11 +343,12 @@ async function pipeline(
       trainingHooks(store, run.id, 'student', hooks, emit),
     );
     studentModel = await savedModel('student', STUDENT, start, result.params, student);
+    studentStart = { ...start, initial: result.params };
   }
 
   // ---- evaluation on each corpus's test split ----
   phase('evaluate', 'scoring the teachers and the student on each test split');
-  const studentStart = await fromSaved(studentModel, studentLabels, student);
+  studentStart ??= await fromSaved(studentModel, studentLabels, student); // a resumed run's, from its folder
   const studentTest = await predictLabels(client, config, studentStart, merged.test.sentences, student, hooks.signal);
   for (const [i, corpus] of corpora.entries()) {
     const studentPred = sliceOf(merged.test, i, studentTest.labels);
@@ -435,29 +434,29 @@ async function teacherDistributions(
   client: RuntimeClient,
   run: Run,
   config: RunConfig,
-  corpora: readonly RunCorpus[],
-  sentences: readonly Sentence[],
+  train: { readonly sentences: readonly Sentence[]; readonly labels: readonly string[] },
   teachers: readonly { model: Model; start: Starting }[],
+  teacherSettings: readonly TrainingSettings[],
   hooks: RunHooks,
   phase: (name: string, message: string) => void,
 ): Promise<Float32Array[][]> {
-  const labels = 2 * corpora.length + 1;
+  const { sentences } = train;
+  const labels = train.labels.length;
   const stored = listArtifacts(ctx.store, { runId: run.id, kind: 'teacher-distributions' })[0];
   let flat: Float32Array;
   if (stored) {
     flat = (await readSafetensors(artifactFile(ctx.store, stored))).tensors.get('targets')!.data as Float32Array;
   } else {
-    phase('distributions', `the ${corpora.length} teachers label the merged training set`);
+    phase('distributions', `the ${teachers.length} teachers label the merged training set`);
     const words = sentences.reduce((n, s) => n + s.tokens.length, 0);
-    const stacked = new Float32Array(words * corpora.length * 3);
-    const teacherSettings = teachersInCorpusOrder(config);
+    const stacked = new Float32Array(words * teachers.length * 3);
     for (const [i, t] of teachers.entries()) {
       const { probs } = await predictProbs(client, config, t.start, sentences, teacherSettings[i], hooks.signal);
       let w = 0;
-      for (const sentence of probs) for (const row of sentence) stacked.set(row, (w++ * corpora.length + i) * 3);
+      for (const sentence of probs) for (const row of sentence) stacked.set(row, (w++ * teachers.length + i) * 3);
     }
-    flat = aggregateBatch(stacked, corpora.length, config.student.aggregation);
-    const file = safetensorsChunks({ targets: tensor('float32', [words, labels], flat) }, { labels: mergeCorpora(corpora.map((c) => typed(c, 'train'))).labels.join(' ') });
+    flat = aggregateBatch(stacked, teachers.length, config.student.aggregation);
+    const file = safetensorsChunks({ targets: tensor('float32', [words, labels], flat) }, { labels: train.labels.join(' ') });
     await writeArtifact(ctx.store, file, { kind: 'teacher-distributions', name: `run ${run.id} teacher distributions`, runId: run.id });
   }
   const out: Float32Array[][] = [];

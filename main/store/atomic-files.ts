@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { processIsAlive, thisHost } from './owner.ts';
 
 /** Another host's temp file is a leftover once nobody has written to it for this long. */
-export const FOREIGN_TMP_STALE_MS = 60 * 60_000;
+const FOREIGN_TMP_STALE_MS = 60 * 60_000;
 
 const hostTag = () => thisHost().replace(/[^\w.-]/g, '_');
 

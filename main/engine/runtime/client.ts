@@ -4,7 +4,7 @@
 // fails with what happened (the command it was running, exit code or signal, its last stderr lines), 'crashed'
 // listeners hear of it, and restart() starts a fresh host.
 import {
-  CANCELLED,
+  cancelledError,
   type Command,
   type CommandKind,
   type FromHost,
@@ -81,11 +81,6 @@ export class EngineHostCrashed extends Error {
   }
 }
 
-function cancelledError(): Error {
-  const e = new Error('cancelled');
-  e.name = CANCELLED;
-  return e;
-}
 
 /** Passes the host's stderr on to ours and keeps its last lines. */
 function stderrTail(stream: NodeJS.ReadableStream | null | undefined): () => string[] {

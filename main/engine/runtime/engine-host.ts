@@ -4,7 +4,7 @@
 // onnxruntime cannot be interrupted mid-run). worker.ts connects this loop to the process's parent.
 import { restoreCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { chooseProvider, listProviders } from './providers.ts';
-import { CANCELLED, type Command, type FromHost, type Results, type ToHost, serializeError } from './protocol.ts';
+import { cancelledError, type Command, type FromHost, type Results, type ToHost, serializeError } from './protocol.ts';
 import { type Program, type Workspace, createWorkspace } from './workspace.ts';
 
 /** Set to 1 in the host's environment to allow the testCrash command (tests only). */
@@ -16,11 +16,6 @@ export interface HostChannel {
   onMessage(listener: (message: ToHost) => void): void;
 }
 
-function cancelledError(): Error {
-  const e = new Error('cancelled');
-  e.name = CANCELLED;
-  return e;
-}
 
 /** TEST HOOK (see `testCrash` in protocol.ts): dies the way a native abort in onnxruntime kills the process. */
 function crashForTest(): never {

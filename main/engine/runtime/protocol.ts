@@ -76,6 +76,13 @@ export type FromHost =
 /** The error name a cancelled request fails with. */
 export const CANCELLED = 'AbortError';
 
+/** The error a cancelled request or job ends with (its name is what an AbortSignal's own abort error carries). */
+export function cancelledError(): Error {
+  const e = new Error('cancelled');
+  e.name = CANCELLED;
+  return e;
+}
+
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
   return { name: 'Error', message: String(e) };
