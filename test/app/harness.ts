@@ -11,9 +11,8 @@ import { build as viteBuild } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build as electronViteBuild, resolveConfig } from 'electron-vite';
 import { handleIpc } from '../../main/services/handlers.ts';
-import type { ServiceContext } from '../../main/services/context.ts';
+import { testServiceContext } from './service-context.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
-import { startRuntime } from '../../main/engine/runtime/client.ts';
 import { rendererResponse } from '../../main/app/renderer-files.ts';
 import { RENDERER_OUTPUTS, RENDERER_SOURCES, ROOT, isStale } from '../../main/app/build-state.ts';
 
@@ -75,16 +74,12 @@ export async function startHarness(): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'taughtnet-app-test-'));
   const store = openStore({ dataDir });
   const eventStreams = new Set<ServerResponse>();
-  const ctx: ServiceContext = {
-    store,
-    resourcesFolder: join(ROOT, 'resources'),
+  const ctx = testServiceContext(store, {
     appVersion: JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
     emit(event, payload) {
       for (const stream of eventStreams) stream.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
     },
-    startRuntime: () => startRuntime(),
-    executing: new Map(),
-  };
+  });
   const rendererFolder = join(ROOT, 'out/renderer');
 
   const server = createServer(async (request, response) => {

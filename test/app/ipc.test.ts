@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CHANNELS, type DatasetEntry, type DatasetRegistration, type DatasetReport, type Reply } from '../../shared/ipc/contract.ts';
 import { handleIpc, handlers } from '../../main/services/handlers.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
-import { RESOURCES, testServiceContext } from './service-context.ts';
+import { RESOURCES, ok, refusal, testServiceContext } from './service-context.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
 import { listDatasets } from '../../main/store/datasets.ts';
 
@@ -42,22 +42,13 @@ function corpusFolder(name: string, n: number, edit = (text: string, _split: str
   return folder;
 }
 
-function failure(reply: Reply<unknown>): string {
-  assert.equal(reply.ok, false, 'expected the call to fail');
-  return (reply as { error: string }).error;
-}
-function success<T>(reply: Reply<unknown>): T {
-  assert.ok(reply.ok, `expected the call to succeed, got: ${(reply as { error?: string }).error}`);
-  return reply.value as T;
-}
-
 test('every channel of the contract has a handler, and no handler is outside the contract', () => {
   assert.deepEqual(Object.keys(handlers).sort(), [...CHANNELS].sort());
 });
 
 test('an unknown channel is refused', async () => {
-  assert.equal(failure(await handleIpc(ctx, 'store:drop-everything', {})), 'unknown channel "store:drop-everything"');
-  assert.equal(failure(await handleIpc(ctx, 42, {})), 'unknown channel "42"');
+  assert.equal(refusal(await handleIpc(ctx, 'store:drop-everything', {})), 'unknown channel "store:drop-everything"');
+  assert.equal(refusal(await handleIpc(ctx, 42, {})), 'unknown channel "42"');
 });
 
 test('arguments that do not match the schema are refused before any service runs', async () => {
@@ -77,7 +68,7 @@ test('arguments that do not match the schema are refused before any service runs
     ['datasets:register', { folder: '/tmp', name: 'x', sql: 'DROP TABLE datasets' }, /Unrecognized key/],
   ];
   for (const [channel, args, message] of cases) {
-    const error = failure(await handleIpc(ctx, channel, args));
+    const error = refusal(await handleIpc(ctx, channel, args));
     assert.match(error, new RegExp(`^invalid arguments for ${channel}:`), `${channel} ${JSON.stringify(args)}`);
     assert.match(error, message, `${channel} ${JSON.stringify(args)}: ${error}`);
   }
@@ -86,7 +77,7 @@ test('arguments that do not match the schema are refused before any service runs
 });
 
 test('datasets:list and datasets:inspect read the shipped corpora', async () => {
-  const list = success<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
+  const list = ok<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
   assert.deepEqual(
     list.map((d) => [d.name, d.ref]),
     [
@@ -95,7 +86,7 @@ test('datasets:list and datasets:inspect read the shipped corpora', async () => 
       ['NCBI-disease', { source: 'shipped', name: 'NCBI-disease' }],
     ],
   );
-  const report = success<DatasetReport>(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'shipped', name: 'NCBI-disease' } }));
+  const report = ok<DatasetReport>(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'shipped', name: 'NCBI-disease' } }));
   assert.deepEqual(
     report.splits.map((s) => [s.name, s.stats.sentences, s.stats.mentions, s.stats.types]),
     [
@@ -105,22 +96,22 @@ test('datasets:list and datasets:inspect read the shipped corpora', async () => 
     ],
   );
   assert.equal(report.errorCount, 0);
-  assert.match(failure(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'shipped', name: 'BC4CHEMD' } })), /no shipped dataset named "BC4CHEMD"/);
-  assert.match(failure(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'user', id: 99 } })), /no registered dataset number 99/);
+  assert.match(refusal(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'shipped', name: 'BC4CHEMD' } })), /no shipped dataset named "BC4CHEMD"/);
+  assert.match(refusal(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'user', id: 99 } })), /no registered dataset number 99/);
 });
 
 test('datasets:register refuses a folder it cannot use, saying why, and stores nothing', async () => {
-  assert.match(failure(await handleIpc(ctx, 'datasets:register', { folder: 'relative/path', name: 'x' })), /not a full path/);
+  assert.match(refusal(await handleIpc(ctx, 'datasets:register', { folder: 'relative/path', name: 'x' })), /not a full path/);
   const untyped = corpusFolder('untyped', 20, (text) => text.replace(/\t([BI])-Disease$/gm, '\t$1'));
-  assert.match(failure(await handleIpc(ctx, 'datasets:register', { folder: untyped, name: 'x' })), /carry no entity type/);
+  assert.match(refusal(await handleIpc(ctx, 'datasets:register', { folder: untyped, name: 'x' })), /carry no entity type/);
   const typed = corpusFolder('typed', 20);
   assert.match(
-    failure(await handleIpc(ctx, 'datasets:register', { folder: typed, name: 'x', entityType: 'Chemical' })),
+    refusal(await handleIpc(ctx, 'datasets:register', { folder: typed, name: 'x', entityType: 'Chemical' })),
     /mark Disease, not Chemical/,
   );
   // Line 3 of devel.tsv gets a label that is no label.
   const broken = corpusFolder('broken', 20, (text, split) => (split === 'devel' ? text.replace(/^((?:.*\n){2}\S+)\t\S+/, '$1\tDISEASE') : text));
-  const error = failure(await handleIpc(ctx, 'datasets:register', { folder: broken, name: 'broken', entityType: 'Disease' }));
+  const error = refusal(await handleIpc(ctx, 'datasets:register', { folder: broken, name: 'broken', entityType: 'Disease' }));
   assert.match(error, new RegExp(`cannot be read:\\n${join(broken, 'devel.tsv')}:3`));
   assert.deepEqual(listDatasets(store), []);
   assert.deepEqual(events, []);
@@ -129,7 +120,7 @@ test('datasets:register refuses a folder it cannot use, saying why, and stores n
 test('datasets:register stores a good folder once and tells the renderer the list changed', async () => {
   // Bare B / I labels, as many corpora are written: the user says which type they mark.
   const folder = corpusFolder('good', 25, (text) => text.replace(/\t([BI])-Disease$/gm, '\t$1'));
-  const first = success<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: ' Slice ', entityType: 'Disease' }));
+  const first = ok<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: ' Slice ', entityType: 'Disease' }));
   const { entry } = first;
   assert.deepEqual(entry, { ref: { source: 'user', id: entry.ref.source === 'user' ? entry.ref.id : -1 }, name: 'Slice', folder, entityTypes: ['Disease'] });
   assert.deepEqual([first.added, first.repairs, first.repairCount], [true, [], 0]);
@@ -137,19 +128,19 @@ test('datasets:register stores a good folder once and tells the renderer the lis
   const [stored] = listDatasets(store);
   assert.deepEqual(stored.splits.map((s) => [s.name, s.sentences]), [['train', 25], ['dev', 25], ['test', 25]]);
   // Same name, same content: the same dataset, not a second one.
-  const again = success<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: 'Slice', entityType: 'Disease' }));
+  const again = ok<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: 'Slice', entityType: 'Disease' }));
   assert.deepEqual([again.entry.ref, again.added], [entry.ref, false]);
   assert.equal(listDatasets(store).length, 1);
-  const list = success<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
+  const list = ok<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
   assert.deepEqual(list.at(-1), entry);
   events = [];
 });
 
 test('a shipped corpus a run registered by its path is listed once, as the shipped one', async () => {
   const folder = join(RESOURCES, 'datasets', 'BC5CDR-chem');
-  const registered = success<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: 'BC5CDR-chem' }));
+  const registered = ok<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: 'BC5CDR-chem' }));
   assert.equal(registered.entry.ref.source, 'user');
-  const list = success<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
+  const list = ok<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
   assert.deepEqual(
     list.filter((d) => d.name === 'BC5CDR-chem').map((d) => d.ref),
     [{ source: 'shipped', name: 'BC5CDR-chem' }],

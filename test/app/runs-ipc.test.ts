@@ -64,7 +64,7 @@ function progressWhere(runId: number, wanted: (p: RunProgress) => boolean): Prom
     }, 20);
     void running.done.then(() => {
       clearInterval(timer);
-      reject(new Error(`run ${runId} ended before the awaited progress: ${store.db.prepare('SELECT status, error FROM runs WHERE id = ?').get(runId) as string}`));
+      reject(new Error(`run ${runId} ended before the awaited progress: ${JSON.stringify(store.db.prepare('SELECT status, error FROM runs WHERE id = ?').get(runId))}`));
     });
   });
 }

@@ -220,7 +220,9 @@ test('a run can be cancelled while it trains, then deleted after a confirmation'
   // The question takes the focus; "Keep it" leaves the run alone.
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Delete run');
   await page.getByRole('button', { name: 'Keep it' }).click();
+  await page.getByRole('group', { name: /Delete run/ }).waitFor({ state: 'detached' });
   assert.equal(await page.locator(`tr[data-run="${runId}"]`).count(), 1);
+  assert.equal(harness.store.db.prepare('SELECT count(*) FROM runs WHERE id = ?').pluck().get(runId), 1, 'the question closed and the run is kept');
   await page.getByRole('button', { name: 'Delete run Run to cancel' }).click();
   await page.keyboard.press('Enter');
   await page.locator(`tr[data-run="${runId}"]`).waitFor({ state: 'detached' });
@@ -268,6 +270,8 @@ test('a model folder imported on the Models page is offered in the new-run form,
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Remove model');
   await page.screenshot({ path: `${SCREENSHOTS}app-models-remove.png`, fullPage: true });
   await page.getByRole('button', { name: 'Keep it' }).click();
+  await page.getByRole('group', { name: /Remove model/ }).waitFor({ state: 'detached' });
+  assert.equal(harness.store.db.prepare(`SELECT count(*) FROM models WHERE kind = 'pretrained'`).pluck().get(), 1, 'the question closed and the model is kept');
   await page.getByRole('button', { name: 'Remove model Tiny BERT NER' }).click();
   await page.keyboard.press('Enter');
   await row.waitFor({ state: 'detached' });

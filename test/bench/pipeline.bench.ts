@@ -2,7 +2,7 @@
 // training sentences (default 1000; half as many dev and test) of NCBI-disease and BC5CDR-chem, teachers and student
 // a small BERT (2 layers, hidden HIDDEN, default 64; the shipped vocabulary) initialised from scratch and saved as a
 // Hugging Face folder. Prints each phase's wall time and the test F1 of every model on each corpus.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initParams, paramsToWeights } from '../../main/engine/nn/params.ts';
@@ -16,19 +16,10 @@ import { listEvaluations } from '../../main/store/evaluations.ts';
 import { listModels } from '../../main/store/models.ts';
 import { openStore } from '../../main/store/store.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
+import { corpusSlice } from '../pipeline/fixtures.ts';
 
 const [SENTENCES, EPOCHS, HIDDEN] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 5), Number(process.argv[4] ?? 64)];
 const root = mkdtempSync(join(tmpdir(), 'pipeline-bench-'));
-
-function slice(name: string): string {
-  const folder = join(root, name);
-  mkdirSync(folder);
-  for (const split of ['train', 'devel', 'test']) {
-    const blocks = readFileSync(`resources/datasets/${name}/${split}.tsv`, 'utf8').split(/\n\s*\n/).filter((b) => b.trim());
-    writeFileSync(join(folder, `${split}.tsv`), blocks.slice(0, split === 'train' ? SENTENCES : SENTENCES / 2).join('\n\n') + '\n');
-  }
-  return folder;
-}
 
 const model = join(root, 'small-bert');
 const config = { ...presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, ['O', 'B-X', 'I-X']), hiddenSize: HIDDEN, embeddingSize: HIDDEN, numLayers: 2, numHeads: 2, intermediateSize: 4 * HIDDEN };
@@ -36,7 +27,7 @@ const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
 await saveModelFolder(model, { config, weights: paramsToWeights(layout, initParams(layout, 1)) }, { tokenizerFrom: 'resources/models/bert-uncased-vocab' });
 const training = { epochs: EPOCHS, lr: 2e-3, batchSize: 16 };
 const runConfig = {
-  corpora: [{ path: slice('NCBI-disease'), type: 'Disease' }, { path: slice('BC5CDR-chem'), type: 'Chemical' }],
+  corpora: [{ path: corpusSlice(root, 'NCBI-disease', SENTENCES), type: 'Disease' }, { path: corpusSlice(root, 'BC5CDR-chem', SENTENCES), type: 'Chemical' }],
   teachers: [{ type: 'Disease', model: { folder: model }, ...training }, { type: 'Chemical', model: { folder: model }, ...training }],
   student: { model: { folder: model }, ...training },
   device: 'cpu',

@@ -4,7 +4,7 @@ import { DEVICES, REFERENCE_CODE_OPTIONS, runConfigSchema, type RunConfig, type 
 import type { PresetId } from '../../../shared/models/presets.ts';
 
 /** The schema's own defaults (of a minimal config), so the form starts where a hand-written config would. */
-export const CONFIG_DEFAULTS = runConfigSchema.parse({
+const CONFIG_DEFAULTS = runConfigSchema.parse({
   corpora: [{ path: '-', type: 'T' }],
   teachers: [{ type: 'T', model: { preset: 'tiny' } }],
   student: { model: { preset: 'tiny' } },

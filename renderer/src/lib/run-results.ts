@@ -5,12 +5,12 @@ import type { EvalMode, Evaluation, Model, RunMetric } from '../../../shared/sto
 
 export type RunDataset = RunDetails['datasets'][number];
 
-export interface ModelScores {
+interface ModelScores {
   model: Model;
   evaluation: Evaluation;
 }
 
-export interface CorpusResults {
+interface CorpusResults {
   dataset: RunDataset;
   /** Teachers first, then the student. */
   rows: ModelScores[];
