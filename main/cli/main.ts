@@ -3,6 +3,7 @@ import { formatIssue } from '../../shared/corpus/conll.ts';
 import { CorpusError } from '../corpus/dataset.ts';
 import { UsageError, type Command, type CommandGroup } from './command.ts';
 import { dataset } from './dataset.ts';
+import { errors } from './errors.ts';
 import { evaluate } from './eval.ts';
 import { info } from './info.ts';
 import { kappa } from './kappa.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
   models,
   eval: evaluate,
   kappa,
+  errors,
 };
 
 function listing(entries: Record<string, { summary: string }>): string {
