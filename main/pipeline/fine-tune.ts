@@ -1,5 +1,5 @@
 // Fine-tunes one token classifier (a teacher on its corpus, or the student on the merged corpus with the teachers'
-// distributions) through the engine host: epochs of length-bucketed batches in a seeded order, the learning-rate
+// distributions) through the engine host: epochs of length-bucketed batches drawn afresh each epoch, the learning-rate
 // schedule, a dev evaluation after each epoch, and the best epoch's parameters kept. After every epoch the whole
 // state (parameters, Adam moments) and the loop's position are checkpointed in `dir`, so a crashed or cancelled
 // job resumes at the next epoch with the same result as if it had never stopped.
@@ -99,6 +99,28 @@ export function adamwConfig(s: TrainingSettings): AdamWConfig {
   return { ...ADAMW_DEFAULTS, ...s.adam, weightDecay: s.weightDecay, maxGradNorm: s.maxGradNorm };
 }
 
+/**
+ * How many batches' worth of windows a pool holds: the windows length buckets are filled from, drawn anew each epoch.
+ * As Hugging Face's LengthGroupedSampler (its megabatches of 50): on NCBI-disease + BC5CDR-chem train, batches of 16,
+ * 96.6 % of the padded tokens are real (99.7 % with one sort of the whole set, 46 % with none).
+ */
+const POOL_BATCHES = 50;
+
+/**
+ * One epoch's batches of window indices. The windows are put in a random order that the seed and the epoch decide (so
+ * a resumed job sees the same batches), cut into pools of POOL_BATCHES batches' worth, each pool bucketed by length
+ * (less padding), and the batches shuffled. So batches change every epoch and mix corpora nearly as a random
+ * sampler's would; every pool but the last fills whole batches, so an epoch always has ceil(windows / batchSize).
+ */
+export function epochBatches(windows: readonly EncodedWindow[], batchSize: number, seed: number, epoch: number): number[][] {
+  const epochSeed = seed * 7919 + epoch;
+  const order = seededShuffle([...windows.keys()], epochSeed);
+  const pool = batchSize * POOL_BATCHES;
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += pool) batches.push(...lengthBuckets(windows, batchSize, order.slice(i, i + pool)));
+  return seededShuffle(batches, epochSeed ^ 0x2545f491);
+}
+
 /** The step's dropout seed: a function of the job's seed and the step, in [0, 2³¹). */
 const dropoutSeed = (seed: number, step: number): bigint => BigInt((seed * 1_000_003 + step) % 2 ** 31);
 
@@ -129,8 +151,8 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
   await client.request({ kind: 'load', program: 'train', spec: { model: stepGraph.model.bytes, updates: Object.fromEntries(stepGraph.state.map((s) => [s.input, s.output])), read: [IO.loss] } });
   await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(task, { withLoss: false }).bytes, read: [BATCH.probs] } });
 
-  const batches = lengthBuckets(job.train, settings.batchSize);
-  const totalSteps = settings.epochs * batches.length;
+  const batchesPerEpoch = Math.ceil(job.train.length / settings.batchSize);
+  const totalSteps = settings.epochs * batchesPerEpoch;
   const schedule = { peakLr: settings.lr, warmupSteps: Math.round(settings.warmupRatio * totalSteps), totalSteps };
   const oLabel = labelCount - 1;
   const started = performance.now();
@@ -161,12 +183,12 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
 
   for (let epoch = position.epoch; epoch < settings.epochs; epoch++) {
     const epochStart = performance.now();
-    const order = seededShuffle([...batches.keys()], settings.seed * 7919 + epoch);
+    const batches = epochBatches(job.train, settings.batchSize, settings.seed, epoch);
     let lossSum = 0;
-    for (let i = 0; i < order.length; i++) {
+    for (let i = 0; i < batches.length; i++) {
       abortIfCancelled(hooks.signal);
-      const step = epoch * batches.length + i + 1;
-      const out = await client.request({ kind: 'step', program: 'train', feeds: feedsOf(batches[order[i]], step) });
+      const step = epoch * batchesPerEpoch + i + 1;
+      const out = await client.request({ kind: 'step', program: 'train', feeds: feedsOf(batches[i], step) });
       const loss = Number(out[IO.loss].data[0]);
       if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss} at epoch ${epoch + 1}, step ${step}; try a lower learning rate`);
       lossSum += loss;
@@ -182,14 +204,14 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
       signal: hooks.signal,
     });
     const { score, figures } = job.selection.score(argmaxLabels(probs, config.labels!));
-    const record: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, order.length), score, figures, seconds: (performance.now() - epochStart) / 1000 };
+    const record: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, batches.length), score, figures, seconds: (performance.now() - epochStart) / 1000 };
     const best = position.best === null || score > position.best.score;
     if (best) {
       const params = (await client.request({ kind: 'readState', names: [IO.params] }))[IO.params];
       await writeSafetensors(join(job.dir, BEST), { [IO.params]: params }, { epoch: String(epoch + 1), score: String(score) });
     }
     position = {
-      step: (epoch + 1) * batches.length,
+      step: (epoch + 1) * batchesPerEpoch,
       epoch: epoch + 1,
       best: best ? { epoch: epoch + 1, score } : position.best,
       history: [...position.history, record],

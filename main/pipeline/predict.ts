@@ -17,9 +17,13 @@ export function modelFeeds(config: EncoderConfig, b: PaddedBatch): Record<string
   };
 }
 
-/** Window indices in batches of similar length (less padding), in corpus order within a length. */
-export function lengthBuckets(windows: readonly EncodedWindow[], batchSize: number): number[][] {
-  const order = [...windows.keys()].sort((a, b) => windows[a].inputIds.length - windows[b].inputIds.length || a - b);
+/**
+ * Window indices (`ids`, by default all in corpus order) in batches of similar length (less padding); windows of one
+ * length keep their order in `ids`.
+ */
+export function lengthBuckets(windows: readonly EncodedWindow[], batchSize: number, ids: readonly number[] = [...windows.keys()]): number[][] {
+  // Array.prototype.sort is stable.
+  const order = [...ids].sort((a, b) => windows[a].inputIds.length - windows[b].inputIds.length);
   const batches: number[][] = [];
   for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
   return batches;
