@@ -2,7 +2,8 @@
 // config, canonically named float32 weights (see shared/models/weight-names.ts) and a tokenizer, with a
 // report in plain words of what was not used and what will be initialised; and written back as a folder
 // Hugging Face's …ForTokenClassification loads.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readRegularFile } from '../files/regular-file.ts';
 import { join, resolve } from 'node:path';
 import { type EncoderConfig, type ModelType, MODEL_TYPES, checkEncoderConfig, parseEncoderConfig, toHfConfig } from '../../shared/models/config.ts';
 import { canonicalName, classifierShapes, encoderShapes, hfName } from '../../shared/models/weight-names.ts';
@@ -59,7 +60,7 @@ function readConfigJson(folder: string): RawConfig {
   if (!existsSync(path)) throw new Error(`${folder}: no config.json (every Hugging Face model folder has one)`);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readRegularFile(path, 'utf8'));
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }

@@ -1,7 +1,8 @@
 // Finds and reads the weights of a Hugging Face model folder, in Hugging Face's order of preference:
 // model.safetensors, model.safetensors.index.json (shards), pytorch_model.bin, pytorch_model.bin.index.json.
 // Tensors keep the checkpoint's own names here; floating tensors come back as float32.
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { checkPath, readRegularFile } from '../files/regular-file.ts';
 import { join } from 'node:path';
 import { openSafetensors } from '../tensors/safetensors.ts';
 import { type Tensor, toFloat32 } from '../tensors/tensor.ts';
@@ -17,6 +18,7 @@ export interface CheckpointTensors {
 
 /** A folder cloned without Git LFS holds small text pointers where the weights should be. */
 function refuseLfsPointer(path: string): void {
+  checkPath(path, 'file');
   const head = Buffer.alloc(40);
   const fd = openSync(path, 'r');
   try {
@@ -51,7 +53,7 @@ async function readSafetensorsFile(path: string, names?: readonly string[]): Pro
 function readIndex(path: string): Map<string, string[]> {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readRegularFile(path, 'utf8'));
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }

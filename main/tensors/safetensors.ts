@@ -8,6 +8,7 @@ import { openSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
+import { checkPath } from '../files/regular-file.ts';
 import { type DType, type Tensor, bytesPerElement, numel, tensorFromBytes, tensorBytes } from './tensor.ts';
 
 const CODE_OF: Record<DType, string> = {
@@ -151,6 +152,7 @@ async function readExactly(file: FileHandle, length: number, position: number): 
 
 /** Opens a safetensors file and parses its header; tensors are read on demand. Close the reader when done. */
 export async function openSafetensors(path: string): Promise<SafetensorsReader> {
+  checkPath(path, 'file'); // opening a FIFO would wait for a writer forever
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
