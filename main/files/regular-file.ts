@@ -12,11 +12,13 @@ export function specialKind(stats: Stats): string | null {
   return null;
 }
 
+type Wanted = 'file' | 'folder' | 'file or folder';
+
 /** Why a path cannot be looked at (stat failed), in words. */
-function statProblem(error: NodeJS.ErrnoException): string {
+function statProblem(error: NodeJS.ErrnoException, want: Wanted): string {
   switch (error.code) {
     case 'ENOENT':
-      return 'no such file or folder';
+      return `no such ${want}`;
     case 'ELOOP':
       return 'is a symbolic link that leads back to itself (a loop)';
     case 'EACCES':
@@ -44,12 +46,12 @@ export class PathError extends Error {
  * Stats `path` (following symbolic links) and checks it is what the caller reads: a regular file, a folder, or
  * either. Throws a PathError saying what it is instead.
  */
-export function checkPath(path: string, want: 'file' | 'folder' | 'file or folder'): Stats {
+export function checkPath(path: string, want: Wanted): Stats {
   let stats: Stats;
   try {
     stats = statSync(path);
   } catch (e) {
-    throw new PathError(path, statProblem(e as NodeJS.ErrnoException));
+    throw new PathError(path, statProblem(e as NodeJS.ErrnoException, want));
   }
   const special = specialKind(stats);
   if (special) throw new PathError(path, `is ${special}, not a regular file${want === 'file' ? '' : ' or folder'}`);
@@ -66,6 +68,6 @@ export function readRegularFile(path: string, encoding?: 'utf8'): Buffer | strin
   try {
     return encoding ? readFileSync(path, encoding) : readFileSync(path);
   } catch (e) {
-    throw new PathError(path, statProblem(e as NodeJS.ErrnoException));
+    throw new PathError(path, statProblem(e as NodeJS.ErrnoException, 'file'));
   }
 }

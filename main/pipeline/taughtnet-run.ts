@@ -37,13 +37,14 @@ import { analyseErrors } from '../../shared/method/errors.ts';
 import { lossWeights } from '../../shared/method/loss-config.ts';
 import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
-import { architectureLabel, maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
+import { architectureLabel, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
 import { RUN_TRANSITIONS, type Model, type Run } from '../../shared/store-types.ts';
 import { encodeSentences, subwordLength, windowsOf, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { adamwConfig, fineTune, type FineTuneProgress, type Selection } from './fine-tune.ts';
 import { argmaxLabels, predictWords } from './predict.ts';
+import { checkMaxLength, preflight } from './preflight.ts';
 
 export interface RunEvent {
   /** 'prepare', 'teacher:<type>', 'distributions', 'student', 'evaluate' or 'done'. */
@@ -128,10 +129,7 @@ async function startingModel(ctx: ServiceContext, who: string, source: ModelSour
     const config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, labels);
     start = { config, initial: initParams(tokenClassifierLayout(config, opt), settings.seed), tokenizer: loadTokenizer(vocab).tokenizer, tokenizerFrom: vocab };
   }
-  const positions = maxSequenceLength(start.config);
-  if (settings.maxLength > positions) {
-    throw new Error(`${who}: maxLength ${settings.maxLength} is more than the model's ${positions} positions (max_position_embeddings); set its maxLength to at most ${positions}`);
-  }
+  checkMaxLength(who, settings, start.config);
   return start;
 }
 
@@ -259,6 +257,8 @@ async function pipeline(
     corpora = result.corpora;
     emit('prepare', `as the authors' code does: dropped ${result.dropped} sentences longer than ${config.student.maxLength} subwords`);
   }
+  emit('prepare', 'checking the corpora and models before training');
+  await preflight(config, corpora);
   const merged = { train: mergeCorpora(corpora.map((c) => typed(c, 'train'))), dev: mergeCorpora(corpora.map((c) => typed(c, 'dev'))), test: mergeCorpora(corpora.map((c) => typed(c, 'test'))) };
   const done = (kind: Model['kind'], name: string) => listModels(store, { runId: run.id, kind }).find((m) => m.name === name);
   const savedModel = async (kind: Model['kind'], name: string, s: Starting, params: Float32Array, settings: TrainingSettings): Promise<Model> => {
