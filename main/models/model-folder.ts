@@ -258,7 +258,7 @@ export async function saveModelFolder(folder: string, model: { config: EncoderCo
   if (tokenizerFiles.length === 0) throw new Error(`saving ${folder}: ${options.tokenizerFrom} holds no tokenizer files to copy`);
 
   mkdirSync(folder, { recursive: true });
-  await writeSafetensors(join(folder, 'model.safetensors'), named, { format: 'pt' });
+  await writeSafetensors(join(folder, 'model.safetensors'), named, { format: 'pt' }, { checksum: true });
   for (const f of tokenizerFiles) {
     if (resolve(options.tokenizerFrom, f) !== resolve(folder, f)) copyFileSync(join(options.tokenizerFrom, f), join(folder, f));
   }

@@ -4,7 +4,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { checkPath, readRegularFile } from '../files/regular-file.ts';
 import { join } from 'node:path';
-import { openSafetensors } from '../tensors/safetensors.ts';
+import { checksumMatches, damagedFileError, openSafetensors } from '../tensors/safetensors.ts';
 import { type DType, type Tensor, toFloat32 } from '../tensors/tensor.ts';
 import { readPytorchBin } from './pytorch-bin.ts';
 
@@ -35,6 +35,8 @@ const isFloat = (t: Tensor) => t.dtype === 'float16' || t.dtype === 'bfloat16' |
 
 async function readSafetensorsFile(path: string, names?: readonly string[]): Promise<Map<string, Tensor>> {
   refuseLfsPointer(path);
+  // The folders the workbench saves record their sha256 (others cost nothing here: no digest, no pass).
+  if ((await checksumMatches(path)) === false) throw damagedFileError(path, '; copy the folder again from a backup, or train the model again');
   const reader = await openSafetensors(path);
   try {
     const tensors = new Map<string, Tensor>();
