@@ -1,8 +1,7 @@
 // `taughtnet models export`: a stored model (by id) or a Hugging Face folder written as one standalone ONNX file
 // (main/models/export.ts), float32 or int8, for use outside the workbench.
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { exportOnnx } from '../models/export.ts';
+import { resolve } from 'node:path';
+import { checkExportTarget, exportOnnx } from '../models/export.ts';
 import { loadModelFolder } from '../models/model-folder.ts';
 import { getModel } from '../store/models.ts';
 import { UsageError, idArgument, megabytes, output, parseCommandArgs, required, table, type Command } from './command.ts';
@@ -18,7 +17,8 @@ classifier head for its labels (teachers and students have one; a pretrained enc
 
 options:
   --folder DIR                    the Hugging Face folder to export, instead of ID
-  --out FILE.onnx                 the file to write (replaced if it exists)
+  --out FILE.onnx                 the file to write (a regular file there is replaced; a symbolic link, FIFO or
+                                  device is refused)
   --int8                          the encoder's linear weights in int8 (dynamic quantisation, standard ONNX ops)
   --int8-embeddings               with --int8: the word-embedding table in int8 too (small models shrink most)
 ${DATA_DIR_HELP}
@@ -51,8 +51,11 @@ function render(r: ExportReport): string {
 /** The output file's absolute path, refused before any model is read if it cannot be written there. */
 function outputFile(out: string): string {
   const path = resolve(out);
-  if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`--out ${out} is a folder; name the .onnx file to write`);
-  if (!existsSync(dirname(path))) throw new Error(`--out ${out}: the folder ${dirname(path)} does not exist`);
+  try {
+    checkExportTarget(path);
+  } catch (e) {
+    throw new Error(`--out ${(e as Error).message}`);
+  }
   return path;
 }
 

@@ -1,6 +1,4 @@
 // `taughtnet COMMAND …`: looks the command up in a table and runs it. A new command is a new file and a new row.
-import { formatIssue } from '../../shared/corpus/conll.ts';
-import { CorpusError } from '../corpus/dataset.ts';
 import { UsageError, type Command, type CommandGroup } from './command.ts';
 import { dataset } from './dataset.ts';
 import { errors } from './errors.ts';
@@ -102,12 +100,9 @@ try {
   if (e instanceof UsageError) {
     process.stderr.write(`taughtnet: ${e.message}\n(see ${helpFor} --help)\n`);
     process.exitCode = 2;
-  } else if (e instanceof CorpusError) {
-    for (const issue of e.issues) process.stderr.write(formatIssue(issue) + '\n');
-    if (e.count > e.issues.length) process.stderr.write(`… and ${e.count - e.issues.length} more errors\n`);
-    process.exitCode = 1;
   } else {
-    process.stderr.write(`taughtnet: ${(e as Error).message}\n`);
+    // Each line, so a message of several (a corpus's errors, FILE:LINE each) reads as the CLI's on every line.
+    for (const line of String((e as Error).message).split('\n')) process.stderr.write(`taughtnet: ${line}\n`);
     if (process.env.TAUGHTNET_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     process.exitCode = 1;
   }

@@ -1,6 +1,6 @@
 // `taughtnet run CONFIG.json` / `taughtnet run --resume ID`: a whole TaughtNet run (teachers, distributions,
 // student, evaluation) on this machine, with progress on stderr. Ctrl-C cancels between two steps.
-import { readFileSync } from 'node:fs';
+import { PathError, readRegularFile } from '../files/regular-file.ts';
 import { createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
 import { listEvaluations } from '../store/evaluations.ts';
 import { getModel } from '../store/models.ts';
@@ -61,9 +61,10 @@ export const run: Command = {
       if (runId === undefined) {
         let config: unknown;
         try {
-          config = JSON.parse(readFileSync(configFile!, 'utf8'));
+          // Editors on Windows may save a byte-order mark, which JSON does not allow.
+          config = JSON.parse(readRegularFile(configFile!, 'utf8').replace(/^\uFEFF/, ''));
         } catch (e) {
-          throw new Error(`cannot read the run config ${configFile}: ${(e as Error).message}`);
+          throw new Error(`cannot read the run config ${configFile}: ${e instanceof PathError ? e.problem : (e as Error).message}`);
         }
         runId = createTaughtNetRun(ctx, { config, name: values.name }).id;
         process.stderr.write(`run ${runId} created\n`);

@@ -1,15 +1,19 @@
 // Reading corpora from disk: one CoNLL file, or a dataset folder holding train / dev (or devel) / test files.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { CorpusIssue, ParseOptions, ParseResult, Scheme, Sentence } from '../../shared/corpus/types.ts';
 import { CORPUS_EXTENSIONS, formatIssue, parseConll } from '../../shared/corpus/conll.ts';
 import { splitSentences, type SplitOptions } from '../../shared/corpus/split.ts';
 import { findMisalignment } from '../../shared/corpus/align.ts';
+import { checkPath, PathError, readRegularFile } from '../files/regular-file.ts';
 
 
 /** Split names as read from a folder: file base name → split. */
 const SPLIT_FILES: Record<string, string> = { train: 'train', dev: 'dev', devel: 'dev', test: 'test' };
 const SPLIT_ORDER = ['train', 'dev', 'test'];
+
+/** How many of a corpus's problems its error message shows (a binary file has one per line); `issues` keeps more. */
+const SHOWN_ISSUES = 20;
 
 /** Thrown when a corpus cannot be read; `issues` holds every problem found (each FILE:LINE), `count` all of them. */
 export class CorpusError extends Error {
@@ -17,8 +21,9 @@ export class CorpusError extends Error {
     readonly issues: CorpusIssue[],
     readonly count = issues.length,
   ) {
-    const more = count > issues.length ? `\n… and ${count - issues.length} more` : '';
-    super(issues.map(formatIssue).join('\n') + more);
+    const shown = issues.slice(0, SHOWN_ISSUES);
+    const more = count > shown.length ? `\n… and ${count - shown.length} more errors` : '';
+    super(shown.map(formatIssue).join('\n') + more);
     this.name = 'CorpusError';
   }
 }
@@ -47,15 +52,67 @@ export interface LoadOptions extends ReadOptions {
   split?: SplitOptions;
 }
 
+/** How many lines that are not UTF-8 are named one by one; the rest are counted. */
+const MAX_ENCODING_ISSUES = 5;
+
+/**
+ * The text of a corpus file, which must be UTF-8: anything else (Latin-1, Windows-1252, binary) would be read with
+ * replacement characters and change the tokens silently. Throws CorpusError naming each line that is not UTF-8.
+ */
+function decodeUtf8(file: string, bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Find the lines (only on this error path, so a clean file is decoded once).
+    const issues: CorpusIssue[] = [];
+    let count = 0;
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    for (let start = 0, line = 1; start <= bytes.length; line++) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end < 0) end = bytes.length;
+      const bytesOfLine = bytes.subarray(start, end);
+      try {
+        strict.decode(bytesOfLine);
+      } catch {
+        count++;
+        if (issues.length < MAX_ENCODING_ISSUES) {
+          const bad = firstInvalidByte(bytesOfLine);
+          const hint = issues.length === 0 ? `; save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 ${basename(file)} > ${utf8Name(file)})` : '';
+          issues.push({ file, line, message: `not UTF-8 text (byte 0x${bytesOfLine[bad].toString(16).padStart(2, '0')} at column ${bad + 1})${hint}` });
+        }
+      }
+      start = end + 1;
+    }
+    throw new CorpusError(issues, count);
+  }
+}
+
+/** The name the hint suggests for the converted copy. */
+const utf8Name = (file: string) => `${basename(file, extname(file))}.utf8${extname(file)}`;
+
+/** Where a line that failed to decode goes wrong: the first byte that starts no well-formed UTF-8 sequence (a close
+ * reading; overlong forms are left to the decoder, which already refused the line). */
+function firstInvalidByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const c = bytes[i];
+    const continuation = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (continuation < 0) return i;
+    for (let k = 1; k <= continuation; k++) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += continuation + 1;
+  }
+  return 0;
+}
+
 /** Reads and parses one corpus file; throws CorpusError when the file holds errors, naming each FILE:LINE. */
 export async function readCorpusFile(file: string, options: ReadOptions = {}): Promise<ParseResult> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = readRegularFile(file);
   } catch (e) {
-    throw new CorpusError([{ file, line: 0, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+    if (e instanceof PathError) throw new CorpusError([{ file, line: 0, message: e.problem }]);
+    throw e;
   }
-  const result = parseConll(text, { ...options, file });
+  const result = parseConll(decodeUtf8(file, bytes), { ...options, file });
   if (result.errorCount > 0) throw new CorpusError(result.errors, result.errorCount);
   return result;
 }
@@ -92,9 +149,10 @@ export async function loadDataset(path: string, options: LoadOptions = {}): Prom
   const { split, ...readOptions } = options;
   let info;
   try {
-    info = await stat(path);
-  } catch {
-    throw new CorpusError([{ file: path, line: 0, message: 'no such file or folder' }]);
+    info = checkPath(path, 'file or folder');
+  } catch (e) {
+    if (e instanceof PathError) throw new CorpusError([{ file: path, line: 0, message: e.problem }]);
+    throw e;
   }
   const files = info.isDirectory() ? await findSplitFiles(path) : { [basename(path, extname(path))]: path };
   if (info.isDirectory() && split) throw new Error(`${path} is a folder with its own splits; split applies to a single file`);

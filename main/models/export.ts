@@ -8,10 +8,11 @@
 // com.microsoft ops instead (faster on onnxruntime, unreadable elsewhere). Optional int8: see quantize.ts;
 // int8 files keep standard ops too (DynamicQuantizeLinear, MatMulInteger), as no com.microsoft op is written.
 // The file imports the default opset and only the other domains its nodes use.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { specialKind } from '../files/regular-file.ts';
 import { writeFileAtomic } from './model-folder.ts';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
@@ -105,8 +106,28 @@ function usedOpsetsOnly(proto: Onnx.IModelProto): void {
 
 const isDefaultDomain = (domain: string | null | undefined) => !domain || domain === 'ai.onnx';
 
-/** Writes the deployment ONNX file at `path`. */
+/**
+ * Refuses a target that writing would wreck: the file is written beside it and renamed over it, which would turn a
+ * device (/dev/full), a FIFO or a symbolic link into a regular file. A link is refused rather than followed, so
+ * the file lands where the user named it. A missing file in an existing folder, or a regular file, is fine.
+ */
+export function checkExportTarget(path: string): void {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  if (stats === undefined) {
+    if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${path}: the folder ${dirname(path)} does not exist`);
+    return;
+  }
+  if (stats.isSymbolicLink()) {
+    throw new Error(`${path} is a symbolic link (to ${readlinkSync(path)}): refused, so that neither the link nor its target is replaced; name the file itself`);
+  }
+  if (stats.isDirectory()) throw new Error(`${path} is a folder; name the .onnx file to write`);
+  const special = specialKind(stats);
+  if (special) throw new Error(`${path} is ${special}, not a regular file: name a new .onnx file (or a regular file to replace)`);
+}
+
+/** Writes the deployment ONNX file at `path` (see checkExportTarget for what it refuses). */
 export async function exportOnnx(path: string, model: { config: EncoderConfig; weights: ReadonlyMap<string, Tensor> }, o: ExportOptions = {}): Promise<ExportResult> {
+  checkExportTarget(path);
   let bytes = inferenceModel(model.config, model.weights);
   let quantized: string[] = [];
   if (o.quantize === 'int8') {
@@ -134,6 +155,7 @@ export async function exportOnnx(path: string, model: { config: EncoderConfig; w
   const proto = onnx.ModelProto.decode(bytes);
   usedOpsetsOnly(proto);
   bytes = onnx.ModelProto.encode(proto).finish();
+  checkExportTarget(path); // again: the export took a while, and the path may have changed meanwhile
   writeFileAtomic(path, bytes);
   const graph = proto.graph!;
   return {

@@ -2,7 +2,8 @@
 // config, canonically named float32 weights (see shared/models/weight-names.ts) and a tokenizer, with a
 // report in plain words of what was not used and what will be initialised; and written back as a folder
 // Hugging Face's …ForTokenClassification loads.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { checkPath, readRegularFile } from '../files/regular-file.ts';
 import { join, resolve } from 'node:path';
 import { type EncoderConfig, type ModelType, MODEL_TYPES, checkEncoderConfig, parseEncoderConfig, toHfConfig } from '../../shared/models/config.ts';
 import { canonicalName, classifierShapes, encoderShapes, hfName } from '../../shared/models/weight-names.ts';
@@ -10,7 +11,7 @@ import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { writeSafetensors } from '../tensors/safetensors.ts';
 import type { Tensor } from '../tensors/tensor.ts';
 import { loadTokenizer, TOKENIZER_FILES } from './tokenizer-files.ts';
-import { readCheckpoint } from './weights-files.ts';
+import { readCheckpoint, readCheckpointHeaders, type TensorHeader } from './weights-files.ts';
 
 export interface LoadReport {
   readonly folder: string;
@@ -59,7 +60,7 @@ function readConfigJson(folder: string): RawConfig {
   if (!existsSync(path)) throw new Error(`${folder}: no config.json (every Hugging Face model folder has one)`);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readRegularFile(path, 'utf8'));
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
@@ -104,40 +105,30 @@ function checkTokenizerFits(folder: string, tokenizer: SubwordTokenizer, config:
   }
 }
 
-export async function loadModelFolder(folder: string, options: LoadOptions = {}): Promise<ModelFolder> {
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new Error(`${folder}: no such folder`);
-  const raw = readConfigJson(folder);
-  // The config and tokenizer are checked before the weights (maybe gigabytes) are read, so a broken folder fails
-  // at once; only a config without model_type has to wait for the weights' names.
-  const typed = raw.json.model_type === undefined ? undefined : checkedConfig(raw);
-  const { tokenizer, files: tokenizerFiles, notes: tokenizerNotes } = loadTokenizer(folder);
-  if (typed) checkTokenizerFits(folder, tokenizer, typed);
-  const checkpoint = await readCheckpoint(folder);
-  const source = join(folder, checkpoint.files.length > 1 ? `${checkpoint.files[0]} and its shards` : checkpoint.files[0]);
-  const notes: string[] = [...tokenizerNotes];
-  let config = typed ?? untypedConfig(raw, checkpoint.tensors.keys(), notes);
-  if (!typed) checkTokenizerFits(folder, tokenizer, config);
+const FLOATING = new Set(['float32', 'float16', 'bfloat16', 'float64']);
+
+/** The weights file(s) as errors name them. */
+const weightsSource = (folder: string, files: readonly string[]) => join(folder, files.length > 1 ? `${files[0]} and its shards` : files[0]);
+
+/**
+ * The encoder weights config.json implies are all there, with its shapes, in floating point; from the tensors
+ * themselves or only their headers (checkModelFolder), so both say the same.
+ */
+function checkEncoderWeights(source: string, config: EncoderConfig, tensors: ReadonlyMap<string, TensorHeader>): void {
   const expected = encoderShapes(config);
-  const weights = new Map<string, Tensor>();
-  const classifier = new Map<string, Tensor>();
-  const unexpected: string[] = [];
-  for (const [name, t] of checkpoint.tensors) {
+  const found = new Set<string>();
+  for (const [name, t] of tensors) {
     const canonical = canonicalName(name, config.modelType);
     const shape = expected.get(canonical);
-    if (shape) {
-      if (!sameShape(shape, t.shape)) {
-        throw new Error(`${source}: tensor "${name}" has shape [${t.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`);
-      }
-      if (t.dtype !== 'float32') throw new Error(`${source}: tensor "${name}" holds ${t.dtype}, not floating-point weights`);
-      weights.set(canonical, t);
-    } else if (canonical === 'classifier.weight' || canonical === 'classifier.bias') {
-      classifier.set(canonical, t);
-    } else if (!BUFFER.test(canonical)) {
-      unexpected.push(name);
+    if (!shape) continue;
+    if (!sameShape(shape, t.shape)) {
+      throw new Error(`${source}: tensor "${name}" has shape [${t.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`);
     }
+    if (!FLOATING.has(t.dtype)) throw new Error(`${source}: tensor "${name}" holds ${t.dtype}, not floating-point weights`);
+    found.add(canonical);
   }
-  const lacking = [...expected.keys()].filter((n) => !weights.has(n));
-  const family = familyOfNames(checkpoint.tensors.keys());
+  const lacking = [...expected.keys()].filter((n) => !found.has(n));
+  const family = familyOfNames(tensors.keys());
   if (lacking.length > 0 && family && family !== config.modelType) {
     throw new Error(`${source}: holds ${family} weights (names start with "${family}.") but config.json says model_type "${config.modelType}"`);
   }
@@ -146,6 +137,54 @@ export async function loadModelFolder(folder: string, options: LoadOptions = {})
       `${source}: lacks ${lacking.length} of the ${expected.size} encoder weights config.json implies, e.g. ` +
         `${lacking.slice(0, 3).map((n) => `"${hfName(n, config.modelType)}"`).join(', ')} (weights of another model type?)`,
     );
+  }
+}
+
+/** The folder's config.json (checked when it names its model_type) and tokenizer: what both check and load read first. */
+function openModelFolder(folder: string) {
+  checkPath(folder, 'folder');
+  const raw = readConfigJson(folder);
+  // The config and tokenizer are checked before the weights (maybe gigabytes) are read, so a broken folder fails
+  // at once; only a config without model_type has to wait for the weights' names.
+  const typed = raw.json.model_type === undefined ? undefined : checkedConfig(raw);
+  const loaded = loadTokenizer(folder);
+  if (typed) checkTokenizerFits(folder, loaded.tokenizer, typed);
+  return { raw, typed, loaded };
+}
+
+/**
+ * Checks a folder as loadModelFolder would read it, without reading the weights: config.json, the tokenizer, and
+ * the weights files' headers and sizes (see readCheckpointHeaders), with the encoder weights' names and shapes
+ * where the headers give them. Cheap enough to run on every model of a run before its first step. Returns the config.
+ */
+export async function checkModelFolder(folder: string): Promise<EncoderConfig> {
+  const { raw, typed, loaded } = openModelFolder(folder);
+  const headers = await readCheckpointHeaders(folder);
+  if (!headers.tensors) return typed ?? checkedConfig(raw); // pytorch_model.bin: its names are known once read
+  const config = typed ?? untypedConfig(raw, headers.tensors.keys(), []);
+  if (!typed) checkTokenizerFits(folder, loaded.tokenizer, config);
+  checkEncoderWeights(weightsSource(folder, headers.files), config, headers.tensors);
+  return config;
+}
+
+export async function loadModelFolder(folder: string, options: LoadOptions = {}): Promise<ModelFolder> {
+  const { raw, typed, loaded } = openModelFolder(folder);
+  const { tokenizer, files: tokenizerFiles, notes: tokenizerNotes } = loaded;
+  const checkpoint = await readCheckpoint(folder);
+  const source = weightsSource(folder, checkpoint.files);
+  const notes: string[] = [...tokenizerNotes];
+  let config = typed ?? untypedConfig(raw, checkpoint.tensors.keys(), notes);
+  if (!typed) checkTokenizerFits(folder, tokenizer, config);
+  checkEncoderWeights(source, config, checkpoint.tensors);
+  const expected = encoderShapes(config);
+  const weights = new Map<string, Tensor>();
+  const classifier = new Map<string, Tensor>();
+  const unexpected: string[] = [];
+  for (const [name, t] of checkpoint.tensors) {
+    const canonical = canonicalName(name, config.modelType);
+    if (expected.has(canonical)) weights.set(canonical, t);
+    else if (canonical === 'classifier.weight' || canonical === 'classifier.bias') classifier.set(canonical, t);
+    else if (!BUFFER.test(canonical)) unexpected.push(name);
   }
   const pooler = unexpected.filter((n) => POOLER.test(canonicalName(n, config.modelType)));
   const heads = unexpected.filter((n) => PRETRAINING_HEAD.test(canonicalName(n, config.modelType)));
@@ -219,7 +258,7 @@ export async function saveModelFolder(folder: string, model: { config: EncoderCo
   if (tokenizerFiles.length === 0) throw new Error(`saving ${folder}: ${options.tokenizerFrom} holds no tokenizer files to copy`);
 
   mkdirSync(folder, { recursive: true });
-  await writeSafetensors(join(folder, 'model.safetensors'), named, { format: 'pt' });
+  await writeSafetensors(join(folder, 'model.safetensors'), named, { format: 'pt' }, { checksum: true });
   for (const f of tokenizerFiles) {
     if (resolve(options.tokenizerFrom, f) !== resolve(folder, f)) copyFileSync(join(options.tokenizerFrom, f), join(folder, f));
   }

@@ -4,6 +4,7 @@
 // may share a storage (tied or sliced weights), so views are materialised with their strides.
 import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
+import { checkPath } from '../files/regular-file.ts';
 import { type DType, type Tensor, bytesPerElement, numel, tensorFromBytes, toFloat32 } from '../tensors/tensor.ts';
 import { type PyCallable, unpickle } from './pickle.ts';
 
@@ -220,6 +221,7 @@ function readLegacy(path: string, data: Uint8Array): Map<string, Tensor> {
 
 /** Reads every tensor of a torch.save'd state dict; float16/bfloat16/float64 come back as float32. */
 export async function readPytorchBin(path: string): Promise<Map<string, Tensor>> {
+  checkPath(path, 'file');
   const data = await readFile(path);
   if (data.length >= 4 && data[0] === 0x50 && data[1] === 0x4b) return readZip(path, data);
   if (data.length >= 2 && data[0] === 0x80) return readLegacy(path, data);

@@ -1,7 +1,8 @@
 // Finds and reads a model folder's tokenizer: tokenizer.json when present (the "fast" file, authoritative),
 // else vocab.txt (BERT family) or vocab.json + merges.txt (RoBERTa family), with tokenizer_config.json and
 // special_tokens_map.json supplying the options.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readRegularFile } from '../files/regular-file.ts';
 import { join } from 'node:path';
 import type { SubwordTokenizer, TokenizerConfig } from '../../shared/tokenizers/tokenizer.ts';
 import { tokenizerFromJson } from '../../shared/tokenizers/tokenizer-json.ts';
@@ -12,7 +13,7 @@ export const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json', 'me
 function readJsonObject(path: string): Record<string, unknown> {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(readRegularFile(path, 'utf8'));
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
@@ -41,10 +42,10 @@ export function loadTokenizer(folder: string): LoadedTokenizer {
   const present = TOKENIZER_FILES.filter(has);
   const config = tokenizerConfig(folder);
   if (has('tokenizer.json')) {
-    return { tokenizer: tokenizerFromJson(readFileSync(at('tokenizer.json'), 'utf8'), at('tokenizer.json'), config), files: present, notes: [] };
+    return { tokenizer: tokenizerFromJson(readRegularFile(at('tokenizer.json'), 'utf8'), at('tokenizer.json'), config), files: present, notes: [] };
   }
   if (has('vocab.txt')) {
-    const text = readFileSync(at('vocab.txt'), 'utf8');
+    const text = readRegularFile(at('vocab.txt'), 'utf8');
     const notes: string[] = [];
     if (config.do_lower_case === undefined && /^[A-Z][a-z]+$/m.test(text)) {
       notes.push(
@@ -58,7 +59,7 @@ export function loadTokenizer(folder: string): LoadedTokenizer {
     for (const name of ['vocab.json', 'merges.txt']) {
       if (!has(name)) throw new Error(`${folder}: the tokenizer needs ${name} next to ${name === 'vocab.json' ? 'merges.txt' : 'vocab.json'}, but it is missing`);
     }
-    const tokenizer = robertaTokenizerFromFiles(readFileSync(at('vocab.json'), 'utf8'), readFileSync(at('merges.txt'), 'utf8'), config, {
+    const tokenizer = robertaTokenizerFromFiles(readRegularFile(at('vocab.json'), 'utf8'), readRegularFile(at('merges.txt'), 'utf8'), config, {
       vocab: at('vocab.json'),
       merges: at('merges.txt'),
     });

@@ -3,7 +3,7 @@
 // schedule, a dev evaluation after each epoch, and the best epoch's parameters kept. After every epoch the whole
 // state (parameters, Adam moments) and the loop's position are checkpointed in `dir`, so a crashed or cancelled
 // job resumes at the next epoch with the same result as if it had never stopped.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
@@ -12,7 +12,7 @@ import { linearWarmupDecay } from '../engine/optim/schedule.ts';
 import { evalGraph, IO, trainStepGraph } from '../engine/optim/train-graphs.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { cancelledError } from '../engine/runtime/protocol.ts';
-import { readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
+import { checksumMatches, DAMAGED_FILE, damagedFileError, readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
 import { tensor, zeros, type Tensor } from '../tensors/tensor.ts';
 import { seededShuffle } from '../../shared/random.ts';
 import type { EncoderConfig } from '../../shared/models/config.ts';
@@ -73,6 +73,8 @@ export interface FineTuneHooks {
   readonly onProgress?: (p: FineTuneProgress) => void;
   /** After each epoch's evaluation and checkpoint. */
   readonly onEpoch?: (e: EpochRecord & { best: boolean }) => void;
+  /** Something the user should know that does not stop the job (a damaged checkpoint set aside). */
+  readonly onNote?: (message: string) => void;
 }
 
 export interface FineTuneResult {
@@ -128,7 +130,28 @@ function abortIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelledError();
 }
 
+/**
+ * Runs the job, resuming from its checkpoint in job.dir if there is one. A checkpoint found damaged (see
+ * checkpoint.ts) cannot be resumed from: the job starts over from its first epoch, which gives the same result,
+ * since every step's data order and dropout follow from the seed.
+ */
 export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+  try {
+    return await fineTuneFromCheckpoint(client, job, hooks);
+  } catch (e) {
+    if ((e as Error).name !== DAMAGED_FILE) throw e;
+    hooks.onNote?.(`${(e as Error).message}: this training starts over from its first epoch (to the same result)`);
+    rmSync(job.dir, { recursive: true, force: true });
+  }
+  try {
+    return await fineTuneFromCheckpoint(client, job, hooks);
+  } catch (e) {
+    if ((e as Error).name !== DAMAGED_FILE) throw e;
+    throw new Error(`${(e as Error).message}, again after starting over: check the disk of ${job.dir} (its health, or the program writing there)`, { cause: e });
+  }
+}
+
+async function fineTuneFromCheckpoint(client: RuntimeClient, job: FineTuneJob, hooks: FineTuneHooks): Promise<FineTuneResult> {
   const { config, settings } = job;
   const labelCount = config.labels?.length ?? 0;
   const opt = adamwConfig(settings);
@@ -208,7 +231,7 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
     const best = position.best === null || score > position.best.score;
     if (best) {
       const params = (await client.request({ kind: 'readState', names: [IO.params] }))[IO.params];
-      await writeSafetensors(join(job.dir, BEST), { [IO.params]: params }, { epoch: String(epoch + 1), score: String(score) });
+      await writeSafetensors(join(job.dir, BEST), { [IO.params]: params }, { epoch: String(epoch + 1), score: String(score) }, { checksum: true });
     }
     position = {
       step: (epoch + 1) * batchesPerEpoch,
@@ -220,6 +243,7 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
     hooks.onEpoch?.({ ...record, best });
   }
 
+  if ((await checksumMatches(join(job.dir, BEST))) === false) throw damagedFileError(join(job.dir, BEST), '');
   const { tensors } = await readSafetensors(join(job.dir, BEST));
   return {
     params: tensors.get(IO.params)!.data as Float32Array,

@@ -19,7 +19,7 @@ import { readSafetensors, safetensorsChunks } from '../tensors/safetensors.ts';
 import { tensor } from '../tensors/tensor.ts';
 import { registerDataset } from '../services/datasets.ts';
 import type { ServiceContext } from '../services/context.ts';
-import { listArtifacts, artifactFile, writeArtifact } from '../store/artifacts.ts';
+import { listArtifacts, artifactFile, deleteArtifact, verifyArtifact, writeArtifact } from '../store/artifacts.ts';
 import { saveAgreement } from '../store/agreements.ts';
 import { getDataset } from '../store/datasets.ts';
 import { saveErrorAnalysis } from '../store/error-analyses.ts';
@@ -37,13 +37,14 @@ import { analyseErrors } from '../../shared/method/errors.ts';
 import { lossWeights } from '../../shared/method/loss-config.ts';
 import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 import { parseRunConfig, studentLossConfig, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
-import { architectureLabel, maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
+import { architectureLabel, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
-import { RUN_TRANSITIONS, type Model, type Run } from '../../shared/store-types.ts';
+import { RUN_TRANSITIONS, type Artifact, type Model, type Run } from '../../shared/store-types.ts';
 import { encodeSentences, subwordLength, windowsOf, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { adamwConfig, fineTune, type FineTuneProgress, type Selection } from './fine-tune.ts';
 import { argmaxLabels, predictWords } from './predict.ts';
+import { checkMaxLength, preflight } from './preflight.ts';
 
 export interface RunEvent {
   /** 'prepare', 'teacher:<type>', 'distributions', 'student', 'evaluate' or 'done'. */
@@ -128,10 +129,7 @@ async function startingModel(ctx: ServiceContext, who: string, source: ModelSour
     const config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, labels);
     start = { config, initial: initParams(tokenClassifierLayout(config, opt), settings.seed), tokenizer: loadTokenizer(vocab).tokenizer, tokenizerFrom: vocab };
   }
-  const positions = maxSequenceLength(start.config);
-  if (settings.maxLength > positions) {
-    throw new Error(`${who}: maxLength ${settings.maxLength} is more than the model's ${positions} positions (max_position_embeddings); set its maxLength to at most ${positions}`);
-  }
+  checkMaxLength(who, settings, start.config);
   return start;
 }
 
@@ -259,6 +257,8 @@ async function pipeline(
     corpora = result.corpora;
     emit('prepare', `as the authors' code does: dropped ${result.dropped} sentences longer than ${config.student.maxLength} subwords`);
   }
+  emit('prepare', 'checking the corpora and models before training');
+  await preflight(config, corpora);
   const merged = { train: mergeCorpora(corpora.map((c) => typed(c, 'train'))), dev: mergeCorpora(corpora.map((c) => typed(c, 'dev'))), test: mergeCorpora(corpora.map((c) => typed(c, 'test'))) };
   const done = (kind: Model['kind'], name: string) => listModels(store, { runId: run.id, kind }).find((m) => m.name === name);
   const savedModel = async (kind: Model['kind'], name: string, s: Starting, params: Float32Array, settings: TrainingSettings): Promise<Model> => {
@@ -392,6 +392,7 @@ function trainingHooks(store: ServiceContext['store'], runId: number, phase: str
   return {
     signal: hooks.signal,
     onProgress: (p: FineTuneProgress) => emit(phase, `epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}`, p),
+    onNote: (message: string) => emit(phase, message),
     onEpoch: (e: { epoch: number; trainLoss: number; score: number; figures: Record<string, number>; best: boolean }) => {
       recordMetrics(store, runId, [
         { phase, epoch: e.epoch, name: 'train_loss', value: e.trainLoss },
@@ -442,7 +443,13 @@ async function teacherDistributions(
 ): Promise<Float32Array[][]> {
   const { sentences } = train;
   const labels = train.labels.length;
-  const stored = listArtifacts(ctx.store, { runId: run.id, kind: 'teacher-distributions' })[0];
+  let stored: Artifact | undefined = listArtifacts(ctx.store, { runId: run.id, kind: 'teacher-distributions' })[0];
+  if (stored && !(await verifyArtifact(ctx.store, stored))) {
+    // Damaged since it was written (it is named by its sha256): the teachers label the training set again instead.
+    phase('distributions', `${artifactFile(ctx.store, stored)} (the stored teacher distributions) is damaged: its content no longer matches its sha256; computing them again`);
+    deleteArtifact(ctx.store, stored.id);
+    stored = undefined;
+  }
   let flat: Float32Array;
   if (stored) {
     flat = (await readSafetensors(artifactFile(ctx.store, stored))).tensors.get('targets')!.data as Float32Array;

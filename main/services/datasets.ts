@@ -90,6 +90,22 @@ async function contentHash(dataset: Dataset, cut: SingleFileSplit | null): Promi
 }
 
 /**
+ * A run trains on train, chooses its epochs on dev and scores on test, so a cut that leaves one empty is refused
+ * here, where the user can still choose other ratios, rather than after hours of training.
+ */
+function refuseEmptySplits(path: string, dataset: Dataset, cut: SingleFileSplit): void {
+  const empty = Object.entries(dataset.splits).filter(([, s]) => s.sentences.length === 0).map(([name]) => name);
+  if (empty.length === 0) return;
+  const total = Object.values(dataset.splits).reduce((n, s) => n + s.sentences.length, 0);
+  const names = empty.length === 1 ? `the ${empty[0]} split` : `the ${empty.slice(0, -1).join(', ')} and ${empty.at(-1)} splits`;
+  throw new Error(
+    `${path}: cutting its ${total} sentences by ${cut.ratios.join('/')} leaves ${names} empty, and a run needs sentences in ` +
+      `train, dev and test: choose split ratios that give each a share (e.g. 80/10/10; --split on the command line)` +
+      (total < 3 ? `, and a file with more sentences` : ''),
+  );
+}
+
+/**
  * Registers a dataset folder, or one file cut into train/dev/test, once it loads without errors; registering
  * the same content under the same name again registers nothing and returns the one there.
  */
@@ -110,6 +126,7 @@ export async function registerDataset(
     if (e instanceof CorpusError) throw new Error(`the dataset in ${path} cannot be read:\n${e.message}`);
     throw e;
   }
+  if (cut) refuseEmptySplits(path, dataset, cut);
   const splits = splitReports(dataset);
   const labelTypes = [...new Set(splits.flatMap((s) => Object.keys(s.stats.types)))];
   const typed = labelTypes.filter((t) => t !== UNTYPED);

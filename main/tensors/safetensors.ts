@@ -6,8 +6,9 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { openSync, fsyncSync, closeSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
+import { checkPath } from '../files/regular-file.ts';
 import { type DType, type Tensor, bytesPerElement, numel, tensorFromBytes, tensorBytes } from './tensor.ts';
 
 const CODE_OF: Record<DType, string> = {
@@ -151,6 +152,7 @@ async function readExactly(file: FileHandle, length: number, position: number): 
 
 /** Opens a safetensors file and parses its header; tensors are read on demand. Close the reader when done. */
 export async function openSafetensors(path: string): Promise<SafetensorsReader> {
+  checkPath(path, 'file'); // opening a FIFO would wait for a writer forever
   const file = await open(path, 'r');
   try {
     const { size } = await file.stat();
@@ -248,13 +250,76 @@ export function safetensorsChunks(
   return [encodeHeader(list, metadata), ...list.map(([, t]) => tensorBytes(t))];
 }
 
+/**
+ * The metadata entry in which a file written with `checksum` records its own sha256. The digest covers every byte
+ * of the file with the digest's 64 characters read as '0' (as tar does with its checksum field), so one pass
+ * checks the header and the data alike, and the file stays a plain safetensors file for any other reader.
+ */
+export const CHECKSUM_KEY = 'taughtnet.sha256';
+const CHECKSUM_FIELD = new TextEncoder().encode(`"${CHECKSUM_KEY}":"`);
+const UNSET_DIGEST = '0'.repeat(64);
+
+/** The error name of a file whose content no longer matches the checksum recorded in it. */
+export const DAMAGED_FILE = 'DamagedFileError';
+
+/** `whatToDo` follows the diagnosis, e.g. "; copy it again from a backup". */
+export function damagedFileError(path: string, whatToDo: string): Error {
+  const e = new Error(`${path} is damaged: its content no longer matches the sha256 recorded when it was written (a disk or copy fault)${whatToDo}`);
+  e.name = DAMAGED_FILE;
+  return e;
+}
+
+/** Where the recorded digest's 64 characters sit in a header (the bytes after the length prefix), or -1. */
+function digestPosition(header: Uint8Array): number {
+  const at = Buffer.from(header.buffer, header.byteOffset, header.byteLength).indexOf(CHECKSUM_FIELD);
+  return at < 0 || at + CHECKSUM_FIELD.length + 64 > header.length ? -1 : at + CHECKSUM_FIELD.length;
+}
+
+/**
+ * Whether a file still holds what writeSafetensors wrote with `checksum`: true, false (damaged: then a caller should
+ * not trust any of it), or null when it records no checksum (written elsewhere, or before checksums). One streaming
+ * pass over the file.
+ */
+export async function checksumMatches(path: string): Promise<boolean | null> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    if (size < 8) return null;
+    const prefix = await readExactly(file, 8, 0);
+    const headerLength = new DataView(prefix.buffer).getBigUint64(0, true);
+    if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) return null; // not a safetensors file to check
+    const header = await readExactly(file, Number(headerLength), 8);
+    const at = digestPosition(header);
+    if (at < 0) return null;
+    const recorded = new TextDecoder().decode(header.subarray(at, at + 64));
+    header.set(new TextEncoder().encode(UNSET_DIGEST), at);
+    const hash = createHash('sha256').update(prefix).update(header);
+    for await (const chunk of file.createReadStream({ start: 8 + Number(headerLength), autoClose: false })) hash.update(chunk as Buffer);
+    return hash.digest('hex') === recorded;
+  } finally {
+    await file.close();
+  }
+}
+
+export interface WriteOptions {
+  /** Record the file's sha256 in its metadata (see CHECKSUM_KEY), for checksumMatches to check when it is read back. */
+  readonly checksum?: boolean;
+}
+
 /** Writes tensors and string metadata to `path` atomically: a crash leaves either the old file or the new one. */
 export async function writeSafetensors(
   path: string,
   tensors: ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>,
   metadata: Record<string, string> = {},
+  options: WriteOptions = {},
 ): Promise<void> {
-  const chunks = safetensorsChunks(tensors, metadata, path);
+  const chunks = safetensorsChunks(tensors, options.checksum ? { ...metadata, [CHECKSUM_KEY]: UNSET_DIGEST } : metadata, path);
+  if (options.checksum) {
+    const hash = createHash('sha256');
+    for (const bytes of chunks) hash.update(bytes);
+    const header = chunks[0];
+    header.set(new TextEncoder().encode(hash.digest('hex')), 8 + digestPosition(header.subarray(8)));
+  }
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   let file: FileHandle | undefined;
   try {

@@ -24,6 +24,17 @@ export function formatIssue(issue: CorpusIssue): string {
   return issue.line > 0 ? `${issue.file}:${issue.line}: ${issue.message}` : `${issue.file}: ${issue.message}`;
 }
 
+/** How much of a bad token or label an error shows: a line of binary garbage must not flood the terminal. */
+const SHOWN_CHARACTERS = 40;
+
+/** Text from the file as an error quotes it: cut to SHOWN_CHARACTERS, control characters escaped. */
+function quoted(text: string): string {
+  const escape = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const chars = [...text];
+  if (chars.length <= SHOWN_CHARACTERS) return `'${escape(text)}'`;
+  return `'${escape(chars.slice(0, SHOWN_CHARACTERS).join(''))}…' (${chars.length} characters)`;
+}
+
 /** Collects issues up to a cap while counting them all. */
 function issueList(file: string, cap: number) {
   const list: CorpusIssue[] = [];
@@ -73,11 +84,15 @@ export function parseConll(text: string, options: ParseOptions): ParseResult {
     }
     const cols = columns(line);
     if (!current) raw.push((current = { tokens: [], labels: [], line: i + 1, bad: false }));
-    if (cols.length < 2) {
-      errors.add(i + 1, `missing label column: expected TOKEN and LABEL separated by a tab, found only '${cols[0]}'`);
+    if (line.includes('\0')) {
+      // A NUL is never text: a binary file, or one saved as UTF-16.
+      errors.add(i + 1, 'a NUL byte (\\0) in the line: this is not a text file in UTF-8 (binary, or saved as UTF-16?)');
+      current.bad = true;
+    } else if (cols.length < 2) {
+      errors.add(i + 1, `missing label column: expected TOKEN and LABEL separated by a tab, found only ${quoted(cols[0])}`);
       current.bad = true;
     } else if (!parseLabel(cols[cols.length - 1])) {
-      errors.add(i + 1, `bad label '${cols[cols.length - 1]}': expected O, or B-/I- (E-/S- in BIOES) followed by an entity type`);
+      errors.add(i + 1, `bad label ${quoted(cols[cols.length - 1])}: expected O, or B-/I- (E-/S- in BIOES) followed by an entity type`);
       current.bad = true;
     }
     current.tokens.push(cols[0]);

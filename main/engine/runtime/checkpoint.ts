@@ -1,8 +1,9 @@
 // A checkpoint is one safetensors file: every state tensor of a workspace (parameters, optimizer moments, step
 // counters) plus a JSON record of what lives outside the graph (step, data-order RNG state, schedule position…).
-// Written atomically, so a crash mid-save leaves the previous checkpoint intact.
+// Written atomically, so a crash mid-save leaves the previous checkpoint intact, and with its sha256 inside, so a
+// file damaged since (a disk fault, a bad copy) is refused by name instead of resuming from wrong numbers.
 import type { Tensor } from '../../tensors/tensor.ts';
-import { readSafetensors, writeSafetensors } from '../../tensors/safetensors.ts';
+import { checksumMatches, damagedFileError, readSafetensors, writeSafetensors } from '../../tensors/safetensors.ts';
 import type { Workspace } from './workspace.ts';
 
 const FORMAT = 'taughtnet-checkpoint/1';
@@ -17,11 +18,12 @@ export interface CheckpointMeta {
 export async function saveCheckpoint(path: string, workspace: Workspace, meta: CheckpointMeta): Promise<void> {
   if (!Number.isSafeInteger(meta.step) || meta.step < 0) throw new Error(`checkpoint step must be a non-negative integer, got ${meta.step}`);
   const state = await workspace.readState();
-  await writeSafetensors(path, state, { format: FORMAT, meta: JSON.stringify(meta) });
+  await writeSafetensors(path, state, { format: FORMAT, meta: JSON.stringify(meta) }, { checksum: true });
 }
 
-/** Reads a checkpoint's state tensors and meta; errors name the file and what is wrong. */
+/** Reads a checkpoint's state tensors and meta; errors name the file and what is wrong (a DAMAGED_FILE error when damaged). */
 export async function readCheckpoint(path: string): Promise<{ state: Map<string, Tensor>; meta: CheckpointMeta }> {
+  if ((await checksumMatches(path)) === false) throw damagedFileError(path, '; it cannot be resumed from');
   const { metadata, tensors } = await readSafetensors(path);
   if (metadata.format !== FORMAT) {
     throw new Error(`${path}: not a TaughtNet checkpoint (format "${metadata.format ?? 'missing'}", expected "${FORMAT}")`);

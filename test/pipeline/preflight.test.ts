@@ -1,0 +1,95 @@
+// Issue 12, faults 3 and 4: what a run needs is checked before its first training step. A broken student folder or
+// a corpus with an empty split used to be found only after both teachers had trained; a resume repeated that.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
+import type { ServiceContext } from '../../main/services/context.ts';
+import { createTaughtNetRun, executeRun, type RunEvent } from '../../main/pipeline/taughtnet-run.ts';
+import { serviceContext } from '../../main/cli/store.ts';
+import { addDataset } from '../../main/store/datasets.ts';
+import { listMetrics } from '../../main/store/metrics.ts';
+import { listModels } from '../../main/store/models.ts';
+import { getRun } from '../../main/store/runs.ts';
+import { openStore } from '../../main/store/store.ts';
+import { tempDir } from '../store/fixtures/temp-dir.ts';
+import { TINY_BERT, corpusSlice } from './fixtures.ts';
+import type { RunConfigInput } from '../../shared/method/run-config.ts';
+
+const root = tempDir('preflight-test-');
+const ncbi = corpusSlice(root, 'NCBI-disease', 24);
+const chem = corpusSlice(root, 'BC5CDR-chem', 24);
+const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
+const config = (student: RunConfigInput['student']['model'], corpora: RunConfigInput['corpora'] = [{ path: ncbi, type: 'Disease' }, { path: chem, type: 'Chemical' }]): RunConfigInput => ({
+  corpora,
+  teachers: [
+    { type: 'Disease', model: { folder: TINY_BERT }, ...training },
+    { type: 'Chemical', model: { folder: TINY_BERT }, ...training },
+  ],
+  student: { model: student, ...training },
+  device: 'cpu',
+});
+
+async function withRunner(use: (ctx: ServiceContext, client: RuntimeClient) => Promise<void>): Promise<void> {
+  const store = openStore({ dataDir: tempDir('preflight-store-') });
+  const client = startRuntime();
+  try {
+    await use(serviceContext(store), client);
+  } finally {
+    await client.terminate();
+    store.close();
+  }
+}
+
+/** Runs (or resumes) and expects it to fail in 'prepare' with `message`, before any step: no model, no figure. */
+async function failsBeforeTraining(ctx: ServiceContext, client: RuntimeClient, runId: number, message: RegExp): Promise<void> {
+  const events: RunEvent[] = [];
+  await assert.rejects(executeRun(ctx, client, runId, { onEvent: (e) => events.push(e) }), message);
+  const run = getRun(ctx.store, runId)!;
+  assert.equal(run.status, 'failed');
+  assert.match(run.error!, message);
+  assert.equal(run.phase, 'prepare', 'it failed in the prepare phase');
+  assert.deepEqual(events.filter((e) => e.training), [], 'no training step ran');
+  assert.deepEqual(listModels(ctx.store, { runId }), [], 'no teacher was trained');
+  assert.deepEqual(listMetrics(ctx.store, runId), [], 'no epoch was recorded');
+}
+
+test('fault 4: a truncated student weights file fails the run before the first teacher trains, and again on resume', () =>
+  withRunner(async (ctx, client) => {
+    const student = join(root, 'truncated-student');
+    cpSync(TINY_BERT, student, { recursive: true });
+    const weights = join(student, 'model.safetensors');
+    truncateSync(weights, Math.floor(statSync(weights).size / 2));
+    const run = createTaughtNetRun(ctx, { config: config({ folder: student }) });
+    const message = /the student: .*truncated-student[\\/]model\.safetensors: .*truncated/;
+    await failsBeforeTraining(ctx, client, run.id, message);
+    await failsBeforeTraining(ctx, client, run.id, message); // the resume checks again, as fast
+  }));
+
+test('fault 4: a missing student folder and a student folder without a tokenizer are named before training', () =>
+  withRunner(async (ctx, client) => {
+    const missing = createTaughtNetRun(ctx, { config: config({ folder: join(root, 'no-such-model') }) });
+    await failsBeforeTraining(ctx, client, missing.id, /the student: .*no-such-model: no such folder/);
+    const noTokenizer = join(root, 'no-tokenizer');
+    cpSync(TINY_BERT, noTokenizer, { recursive: true, filter: (src) => !/vocab\.txt|tokenizer/.test(src) });
+    const run = createTaughtNetRun(ctx, { config: config({ folder: noTokenizer }) });
+    await failsBeforeTraining(ctx, client, run.id, /the student: .*no-tokenizer: no tokenizer files/);
+  }));
+
+test('fault 3: a corpus whose stored cut leaves its test split empty fails the run before training', () =>
+  withRunner(async (ctx, client) => {
+    // A dataset registered before `dataset add` refused such cuts: one file cut 100/0/0.
+    const file = join(root, 'one-file.tsv');
+    writeFileSync(file, 'Cancer\tB-Disease\nhere\tO\n\nno\tO\n\nTumour\tB-Disease\n');
+    const dataset = addDataset(ctx.store, {
+      name: 'one-file',
+      source: file,
+      entityTypes: ['Disease'],
+      contentHash: 'a'.repeat(64),
+      split: { ratios: [100, 0, 0], seed: 42 },
+      splits: [{ name: 'train', sentences: 3, tokens: 4, mentions: 2 }, { name: 'dev', sentences: 0, tokens: 0, mentions: 0 }, { name: 'test', sentences: 0, tokens: 0, mentions: 0 }],
+    });
+    const run = createTaughtNetRun(ctx, { config: config({ preset: 'tiny' }, [{ dataset: dataset.id, type: 'Disease' }, { path: chem, type: 'Chemical' }]) });
+    await failsBeforeTraining(ctx, client, run.id, /the Disease corpus one-file\.tsv has no sentences in its dev and test splits/);
+  }));
