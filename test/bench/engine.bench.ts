@@ -1,11 +1,17 @@
-// `npm run bench -- engine [--models tiny,base] [--webgpu] [--steps N] [--threads N] [--nodes]`: one fused training
-// step (forward + backward + AdamW, dropout on) of a token classifier, batch 8 × 128, on each provider that works
-// here: its wall time through a Workspace (median and spread after warmup), tokens/s, peak RSS, and from ORT's
-// profile the kernel time per op type, so that the step can be compared with its matmuls (target on CPU: step ≤
-// 1.3 × MatMul+Gemm). Each (model, provider) runs in a child process of its own, so that peak RSS is its own.
-// WebGPU runs only with --webgpu: on machines without a GPU it runs on lavapipe (Vulkan on the CPU) and is slow.
+// `npm run bench -- engine [--models tiny,base,large] [--vs-torch] [--json] [--webgpu] [--steps N] [--threads N] [--nodes]`:
+// one fused training step (forward + backward + clipping + AdamW, dropout on) of a token classifier, batch 8 × 128, on
+// each provider that works here: its wall time through a Workspace (median and spread after warmup), tokens/s, peak
+// RSS, minor page faults and kernel (sys) time per step, the eval() forward (labelling) time, and from ORT's profile the
+// kernel time per op type, so that the step can be compared with its matmuls (target on CPU: step ≤ 1.5 × MatMul+Gemm).
+// With --vs-torch, PyTorch runs the same step and forward (test/bench/torch_step.py, Debian's /usr/bin/python3 or
+// $TORCH_PYTHON) after ours, and both are printed side by side with their ratios. Each (model, provider) and each
+// PyTorch run is a child process of its own, so that peak RSS is its own. --json prints one object on stdout,
+// {"rows": [{"model", "ours": {"stepMs", "peakRssMB", "matmulMs", …}, "torch": {"stepMs", "peakRssMB", …} | null}]},
+// and the readable report on stderr. WebGPU runs only with --webgpu: on machines without a GPU it runs on lavapipe
+// (Vulkan on the CPU) and is slow.
 import ort from 'onnxruntime-node';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +21,7 @@ import type { EncoderConfig } from '../../shared/models/config.ts';
 import { initParams } from '../../main/engine/nn/params.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
-import { IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
+import { evalGraph, IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
 import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
 import { listProviders, type ProviderName } from '../../main/engine/runtime/providers.ts';
 import { tensor, type Tensor } from '../../main/tensors/tensor.ts';
@@ -23,10 +29,11 @@ import { tensor, type Tensor } from '../../main/tensors/tensor.ts';
 const [BATCH_SIZE, SEQ] = [8, 128];
 const LABELS = ['O', 'B-Disease', 'I-Disease', 'B-Chemical', 'I-Chemical', 'B-Gene', 'I-Gene'];
 const tiny = presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, LABELS);
-/** TinyBERT-4L-312D, and BERT-base's shape with the same (BERT) vocabulary and families' defaults. */
+/** TinyBERT-4L-312D, BERT-base's shape with the same (BERT) vocabulary, and RoBERTa-large with its own (355 M parameters). */
 const MODELS: Record<string, { config: EncoderConfig; warmup: number; steps: number }> = {
   tiny: { config: tiny, warmup: 3, steps: 10 },
   base: { config: { ...tiny, hiddenSize: 768, embeddingSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072 }, warmup: 1, steps: 3 },
+  large: { config: presetConfig(sizePreset('large'), { size: 50265, padTokenId: 1 }, LABELS), warmup: 1, steps: 2 },
 };
 const MATMUL_OPS = new Set(['MatMul', 'Gemm', 'FusedMatMul', 'FusedGemm']);
 
@@ -38,6 +45,33 @@ const flag = (name: string): string | undefined => {
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const json = args.includes('--json');
+/** The readable report: stdout, or stderr when stdout carries the JSON. */
+const say = (line: string): void => void (json ? process.stderr : process.stdout).write(line + '\n');
+/** A child's machine-readable result: the one stdout line that starts with this. */
+const RESULT = 'RESULT ';
+
+interface Ours {
+  stepMs: number;
+  peakRssMB: number;
+  matmulMs: number;
+  kernelsMs: number;
+  ortRunMs: number;
+  inferMs: number;
+  /** Minor page faults and kernel (sys) CPU time per timed step: the cost of fresh output buffers. */
+  pageFaultsPerStep: number;
+  sysMsPerStep: number;
+  parameters: number;
+}
+
+interface Torch {
+  stepMs: number;
+  peakRssMB: number;
+  inferMs: number;
+  threads: number;
+  blas: string[];
+  torch: string;
+}
 
 /** A fixed batch: ids spread over the vocabulary, no padding, labels cycling through the label set. */
 function batchFeeds(c: EncoderConfig): Record<string, Tensor> {
@@ -117,22 +151,38 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     [IO.v, tensor('float32', [n], new Float32Array(n))],
   ]), threads ? { intraOpNumThreads: threads } : undefined);
   const program = await ws.load({ model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read: [IO.loss, IO.gradNorm] });
+  const only = (names: readonly string[], feeds: Record<string, Tensor>) => Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k)));
   const feedsAt = (t: number): Record<string, Tensor> => ({
-    ...batch,
+    ...only(program.batchInputs, batch),
     [IO.lr]: scalar(1e-4),
     [IO.step]: scalar(t),
     [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(t))),
   });
   const times: number[] = [];
   let loss = NaN;
+  let before = process.resourceUsage();
   for (let t = 1; t <= warmup + steps; t++) {
+    if (t === warmup + 1) before = process.resourceUsage();
     const start = performance.now();
     const out = await program.run(feedsAt(t));
     if (t > warmup) times.push(performance.now() - start);
     loss = Number(out[IO.loss].data[0]);
   }
-  const peakRss = process.resourceUsage().maxRSS / 1024;
+  const after = process.resourceUsage();
+  const peakRss = after.maxRSS / 1024;
+  const pageFaults = (after.minorPageFault - before.minorPageFault) / steps;
+  const sysMs = (after.systemCPUTime - before.systemCPUTime) / 1000 / steps;
   await program.release();
+  // Labelling: the eval() forward (no dropout, no loss) over the same batch, after the training step's peak was taken.
+  const infer = await ws.load({ model: evalGraph(tokenClassificationTask(config, layout), { withLoss: false }).bytes, read: [BATCH.probs] });
+  const inputs = only(infer.batchInputs, batch);
+  const inferTimes: number[] = [];
+  for (let i = 0; i < 1 + Math.max(3, steps); i++) {
+    const start = performance.now();
+    await infer.run(inputs);
+    if (i > 0) inferTimes.push(performance.now() - start);
+  }
+  await infer.release();
   await ws.dispose();
 
   // The profiled session is fed CPU tensors: its kernel times are what matters, not its transfers.
@@ -152,9 +202,14 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   const tokens = BATCH_SIZE * SEQ;
   const kernels = [...p.byOp.values()].reduce((a, b) => a + b, 0);
   const matmul = [...p.byOp].filter(([op]) => MATMUL_OPS.has(op)).reduce((a, [, t]) => a + t, 0);
+  const result: Ours = {
+    stepMs: step50, peakRssMB: peakRss, matmulMs: matmul, kernelsMs: kernels, ortRunMs: p.run, inferMs: median(inferTimes),
+    pageFaultsPerStep: pageFaults, sysMsPerStep: sysMs, parameters: n,
+  };
   console.log(`\n== ${modelName} (${config.numLayers}L ${config.hiddenSize}D ${config.numHeads}h ${config.intermediateSize}FF, vocab ${config.vocabSize}, ${(n / 1e6).toFixed(1)}M params) on ${provider}, batch ${BATCH_SIZE}×${SEQ}`);
   console.log(`graph ${step.model.nodeCount} nodes, built in ${ms(built)}; loss ${loss.toFixed(3)}`);
   console.log(`step ${ms(step50)} median of ${times.length} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}) → ${Math.round((tokens / step50) * 1000)} tokens/s; peak RSS ${peakRss.toFixed(0)} MB`);
+  console.log(`per step: ${Math.round(pageFaults)} minor page faults, ${ms(sysMs)} kernel (sys) time; eval() forward ${ms(result.inferMs)}`);
   console.log(`profiled: ORT run ${ms(p.run)}, kernels ${ms(kernels)}, of which matmul ${ms(matmul)}; outside matmul ${((1 - matmul / kernels) * 100).toFixed(0)}% of kernel time`);
   console.log(`step / matmul = ${(step50 / matmul).toFixed(2)}×  (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×; step − ORT run = ${ms(step50 - p.run)} outside ORT: feeds, output copies)`);
   console.log(`nodes per provider: ${[...p.placement].map(([ep, k]) => `${ep} ${Math.round(k)}`).join(', ')}`);
@@ -168,7 +223,35 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
       console.log(`  ${t.toFixed(2).padStart(8)} ms  ${node}`);
     }
   }
+  console.log(RESULT + JSON.stringify(result));
 }
+
+/** The Python that runs the PyTorch side: $TORCH_PYTHON, else Debian's (python3-torch installs there, not in a pyenv). */
+const torchPython = (): string => process.env.TORCH_PYTHON ?? '/usr/bin/python3';
+
+/** Why PyTorch cannot run here, or null when it can. */
+function torchMissing(): string | null {
+  const python = torchPython();
+  if (!existsSync(python)) return `${python} does not exist (set TORCH_PYTHON)`;
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return `${python} has no torch module (apt-get install python3-torch libopenblas0-pthread)`;
+  return null;
+}
+
+/** PyTorch's step and forward for `config`, in a process of its own. */
+function runTorch(config: EncoderConfig, warmup: number, steps: number, threads?: number): Torch {
+  const shape = {
+    vocab: config.vocabSize, hidden: config.hiddenSize, layers: config.numLayers, heads: config.numHeads,
+    intermediate: config.intermediateSize, positions: config.maxPositionEmbeddings, typeVocab: config.typeVocabSize,
+    layerNormEps: config.layerNormEps, labels: LABELS.length, batch: BATCH_SIZE, seq: SEQ, warmup, steps, threads,
+  };
+  const script = fileURLToPath(new URL('torch_step.py', import.meta.url));
+  const child = spawnSync(torchPython(), [script, JSON.stringify(shape)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (child.status !== 0) throw new Error(`PyTorch step failed (exit ${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Torch;
+}
+
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 async function main(): Promise<void> {
   const one = flag('one');
@@ -177,22 +260,49 @@ async function main(): Promise<void> {
     return benchOne(model, provider as ProviderName);
   }
   const cpu = cpus();
-  console.log(`machine: ${cpu[0]?.model ?? '?'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`node ${process.version}, onnxruntime-node ${ort.env.versions.common}`);
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const loadAtStart = loadavg();
+  say(`machine: ${cpu[0]?.model ?? '?'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load()}`);
+  say(`node ${process.version}, onnxruntime-node ${ort.env.versions.common}`);
   const statuses = await listProviders();
   const providers = statuses.filter((s) => s.available && (s.name !== 'webgpu' || args.includes('--webgpu')));
-  for (const s of statuses) if (!providers.includes(s)) console.log(`skipping ${s.name}: ${s.available ? 'pass --webgpu to run it (' + s.reason + ')' : s.reason}`);
+  for (const s of statuses) if (!providers.includes(s)) say(`skipping ${s.name}: ${s.available ? 'pass --webgpu to run it (' + s.reason + ')' : s.reason}`);
   const models = (flag('models') ?? 'tiny,base').split(',');
+  for (const model of models) if (!MODELS[model]) throw new Error(`unknown model "${model}" (expected ${Object.keys(MODELS).join(', ')})`);
+  const vsTorch = args.includes('--vs-torch');
+  const noTorch = vsTorch ? torchMissing() : null;
+  if (noTorch) say(`PyTorch is missing, so ours is printed alone: ${noTorch}`);
   const self = fileURLToPath(import.meta.url);
   const passOn = args.filter((a, i) => ['--steps', '--threads'].includes(args[i - 1] ?? '') || ['--steps', '--threads', '--nodes'].includes(a));
+  const rows: { model: string; provider: string; ours: Ours | null; torch: Torch | null }[] = [];
   for (const model of models) {
-    if (!MODELS[model]) throw new Error(`unknown model "${model}" (expected ${Object.keys(MODELS).join(', ')})`);
     for (const { name } of providers) {
-      const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--one', `${model}:${name}`, ...passOn], { stdio: 'inherit' });
-      if (child.status !== 0) console.log(`${model} on ${name} failed (exit ${child.status ?? child.signal})`);
+      const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--one', `${model}:${name}`, ...passOn], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      });
+      const lines = child.stdout.split('\n');
+      for (const line of lines) if (line && !line.startsWith(RESULT)) say(line);
+      const found = lines.find((l) => l.startsWith(RESULT));
+      if (child.status !== 0 || !found) say(`${model} on ${name} failed (exit ${child.status ?? child.signal})`);
+      rows.push({ model, provider: name, ours: found ? (JSON.parse(found.slice(RESULT.length)) as Ours) : null, torch: null });
+    }
+    if (vsTorch && !noTorch) {
+      const { config, warmup, steps } = MODELS[model];
+      const t = runTorch(config, warmup, Number(flag('steps') ?? steps), flag('threads') ? Number(flag('threads')) : undefined);
+      say(`\n== ${model} in PyTorch ${t.torch} (${t.threads} threads, BLAS ${t.blas.join(', ') || 'none found in /proc/self/maps'})`);
+      say(`step ${ms(t.stepMs)} median, peak RSS ${t.peakRssMB.toFixed(0)} MB; eval() forward ${ms(t.inferMs)}`);
+      for (const row of rows.filter((r) => r.model === model)) {
+        row.torch = t;
+        if (!row.ours) continue;
+        const o = row.ours;
+        say(`ours (${row.provider}) / PyTorch: step ${ratio(o.stepMs, t.stepMs)}, peak RSS ${ratio(o.peakRssMB, t.peakRssMB)}, eval() forward ${ratio(o.inferMs, t.inferMs)}`);
+      }
     }
   }
-  console.log(`\nload average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  say(`\nload average at the end ${load()}`);
+  if (json) console.log(JSON.stringify({ load: { start: loadAtStart, end: loadavg() }, rows }));
 }
 
 await main();

@@ -20,6 +20,7 @@ const INDEX_INPUTS: Record<string, { at: readonly number[]; int32?: true }> = {
   ReduceMax: { at: [1] },
   Pad: { at: [1, 3] },
   ScatterND: { at: [1] },
+  ScatterElements: { at: [1] },
   Slice: { at: [1, 2, 3, 4], int32: true },
   Gather: { at: [1], int32: true },
   CumSum: { at: [1], int32: true },

@@ -134,16 +134,25 @@ export function cast(g: Graph, x: Tensor, dtype: DType): Tensor {
   });
 }
 
-/** Rows of `table` picked by integer `indices` (an embedding lookup); gradient scatters-adds rows back. */
+/**
+ * Rows of `table` picked by integer `indices` (an embedding lookup); the gradient adds dy's rows back into a zero
+ * table, in token order. Not ScatterND with reduction 'add': ORT's CPU kernel spreads its rows over threads with no
+ * guard, so two tokens with the same id race and one update is lost (a wrong gradient that differs from run to
+ * run); ScatterElements adds element by element in one thread.
+ */
 export function gather(g: Graph, table: Tensor, indices: Tensor): Tensor {
   return g.op('Gather', [table, indices], {
     attrs: { axis: attr.i(0) },
     grads: [
-      (dy) =>
-        g.op('ScatterND', [zerosLike(g, table), unsqueeze(g, indices, [-1]), dy], {
+      (dy) => {
+        const rows = reshape(g, dy, [-1, table.shape[1] as number]);
+        const at = expand(g, reshape(g, indices, [-1, 1]), shapeOf(g, rows), rows.shape);
+        return g.op('ScatterElements', [zerosLike(g, table), at, rows], {
           label: 'scatter_add',
-          attrs: { reduction: attr.s('add') },
-        }),
+          attrs: { axis: attr.i(0), reduction: attr.s('add') },
+          shape: table.shape,
+        });
+      },
       null,
     ],
   });
