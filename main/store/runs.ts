@@ -121,6 +121,30 @@ export function setRunStatus(store: Store, change: RunStatusChange): Run {
     .immediate();
 }
 
+/**
+ * Gives a finished (completed or failed) run a new config and queues it again: how a student is added to a run.
+ * Refused while it runs or once cancelled, so nothing executing reads a config that changed under it.
+ */
+export function requeueRun(store: Store, runId: number, config: Record<string, unknown>): Run {
+  parseInput(id, runId, 'run id');
+  const cfg = parseInput(z.record(z.string(), json), config, 'run config');
+  return store.db
+    .transaction(() => {
+      const run = getRun(store, runId);
+      if (!run) throw new Error(`there is no run ${runId}`);
+      if (!RUN_TRANSITIONS[run.status].includes('queued') || run.status === 'interrupted') {
+        throw new Error(`run ${runId} is ${run.status}: only a completed or failed run takes a new student (resume an interrupted one first)`);
+      }
+      const row = prepared(store, `UPDATE runs SET config = ?, status = 'queued', error = NULL, finished_at = NULL, updated_at = ? WHERE id = ? RETURNING *`).get(
+        JSON.stringify(cfg),
+        nowIso(),
+        runId,
+      );
+      return toRun(row as RunRow);
+    })
+    .immediate();
+}
+
 /** Records what a running run is doing now, e.g. 'teacher:NCBI-disease'. */
 export function setRunPhase(store: Store, runId: number, phase: string): Run {
   parseInput(id, runId, 'run id');

@@ -49,7 +49,7 @@ export const datasetKey = (entry: DatasetEntry): string => (entry.ref.source ===
 export const newModelPick = (): ModelPick => ({ source: 'preset', preset: 'tiny', folder: '', importedFolder: '' });
 
 export function newRunForm(): RunForm {
-  const { teachers, student, device } = CONFIG_DEFAULTS;
+  const { teachers, students: [student], device } = CONFIG_DEFAULTS;
   return {
     name: '',
     corpora: [],
