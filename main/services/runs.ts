@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ParsedArgs, RunDetails, RunProgress, RunSummary } from '../../shared/ipc/contract.ts';
-import type { Run } from '../../shared/store-types.ts';
+import type { Run, RunMetric } from '../../shared/store-types.ts';
 import { addStudentToRun, createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
 import { listAgreements } from '../store/agreements.ts';
 import { getDataset } from '../store/datasets.ts';
@@ -172,6 +172,12 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
       return d ? [{ id: d.id, name: d.name, entityTypes: d.entityTypes }] : [];
     }),
   };
+}
+
+/** Every figure a run recorded, per-step ones included, in training order. */
+export function listRunMetrics(ctx: ServiceContext, runId: number): RunMetric[] {
+  storedRun(ctx, runId);
+  return listMetrics(ctx.store, runId);
 }
 
 /**

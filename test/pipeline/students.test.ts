@@ -75,6 +75,10 @@ test('a first run trains the teachers; a second naming them as trained trains no
   } finally {
     second.store.close();
   }
+  const shown = await taughtnet(['runs', 'show', String(second.runId), '--json', '--data-dir', dataDir]);
+  const { summary } = JSON.parse(shown.stdout);
+  assert.deepEqual(summary.teachers.map((t: { modelId: number; trained: boolean }) => [t.modelId, t.trained]), [[teacherIds.Disease, false], [teacherIds.Chemical, false]]);
+  assert.deepEqual(summary.distributions, { reused: true });
 });
 
 test('a trained teacher of another entity type is refused before anything trains, saying what to do', async () => {

@@ -176,6 +176,33 @@ test('a run killed with -9 during the second student resumes with --resume, the 
   assert.equal(out.run.status, 'completed');
   // Bitwise the same figures: the resumed epochs start from the checkpointed state, data order and dropout seeds.
   assert.deepEqual(resultsOf(dataDir), uninterrupted);
+
+  // The comparison in one object (the issue's Done-when), and in words.
+  const [shown, text] = await Promise.all([taughtnet(['runs', 'show', '1', '--json', '--data-dir', dataDir]), taughtnet(['runs', 'show', '1', '--data-dir', dataDir])]);
+  assert.equal(shown.code, 0, shown.stderr);
+  const { summary } = JSON.parse(shown.stdout);
+  const prf = { precision: Number, recall: Number, f1: Number };
+  const isPrf = (x: Record<string, number>) => Object.keys(prf).every((k) => x[k] >= 0 && x[k] <= 1);
+  assert.deepEqual(summary.teachers.map((t: { type: string; trained: boolean }) => [t.type, t.trained]), [['Disease', true], ['Chemical', true]]);
+  assert.ok(summary.teachers.every((t: { test: { lenient: Record<string, number>; strict: Record<string, number> } }) => isPrf(t.test.lenient) && isPrf(t.test.strict)));
+  assert.deepEqual(summary.distributions, { reused: false });
+  assert.deepEqual(summary.students.map((st: { lambda: number; architecture: string }) => st.lambda), [0.5, 0]);
+  for (const st of summary.students) {
+    assert.equal(st.architecture, summary.students[0].architecture);
+    for (const key of ['modelId', 'parameters', 'sizeMB', 'trainSamplesPerSecond', 'inferSamplesPerSecond', 'peakMemoryMB']) assert.ok(st[key] > 0, key);
+    assert.deepEqual(Object.keys(st.test), ['Disease', 'Chemical']);
+    assert.ok(isPrf(st.test.Chemical.strict));
+    // CORRECT + CFN + WLRS + WLOS + RLOS count gold mentions: the same sum for every student of a corpus.
+    assert.deepEqual(Object.keys(st.errors), ['Disease', 'Chemical']);
+    assert.ok(st.errors.Disease.CORRECT >= 0 && st.errors.Disease.CFN >= 0);
+  }
+  assert.deepEqual(summary.kappa.Disease.labels, ['ground truth', 'teacher Disease', 'student 1', 'student 2']);
+  assert.equal(summary.kappa.Chemical.matrix.length, 4);
+  assert.match(text.stdout, /Cohen's kappa, Chemical test split:\n\s+ground truth\s+teacher Chemical\s+student 1\s+student 2\n/);
+  assert.match(text.stdout, /error categories:\nmodel\s+type\s+CORRECT\s+NEW\s+CFP\s+CFN\s+WLRS\s+WLOS\s+RLOS\n/);
+  assert.match(text.stdout, /teacher Chemical\s+Chemical\s+\d+/, 'teachers\' error categories too');
+  assert.match(text.stdout, /phases:\nphase\s+duration\nprepare\s/);
+  assert.match(text.stdout, /student:student 2\s+\S/);
 });
 
 test('cancelling stops the run between steps and marks it cancelled', () =>
