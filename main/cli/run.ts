@@ -20,8 +20,8 @@ corpora), trains each student and scores every model on each corpus's test split
 experiment store (see taughtnet runs show ID). The config format is in the README ("Run configuration").
 An interrupted run (killed, crashed, machine off) or a failed one continues with --resume from its last
 finished epoch; a student that failed is trained again, the finished ones are kept.
---add-student adds one student (a JSON object as in the config's "students") to a completed or failed run:
-only it trains, then every model is scored again.
+--add-student adds one student (a JSON object as in the config's "students") to a completed, failed or
+cancelled run: only it trains, then every model is scored again.
 Progress goes to stderr, with the time left for the whole run; Ctrl-C cancels the run.
 
 options:

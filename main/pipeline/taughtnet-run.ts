@@ -40,7 +40,7 @@ export function createTaughtNetRun(ctx: PipelineContext, { config, name }: Start
 }
 
 /**
- * Adds a student to a completed or failed run and queues it again: executing it then trains only the new student
+ * Adds a student to a completed, failed or cancelled run and queues it again: executing it then trains only the new student
  * (the teachers, their distributions and the other students are kept) and scores every model again.
  */
 export function addStudentToRun(ctx: PipelineContext, runId: number, student: unknown): Run {

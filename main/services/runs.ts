@@ -99,7 +99,7 @@ export function resumeRun(ctx: ServiceContext, runId: number): Run {
   return run;
 }
 
-/** Adds a student to a completed or failed run and trains it in the background (see addStudentToRun). */
+/** Adds a student to a completed, failed or cancelled run and trains it in the background (see addStudentToRun). */
 export function addStudent(ctx: ServiceContext, { runId, student }: ParsedArgs<'runs:add-student'>): Run {
   storedRun(ctx, runId);
   assertIdle(ctx);

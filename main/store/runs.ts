@@ -122,8 +122,9 @@ export function setRunStatus(store: Store, change: RunStatusChange): Run {
 }
 
 /**
- * Gives a finished (completed or failed) run a new config and queues it again: how a student is added to a run.
- * Refused while it runs or once cancelled, so nothing executing reads a config that changed under it.
+ * Gives a finished (completed, failed or cancelled) run a new config and queues it again: how a student is added
+ * to a run. Refused while it runs, waits or was interrupted, so nothing executing reads a config that changed
+ * under it (an interrupted run is resumed first).
  */
 export function requeueRun(store: Store, runId: number, config: Record<string, unknown>): Run {
   parseInput(id, runId, 'run id');
@@ -132,8 +133,8 @@ export function requeueRun(store: Store, runId: number, config: Record<string, u
     .transaction(() => {
       const run = getRun(store, runId);
       if (!run) throw new Error(`there is no run ${runId}`);
-      if (!RUN_TRANSITIONS[run.status].includes('queued') || run.status === 'interrupted') {
-        throw new Error(`run ${runId} is ${run.status}: only a completed or failed run takes a new student (resume an interrupted one first)`);
+      if (!['completed', 'failed', 'cancelled'].includes(run.status)) {
+        throw new Error(`run ${runId} is ${run.status}: only a completed, failed or cancelled run takes a new student (resume an interrupted one first)`);
       }
       const row = prepared(store, `UPDATE runs SET config = ?, status = 'queued', error = NULL, finished_at = NULL, updated_at = ? WHERE id = ? RETURNING *`).get(
         JSON.stringify(cfg),

@@ -227,7 +227,7 @@ export const contract = {
     z.strictObject({ name: z.string().trim().min(1, 'give the run a name').max(100).optional(), config: runConfigSchema }),
   ),
   /**
-   * Adds a student (as in a run config's "students") to a completed or failed run and executes it in the
+   * Adds a student (as in a run config's "students") to a completed, failed or cancelled run and executes it in the
    * background: only the new student trains, then every model is scored again.
    */
   'runs:add-student': channel<Run>()(z.strictObject({ runId: z.number().int().positive(), student: studentSchema })),

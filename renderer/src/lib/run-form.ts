@@ -65,7 +65,8 @@ export function newRunForm(): RunForm {
   };
 }
 
-function modelSource(pick: ModelPick) {
+/** The config's model source a pick stands for. */
+export function modelSource(pick: ModelPick) {
   if (pick.source === 'preset') return { preset: pick.preset };
   return { folder: pick.source === 'imported' ? pick.importedFolder : pick.folder.trim() };
 }
