@@ -45,8 +45,8 @@ export const PREPARE = 'prepare';
 export function prepare(scope: RunScope): Promise<Prepared> {
   const { config } = scope;
   return inPhase(scope, PREPARE, 'reading the corpora', async () => {
-    // The place for the checks of everything the run needs (every corpus split, every model source) before the
-    // first training step.
+    // Preflight goes first here (main/pipeline/preflight.ts): every corpus split and model source is checked
+    // before anything is read for training or trained.
     let corpora: RunCorpus[] = [];
     for (const c of config.corpora) corpora.push(await loadCorpus(scope, c)); // one after another: datasets register in order
     if (config.longSentences === 'drop') {
