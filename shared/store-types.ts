@@ -6,7 +6,8 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Which status may follow which: an interrupted run is resumed by going back to 'running' (or to the queue). */
 // A run fails before it starts when its engine cannot open; a failed run may be retried from its last finished
-// epoch (failures are often the machine's: a full disk, a GPU driver), so 'failed' is not final.
+// epoch (failures are often the machine's: a full disk, a GPU driver), so 'failed' is not final. Only adding a
+// student (requeueRun in main/store/runs.ts, with the new config) queues a completed, failed or cancelled run again.
 export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
   queued: ['running', 'cancelled', 'failed'],
   running: ['completed', 'failed', 'cancelled', 'interrupted'],

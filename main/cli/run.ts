@@ -1,7 +1,8 @@
-// `taughtnet run CONFIG.json` / `taughtnet run --resume ID`: a whole TaughtNet run (teachers, distributions,
-// student, evaluation) on this machine, with progress on stderr. Ctrl-C cancels between two steps.
+// `taughtnet run CONFIG.json` / `taughtnet run --resume ID` / `taughtnet run --add-student ID STUDENT.json`: a whole
+// TaughtNet run (teachers, distributions, students, evaluation) on this machine, with progress on stderr. Ctrl-C
+// cancels between two steps.
 import { PathError, readRegularFile } from '../files/regular-file.ts';
-import { createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
+import { addStudentToRun, createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
 import { listEvaluations } from '../store/evaluations.ts';
 import { getModel } from '../store/models.ts';
 import { getRun } from '../store/runs.ts';
@@ -11,24 +12,38 @@ import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './sto
 
 const USAGE = `usage: taughtnet run CONFIG.json [options]
        taughtnet run --resume ID [options]
+       taughtnet run --add-student ID STUDENT.json [options]
 
-Trains one teacher per corpus, aggregates their distributions over the merged training set, distils the
-student and scores every model on each corpus's test split; everything lands in the experiment store
-(see taughtnet runs show ID). The config format is in the README ("Run configuration").
+Trains one teacher per corpus (or takes a trained one: "model": { "trained": ID }), aggregates their
+distributions over the merged training set (or reuses those of an earlier run with the same teachers and
+corpora), trains each student and scores every model on each corpus's test split; everything lands in the
+experiment store (see taughtnet runs show ID). The config format is in the README ("Run configuration").
 An interrupted run (killed, crashed, machine off) or a failed one continues with --resume from its last
-finished epoch.
-Progress goes to stderr; Ctrl-C cancels the run.
+finished epoch; a student that failed is trained again, the finished ones are kept.
+--add-student adds one student (a JSON object as in the config's "students") to a completed, failed or
+cancelled run: only it trains, then every model is scored again.
+Progress goes to stderr, with the time left for the whole run; Ctrl-C cancels the run.
 
 options:
   --resume ID                     continue run ID (interrupted, failed or queued) instead of starting one
+  --add-student ID                add the student in STUDENT.json to run ID and train it
   --name NAME                     the new run's name (default: "TaughtNet" and the entity types)
 ${DATA_DIR_HELP}
   --json                          print JSON on stdout at the end: {"run", "evaluations": [{"model", "dataset",
                                   "split", "mode", "precision", "recall", "f1", "support"}]}
 `;
 
-function formatEta(seconds: number | null): string {
-  return seconds === null ? 'ETA …' : `ETA ${formatDuration(seconds)}`;
+function formatEta(seconds: number | null | undefined): string {
+  return seconds == null ? '…' : formatDuration(seconds);
+}
+
+function readJson(file: string, what: string): unknown {
+  try {
+    // Editors on Windows may save a byte-order mark, which JSON does not allow.
+    return JSON.parse(readRegularFile(file, 'utf8').replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new Error(`cannot read the ${what} ${file}: ${e instanceof PathError ? e.problem : (e as Error).message}`);
+  }
 }
 
 /** One stderr line per event; training steps at most every 2 s. */
@@ -39,7 +54,7 @@ function progressPrinter(): (e: RunEvent) => void {
       const now = Date.now();
       if (now - last < 2000 && e.training.step !== e.training.totalSteps) return;
       last = now;
-      process.stderr.write(`[${e.phase}] ${e.message} ${formatEta(e.training.etaSeconds)}\n`);
+      process.stderr.write(`[${e.phase}] ${e.message} ETA ${formatEta(e.training.etaSeconds)} (run ${formatEta(e.runEtaSeconds)})\n`);
     } else {
       process.stderr.write(`[${e.phase}] ${e.message}\n`);
     }
@@ -50,23 +65,24 @@ export const run: Command = {
   summary: 'runs TaughtNet end to end from a config file (or resumes an interrupted run)',
   usage: USAGE,
   async run(args) {
-    const { values, positionals } = parseCommandArgs(args, { resume: { type: 'string' }, name: { type: 'string' }, ...DATA_DIR_OPTION }, 1);
-    const [configFile] = positionals;
-    if ((configFile === undefined) === (values.resume === undefined)) throw new UsageError('give a CONFIG.json or --resume ID (one of them)');
+    const { values, positionals } = parseCommandArgs(args, { resume: { type: 'string' }, 'add-student': { type: 'string' }, name: { type: 'string' }, ...DATA_DIR_OPTION }, 1);
+    const [file] = positionals;
+    const given = [file !== undefined && values['add-student'] === undefined, values.resume !== undefined, values['add-student'] !== undefined];
+    if (given.filter(Boolean).length !== 1 || (values.resume !== undefined && file !== undefined)) {
+      throw new UsageError('give a CONFIG.json, --resume ID or --add-student ID STUDENT.json (one of them)');
+    }
+    if (values['add-student'] !== undefined && file === undefined) throw new UsageError('--add-student ID needs the STUDENT.json file');
     const resumeId = values.resume === undefined ? undefined : idArgument('--resume', values.resume, 'run');
+    const addTo = values['add-student'] === undefined ? undefined : idArgument('--add-student', values['add-student'], 'run');
 
     await withStore(values['data-dir'], async (store) => {
       const ctx = serviceContext(store);
-      let runId = resumeId;
-      if (runId === undefined) {
-        let config: unknown;
-        try {
-          // Editors on Windows may save a byte-order mark, which JSON does not allow.
-          config = JSON.parse(readRegularFile(configFile!, 'utf8').replace(/^\uFEFF/, ''));
-        } catch (e) {
-          throw new Error(`cannot read the run config ${configFile}: ${e instanceof PathError ? e.problem : (e as Error).message}`);
-        }
-        runId = createTaughtNetRun(ctx, { config, name: values.name }).id;
+      let runId = resumeId ?? addTo;
+      if (addTo !== undefined) {
+        const run = addStudentToRun(ctx, addTo, readJson(file!, 'student config'));
+        process.stderr.write(`run ${addTo}: ${(run.config as { students: { name: string }[] }).students.at(-1)!.name} added\n`);
+      } else if (runId === undefined) {
+        runId = createTaughtNetRun(ctx, { config: readJson(file!, 'run config'), name: values.name }).id;
         process.stderr.write(`run ${runId} created\n`);
       } else if (!getRun(store, runId)) {
         throw new Error(`there is no run ${runId}`);
@@ -79,7 +95,7 @@ export const run: Command = {
       process.once('SIGINT', cancel);
       const client = ctx.startRuntime();
       try {
-        const finished = await executeRun(ctx, client, runId, { signal: controller.signal, onEvent: progressPrinter() });
+        const finished = await executeRun(ctx, client, runId!, { signal: controller.signal, onEvent: progressPrinter() });
         const evaluations = listEvaluations(store, { runId }).map((e) => ({
           model: getModel(store, e.modelId)?.name ?? String(e.modelId),
           dataset: e.datasetId,

@@ -1,12 +1,12 @@
-// `taughtnet runs …`: the runs in the experiment store, and everything recorded about one of them.
-import { RUN_STATUSES, type Evaluation, type Model, type Run, type RunMetric, type RunStatus } from '../../shared/store-types.ts';
-import { getDataset } from '../store/datasets.ts';
-import { listEvaluations } from '../store/evaluations.ts';
-import { listMetrics } from '../store/metrics.ts';
-import { getModel, listModels } from '../store/models.ts';
-import { getRun, listRuns } from '../store/runs.ts';
+// `taughtnet runs …`: the runs in the experiment store, and everything recorded about one of them. Read through
+// the runs service, as the window reads them.
+import { formatDuration } from '../../shared/duration.ts';
+import { runConfigSchema } from '../../shared/method/run-config.ts';
+import { summariseRun, type ModelTest, type RunResults } from '../../shared/method/run-summary.ts';
+import { ERROR_CATEGORIES, RUN_STATUSES, type ErrorCategory, type Evaluation, type Model, type Run, type RunMetric, type RunStatus } from '../../shared/store-types.ts';
+import { listRunMetrics, listRunSummaries, showRun } from '../services/runs.ts';
 import { UsageError, idArgument, oneOf, output, parseCommandArgs, table, type Command, type CommandGroup } from './command.ts';
-import { DATA_DIR_HELP, DATA_DIR_OPTION, withStore } from './store.ts';
+import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
 
 const LIST_USAGE = `usage: taughtnet runs list [options]
 
@@ -37,7 +37,7 @@ const list: Command = {
   async run(args) {
     const { values } = parseCommandArgs(args, { status: { type: 'string' }, ...DATA_DIR_OPTION });
     const status = oneOf<RunStatus>('status', values.status, RUN_STATUSES);
-    const runs = await withStore(values['data-dir'], (store) => listRuns(store, { status }));
+    const runs = await withStore(values['data-dir'], (store) => listRunSummaries(serviceContext(store), { status }).map((r) => r.run).reverse());
     output(values.json, runs, renderList);
   },
 };
@@ -45,14 +45,22 @@ const list: Command = {
 const SHOW_USAGE = `usage: taughtnet runs show ID [options]
 
 Prints one run: its configuration, status, phase, times, device and error, a summary of its training curves
-(per phase and figure: how many points, the last value, the lowest and highest), the models it made, and its
-evaluations.
+(per phase and figure: how many points, the last value, the lowest and highest), each phase's duration, the
+models it made or used, their test scores (P/R/F1), each student's size, speeds and peak memory, the kappa
+matrices per corpus and every model's error categories.
 
 options:
 ${DATA_DIR_HELP}
   --json                          print JSON: {"run", "metrics": [{"phase", "name", "per", "points", "last",
                                   "min", "max"}], "models": [...], "evaluations": [... with "modelName",
-                                  "datasetName"]}
+                                  "datasetName"], "summary": {"teachers": [{"type", "modelId", "trained",
+                                  "test": {"lenient": {"precision", "recall", "f1"}, "strict"}, "errors"}],
+                                  "distributions": {"reused"}, "students": [{"modelId", "name", "lambda",
+                                  "architecture", "parameters", "sizeMB", "trainSamplesPerSecond",
+                                  "inferSamplesPerSecond", "peakMemoryMB", "test": {TYPE: {"lenient",
+                                  "strict"}}, "errors": {TYPE: {CATEGORY: count}}}], "untrainedStudents",
+                                  "kappa": {TYPE: {"labels", "matrix"}}, "phases": [{"phase", "seconds"}]}
+                                  (summary is null when this version cannot read the run's config)
 `;
 
 /** One curve of a run: a figure of a phase, recorded per epoch or per step. */
@@ -71,6 +79,7 @@ export interface RunReport {
   metrics: MetricSummary[];
   models: Model[];
   evaluations: (Evaluation & { modelName: string; datasetName: string })[];
+  summary: RunResults | null;
 }
 
 /** Summarises each curve; metrics come in training order, so the last one seen is the latest. */
@@ -90,7 +99,42 @@ export function summariseMetrics(metrics: readonly RunMetric[]): MetricSummary[]
 const figure = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
 const pct = (x: number) => (100 * x).toFixed(2);
 
-function renderShow({ run, metrics, models, evaluations }: RunReport): string {
+const scores = (t: ModelTest) => [pct(t.lenient.precision), pct(t.lenient.recall), pct(t.lenient.f1), pct(t.strict.f1)];
+const orNone = (x: number | null, digits: number) => (x === null ? '-' : x.toFixed(digits));
+
+/** The paper's comparison: teachers and students per entity type, students' costs, kappa, error categories, durations. */
+function renderSummary(s: RunResults): string[] {
+  const parts: string[] = [];
+  const rows = [
+    ...s.teachers.map((t) => [t.name, t.type, ...scores(t.test)]),
+    ...s.students.flatMap((st) => Object.entries(st.test).map(([type, test]) => [st.name, type, ...scores(test)])),
+  ];
+  if (rows.length > 0) parts.push('test scores (%):\n' + table([['model', 'type', 'P', 'R', 'F1', 'strict F1'], ...rows]));
+  if (s.students.length > 0) {
+    parts.push(
+      `students (distributions ${s.distributions.reused ? 'reused from an earlier run' : 'computed by this run'}):\n` +
+        table([
+          ['student', 'λ', 'architecture', 'parameters', 'MB', 'train samples/s', 'infer samples/s', 'peak MB'],
+          ...s.students.map((st) => [st.name, st.lambda, st.architecture, st.parameters, st.sizeMB.toFixed(1), orNone(st.trainSamplesPerSecond, 1), orNone(st.inferSamplesPerSecond, 1), orNone(st.peakMemoryMB, 0)]),
+        ]),
+    );
+  }
+  if (s.untrainedStudents.length > 0) parts.push(`students not trained (yet): ${s.untrainedStudents.join(', ')}\n`);
+  for (const [type, k] of Object.entries(s.kappa)) {
+    parts.push(`Cohen's kappa, ${type} test split:\n` + table([['', ...k.labels], ...k.matrix.map((row, i) => [k.labels[i], ...row.map((x) => x.toFixed(3))])]));
+  }
+  const errorRows = [
+    ...s.teachers.map((t) => [t.name, t.type, t.errors] as const),
+    ...s.students.flatMap((st) => Object.entries(st.errors).map(([type, counts]) => [st.name, type, counts] as const)),
+  ];
+  if (errorRows.length > 0) {
+    parts.push('error categories:\n' + table([['model', 'type', ...ERROR_CATEGORIES], ...errorRows.map(([name, type, counts]) => [name, type, ...ERROR_CATEGORIES.map((c: ErrorCategory) => counts[c] ?? 0)])]));
+  }
+  if (s.phases.length > 0) parts.push('phases:\n' + table([['phase', 'duration'], ...s.phases.map((p) => [p.phase, formatDuration(p.seconds)])]));
+  return parts;
+}
+
+function renderShow({ run, metrics, models, evaluations, summary }: RunReport): string {
   const fields = table([
     ['run', `${run.id} "${run.name}"`],
     ['status', run.status],
@@ -142,29 +186,33 @@ function renderShow({ run, metrics, models, evaluations }: RunReport): string {
             ]),
           ]),
   );
+  if (summary) parts.push(...renderSummary(summary));
   return parts.join('\n');
 }
 
 const show: Command = {
-  summary: 'shows one run: config, status, times, metrics summary, models and evaluations',
+  summary: 'shows one run: config, status, times, metrics, models, scores, kappa, error categories, durations',
   usage: SHOW_USAGE,
   async run(args) {
     const { values, positionals } = parseCommandArgs(args, DATA_DIR_OPTION, 1);
     if (!positionals[0]) throw new UsageError('ID is required');
     const runId = idArgument('ID', positionals[0], 'run');
     const report = await withStore(values['data-dir'], (store): RunReport => {
-      const run = getRun(store, runId);
-      if (!run) throw new Error(`there is no run ${runId} in ${store.dataDir} (see taughtnet runs list)`);
+      const ctx = serviceContext(store);
+      if (!listRunSummaries(ctx).some((r) => r.run.id === runId)) throw new Error(`there is no run ${runId} in ${store.dataDir} (see taughtnet runs list)`);
+      const details = showRun(ctx, runId);
       return {
-        run,
-        metrics: summariseMetrics(listMetrics(store, runId)),
-        models: listModels(store, { runId }),
-        evaluations: listEvaluations(store, { runId }).map((e) => ({
+        run: details.run,
+        metrics: summariseMetrics(listRunMetrics(ctx, runId)),
+        models: details.models,
+        evaluations: details.evaluations.map((e) => ({
           ...e,
           // Foreign keys keep both; the fallbacks only name them if that ever changes.
-          modelName: getModel(store, e.modelId)?.name ?? `model ${e.modelId}`,
-          datasetName: getDataset(store, e.datasetId)?.name ?? `dataset ${e.datasetId}`,
+          modelName: details.models.find((m) => m.id === e.modelId)?.name ?? `model ${e.modelId}`,
+          datasetName: details.datasets.find((d) => d.id === e.datasetId)?.name ?? `dataset ${e.datasetId}`,
         })),
+        // Runs written by older versions (or by hand) may hold a config this version cannot read.
+        summary: runConfigSchema.safeParse(details.run.config).success ? summariseRun(details) : null,
       };
     });
     output(values.json, report, renderShow);

@@ -52,10 +52,16 @@ async function checkModelSource(who: string, source: ModelSource, settings: Trai
   checkMaxLength(who, settings, config);
 }
 
-/** Throws the first problem found, naming the corpus or model and what to do. */
+/**
+ * Throws the first problem found, naming the corpus or model and what to do. Teachers taken from the store
+ * ({ "trained": ID }) are checked where they are taken (phases/teachers.ts), also before any training.
+ */
 export async function preflight(config: RunConfig, corpora: readonly PreflightCorpus[]): Promise<void> {
   for (const c of corpora) checkSplits(c);
   const teachers = teachersInCorpusOrder(config);
-  for (const [i, c] of corpora.entries()) await checkModelSource(`the ${c.type} teacher`, teachers[i].model, teachers[i]);
-  await checkModelSource('the student', config.student.model, config.student);
+  for (const [i, c] of corpora.entries()) {
+    const { model } = teachers[i];
+    if (!('trained' in model)) await checkModelSource(`the ${c.type} teacher`, model, teachers[i]);
+  }
+  for (const s of config.students) await checkModelSource(`the student "${s.name}"`, s.model, s);
 }

@@ -1,17 +1,18 @@
 // Runs from the window: start, watch, cancel, resume and delete TaughtNet runs. This process executes one run
 // at a time (a workstation trains one model at a time), in the background: its progress goes to the windows as
 // events, and the store holds everything it records. The pipeline itself is main/pipeline/taughtnet-run.ts.
+// The CLI's `runs` commands read runs through these functions too.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ParsedArgs, RunDetails, RunProgress, RunSummary } from '../../shared/ipc/contract.ts';
-import type { Run } from '../../shared/store-types.ts';
-import { createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
+import type { Run, RunMetric } from '../../shared/store-types.ts';
+import { addStudentToRun, createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
 import { listAgreements } from '../store/agreements.ts';
 import { getDataset } from '../store/datasets.ts';
 import { listErrorAnalyses } from '../store/error-analyses.ts';
 import { listEvaluations } from '../store/evaluations.ts';
 import { listMetrics } from '../store/metrics.ts';
-import { listModels } from '../store/models.ts';
+import { getModel, listModels } from '../store/models.ts';
 import { deleteRun as deleteStoredRun, getRun, listRuns, markInterruptedRuns, setRunStatus } from '../store/runs.ts';
 import { processIsAlive } from '../store/owner.ts';
 import type { ExecutingRun, ServiceContext } from './context.ts';
@@ -45,6 +46,7 @@ function toProgress(runId: number, e: RunEvent): RunProgress {
     phase: e.phase,
     message: e.message,
     training: t ? { epoch: t.epoch, epochs: t.epochs, step: t.step, totalSteps: t.totalSteps, loss: t.loss, etaSeconds: t.etaSeconds } : null,
+    runEtaSeconds: e.runEtaSeconds ?? null,
   };
 }
 
@@ -66,7 +68,8 @@ function launch(ctx: ServiceContext, runId: number): ExecutingRun {
     }
     if (phaseChanged) ctx.emit('runs:changed', { runId }); // the run's phase column changed
   };
-  entry.done = executeRun(ctx, client, runId, { signal: entry.controller.signal, onEvent })
+  const onDatasetAdded = (name: string) => ctx.emit('datasets:changed', { name });
+  entry.done = executeRun(ctx, client, runId, { signal: entry.controller.signal, onEvent, onDatasetAdded })
     // The outcome (completed, failed with its error, cancelled) is in the run's row; the window reads it there.
     .then(() => undefined, () => undefined)
     .finally(async () => {
@@ -92,6 +95,16 @@ export function resumeRun(ctx: ServiceContext, runId: number): Run {
     throw new Error(`run ${runId} is ${run.status}: only an interrupted, failed or queued run can be resumed`);
   }
   assertIdle(ctx);
+  launch(ctx, runId);
+  return run;
+}
+
+/** Adds a student to a completed, failed or cancelled run and trains it in the background (see addStudentToRun). */
+export function addStudent(ctx: ServiceContext, { runId, student }: ParsedArgs<'runs:add-student'>): Run {
+  storedRun(ctx, runId);
+  assertIdle(ctx);
+  const run = addStudentToRun(ctx, runId, student);
+  ctx.emit('runs:changed', { runId });
   launch(ctx, runId);
   return run;
 }
@@ -132,9 +145,10 @@ const summary = (ctx: ServiceContext, run: Run): RunSummary => ({
   progress: ctx.executing.get(run.id)?.progress ?? null,
 });
 
-export function listRunSummaries(ctx: ServiceContext): RunSummary[] {
+/** The runs, newest first (or only those of one status). */
+export function listRunSummaries(ctx: ServiceContext, filter: { status?: Run['status'] } = {}): RunSummary[] {
   noticeInterrupted(ctx);
-  return listRuns(ctx.store).reverse().map((run) => summary(ctx, run));
+  return listRuns(ctx.store, filter).reverse().map((run) => summary(ctx, run));
 }
 
 export function showRun(ctx: ServiceContext, runId: number): RunDetails {
@@ -143,10 +157,13 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
   const agreements = listAgreements(ctx.store, { runId });
   const errorAnalyses = listErrorAnalyses(ctx.store, { runId });
   const datasetIds = [...new Set([...evaluations, ...agreements, ...errorAnalyses].map((r) => r.datasetId))];
+  // Its own models, and the trained teachers it took from other runs (scored here too).
+  const own = listModels(ctx.store, { runId });
+  const taken = [...new Set(evaluations.map((e) => e.modelId))].filter((id) => !own.some((m) => m.id === id)).flatMap((id) => getModel(ctx.store, id) ?? []);
   return {
     ...summary(ctx, run),
     metrics: listMetrics(ctx.store, runId, { perStep: false }),
-    models: listModels(ctx.store, { runId }),
+    models: [...taken, ...own],
     evaluations,
     agreements,
     errorAnalyses,
@@ -155,6 +172,12 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
       return d ? [{ id: d.id, name: d.name, entityTypes: d.entityTypes }] : [];
     }),
   };
+}
+
+/** Every figure a run recorded, per-step ones included, in training order. */
+export function listRunMetrics(ctx: ServiceContext, runId: number): RunMetric[] {
+  storedRun(ctx, runId);
+  return listMetrics(ctx.store, runId);
 }
 
 /**

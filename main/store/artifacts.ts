@@ -191,6 +191,30 @@ export function listArtifacts(store: Store, filter: z.input<typeof artifactFilte
   return (rows as ArtifactRow[]).map(toArtifact);
 }
 
+/** The newest artifact of a kind stored under exactly this name (names can serve as cache keys), if any. */
+export function findArtifact(store: Store, kind: ArtifactKind, name: string): Artifact | undefined {
+  const row = prepared(store, `SELECT * FROM artifacts WHERE kind = ? AND name = ? ORDER BY id DESC LIMIT 1`).get(
+    parseInput(z.enum(ARTIFACT_KINDS), kind, 'artifact kind'),
+    parseInput(nonEmpty, name, 'artifact name'),
+  );
+  return row ? toArtifact(row as ArtifactRow) : undefined;
+}
+
+/**
+ * A second row for a stored file (another run using it): the file then stays while either row does, and nothing
+ * is copied.
+ */
+export function shareArtifact(store: Store, artifact: Artifact, meta: ArtifactMeta): Artifact {
+  const m = parseInput(artifactMeta, meta, 'artifact');
+  const row = explainConstraints(`artifact ${artifact.sha256}`, () =>
+    prepared(
+      store,
+      `INSERT INTO artifacts (kind, sha256, bytes, path, name, run_id, model_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    ).get(m.kind, artifact.sha256, artifact.bytes, artifact.path, m.name ?? null, m.runId ?? null, m.modelId ?? null, nowIso()),
+  );
+  return toArtifact(row as ArtifactRow);
+}
+
 /** Deletes the row; the file goes at the next collectArtifactGarbage unless another row shares it. */
 export function deleteArtifact(store: Store, artifactId: number): boolean {
   return (

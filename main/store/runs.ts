@@ -121,6 +121,31 @@ export function setRunStatus(store: Store, change: RunStatusChange): Run {
     .immediate();
 }
 
+/**
+ * Gives a finished (completed, failed or cancelled) run a new config and queues it again: how a student is added
+ * to a run. Refused while it runs, waits or was interrupted, so nothing executing reads a config that changed
+ * under it (an interrupted run is resumed first).
+ */
+export function requeueRun(store: Store, runId: number, config: Record<string, unknown>): Run {
+  parseInput(id, runId, 'run id');
+  const cfg = parseInput(z.record(z.string(), json), config, 'run config');
+  return store.db
+    .transaction(() => {
+      const run = getRun(store, runId);
+      if (!run) throw new Error(`there is no run ${runId}`);
+      if (!['completed', 'failed', 'cancelled'].includes(run.status)) {
+        throw new Error(`run ${runId} is ${run.status}: only a completed, failed or cancelled run takes a new student (resume an interrupted one first)`);
+      }
+      const row = prepared(store, `UPDATE runs SET config = ?, status = 'queued', error = NULL, finished_at = NULL, updated_at = ? WHERE id = ? RETURNING *`).get(
+        JSON.stringify(cfg),
+        nowIso(),
+        runId,
+      );
+      return toRun(row as RunRow);
+    })
+    .immediate();
+}
+
 /** Records what a running run is doing now, e.g. 'teacher:NCBI-disease'. */
 export function setRunPhase(store: Store, runId: number, phase: string): Run {
   parseInput(id, runId, 'run id');

@@ -3,7 +3,7 @@
 // main process pushes to the renderer. Everything that crosses is plain data (structured-clone and JSON safe).
 import { z } from 'zod';
 import type { CorpusIssue, CorpusStats, Scheme } from '../corpus/types.ts';
-import { runConfigSchema } from '../method/run-config.ts';
+import { runConfigSchema, studentSchema } from '../method/run-config.ts';
 import type { Agreement, ErrorAnalysis, Evaluation, Model, Run, RunMetric } from '../store-types.ts';
 
 // ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
@@ -95,9 +95,11 @@ export const singleFileSplit = z.strictObject({
 /** What the run the app executes is doing now (the pipeline's progress events). */
 export interface RunProgress {
   runId: number;
-  /** 'prepare', 'teacher:<type>', 'distributions', 'student', 'evaluate' or 'done'. */
+  /** 'prepare', 'teacher:<type>', 'distributions', 'student:<name>', 'evaluate' or 'done'. */
   phase: string;
   message: string;
+  /** While a model trains: seconds left for the whole run's training (the models after this one at its pace), or null. */
+  runEtaSeconds: number | null;
   /** While a model trains: where it is and how long is left. */
   training: {
     epoch: number;
@@ -122,7 +124,7 @@ export interface RunSummary {
 export interface RunDetails extends RunSummary {
   /** Whole-epoch figures (train_loss, selection_score, dev_…) per phase; per-step figures are left out. */
   metrics: RunMetric[];
-  /** The teachers and the student it produced. */
+  /** The teachers it trained or took from the store, and the students it produced. */
   models: Model[];
   evaluations: Evaluation[];
   agreements: Agreement[];
@@ -224,6 +226,11 @@ export const contract = {
   'runs:start': channel<Run>()(
     z.strictObject({ name: z.string().trim().min(1, 'give the run a name').max(100).optional(), config: runConfigSchema }),
   ),
+  /**
+   * Adds a student (as in a run config's "students") to a completed, failed or cancelled run and executes it in the
+   * background: only the new student trains, then every model is scored again.
+   */
+  'runs:add-student': channel<Run>()(z.strictObject({ runId: z.number().int().positive(), student: studentSchema })),
   /** Asks the executing run to stop after its current step; it ends 'cancelled'. */
   'runs:cancel': channel<Run>()(runId),
   /** Continues an interrupted (or queued) run from its last finished epoch, in the background. */

@@ -31,6 +31,7 @@ before(() => {
         request: client.request.bind(client),
         onCrashed: client.onCrashed.bind(client),
         restart: client.restart.bind(client),
+        hostPid: client.hostPid.bind(client),
         terminate: async () => {
           hosts.stopped++;
           await client.terminate();

@@ -95,22 +95,32 @@ test('a run started from the window trains in the background, reports progress, 
   const details = await settled(run.id);
   assert.equal(details.run.status, 'completed', details.run.error ?? '');
   assert.equal(details.progress, null, 'no progress once it has ended');
-  assert.deepEqual(details.models.map((m) => [m.name, m.kind]), [['teacher Disease', 'teacher'], ['teacher Chemical', 'teacher'], ['student', 'student']]);
+  assert.deepEqual(details.models.map((m) => [m.name, m.kind]), [['teacher Disease', 'teacher'], ['teacher Chemical', 'teacher'], ['student 1', 'student']]);
   assert.equal(details.evaluations.length, 8); // 2 corpora × (teacher, student) × (lenient, strict)
   assert.ok(details.evaluations.every((e) => e.wordsPerSecond! > 0));
   assert.deepEqual(details.datasets.map((d) => [d.name, d.entityTypes]), [['NCBI-disease', ['Disease']], ['BC5CDR-chem', ['Chemical']]]);
   assert.equal(details.agreements.length, 2);
-  assert.equal(details.errorAnalyses.length, 2);
-  assert.deepEqual([...new Set(details.metrics.map((m) => m.phase))], ['teacher:Disease', 'teacher:Chemical', 'student']);
+  assert.equal(details.errorAnalyses.length, 4); // every model on every corpus it was scored on
+  assert.deepEqual([...new Set(details.metrics.map((m) => m.phase))], ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student:student 1', 'evaluate']);
   assert.ok(details.metrics.every((m) => m.step === null), 'per-epoch figures only');
 
   // The windows heard of it: progress with training figures, phases in order, and the end.
   const progress = events.filter((e) => e.event === 'runs:progress').map((e) => e.payload as Events['runs:progress']);
   assert.ok(progress.some((p) => p.training && p.training.step === p.training.totalSteps));
-  assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student', 'evaluate', 'done']);
+  assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student:student 1', 'evaluate', 'done']);
+  assert.ok(progress.some((p) => p.training && p.runEtaSeconds !== null), 'progress carries the whole run\'s ETA');
   assert.ok(events.filter((e) => e.event === 'runs:changed').length >= 3);
-  assert.equal(ok<Result<'models:list'>>(await call('models:list', {}))[0].name, 'student');
+  assert.equal(ok<Result<'models:list'>>(await call('models:list', {}))[0].name, 'student 1');
   assert.match(refusal(await call('runs:resume', { runId: run.id })), /is completed: only an interrupted, failed or queued run can be resumed/);
+
+  // A student added from the window trains alone, in the background, and is scored beside the first.
+  assert.match(refusal(await call('runs:add-student', { runId: run.id, student: { model: { trained: 1 } } })), /^invalid arguments for runs:add-student/);
+  const student = { ...CONFIG.student, lambda: 0, epochs: 1 };
+  assert.equal(ok<Result<'runs:add-student'>>(await call('runs:add-student', { runId: run.id, student })).status, 'queued');
+  const grown = await settled(run.id);
+  assert.equal(grown.run.status, 'completed', grown.run.error ?? '');
+  assert.deepEqual(grown.models.map((m) => m.name), ['teacher Disease', 'teacher Chemical', 'student 1', 'student 2']);
+  assert.deepEqual(grown.agreements[0].labels, ['ground truth', 'teacher Disease', 'student 1', 'student 2']);
 });
 
 test('cancel stops the run after its current step; a cancelled run can be deleted with its checkpoints', async () => {

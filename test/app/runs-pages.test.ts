@@ -1,6 +1,7 @@
 // The Runs, run detail, Models and Compare pages in Debian's Chromium over the harness (real services, real store,
 // real engine hosts): a user registers two small corpora, fills the "New run" form with the tiny BERT fixture as
-// every model, watches the run's progress, reads its results, finds its three models and compares its student;
+// every model, watches the run's progress, reads its results, adds a second student (the Merged baseline) from the
+// run's page, finds its four models and compares its two students;
 // a second run is cancelled and deleted; the fixture folder is imported as a model, offered in the form, and
 // removed. No CSP violation and no page error along the way.
 import { after, before, test } from 'node:test';
@@ -159,25 +160,39 @@ test('a run started from the form shows progress, completes, and its page shows 
 
   assert.equal(await page.getByTestId('kappa-canvas').count(), 2);
   const kappa = page.getByTestId('kappa-table').first();
-  assert.deepEqual(await kappa.locator('thead th').allTextContents(), ['ground truth', 'teacher Disease', 'student']);
+  assert.deepEqual(await kappa.locator('thead th').allTextContents(), ['ground truth', 'teacher Disease', 'student 1']);
   assert.equal(await kappa.locator('tbody td').count(), 9);
   assert.equal(await kappa.locator('tbody tr').first().locator('td').first().textContent(), '1.00');
-  assert.equal(await page.locator('[data-testid="error-table"] tbody tr').count(), 2);
+  assert.equal(await page.locator('[data-testid="error-table"] tbody tr').count(), 4); // teachers and student, per corpus
   assert.equal(await page.locator('section[aria-labelledby="curves-heading"] canvas').count(), 3); // two teachers, the student
   await page.screenshot({ path: `${SCREENSHOTS}app-run-detail.png`, fullPage: true });
+
+  // A second student from the run's page: only it trains, then it is scored beside the first.
+  await page.getByText('Add a student').click();
+  const added = page.getByRole('group', { name: 'New student model' });
+  await added.getByRole('radio', { name: /model folder/ }).check();
+  await page.getByLabel('New student model folder').fill(TINY_BERT);
+  await page.getByLabel('Name (optional)').fill('Merged');
+  await page.getByRole('button', { name: 'Add and train' }).click();
+  await page.locator('table.results tr[data-kind="student"]').nth(3).waitFor({ timeout: RUN_TIMEOUT }); // two corpora × two students
+  await page.getByRole('heading', { name: 'Tiny TaughtNet', level: 1 }).waitFor();
+  await page.locator('[data-status="completed"]').first().waitFor({ timeout: RUN_TIMEOUT });
+  assert.deepEqual(await page.getByTestId('kappa-table').first().locator('thead th').allTextContents(), ['ground truth', 'teacher Disease', 'student 1', 'Merged']);
+  assert.equal(await page.locator('[data-testid="error-table"] tbody tr').count(), 6);
+  await page.screenshot({ path: `${SCREENSHOTS}app-run-detail-students.png`, fullPage: true });
   await assertClean();
   console.log(`# form to completed run and its page: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 });
 
-test('the Models page lists the run’s two teachers and its student', { skip }, async () => {
+test('the Models page lists the run’s two teachers and its two students', { skip }, async () => {
   await page.getByRole('link', { name: 'Models' }).click();
   const rows = page.locator('[data-testid="models-table"] tbody tr');
   await rows.first().waitFor();
-  assert.deepEqual((await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.kind))).sort(), ['student', 'teacher', 'teacher']);
-  assert.equal(await page.getByRole('link', { name: 'Tiny TaughtNet' }).count(), 3);
+  assert.deepEqual((await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.kind))).sort(), ['student', 'student', 'teacher', 'teacher']);
+  assert.equal(await page.getByRole('link', { name: 'Tiny TaughtNet' }).count(), 4);
 
   // Why the student labels a word as it does: Integrated Gradients through the real engine.
-  await page.getByRole('button', { name: 'Explain student' }).click();
+  await page.getByRole('button', { name: 'Explain student 1' }).click();
   await page.getByLabel('Sentence').fill('Germline mutations cause hereditary breast cancer .');
   await page.getByRole('button', { name: 'Explain', exact: true }).click();
   await page.getByRole('group', { name: 'Choose the word to explain' }).getByRole('button', { name: 'cancer' }).click();
@@ -190,16 +205,20 @@ test('the Models page lists the run’s two teachers and its student', { skip },
   await assertClean();
 });
 
-test('Compare shows the completed run’s student with its F1 per corpus, size and speed', { skip }, async () => {
+test('Compare shows each student of the completed run with its F1 per corpus, size and speed', { skip }, async () => {
   await page.getByRole('link', { name: 'Compare' }).click();
   const box = page.getByRole('checkbox', { name: /Tiny TaughtNet/ });
   await box.waitFor();
   assert.equal(await box.isChecked(), true, 'the newest completed runs are chosen at first');
-  const row = page.locator(`[data-testid="compare-table"] tr[data-run="${completedRunId}"]`);
-  await row.waitFor();
-  const cells = await row.locator('td').allTextContents();
-  assert.equal(cells.length, 7); // student, 2 corpora, mean, parameters, size, words/s
-  for (const f1 of cells.slice(1, 4)) assert.match(f1, /^\d{1,3}\.\d\d$/);
+  const rows = page.locator(`[data-testid="compare-table"] tr[data-run="${completedRunId}"]`);
+  await rows.nth(1).waitFor();
+  assert.equal(await rows.count(), 2, 'one row per student');
+  for (const [i, name] of ['student 1', 'Merged'].entries()) {
+    const cells = await rows.nth(i).locator('td').allTextContents();
+    assert.equal(cells.length, 7); // student, 2 corpora, mean, parameters, size, words/s
+    assert.match(cells[0], new RegExp(`^${name} `));
+    for (const f1 of cells.slice(1, 4)) assert.match(f1, /^\d{1,3}\.\d\d$/);
+  }
   assert.equal(await page.getByTestId('f1-chart').count(), 1);
   await page.screenshot({ path: `${SCREENSHOTS}app-compare.png`, fullPage: true });
   await box.uncheck();
@@ -275,7 +294,7 @@ test('a model folder imported on the Models page is offered in the new-run form,
   await page.getByRole('button', { name: 'Remove model Tiny BERT NER' }).click();
   await page.keyboard.press('Enter');
   await row.waitFor({ state: 'detached' });
-  assert.equal(await page.locator('[data-testid="models-table"] tbody tr').count(), 3, 'the run’s models stay');
+  assert.equal(await page.locator('[data-testid="models-table"] tbody tr').count(), 4, 'the run’s models stay');
   assert.ok(existsSync(join(TINY_BERT, 'model.safetensors')), 'the folder stays');
   await openRunForm();
   assert.equal(await student.getByRole('radio', { name: /An imported model/ }).isDisabled(), true, 'no longer offered');

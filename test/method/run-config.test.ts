@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   parseRunConfig,
+  parseStudentConfig,
   referenceCodeChoices,
   REFERENCE_CODE_OPTIONS,
   studentLossConfig,
@@ -26,9 +27,11 @@ test('a minimal config gets the paper\'s defaults', () => {
   const c = parseRunConfig(minimal);
   const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
   const common = { lr: 5e-5, batchSize: 8, maxLength: 128, seed: 1, warmupRatio: 0, weightDecay: 0, maxGradNorm: 1, adam };
-  assert.deepEqual(c.teachers[0], { type: 'Chemical', model: { folder: '/models/biobert' }, epochs: 20, ...common });
+  // Teachers 30 epochs (§IV-A), students 20 (§IV-D).
+  assert.deepEqual(c.teachers[0], { type: 'Chemical', model: { folder: '/models/biobert' }, epochs: 30, ...common });
   assert.deepEqual(c.teachers[1], { type: 'Disease', model: { preset: 'base' }, ...common, epochs: 30 });
-  assert.deepEqual(c.student, {
+  assert.deepEqual(c.students, [{
+    name: 'student 1',
     model: { preset: 'tiny' },
     epochs: 20,
     ...common,
@@ -36,7 +39,7 @@ test('a minimal config gets the paper\'s defaults', () => {
     aggregation: 'sum',
     gtIgnoresO: false,
     kdReduction: 'token',
-  });
+  }]);
   assert.deepEqual(
     [c.version, c.checkpointSelection, c.longSentences, c.device],
     [1, 'dev', 'window', 'auto'],
@@ -50,7 +53,22 @@ test('teachers come back in corpus order, whatever order they were written in', 
 
 test('the student loss settings become a LossConfig', () => {
   const c = parseRunConfig({ ...minimal, student: { model: { preset: 'tiny' }, lambda: 0.5, gtIgnoresO: true } });
-  assert.deepEqual(studentLossConfig(c), { lambda: 0.5, gtIgnoresO: true, kdReduction: 'token' });
+  assert.deepEqual(studentLossConfig(c.students[0]), { lambda: 0.5, gtIgnoresO: true, kdReduction: 'token' });
+});
+
+test('"students" lists several, each named; "student" is a list of one; a stored config reads back the same', () => {
+  const { student: _, ...rest } = minimal;
+  const c = parseRunConfig({ ...rest, students: [{ model: { preset: 'tiny' } }, { name: 'Merged', model: { preset: 'tiny' }, lambda: 0 }] });
+  assert.deepEqual(c.students.map((s) => [s.name, s.lambda]), [['student 1', 0.99], ['Merged', 0]]);
+  assert.deepEqual(parseRunConfig(JSON.parse(JSON.stringify(c))), c);
+  assert.deepEqual(parseRunConfig({ ...minimal, teachers: [{ type: 'Disease', model: { trained: 4 } }, minimal.teachers[0]] }).teachers[0].model, { trained: 4 });
+  assert.throws(() => parseRunConfig({ ...minimal, students: [{ model: { preset: 'tiny' } }] }), /not both/);
+  assert.throws(() => parseRunConfig(rest), /give "students"/);
+  assert.throws(() => parseRunConfig({ ...rest, students: [{ name: 'a', model: { preset: 'tiny' } }, { name: 'a', model: { preset: 'tiny' } }] }), /two students are named "a"/);
+  assert.throws(() => parseRunConfig({ ...rest, students: [{ model: { trained: 4 } }] }), /students\[0\]\.model/);
+  const added = parseStudentConfig({ model: { preset: 'tiny' }, lambda: 0 }, c.students);
+  assert.equal(added.name, 'student 3');
+  assert.throws(() => parseStudentConfig({ name: 'Merged', model: { preset: 'tiny' } }, c.students), /already has a student named "Merged"/);
 });
 
 test('reference-code options are reported with their warnings', () => {
@@ -61,7 +79,8 @@ test('reference-code options are reported with their warnings', () => {
 });
 
 test('every reference-code option names a real setting whose default is the paper value', () => {
-  const c = parseRunConfig(minimal) as unknown as Record<string, unknown>;
+  const parsed = parseRunConfig(minimal);
+  const c = { ...parsed, student: parsed.students[0] } as unknown as Record<string, unknown>;
   for (const o of REFERENCE_CODE_OPTIONS) {
     const value = o.setting.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], c);
     assert.equal(value, o.paper, o.setting);

@@ -21,7 +21,7 @@ const root = tempDir('preflight-test-');
 const ncbi = corpusSlice(root, 'NCBI-disease', 24);
 const chem = corpusSlice(root, 'BC5CDR-chem', 24);
 const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
-const config = (student: RunConfigInput['student']['model'], corpora: RunConfigInput['corpora'] = [{ path: ncbi, type: 'Disease' }, { path: chem, type: 'Chemical' }]): RunConfigInput => ({
+const config = (student: NonNullable<RunConfigInput['student']>['model'], corpora: RunConfigInput['corpora'] = [{ path: ncbi, type: 'Disease' }, { path: chem, type: 'Chemical' }]): RunConfigInput => ({
   corpora,
   teachers: [
     { type: 'Disease', model: { folder: TINY_BERT }, ...training },
@@ -62,7 +62,7 @@ test('fault 4: a truncated student weights file fails the run before the first t
     const weights = join(student, 'model.safetensors');
     truncateSync(weights, Math.floor(statSync(weights).size / 2));
     const run = createTaughtNetRun(ctx, { config: config({ folder: student }) });
-    const message = /the student: .*truncated-student[\\/]model\.safetensors: .*truncated/;
+    const message = /the student "student 1": .*truncated-student[\\/]model\.safetensors: .*truncated/;
     await failsBeforeTraining(ctx, client, run.id, message);
     await failsBeforeTraining(ctx, client, run.id, message); // the resume checks again, as fast
   }));
@@ -70,11 +70,11 @@ test('fault 4: a truncated student weights file fails the run before the first t
 test('fault 4: a missing student folder and a student folder without a tokenizer are named before training', () =>
   withRunner(async (ctx, client) => {
     const missing = createTaughtNetRun(ctx, { config: config({ folder: join(root, 'no-such-model') }) });
-    await failsBeforeTraining(ctx, client, missing.id, /the student: .*no-such-model: no such folder/);
+    await failsBeforeTraining(ctx, client, missing.id, /the student "student 1": .*no-such-model: no such folder/);
     const noTokenizer = join(root, 'no-tokenizer');
     cpSync(TINY_BERT, noTokenizer, { recursive: true, filter: (src) => !/vocab\.txt|tokenizer/.test(src) });
     const run = createTaughtNetRun(ctx, { config: config({ folder: noTokenizer }) });
-    await failsBeforeTraining(ctx, client, run.id, /the student: .*no-tokenizer: no tokenizer files/);
+    await failsBeforeTraining(ctx, client, run.id, /the student "student 1": .*no-tokenizer: no tokenizer files/);
   }));
 
 test('fault 3: a corpus whose stored cut leaves its test split empty fails the run before training', () =>

@@ -12,6 +12,7 @@ import {
   getRun,
   listRuns,
   markInterruptedRuns,
+  requeueRun,
   setRunPhase,
   setRunStatus,
 } from '../../main/store/runs.ts';
@@ -60,6 +61,24 @@ test('a failed run keeps its error until it is retried; a finished run cannot mo
     /run \d+ is completed; it cannot become running \(allowed: nothing \(it is finished\)\)/,
   );
   assert.throws(() => setRunStatus(store, { runId: 999, status: 'running' }), /run 999 does not exist/);
+  store.close();
+});
+
+test('a completed, failed or cancelled run is queued again with a new config (a student added); others are refused', () => {
+  const store = openStore({ dataDir: tempDir() });
+  const run = createRun(store, { name: 'r', config: { students: ['a'] } });
+  assert.throws(() => requeueRun(store, run.id, { students: ['a', 'b'] }), /run \d+ is queued: only a completed, failed or cancelled run takes a new student/);
+  setRunStatus(store, { runId: run.id, status: 'running' });
+  assert.throws(() => requeueRun(store, run.id, {}), /is running/);
+  setRunStatus(store, { runId: run.id, status: 'completed' });
+  const queued = requeueRun(store, run.id, { students: ['a', 'b'] });
+  assert.deepEqual([queued.status, queued.config, queued.finishedAt], ['queued', { students: ['a', 'b'] }, null]);
+  setRunStatus(store, { runId: run.id, status: 'cancelled' });
+  assert.equal(requeueRun(store, run.id, { students: ['a', 'b', 'c'] }).status, 'queued');
+  setRunStatus(store, { runId: run.id, status: 'running' });
+  setRunStatus(store, { runId: run.id, status: 'interrupted' });
+  assert.throws(() => requeueRun(store, run.id, {}), /is interrupted/);
+  assert.throws(() => requeueRun(store, 999, {}), /there is no run 999/);
   store.close();
 });
 

@@ -36,6 +36,8 @@ export interface RuntimeClient {
   restart(): Promise<void>;
   /** Closes the workspace (freeing device memory) and stops the host. */
   terminate(): Promise<void>;
+  /** The host process's id while it runs (to read its memory use), if the transport has one. */
+  hostPid(): number | undefined;
 }
 
 export interface StartOptions {
@@ -244,5 +246,6 @@ export function startRuntime(options: StartOptions = {}): RuntimeClient {
       terminated = true;
       await stop(host);
     },
+    hostPid: () => (host.gone ? undefined : host.transport.pid),
   };
 }

@@ -126,28 +126,42 @@ async function probe(name: ProviderName): Promise<ProviderStatus> {
   }
 }
 
-let statuses: Promise<ProviderStatus[]> | undefined;
+const probed = new Map<ProviderName, Promise<ProviderStatus>>();
+
+/** One provider's status, probed once per process. */
+function statusOf(name: ProviderName): Promise<ProviderStatus> {
+  if (!probed.has(name)) probed.set(name, probe(name));
+  return probed.get(name)!;
+}
 
 /** Every provider with whether it works here and why (probed once per process, then cached). */
-export function listProviders(): Promise<ProviderStatus[]> {
-  statuses ??= (async () => {
-    const out: ProviderStatus[] = [];
-    for (const name of PROVIDER_PREFERENCE) out.push(await probe(name)); // one at a time: probes load native libraries
-    return out;
-  })();
-  return statuses;
+export async function listProviders(): Promise<ProviderStatus[]> {
+  const out: ProviderStatus[] = [];
+  for (const name of PROVIDER_PREFERENCE) out.push(await statusOf(name)); // one at a time: probes load native libraries
+  return out;
 }
 
 /** Picks the provider for a request; an explicit request that cannot be honoured throws with the reason. */
 export async function chooseProvider(request: ProviderRequest = 'auto'): Promise<ProviderChoice> {
-  const all = await listProviders();
   if (request !== 'auto') {
-    const status = all.find((s) => s.name === request);
-    if (!status) throw new Error(`unknown provider "${request}"; expected auto, ${PROVIDER_PREFERENCE.join(', ')}`);
+    // Only the provider asked for is probed: a CPU run never starts a GPU adapter (nor prints its warnings).
+    if (!PROVIDER_PREFERENCE.includes(request)) throw new Error(`unknown provider "${request}"; expected auto, ${PROVIDER_PREFERENCE.join(', ')}`);
+    const status = await statusOf(request);
     if (!status.available) throw new Error(`the ${request} provider was requested but cannot be used: ${status.reason}`);
     return { name: request, request, reason: `${request} was requested and ${status.reason}`, skipped: [] };
   }
-  // An emulated GPU is slower than the CPU provider itself, so `auto` passes over it.
+  // In order of preference, probing no further than the first that works. An emulated GPU is slower than the CPU
+  // provider itself, so `auto` passes over it; without a GPU device WebGPU could only be emulated, so it is not
+  // even probed (no adapter started, no driver warnings on a CPU-only machine).
+  const all: ProviderStatus[] = [];
+  for (const name of PROVIDER_PREFERENCE) {
+    const status: ProviderStatus =
+      name === 'webgpu' && linuxHasNoGpuDevice() && !probed.has(name)
+        ? { name, available: false, emulated: true, reason: 'there is no GPU device (/dev/dri/renderD*, /dev/nvidia0), so webgpu could only run on a software driver' }
+        : await statusOf(name);
+    all.push(status);
+    if (status.available && !status.emulated) break;
+  }
   const index = all.findIndex((s) => s.available && !s.emulated);
   if (index < 0) throw new Error(`no execution provider works: ${all.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
   const chosen = all[index];

@@ -49,7 +49,7 @@ export const datasetKey = (entry: DatasetEntry): string => (entry.ref.source ===
 export const newModelPick = (): ModelPick => ({ source: 'preset', preset: 'tiny', folder: '', importedFolder: '' });
 
 export function newRunForm(): RunForm {
-  const { teachers, student, device } = CONFIG_DEFAULTS;
+  const { teachers, students: [student], device } = CONFIG_DEFAULTS;
   return {
     name: '',
     corpora: [],
@@ -65,7 +65,8 @@ export function newRunForm(): RunForm {
   };
 }
 
-function modelSource(pick: ModelPick) {
+/** The config's model source a pick stands for. */
+export function modelSource(pick: ModelPick) {
   if (pick.source === 'preset') return { preset: pick.preset };
   return { folder: pick.source === 'imported' ? pick.importedFolder : pick.folder.trim() };
 }

@@ -12,11 +12,13 @@ export const STATUS_LABELS: Record<RunStatus, string> = {
   interrupted: 'Interrupted',
 };
 
-/** A pipeline phase ('teacher:Disease', 'student', …) as a sentence. */
+/** A pipeline phase ('teacher:Disease', 'student:student 1', …) as a sentence. */
 export function phaseLabel(phase: string | null): string {
   if (phase === null) return '—';
   const teacher = /^teacher:(.+)$/.exec(phase);
   if (teacher) return `Training the ${teacher[1]} teacher`;
+  const student = /^student:(.+)$/.exec(phase);
+  if (student) return `Training ${student[1]}`;
   const labels: Record<string, string> = {
     prepare: 'Reading the corpora',
     distributions: 'Teachers labelling the training set',

@@ -1,5 +1,5 @@
 // A run's recorded figures arranged as the pages show them: per corpus, teachers beside the student (the
-// paper's Tables IV–VI), per-epoch curves per phase, and a student's summary for comparing runs (Table V).
+// paper's Tables IV–VI), per-epoch curves per phase, and each student's summary for comparing runs (Table V).
 import type { RunDetails } from '../../../shared/ipc/contract.ts';
 import type { EvalMode, Evaluation, Model, RunMetric } from '../../../shared/store-types.ts';
 
@@ -65,10 +65,15 @@ export interface StudentSummary {
   wordsPerSecond: number | null;
 }
 
-/** A completed run's student, for comparing architectures; null when the run has no scored student. */
-export function studentSummary(details: RunDetails): StudentSummary | null {
-  const student = details.models.find((m) => m.kind === 'student');
-  if (!student) return null;
+/** A run's scored students, one summary each, for comparing architectures and λ values. */
+export function studentSummaries(details: RunDetails): StudentSummary[] {
+  return details.models.filter((m) => m.kind === 'student').flatMap((student) => {
+    const summary = scoredStudent(details, student);
+    return summary ? [summary] : [];
+  });
+}
+
+function scoredStudent(details: RunDetails, student: Model): StudentSummary | null {
   const scored = details.evaluations.filter((e) => e.modelId === student.id && e.mode === 'lenient');
   if (scored.length === 0) return null;
   const speeds = scored.map((e) => e.wordsPerSecond).filter((s): s is number => s !== null);

@@ -1,0 +1,57 @@
+// Phase 5, evaluate: every teacher and every student scored on each corpus's test split (P/R/F1, lenient and
+// strict; paper Tables IV–V), Cohen's kappa per corpus over the ground truth, the teacher and every student (Fig. 2;
+// a student's mentions of another type count as O there, footnote 5), and the error categories of every model on
+// every corpus (Table VI). Scoring again (a student added later) replaces the earlier rows.
+import { saveAgreement } from '../../store/agreements.ts';
+import { saveErrorAnalysis } from '../../store/error-analyses.ts';
+import { saveEvaluation } from '../../store/evaluations.ts';
+import { recordMetrics } from '../../store/metrics.ts';
+import { agreementMatrix } from '../../../shared/method/agreement.ts';
+import { analyseErrors } from '../../../shared/method/errors.ts';
+import { scoreOnCorpus } from '../../../shared/method/per-corpus.ts';
+import type { Model } from '../../../shared/store-types.ts';
+import { predictLabels, type Labelling } from '../run-models.ts';
+import { inPhase, type RunScope } from '../scope.ts';
+import { sliceOf, typed, type Prepared, type RunCorpus } from './prepare.ts';
+import { studentPhase, type Student } from './student.ts';
+import type { Teacher } from './teachers.ts';
+
+export const EVALUATE = 'evaluate';
+
+export async function evaluate(scope: RunScope & Prepared & { teachers: readonly Teacher[]; students: readonly Student[] }): Promise<void> {
+  const { ctx, run, config, corpora, merged, teachers, students } = scope;
+  const { store } = ctx;
+  await inPhase(scope, EVALUATE, `scoring ${teachers.length} teachers and ${students.length} students on each test split`, async () => {
+    // Each student labels the whole merged test split once.
+    const studentTests: Labelling<string[][]>[] = [];
+    for (const s of students) {
+      const labelling = await predictLabels(scope.client, config.device, s.start, merged.test.sentences, s.settings, scope.signal);
+      recordMetrics(store, run.id, [{ phase: studentPhase(s.settings.name), epoch: 0, name: 'infer_samples_per_second', value: labelling.samplesPerSecond }]);
+      studentTests.push(labelling);
+    }
+    const record = (model: Model, corpus: RunCorpus, pred: string[][], wordsPerSecond: number) => {
+      const scored = scoreOnCorpus(typed(corpus, 'test'), pred);
+      for (const mode of ['lenient', 'strict'] as const) {
+        saveEvaluation(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', mode, ...scored[mode], perType: { [corpus.type]: scored[mode] }, wordsPerSecond });
+      }
+      const errors = analyseErrors(corpus.test, corpus.type, pred);
+      saveErrorAnalysis(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', counts: errors.counts, details: JSON.parse(JSON.stringify({ examples: errors.examples })) });
+    };
+    for (const [i, corpus] of corpora.entries()) {
+      const teacher = teachers[i];
+      const teacherTest = await predictLabels(scope.client, config.device, teacher.start, corpus.test, teacher.settings, scope.signal);
+      record(teacher.model, corpus, teacherTest.values, teacherTest.wordsPerSecond);
+      const studentPreds = students.map((s, k) => {
+        const pred = sliceOf(merged.test, i, studentTests[k].values);
+        record(s.model, corpus, pred, studentTests[k].wordsPerSecond);
+        return pred;
+      });
+      const agreement = agreementMatrix([
+        { name: 'ground truth', covers: [corpus.type], labels: corpus.test.flatMap((s) => s.labels) },
+        { name: teacher.model.name, covers: [corpus.type], labels: teacherTest.values.flat() },
+        ...students.map((s, k) => ({ name: s.model.name, covers: corpora.map((c) => c.type), labels: studentPreds[k].flat() })),
+      ]);
+      saveAgreement(store, { runId: run.id, datasetId: corpus.datasetId, split: 'test', labels: agreement.names, matrix: agreement.matrix as number[][] });
+    }
+  });
+}
