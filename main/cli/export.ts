@@ -4,9 +4,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { exportOnnx } from '../models/export.ts';
 import { loadModelFolder } from '../models/model-folder.ts';
-import { getModel } from '../store/models.ts';
 import { UsageError, idArgument, megabytes, output, parseCommandArgs, required, table, type Command } from './command.ts';
-import { DATA_DIR_HELP, DATA_DIR_OPTION, withStore } from './store.ts';
+import { DATA_DIR_HELP, DATA_DIR_OPTION, storedModelFolder } from './store.ts';
 
 const USAGE = `usage: taughtnet models export (ID | --folder DIR) --out FILE.onnx [options]
 
@@ -54,15 +53,6 @@ function outputFile(out: string): string {
   if (existsSync(path) && statSync(path).isDirectory()) throw new Error(`--out ${out} is a folder; name the .onnx file to write`);
   if (!existsSync(dirname(path))) throw new Error(`--out ${out}: the folder ${dirname(path)} does not exist`);
   return path;
-}
-
-/** The folder of stored model `id`, which the store keeps relative to its data folder. */
-function storedModelFolder(dataDir: string | undefined, id: number): Promise<string> {
-  return withStore(dataDir, (store) => {
-    const model = getModel(store, id);
-    if (!model) throw new Error(`there is no model ${id} in ${store.dataDir} (see taughtnet models list)`);
-    return resolve(store.dataDir, model.folder);
-  });
 }
 
 export const exportModel: Command = {

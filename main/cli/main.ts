@@ -1,6 +1,7 @@
 // `taughtnet COMMAND …`: looks the command up in a table and runs it. A new command is a new file and a new row.
 import { formatIssue } from '../../shared/corpus/conll.ts';
 import { CorpusError } from '../corpus/dataset.ts';
+import { annotateCommand } from './annotate.ts';
 import { UsageError, type Command, type CommandGroup } from './command.ts';
 import { dataset } from './dataset.ts';
 import { evaluate } from './eval.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
   models,
   eval: evaluate,
   kappa,
+  annotate: annotateCommand,
 };
 
 function listing(entries: Record<string, { summary: string }>): string {
