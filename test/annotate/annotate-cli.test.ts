@@ -8,7 +8,14 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } 
 import { join } from 'node:path';
 import { taughtnet } from '../cli/run-cli.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
-import { TINY_BERT } from '../pipeline/fixtures.ts';
+import { TINY_BERT, corpusSlice } from '../pipeline/fixtures.ts';
+import { serviceContext } from '../../main/cli/store.ts';
+import { startRuntime } from '../../main/engine/runtime/client.ts';
+import { createTaughtNetRun, executeRun } from '../../main/pipeline/taughtnet-run.ts';
+import { listEvaluations } from '../../main/store/evaluations.ts';
+import { listModels } from '../../main/store/models.ts';
+import { openStore } from '../../main/store/store.ts';
+import { scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 import { detokenize } from '../../shared/text/words.ts';
 import { parseConll } from '../../shared/corpus/conll.ts';
 
@@ -181,4 +188,45 @@ test('bad input is refused naming file:line', async () => {
   r = await annotate('--shard', '4/3', jsonl);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--shard must be I\/N/);
+});
+
+test('a run\'s teacher, by its store id, labels its test split as the run\'s evaluation did (same scores, both modes)', async () => {
+  const dataDir = join(dir, 'store');
+  const ncbiSlice = corpusSlice(dir, 'NCBI-disease', 24);
+  const chemSlice = corpusSlice(dir, 'BC5CDR-chem', 24);
+  const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
+  const store = openStore({ dataDir });
+  const client = startRuntime();
+  let teacherId: number;
+  let stored;
+  try {
+    const ctx = serviceContext(store);
+    const run = createTaughtNetRun(ctx, {
+      config: {
+        corpora: [{ path: ncbiSlice, type: 'Disease' }, { path: chemSlice, type: 'Chemical' }],
+        teachers: [{ type: 'Disease', model: { folder: TINY_BERT }, ...training }, { type: 'Chemical', model: { folder: TINY_BERT }, ...training }],
+        student: { model: { folder: TINY_BERT }, ...training, lambda: 0.5 },
+        device: 'cpu',
+      },
+    });
+    assert.equal((await executeRun(ctx, client, run.id)).status, 'completed');
+    const teacher = listModels(store, { runId: run.id }).find((m) => m.name === 'teacher Disease')!;
+    teacherId = teacher.id;
+    stored = listEvaluations(store, { runId: run.id }).filter((e) => e.modelId === teacher.id);
+  } finally {
+    await client.terminate();
+    store.close();
+  }
+  const r = await taughtnet(['annotate', '--data-dir', dataDir, '--model', String(teacherId), '--device', 'cpu', '--format', 'conll', join(ncbiSlice, 'test.tsv')]);
+  assert.equal(r.code, 0, r.stderr);
+  const gold = parseConll(readFileSync(join(ncbiSlice, 'test.tsv'), 'utf8'), { file: 'gold' }).sentences;
+  const predicted = parseConll(r.stdout, { file: 'annotate', repair: 'keep', scheme: 'iob2' }).sentences;
+  assert.deepEqual(predicted.map((s) => s.tokens), gold.map((s) => s.tokens));
+  assert.ok(predicted.some((s) => s.labels.some((l) => l !== 'O')), 'the teacher predicts some mentions');
+  const scores = scoreOnCorpus({ name: 'NCBI-disease', type: 'Disease', sentences: gold }, predicted.map((s) => s.labels));
+  assert.equal(stored.length, 2);
+  for (const e of stored) {
+    const mine = scores[e.mode as 'lenient' | 'strict'];
+    assert.deepEqual([mine.precision, mine.recall, mine.f1, mine.support], [e.precision, e.recall, e.f1, e.support], e.mode);
+  }
 });
