@@ -3,9 +3,8 @@
 import { resolve } from 'node:path';
 import { checkExportTarget, exportOnnx } from '../models/export.ts';
 import { loadModelFolder } from '../models/model-folder.ts';
-import { getModel } from '../store/models.ts';
 import { UsageError, idArgument, megabytes, output, parseCommandArgs, required, table, type Command } from './command.ts';
-import { DATA_DIR_HELP, DATA_DIR_OPTION, withStore } from './store.ts';
+import { DATA_DIR_HELP, DATA_DIR_OPTION, storedModelFolder } from './store.ts';
 
 const USAGE = `usage: taughtnet models export (ID | --folder DIR) --out FILE.onnx [options]
 
@@ -57,15 +56,6 @@ function outputFile(out: string): string {
     throw new Error(`--out ${(e as Error).message}`);
   }
   return path;
-}
-
-/** The folder of stored model `id`, which the store keeps relative to its data folder. */
-function storedModelFolder(dataDir: string | undefined, id: number): Promise<string> {
-  return withStore(dataDir, (store) => {
-    const model = getModel(store, id);
-    if (!model) throw new Error(`there is no model ${id} in ${store.dataDir} (see taughtnet models list)`);
-    return resolve(store.dataDir, model.folder);
-  });
 }
 
 export const exportModel: Command = {

@@ -1,4 +1,5 @@
 // `taughtnet COMMAND …`: looks the command up in a table and runs it. A new command is a new file and a new row.
+import { annotateCommand } from './annotate.ts';
 import { UsageError, type Command, type CommandGroup } from './command.ts';
 import { dataset } from './dataset.ts';
 import { errors } from './errors.ts';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
   eval: evaluate,
   kappa,
   errors,
+  annotate: annotateCommand,
 };
 
 function listing(entries: Record<string, { summary: string }>): string {

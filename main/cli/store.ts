@@ -1,10 +1,12 @@
 // What the store-facing commands share: the --data-dir option, opening and closing the experiment store, and the
 // service context through which the CLI does what the app's IPC handlers do (same code, same rules).
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServiceContext } from '../services/context.ts';
 import { startRuntime } from '../engine/runtime/client.ts';
 import { resolveDataDir } from '../store/data-dir.ts';
+import { getModel } from '../store/models.ts';
 import { networkDriveNote, openStoreAtStartup, type Store } from '../store/store.ts';
 import { UsageError } from './command.ts';
 
@@ -55,4 +57,13 @@ export function serviceContext(store: Store): ServiceContext {
     startRuntime: () => startRuntime(),
     executing: new Map(),
   };
+}
+
+/** The folder of stored model `id`, which the store keeps relative to its data folder. */
+export function storedModelFolder(dataDir: string | undefined, id: number): Promise<string> {
+  return withStore(dataDir, (store) => {
+    const model = getModel(store, id);
+    if (!model) throw new Error(`there is no model ${id} in ${store.dataDir} (see taughtnet models list)`);
+    return resolve(store.dataDir, model.folder);
+  });
 }

@@ -35,6 +35,9 @@ export interface PredictOptions {
   readonly batchSize: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /** The model inputs of a batch (default modelFeeds) and the output read (default BATCH.probs), for other graphs. */
+  readonly feeds?: (b: PaddedBatch) => Record<string, Tensor>;
+  readonly output?: string;
 }
 
 /**
@@ -52,7 +55,7 @@ export async function predictWords(
   const buckets = lengthBuckets(windows, o.batchSize);
   const padded = buckets.map((ids) => padBatch(ids.map((k) => windows[k]), o.padId));
   const outputs = await client.request(
-    { kind: 'evaluate', program: o.program, batches: padded.map((b) => modelFeeds(config, b)) },
+    { kind: 'evaluate', program: o.program, batches: padded.map(o.feeds ?? ((b) => modelFeeds(config, b))) },
     { signal: o.signal, onProgress: o.onProgress && ((p) => o.onProgress!(p.done, p.total)) },
   );
   // Window k's row in the outputs: (batch, row in batch).
@@ -60,7 +63,7 @@ export async function predictWords(
   buckets.forEach((ids, b) => ids.forEach((k, row) => (where[k] = [b, row])));
   return stitchWords(windows, wordCounts, (k, p) => {
     const [b, row] = where[k];
-    const probs = outputs[b][BATCH.probs].data as Float32Array;
+    const probs = outputs[b][o.output ?? BATCH.probs].data as Float32Array;
     const at = (row * padded[b].length + p) * labels;
     return probs.slice(at, at + labels);
   });
