@@ -179,6 +179,8 @@ test('a run started from the form shows progress, completes, and its page shows 
   await page.locator('[data-status="completed"]').first().waitFor({ timeout: RUN_TIMEOUT });
   assert.deepEqual(await page.getByTestId('kappa-table').first().locator('thead th').allTextContents(), ['ground truth', 'teacher Disease', 'student 1', 'Merged']);
   assert.equal(await page.locator('[data-testid="error-table"] tbody tr').count(), 6);
+  assert.equal(await page.locator('[data-testid="student-costs"] tbody tr').count(), 2);
+  assert.ok(await page.getByTestId('phase-durations').getByText('Training Merged').isVisible());
   await page.screenshot({ path: `${SCREENSHOTS}app-run-detail-students.png`, fullPage: true });
   await assertClean();
   console.log(`# form to completed run and its page: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
