@@ -65,7 +65,7 @@ function storedModelFolder(dataDir: string | undefined, id: number): Promise<str
     const model = getModel(store, id);
     if (!model) throw new Error(`there is no model ${id} in ${store.dataDir} (see taughtnet models list)`);
     return resolve(store.dataDir, model.folder);
-  });
+  }, { readOnly: true });
 }
 
 export const exportModel: Command = {

@@ -37,7 +37,7 @@ const list: Command = {
   async run(args) {
     const { values } = parseCommandArgs(args, { status: { type: 'string' }, ...DATA_DIR_OPTION });
     const status = oneOf<RunStatus>('status', values.status, RUN_STATUSES);
-    const runs = await withStore(values['data-dir'], (store) => listRuns(store, { status }));
+    const runs = await withStore(values['data-dir'], (store) => listRuns(store, { status }), { readOnly: true });
     output(values.json, runs, renderList);
   },
 };
@@ -166,7 +166,7 @@ const show: Command = {
           datasetName: getDataset(store, e.datasetId)?.name ?? `dataset ${e.datasetId}`,
         })),
       };
-    });
+    }, { readOnly: true });
     output(values.json, report, renderShow);
   },
 };

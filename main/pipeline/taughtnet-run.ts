@@ -7,7 +7,7 @@
 // run skips what is done and continues the phase it was in.
 import { rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { RuntimeClient } from '../engine/runtime/client.ts';
+import { crashForUser, engineCrashOf, type RuntimeClient } from '../engine/runtime/client.ts';
 import { paramsToWeights, initParams } from '../engine/nn/params.ts';
 import { tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
 import { evalGraph, IO } from '../engine/optim/train-graphs.ts';
@@ -28,6 +28,7 @@ import { recordMetrics } from '../store/metrics.ts';
 import { addModel, listModels } from '../store/models.ts';
 import { beatHeartbeat, createRun, getRun, ownsRun, setRunPhase, setRunStatus, type RunStatusChange } from '../store/runs.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../store/owner.ts';
+import { diskFullError, isDiskFull, releaseSpaceReserve } from '../store/disk-full.ts';
 import { mergeCorpora } from '../../shared/corpus/merge.ts';
 import type { Sentence, TypedCorpus } from '../../shared/corpus/types.ts';
 import { prf } from '../../shared/metrics/prf.ts';
@@ -221,17 +222,35 @@ export async function executeRun(ctx: ServiceContext, client: RuntimeClient, run
     emit('done', 'the run is complete');
     return setRunStatus(ctx.store, { runId, status: 'completed' });
   } catch (e) {
-    // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) or taken over stays as it is.
-    if (ownsRun(ctx.store, runId)) {
-      setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: (e as Error).message });
+    const failure = runFailure(ctx, e);
+    try {
+      // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) or taken over stays as it is.
+      if (ownsRun(ctx.store, runId)) setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, ...failure });
+    } catch (statusError) {
+      // Still no room: the next start-up marks the run interrupted, as it does for any run whose process is gone.
+      failure.error += ` (and the run could not be marked ${failure.status} yet: ${(statusError as Error).message})`;
     }
-    throw e;
+    throw failure.error === (e as Error).message ? e : new Error(failure.error, { cause: e });
   } finally {
     clearInterval(heartbeat);
   }
 }
 
 const isAbort = (e: unknown) => (e as Error).name === CANCELLED;
+
+/**
+ * How a run that stopped on `e` is recorded, in words for the user: a full disk leaves it interrupted (nothing is
+ * wrong with the run, and the space it needs for that is kept aside, see disk-full.ts); an engine that died is said so.
+ */
+function runFailure(ctx: ServiceContext, e: unknown): { status: 'failed' | 'interrupted'; error: string } {
+  if (isDiskFull(e, ctx.store.dataDir)) {
+    releaseSpaceReserve(ctx.store.paths);
+    return { status: 'interrupted', error: diskFullError(ctx.store.dataDir, e).message };
+  }
+  const crash = engineCrashOf(e);
+  if (crash) return { status: 'failed', error: `${crashForUser(crash)}; what the run had finished is kept, and it can be resumed from its last finished epoch` };
+  return { status: 'failed', error: (e as Error).message };
+}
 
 async function pipeline(
   ctx: ServiceContext,

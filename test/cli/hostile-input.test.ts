@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import type { CliResult } from './run-cli.ts';
 
-/** The CLI with a deadline: a command that blocks (reading a FIFO) is killed and reported as hung. */
+/** The CLI with a deadline (generous: the machine may be busy): a command that blocks on a FIFO is killed and reported as hung. */
 function taughtnet(...args: string[]): Promise<CliResult & { hung: boolean }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['main/cli/taughtnet.mjs', ...args], { timeout: 20_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['main/cli/taughtnet.mjs', ...args], { timeout: 90_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       const hung = error?.killed === true;
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, hung });
     });
