@@ -11,6 +11,7 @@ import { createRun } from '../../main/store/runs.ts';
 import { openStore } from '../../main/store/store.ts';
 import { TINY_BERT, corpusSlice } from '../pipeline/fixtures.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
+import { skipUnless } from '../needs.ts';
 import { taughtnet } from './run-cli.ts';
 
 const mounts: string[] = [];
@@ -21,23 +22,32 @@ test.after(() => {
   }
 });
 
-/** A fresh tmpfs of `size` (e.g. '4m'), or undefined where this process may not mount. */
-function tmpfs(size: string): string | undefined {
+/** A fresh tmpfs of `size` (e.g. '4m'), unmounted when the file's tests end. */
+function tmpfs(size: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'taughtnet-mount-'));
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
-  } catch {
+  } catch (e) {
     rmdirSync(dir);
-    return undefined;
+    throw e;
   }
   mounts.push(dir);
   return dir;
 }
-const NO_MOUNT = 'mounting a tmpfs needs root (CAP_SYS_ADMIN); this process may not';
 
-test('a store on a read-only disk: reading commands work and say so; writing ones refuse, naming the folder', async (t) => {
+/** Whether this process may mount (root with CAP_SYS_ADMIN); the tests need real mounts, not chmod, which root ignores. */
+function canMount(): boolean {
+  try {
+    tmpfs('64k');
+    return true;
+  } catch {
+    return false;
+  }
+}
+const mountSkip = { skip: skipUnless(canMount(), 'mounting a tmpfs needs root with CAP_SYS_ADMIN, which this process lacks') };
+
+test('a store on a read-only disk: reading commands work and say so; writing ones refuse, naming the folder', mountSkip, async () => {
   const dataDir = tmpfs('8m');
-  if (!dataDir) return t.skip(NO_MOUNT);
   const store = openStore({ dataDir });
   createRun(store, { name: 'kept run', config: { corpora: [] } });
   store.close();
@@ -63,9 +73,8 @@ test('a store on a read-only disk: reading commands work and say so; writing one
   assert.match(add.stderr, new RegExp(`^taughtnet: the data folder ${dataDir} is read-only, and this command changes the experiment store`));
 });
 
-test('disk full during a run: the error names the data folder, and the run is marked interrupted at once', async (t) => {
+test('disk full during a run: the error names the data folder, and the run is marked interrupted at once', mountSkip, async () => {
   const dataDir = tmpfs('6m');
-  if (!dataDir) return t.skip(NO_MOUNT);
   const corpora = tempDir('disk-full-corpora-');
   const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
   const config = join(corpora, 'run.json');
