@@ -1,7 +1,8 @@
 // Datasets: the corpora shipped in resources/datasets, and the folders a user registered in the store.
 // Reading and counting is the corpus library's (loadDataset, corpusStats); storing is the store's (addDataset).
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { checkPath } from '../files/regular-file.ts';
 import { isAbsolute, join, resolve } from 'node:path';
 import { corpusStats } from '../../shared/corpus/stats.ts';
 import { UNTYPED } from '../../shared/corpus/labels.ts';
@@ -114,8 +115,7 @@ export async function registerDataset(
   { folder: path, name, entityType, split }: ParsedArgs<'datasets:register'>,
 ): Promise<DatasetRegistration> {
   if (!isAbsolute(path)) throw new Error(`"${path}" is not a full path`);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new Error(`${path}: no such file or folder`);
+  const info = checkPath(path, 'file or folder'); // a FIFO, device or link loop is refused by name here
   const isFile = info.isFile();
   if (split && !isFile) throw new Error(`${path} is not a single file: a split applies to one file, a folder brings its own splits`);
   const cut: SingleFileSplit | null = isFile ? { ratios: split?.ratios ?? [...DEFAULT_SPLIT.ratios], seed: split?.seed ?? DEFAULT_SPLIT.seed } : null;
