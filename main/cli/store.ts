@@ -57,8 +57,7 @@ export async function withStore<T>(dataDirFlag: string | undefined, use: (store:
     }
     return await use(store);
   } catch (e) {
-    if (isDiskFull(e, dataDir) && !/^the disk of the data folder/.test((e as Error).message)) throw diskFullError(dataDir, e);
-    throw e;
+    throw isDiskFull(e, dataDir) ? diskFullError(dataDir, e) : e;
   } finally {
     store.close();
   }

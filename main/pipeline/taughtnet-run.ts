@@ -222,15 +222,15 @@ export async function executeRun(ctx: ServiceContext, client: RuntimeClient, run
     emit('done', 'the run is complete');
     return setRunStatus(ctx.store, { runId, status: 'completed' });
   } catch (e) {
-    const failure = runFailure(ctx, e);
+    const { status, error } = runFailure(ctx, e);
     try {
       // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) or taken over stays as it is.
-      if (ownsRun(ctx.store, runId)) setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, ...failure });
+      if (ownsRun(ctx.store, runId)) setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, status, error: error.message });
     } catch (statusError) {
       // Still no room: the next start-up marks the run interrupted, as it does for any run whose process is gone.
-      failure.error += ` (and the run could not be marked ${failure.status} yet: ${(statusError as Error).message})`;
+      error.message += ` (and the run could not be marked ${status} yet: ${(statusError as Error).message})`;
     }
-    throw failure.error === (e as Error).message ? e : new Error(failure.error, { cause: e });
+    throw error;
   } finally {
     clearInterval(heartbeat);
   }
@@ -242,14 +242,14 @@ const isAbort = (e: unknown) => (e as Error).name === CANCELLED;
  * How a run that stopped on `e` is recorded, in words for the user: a full disk leaves it interrupted (nothing is
  * wrong with the run, and the space it needs for that is kept aside, see disk-full.ts); an engine that died is said so.
  */
-function runFailure(ctx: ServiceContext, e: unknown): { status: 'failed' | 'interrupted'; error: string } {
+function runFailure(ctx: ServiceContext, e: unknown): { status: 'failed' | 'interrupted'; error: Error } {
   if (isDiskFull(e, ctx.store.dataDir)) {
     releaseSpaceReserve(ctx.store.paths);
-    return { status: 'interrupted', error: diskFullError(ctx.store.dataDir, e).message };
+    return { status: 'interrupted', error: diskFullError(ctx.store.dataDir, e) };
   }
   const crash = engineCrashOf(e);
-  if (crash) return { status: 'failed', error: `${crashForUser(crash)}; what the run had finished is kept, and it can be resumed from its last finished epoch` };
-  return { status: 'failed', error: (e as Error).message };
+  if (crash) return { status: 'failed', error: new Error(`${crashForUser(crash)}; what the run had finished is kept, and it can be resumed from its last finished epoch`, { cause: e }) };
+  return { status: 'failed', error: e as Error };
 }
 
 async function pipeline(

@@ -28,12 +28,19 @@ export function isDiskFull(error: unknown, dataDir: string): boolean {
   return false;
 }
 
+/** The name of diskFullError's errors, so that one already said is not wrapped again. */
+export const DISK_FULL = 'DiskFullError';
+
 /** The error a user reads: which folder's disk is full and what to do; `error` stays as its cause. */
 export function diskFullError(dataDir: string, error: unknown): Error {
-  return new Error(
+  // Said already (maybe with more added, such as how to resume): left as it is.
+  for (let e = error as Error | undefined; e; e = e.cause as Error | undefined) if (e.name === DISK_FULL) return error as Error;
+  const e = new Error(
     `the disk of the data folder ${dataDir} is full (${(error as Error).message}): free some space on it, or choose another data folder`,
     { cause: error },
   );
+  e.name = DISK_FULL;
+  return e;
 }
 
 /** Puts the reserve in place when there is room for it (best effort: a nearly full disk just has none). */

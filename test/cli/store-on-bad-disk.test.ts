@@ -92,7 +92,8 @@ test('disk full during a run: the error names the data folder, and the run is ma
   const r = await taughtnet(['run', config, '--data-dir', dataDir]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`taughtnet: the disk of the data folder ${dataDir} is full`));
-  assert.match(r.stderr, /taughtnet run --resume 1/);
+  assert.equal(r.stderr.match(/the disk of the data folder/g)?.length, 1, 'said once');
+  assert.match(r.stderr, /taughtnet: run 1 is interrupted: continue it with taughtnet run --resume 1/);
   // Read straight from the file: opening it through the store would mark a dead process's run interrupted itself.
   const db = new Database(join(dataDir, 'workbench.sqlite'), { readonly: true });
   try {
