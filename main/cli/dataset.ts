@@ -226,6 +226,7 @@ const list: Command = {
         const { contentHash, createdAt, splits } = getDataset(store, entry.ref.id)!;
         return { ...entry, contentHash, createdAt, splits };
       }),
+      { readOnly: true },
     );
     output(values.json, datasets, renderList);
   },

@@ -47,7 +47,7 @@ export const info: Command = {
       ...(await appInfo(serviceContext(store))),
       schemaVersion: schemaVersion(store.db),
       latestSchemaVersion: LATEST_VERSION,
-    }));
+    }), { readOnly: true });
     output(values.json, report, render);
   },
 };

@@ -31,7 +31,7 @@ const list: Command = {
   async run(args) {
     const { values } = parseCommandArgs(args, { kind: { type: 'string' }, ...DATA_DIR_OPTION });
     const kind = oneOf<ModelKind>('kind', values.kind, MODEL_KINDS);
-    const models = await withStore(values['data-dir'], (store) => listModels(store, { kind }));
+    const models = await withStore(values['data-dir'], (store) => listModels(store, { kind }), { readOnly: true });
     output(values.json, models, render);
   },
 };

@@ -6,6 +6,7 @@ import { addStudentToRun, createTaughtNetRun, executeRun, type RunEvent } from '
 import { listEvaluations } from '../store/evaluations.ts';
 import { getModel } from '../store/models.ts';
 import { getRun } from '../store/runs.ts';
+import { RUN_TRANSITIONS, type Run } from '../../shared/store-types.ts';
 import { formatDuration } from '../../shared/duration.ts';
 import { UsageError, idArgument, output, parseCommandArgs, table, type Command } from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
@@ -61,6 +62,23 @@ function progressPrinter(): (e: RunEvent) => void {
   };
 }
 
+/** A run --resume cannot continue, refused with what the user can do instead. */
+function refuseUnresumable(runId: number, run: Run | undefined): void {
+  if (!run) throw new Error(`there is no run ${runId} (see taughtnet runs list)`);
+  if (RUN_TRANSITIONS[run.status].includes('running')) return;
+  const again =
+    `to start it again, run its config as a new run: taughtnet runs show ${runId} --json prints it (under "config"); ` +
+    `save that as a file and give it to taughtnet run`;
+  switch (run.status) {
+    case 'cancelled':
+      throw new Error(`run ${runId} was cancelled${run.finishedAt ? ` (${run.finishedAt})` : ''}, and a cancelled run does not continue; ${again}`);
+    case 'completed':
+      throw new Error(`run ${runId} is complete: there is nothing left to resume (its results: taughtnet runs show ${runId}); ${again}`);
+    default:
+      throw new Error(`run ${runId} is training now (process ${run.ownerPid} on ${run.ownerHost}): wait for it, or cancel it there`);
+  }
+}
+
 export const run: Command = {
   summary: 'runs TaughtNet end to end from a config file (or resumes an interrupted run)',
   usage: USAGE,
@@ -84,8 +102,8 @@ export const run: Command = {
       } else if (runId === undefined) {
         runId = createTaughtNetRun(ctx, { config: readJson(file!, 'run config'), name: values.name }).id;
         process.stderr.write(`run ${runId} created\n`);
-      } else if (!getRun(store, runId)) {
-        throw new Error(`there is no run ${runId}`);
+      } else {
+        refuseUnresumable(runId, getRun(store, runId));
       }
       const controller = new AbortController();
       const cancel = () => {
@@ -95,7 +113,11 @@ export const run: Command = {
       process.once('SIGINT', cancel);
       const client = ctx.startRuntime();
       try {
-        const finished = await executeRun(ctx, client, runId!, { signal: controller.signal, onEvent: progressPrinter() });
+        const finished = await executeRun(ctx, client, runId!, { signal: controller.signal, onEvent: progressPrinter() }).catch((e) => {
+          const { status } = getRun(store, runId!) ?? {};
+          if (status !== 'failed' && status !== 'interrupted') throw e;
+          throw new Error(`${(e as Error).message}\nrun ${runId} is ${status}: continue it with taughtnet run --resume ${runId}`, { cause: e });
+        });
         const evaluations = listEvaluations(store, { runId }).map((e) => ({
           model: getModel(store, e.modelId)?.name ?? String(e.modelId),
           dataset: e.datasetId,

@@ -37,7 +37,7 @@ const list: Command = {
   async run(args) {
     const { values } = parseCommandArgs(args, { status: { type: 'string' }, ...DATA_DIR_OPTION });
     const status = oneOf<RunStatus>('status', values.status, RUN_STATUSES);
-    const runs = await withStore(values['data-dir'], (store) => listRunSummaries(serviceContext(store), { status }).map((r) => r.run).reverse());
+    const runs = await withStore(values['data-dir'], (store) => listRunSummaries(serviceContext(store), { status }).map((r) => r.run).reverse(), { readOnly: true });
     output(values.json, runs, renderList);
   },
 };
@@ -214,7 +214,7 @@ const show: Command = {
         // Runs written by older versions (or by hand) may hold a config this version cannot read.
         summary: runConfigSchema.safeParse(details.run.config).success ? summariseRun(details) : null,
       };
-    });
+    }, { readOnly: true });
     output(values.json, report, renderShow);
   },
 };

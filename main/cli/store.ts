@@ -7,7 +7,8 @@ import type { ServiceContext } from '../services/context.ts';
 import { startRuntime } from '../engine/runtime/client.ts';
 import { resolveDataDir } from '../store/data-dir.ts';
 import { getModel } from '../store/models.ts';
-import { networkDriveNote, openStoreAtStartup, type Store } from '../store/store.ts';
+import { diskFullError, isDiskFull } from '../store/disk-full.ts';
+import { folderIsReadOnly, networkDriveNote, openStoreAtStartup, openStoreReadOnly, type Store } from '../store/store.ts';
 import { UsageError } from './command.ts';
 
 /** The option every store command takes; also accepted before the command name (`taughtnet --data-dir DIR runs list`). */
@@ -20,20 +21,36 @@ export const DATA_DIR_HELP = `  --data-dir DIR                  the experiment s
 const RESOURCES_FOLDER = fileURLToPath(new URL('../../resources', import.meta.url));
 const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
+export interface StoreUse {
+  /** The command only reads (lists, shows): on a read-only data folder it reads a snapshot instead of refusing. */
+  readonly readOnly?: boolean;
+}
+
 /**
  * Opens the store the way the app does at start-up (so runs left 'running' by a dead process are marked
- * interrupted, and said so on stderr), hands it to `use`, and closes it whatever happens.
+ * interrupted, and said so on stderr), hands it to `use`, and closes it whatever happens. A read-only data folder
+ * is opened for reading commands (see openStoreReadOnly) and refused, by name, for the others; a full disk is
+ * named too.
  */
-export async function withStore<T>(dataDirFlag: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
+export async function withStore<T>(dataDirFlag: string | undefined, use: (store: Store) => T | Promise<T>, { readOnly = false }: StoreUse = {}): Promise<T> {
   if (dataDirFlag === '') throw new UsageError('--data-dir needs a folder');
   const dataDir = resolveDataDir({ flag: dataDirFlag });
+  const unwritable = folderIsReadOnly(dataDir);
+  if (unwritable && !readOnly) {
+    throw new Error(
+      `the data folder ${dataDir} is read-only, and this command changes the experiment store: ` +
+        `make the folder writable, or give another with --data-dir (reading commands such as runs list still work)`,
+    );
+  }
   let opened;
   try {
-    opened = openStoreAtStartup({ dataDir });
+    opened = unwritable ? { store: openStoreReadOnly({ dataDir }), interrupted: [] } : openStoreAtStartup({ dataDir });
   } catch (e) {
+    if (isDiskFull(e, dataDir)) throw diskFullError(dataDir, e);
     throw new Error(`cannot open the experiment store in ${dataDir}: ${(e as Error).message}`, { cause: e });
   }
   const { store, interrupted } = opened;
+  if (unwritable) process.stderr.write(`note: the data folder ${dataDir} is read-only: showing what is stored (commands that change it will refuse)\n`);
   try {
     const note = networkDriveNote(store);
     if (note) process.stderr.write(`note: ${note}\n`);
@@ -41,6 +58,8 @@ export async function withStore<T>(dataDirFlag: string | undefined, use: (store:
       process.stderr.write(`note: run ${run.id} (${run.name}) was left running by a process that is gone: marked interrupted (resume it with taughtnet run --resume ${run.id})\n`);
     }
     return await use(store);
+  } catch (e) {
+    throw isDiskFull(e, dataDir) ? diskFullError(dataDir, e) : e;
   } finally {
     store.close();
   }
@@ -65,5 +84,5 @@ export function storedModelFolder(dataDir: string | undefined, id: number): Prom
     const model = getModel(store, id);
     if (!model) throw new Error(`there is no model ${id} in ${store.dataDir} (see taughtnet models list)`);
     return resolve(store.dataDir, model.folder);
-  });
+  }, { readOnly: true });
 }

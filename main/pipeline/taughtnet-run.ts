@@ -11,8 +11,9 @@
 // the failed students named; resuming it (a failed run can be retried) trains only those.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RuntimeClient } from '../engine/runtime/client.ts';
+import { crashForUser, engineCrashOf, type RuntimeClient } from '../engine/runtime/client.ts';
 import { CANCELLED } from '../engine/runtime/protocol.ts';
+import { diskFullError, isDiskFull, releaseSpaceReserve } from '../store/disk-full.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../store/owner.ts';
 import { listModels } from '../store/models.ts';
 import { beatHeartbeat, createRun, getRun, ownsRun, requeueRun, setRunStatus, type RunStatusChange } from '../store/runs.ts';
@@ -106,17 +107,35 @@ export async function executeRun(ctx: PipelineContext, client: RuntimeClient, ru
     scope.emit('done', 'the run is complete');
     return setRunStatus(ctx.store, { runId, status: 'completed' });
   } catch (e) {
-    // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) or taken over stays as it is.
-    if (ownsRun(ctx.store, runId)) {
-      setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: (e as Error).message });
+    const { status, error } = runFailure(ctx, e);
+    try {
+      // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) or taken over stays as it is.
+      if (ownsRun(ctx.store, runId)) setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, status, error: error.message });
+    } catch (statusError) {
+      // Still no room: the next start-up marks the run interrupted, as it does for any run whose process is gone.
+      error.message += ` (and the run could not be marked ${status} yet: ${(statusError as Error).message})`;
     }
-    throw e;
+    throw error;
   } finally {
     clearInterval(heartbeat);
   }
 }
 
 const isAbort = (e: unknown) => (e as Error).name === CANCELLED;
+
+/**
+ * How a run that stopped on `e` is recorded, in words for the user: a full disk leaves it interrupted (nothing is
+ * wrong with the run, and the space it needs for that is kept aside, see disk-full.ts); an engine that died is said so.
+ */
+function runFailure(ctx: PipelineContext, e: unknown): { status: 'failed' | 'interrupted'; error: Error } {
+  if (isDiskFull(e, ctx.store.dataDir)) {
+    releaseSpaceReserve(ctx.store.paths);
+    return { status: 'interrupted', error: diskFullError(ctx.store.dataDir, e) };
+  }
+  const crash = engineCrashOf(e);
+  if (crash) return { status: 'failed', error: new Error(`${crashForUser(crash)}; what the run had finished is kept, and it can be resumed from its last finished epoch`, { cause: e }) };
+  return { status: 'failed', error: e as Error };
+}
 
 /** The phases in order; returns the students that failed (the others are trained and scored all the same). */
 async function runPhases(scope: RunScope): Promise<{ name: string; error: Error }[]> {
@@ -135,7 +154,8 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
     try {
       students.push(await trainStudent({ ...scope, ...prepared, student, targets: targets.get(student.aggregation) }));
     } catch (e) {
-      if (isAbort(e) || scope.signal.aborted) throw e;
+      // A cancel, a full disk or a dead engine stop the run; a failure of this student's own stops only it.
+      if (isAbort(e) || scope.signal.aborted || isDiskFull(e, scope.ctx.store.dataDir) || engineCrashOf(e)) throw e;
       failed.push({ name: student.name, error: e as Error });
       scope.plan.delete(studentPhase(student.name));
       scope.emit(studentPhase(student.name), `${student.name} failed: ${(e as Error).message}; the other students go on`);

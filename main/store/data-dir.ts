@@ -34,6 +34,8 @@ export interface DataPaths {
   artifacts: string;
   /** Files being written; on the same filesystem as artifacts/ so that rename is atomic. */
   tmp: string;
+  /** Room set aside for recording a failure when the disk fills up (see disk-full.ts). */
+  reserve: string;
 }
 
 export function dataPaths(dataDir: string): DataPaths {
@@ -41,5 +43,6 @@ export function dataPaths(dataDir: string): DataPaths {
     database: join(dataDir, 'workbench.sqlite'),
     artifacts: join(dataDir, 'artifacts'),
     tmp: join(dataDir, 'tmp'),
+    reserve: join(dataDir, 'space-reserve'),
   };
 }

@@ -2,7 +2,7 @@
 // entity types, and store it once by content. Below the pipeline (a run registers the corpora it names) and the
 // services (the window's Datasets page), which both call it.
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { corpusStats } from '../../shared/corpus/stats.ts';
 import { UNTYPED } from '../../shared/corpus/labels.ts';
@@ -11,6 +11,7 @@ import type { CorpusIssue } from '../../shared/corpus/types.ts';
 import type { DatasetReport, ParsedArgs } from '../../shared/ipc/contract.ts';
 import type { Dataset as StoredDataset, SingleFileSplit } from '../../shared/store-types.ts';
 import { CorpusError, loadDataset, type Dataset } from '../corpus/dataset.ts';
+import { checkPath } from '../files/regular-file.ts';
 import { addDataset, findDataset } from './datasets.ts';
 import type { Store } from './store.ts';
 
@@ -71,8 +72,7 @@ export async function registerDatasetFiles(
   { folder: path, name, entityType, split }: ParsedArgs<'datasets:register'>,
 ): Promise<StoredRegistration> {
   if (!isAbsolute(path)) throw new Error(`"${path}" is not a full path`);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new Error(`${path}: no such file or folder`);
+  const info = checkPath(path, 'file or folder'); // a FIFO, device or link loop is refused by name here
   const isFile = info.isFile();
   if (split && !isFile) throw new Error(`${path} is not a single file: a split applies to one file, a folder brings its own splits`);
   const cut: SingleFileSplit | null = isFile ? { ratios: split?.ratios ?? [...DEFAULT_SPLIT.ratios], seed: split?.seed ?? DEFAULT_SPLIT.seed } : null;

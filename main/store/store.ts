@@ -1,9 +1,12 @@
 // Opening the experiment store: one SQLite file plus content-addressed files in the data folder.
 import Database, { SqliteError } from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { dataPaths, type DataPaths } from './data-dir.ts';
-import { migrate, schemaVersion } from './migrations.ts';
+import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts';
 import { removeStaleTmpFiles } from './atomic-files.ts';
+import { keepSpaceReserve } from './disk-full.ts';
 import { markInterruptedRuns } from './runs.ts';
 import { networkFileSystem } from './file-system.ts';
 import { STALE_AFTER_MS } from './owner.ts';
@@ -70,6 +73,7 @@ export function openStore({ dataDir, ...options }: OpenStoreOptions): Store {
     db.pragma('foreign_keys = ON');
     migrate(db);
     removeStaleTmpFiles(paths.tmp);
+    keepSpaceReserve(paths);
   } catch (error) {
     db?.close();
     // SQLite's own messages ('file is not a database') do not say which file.
@@ -100,6 +104,60 @@ export function networkDriveNote(store: Store): string | null {
         `journal instead of WAL, so it is slower, and runs of other machines count as interrupted only after ` +
         `${STALE_AFTER_MS / 60_000} minutes without a heartbeat`
     : null;
+}
+
+/**
+ * Whether this process cannot write in `dir` (or, while it does not exist, in the folder that would hold it): a
+ * read-only disk or mount, or no permission. Root passes permission checks, and so can indeed write.
+ */
+export function folderIsReadOnly(dir: string): boolean {
+  let existing = dir;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    accessSync(existing, constants.W_OK);
+    return false;
+  } catch (e) {
+    return ['EROFS', 'EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '');
+  }
+}
+
+/**
+ * Opens the store of a folder this process cannot write (see folderIsReadOnly), for reading only. SQLite cannot
+ * open a WAL database on a read-only disk even to read it (it needs its -shm file beside it), so a snapshot of
+ * the database file (and of its -wal, if one was left) is copied to the temp folder and read there; closing the
+ * store removes it. Nothing is marked or migrated: a store of an older schema is refused.
+ */
+export function openStoreReadOnly({ dataDir, nativeBinding }: Pick<OpenStoreOptions, 'dataDir' | 'nativeBinding'>): Store {
+  const paths = dataPaths(dataDir);
+  if (!existsSync(paths.database)) throw new Error(`${dataDir} holds no experiment store (${paths.database} is not there)`);
+  const copy = mkdtempSync(join(tmpdir(), 'taughtnet-read-only-'));
+  let db: Database.Database | undefined;
+  try {
+    const file = join(copy, 'workbench.sqlite');
+    copyFileSync(paths.database, file);
+    if (existsSync(`${paths.database}-wal`)) copyFileSync(`${paths.database}-wal`, `${file}-wal`);
+    db = new Database(file, { readonly: true, fileMustExist: true, nativeBinding });
+    const version = schemaVersion(db);
+    if (version !== LATEST_VERSION) {
+      throw new Error(`the store in ${dataDir} has schema version ${version} and this program reads ${LATEST_VERSION}; it cannot be migrated on a read-only folder`);
+    }
+  } catch (error) {
+    db?.close();
+    rmSync(copy, { recursive: true, force: true });
+    if (error instanceof SqliteError) throw new Error(`${paths.database}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  const opened = db;
+  return {
+    db: opened,
+    dataDir,
+    paths,
+    sharedDrive: null,
+    close: () => {
+      opened.close();
+      rmSync(copy, { recursive: true, force: true });
+    },
+  };
 }
 
 /**

@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import type { CliResult } from './run-cli.ts';
 
-/** The CLI with a deadline: a command that blocks (reading a FIFO) is killed and reported as hung. */
+/** The CLI with a deadline (generous: the machine may be busy): a command that blocks on a FIFO is killed and reported as hung. */
 function taughtnet(...args: string[]): Promise<CliResult & { hung: boolean }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['main/cli/taughtnet.mjs', ...args], { timeout: 20_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['main/cli/taughtnet.mjs', ...args], { timeout: 90_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       const hung = error?.killed === true;
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, hung });
     });
@@ -60,15 +60,20 @@ test('a folder given as a file and a symbolic-link loop are named for what they 
   mkdirSync(folder);
   symlinkSync(join(dir, 'loop-b'), join(dir, 'loop-a'));
   symlinkSync(join(dir, 'loop-a'), join(dir, 'loop-b'));
-  const [kappa, inspect] = await Promise.all([taughtnet('kappa', '--a', folder, '--b', good), taughtnet('dataset', 'inspect', join(dir, 'loop-a'))]);
+  const [kappa, inspect, add] = await Promise.all([
+    taughtnet('kappa', '--a', folder, '--b', good),
+    taughtnet('dataset', 'inspect', join(dir, 'loop-a')),
+    taughtnet('dataset', 'add', join(dir, 'loop-a'), '--data-dir', tempDir('taughtnet-hostile-data-')),
+  ]);
   assert.equal(kappa.code, 1);
   assert.match(kappa.stderr, /a-folder: is a folder, not a file/);
   assert.doesNotMatch(kappa.stderr, /EISDIR/);
   assert.equal(inspect.code, 1);
   assert.match(inspect.stderr, /loop-a: is a symbolic link that leads back to itself \(a loop\)/);
   assert.doesNotMatch(inspect.stderr, /no such file/);
-  assertPrefixed(kappa);
-  assertPrefixed(inspect);
+  assert.equal(add.code, 1);
+  assert.match(add.stderr, /loop-a: is a symbolic link that leads back to itself \(a loop\)/);
+  for (const r of [kappa, inspect, add]) assertPrefixed(r);
 });
 
 test('fault 6: Latin-1 text and NUL bytes are errors naming FILE:LINE, not silently changed', async () => {

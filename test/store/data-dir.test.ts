@@ -41,11 +41,12 @@ test('then the platform folder for per-user application data', () => {
   );
 });
 
-test('the folder holds the database, artifacts/ and tmp/', () => {
+test('the folder holds the database, artifacts/, tmp/ and the space reserve', () => {
   const paths = dataPaths('/data');
   assert.deepEqual(paths, {
     database: join('/data', 'workbench.sqlite'),
     artifacts: join('/data', 'artifacts'),
     tmp: join('/data', 'tmp'),
+    reserve: join('/data', 'space-reserve'),
   });
 });

@@ -72,6 +72,28 @@ function crashSummary({ exit, started, running, waiting }: CrashDetails): string
   return `the engine host ${how}${when}${waiting ? `; "${waiting}" did not run` : ''}`;
 }
 
+/** The host's crash behind a request's error: the crash itself, or the refusal of a request sent after it. */
+export function engineCrashOf(e: unknown): EngineHostCrashed | undefined {
+  if (e instanceof EngineHostCrashed) return e;
+  const cause = (e as Error | undefined)?.cause;
+  return cause instanceof EngineHostCrashed ? cause : undefined;
+}
+
+/** What happened, for a user whose work the engine was doing (the summary is for developers and logs). */
+export function crashForUser({ details: { exit, started } }: EngineHostCrashed): string {
+  const how =
+    exit.signal === 'SIGKILL'
+      ? 'was ended from outside (SIGKILL: the system does this when memory runs out, or a person or program ended it)'
+      : exit.signal === 'SIGABRT' || exit.signal === 'SIGSEGV'
+        ? `crashed (${exit.signal}, in onnxruntime's native code)`
+        : exit.signal
+          ? `was ended by ${exit.signal}`
+          : exit.error
+            ? `could not be started (${exit.error})`
+            : `stopped with exit code ${exit.code}`;
+  return `the training engine (the separate process that does the computing) ${how}${started ? '' : ' as it started'}`;
+}
+
 /** A host that died unasked: the error of each request it left unanswered, and what 'crashed' listeners get. */
 export class EngineHostCrashed extends Error {
   override readonly name = 'EngineHostCrashed';
