@@ -79,10 +79,10 @@ test('errors refuses a gold label of another type and an untyped prediction, nam
   ]);
   assert.equal(wrongType.code, 1);
   // The first gold label is on line 7 (s1, token 6); 25 labels of the slice are Disease, 20 are listed.
-  assert.match(wrongType.stderr, new RegExp(`^${gold}:7: 'B-Disease' is not of type Chemical`));
+  assert.match(wrongType.stderr, new RegExp(`^taughtnet: ${gold}:7: 'B-Disease' is not of type Chemical`));
   assert.match(wrongType.stderr, /… and 5 more errors/);
   assert.equal(untyped.code, 1);
-  assert.match(untyped.stderr, new RegExp(`^${bareGold}:7: 'B' has no type`));
+  assert.match(untyped.stderr, new RegExp(`^taughtnet: ${bareGold}:7: 'B' has no type`));
   assert.equal(wrongType.stdout + untyped.stdout, '');
   assert.equal(noType.code, 2);
   assert.match(noType.stderr, /--type is required/);

@@ -17,3 +17,6 @@ export function corpusSlice(root: string, name: string, sentences: number): stri
   }
   return folder;
 }
+
+/** Figures of time and memory, which differ between two runs of the same work. */
+export const isMeasuredFigure = (name: string) => name === 'seconds' || name.endsWith('_per_second') || name === 'peak_memory_mb';

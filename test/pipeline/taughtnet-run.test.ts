@@ -22,7 +22,7 @@ import { getRun } from '../../main/store/runs.ts';
 import { openStore } from '../../main/store/store.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { taughtnet } from '../cli/run-cli.ts';
-import { TINY_BERT, corpusSlice } from './fixtures.ts';
+import { TINY_BERT, corpusSlice, isMeasuredFigure } from './fixtures.ts';
 import { loadTokenizer } from '../../main/models/tokenizer-files.ts';
 import type { RunConfigInput } from '../../shared/method/run-config.ts';
 
@@ -43,14 +43,12 @@ const CONFIG: RunConfigInput = {
   device: 'cpu',
 };
 
-/** Figures of time and memory, which differ between two runs of the same work. */
-const measured = (name: string) => name === 'seconds' || name.endsWith('_per_second') || name === 'peak_memory_mb';
 
 /** What a run recorded, comparable across stores: every epoch's figures and every test score, by name. */
 const resultsOf = (dataDir: string) => {
   const store = openStore({ dataDir });
   try {
-    const metrics = listMetrics(store, 1).filter((m) => !measured(m.name)).map(({ phase, epoch, name, value }) => ({ phase, epoch, name, value }));
+    const metrics = listMetrics(store, 1).filter((m) => !isMeasuredFigure(m.name)).map(({ phase, epoch, name, value }) => ({ phase, epoch, name, value }));
     const scores = listEvaluations(store, {}).map((e) => ({
       model: getModel(store, e.modelId)!.name,
       dataset: getDataset(store, e.datasetId)!.name,

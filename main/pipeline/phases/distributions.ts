@@ -32,7 +32,7 @@ export async function teacherDistributions(scope: RunScope & Prepared & { teache
     let stored = findArtifact(ctx.store, 'teacher-distributions', name);
     while (stored && !(await verifyArtifact(ctx.store, stored))) {
       // Damaged since it was written (it is named by its sha256): the teachers label the training set again instead.
-      scope.emit(DISTRIBUTIONS, `${artifactFile(ctx.store, stored)} (stored teacher distributions) is damaged: its content no longer matches its sha256; computing them again`);
+      scope.emit(DISTRIBUTIONS, `${artifactFile(ctx.store, stored)} (the stored teacher distributions) is damaged: its content no longer matches its sha256; computing them again`);
       deleteArtifact(ctx.store, stored.id);
       stored = findArtifact(ctx.store, 'teacher-distributions', name);
     }
