@@ -1,0 +1,28 @@
+// Training recipes to propose per model source: what a pretrained model folder and a from-scratch size preset
+// should be fine-tuned with (learning rate, batch size, warmup; the rest as the run config's defaults).
+
+export interface Recipe {
+  readonly lr: number;
+  readonly batchSize: number;
+  /** Share of all steps spent warming the learning rate up linearly from 0. */
+  readonly warmupRatio: number;
+}
+
+/** The paper's (§IV-D) for a pretrained folder: Adam lr 5e-5, batch 8; no warmup, as HF's Trainer by default. */
+export const PRETRAINED_RECIPE: Recipe = { lr: 5e-5, batchSize: 8, warmupRatio: 0 };
+
+/**
+ * For a size preset trained from scratch. Measured with `npm run bench -- recipe 1000 8 64 …` (2026-12-06, 2 × AMD
+ * EPYC, shared): a Merged student, BERT 2 layers hidden 64 from scratch (2.1M parameters), the first 1000 training
+ * sentences of NCBI-disease and BC5CDR-chem, 8 epochs, seed 1, batches drawn afresh each epoch. Dev F1 (lenient,
+ * per-corpus average) by epoch:
+ *   lr 5e-5 batch 8, no warmup (the pretrained recipe)   0.0 0.0 0.0 0.0 3.6 12.2 14.3 16.7  (4 epochs all-O)
+ *   lr 2e-3 batch 16, no warmup (the benches')           20.1 31.8 40.0 38.6 43.9 45.5 44.7 45.0
+ *   lr 2e-3 batch 16, warmup 0.1                         29.5 37.2 43.8 42.1 47.2 49.2 47.7 48.0  (this recipe)
+ *   lr 1e-3 batch 16, warmup 0.1                          0.0 37.6 40.9 41.7 46.4 45.4 45.0 45.6
+ *   lr 5e-3 batch 16, warmup 0.1                          0.0 20.8 30.8 36.9 36.6 41.7 35.8 36.0
+ *   lr 1e-3 batch 16, no warmup                          32.6 37.4 40.3 41.7 46.3 45.2 45.4 45.8
+ *   lr 2e-3 batch 8, warmup 0.1                          26.1 33.8 41.4 42.6 43.6 44.5 44.4 44.7  (twice the steps)
+ * Warmup 0.1 at 2e-3 gave the best dev F1 and never sat at all-O; without it, or at 1e-3 or 5e-3, F1 lagged.
+ */
+export const FROM_SCRATCH_RECIPE: Recipe = { lr: 2e-3, batchSize: 16, warmupRatio: 0.1 };
