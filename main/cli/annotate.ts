@@ -128,11 +128,14 @@ export const annotateCommand: Command = {
       maxLength,
       chunkBytes,
     };
+    const resume = values.resume ?? false;
+    // Only the first shard writes a CSV header, so that the shards concatenate into the whole.
+    const first = !shard || shard.index === 1;
     const output: Output = format === 'brat'
-      ? bratOutput(values.out!, { resume: values.resume ?? false, run })
+      ? bratOutput(values.out!, { resume, run, shard: shard && `${shard.index}-of-${shard.count}` })
       : values.out
-        ? fileOutput(format, values.out, { resume: values.resume ?? false, run })
-        : streamOutput(format, process.stdout);
+        ? fileOutput(format, values.out, { first, resume, run })
+        : streamOutput(format, process.stdout, { first });
 
     const controller = new AbortController();
     const stop = () => {

@@ -2,6 +2,7 @@
 // renderer test harness serves it over HTTP; both go through handleIpc, so both validate the same way.
 import { z } from 'zod';
 import { contract, isChannel, type Channel, type ParsedArgs, type Reply, type Result } from '../../shared/ipc/contract.ts';
+import { annotateText } from './annotate.ts';
 import { appInfo } from './app-info.ts';
 import type { ServiceContext } from './context.ts';
 import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts';
@@ -27,6 +28,7 @@ export const handlers: Handlers = {
   'models:import': (ctx, args) => importModel(ctx, args),
   'models:delete': async (ctx, { modelId }) => deleteModel(ctx, modelId),
   'models:explain': (ctx, args) => explainModel(ctx, args),
+  'annotate:text': (ctx, args) => annotateText(ctx, args),
 };
 
 /**

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { CorpusIssue, CorpusStats, Scheme } from '../corpus/types.ts';
 import { runConfigSchema, studentSchema } from '../method/run-config.ts';
 import type { Agreement, ErrorAnalysis, Evaluation, Model, Run, RunMetric } from '../store-types.ts';
+import type { Labelled } from '../annotate/formats.ts';
 
 // ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
 
@@ -133,6 +134,15 @@ export interface RunDetails extends RunSummary {
   datasets: { id: number; name: string; entityTypes: string[] }[];
 }
 
+/** A text labelled by a model (annotate:text): its sentences, words, labels and mentions, and the model's types. */
+export interface TextAnnotation {
+  modelId: number;
+  modelName: string;
+  /** The entity types the model labels, in the order of its labels. */
+  types: string[];
+  labelled: Labelled;
+}
+
 /**
  * Why a model labels one word as it does: Integrated Gradients (paper §IV-E.5, Fig. 3) of the probability f of one
  * label at the word's first subword, along the straight path from a baseline x′ to the input x (word embeddings).
@@ -255,6 +265,13 @@ export const contract = {
    * Explains one word's label in a sentence (split into words on whitespace) by Integrated Gradients: per-word and
    * per-subword attributions, and how close they come to f(x) − f(x′). `label` defaults to the predicted one.
    */
+  /** Labels a pasted text with a stored model: sentences and words as the CLI splits them, mentions with offsets. */
+  'annotate:text': channel<TextAnnotation>()(
+    z.strictObject({
+      modelId: z.int().positive(),
+      text: z.string().refine((t) => t.trim().length > 0, 'paste or type some text').pipe(z.string().max(200_000, 'at most 200,000 characters at once: label longer texts as files')),
+    }),
+  ),
   'models:explain': channel<Explanation>()(
     z.strictObject({
       modelId: z.int().positive(),

@@ -126,7 +126,7 @@ test('a long sentence is windowed: no word is dropped', async () => {
 
 test('--workers 2 writes the same bytes as one worker; shards concatenated equal the whole', async () => {
   const inputs = [jsonl, pubtator];
-  for (const format of ['jsonl', 'conll']) {
+  for (const format of ['jsonl', 'conll', 'csv']) {
     const one = await ok('--format', format, '--chunk-bytes', '4096', ...inputs);
     const two = await ok('--format', format, '--chunk-bytes', '4096', '--workers', '2', ...inputs);
     assert.ok(one.length > 0);
@@ -135,6 +135,14 @@ test('--workers 2 writes the same bytes as one worker; shards concatenated equal
     assert.ok(shards.every((s) => s.length > 0), 'every shard has work');
     assert.equal(shards.join(''), one, `${format}: shards`);
   }
+  // brat: the shards write into one folder, which ends up as the unsharded one.
+  const [whole, sharded] = [join(dir, 'brat-whole'), join(dir, 'brat-sharded')];
+  await ok('--format', 'brat', '--chunk-bytes', '4096', '--out', whole, ...inputs);
+  await Promise.all([1, 2, 3].map((i) => ok('--format', 'brat', '--chunk-bytes', '4096', '--shard', `${i}/3`, '--out', sharded, ...inputs)));
+  const files = readdirSync(whole).sort();
+  assert.equal(files.length, 2 * 120);
+  assert.deepEqual(readdirSync(sharded).sort(), files);
+  for (const f of files) assert.equal(readFileSync(join(sharded, f), 'utf8'), readFileSync(join(whole, f), 'utf8'), f);
 });
 
 test('Ctrl-C stops cleanly and --resume finishes; a kill mid-chunk resumes too', async () => {

@@ -2,6 +2,7 @@
 // (rendererResponse, CSP header included) and answers POST /ipc/:channel with the app's own handler table
 // (handleIpc: same zod validation, same services) over a real store in a temporary data folder.
 // Events reach the page over server-sent events (GET /events).
+import { after, before } from 'node:test';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,3 +157,24 @@ export async function openAppPage(browser: Browser, harness: Harness, errors: st
 /** The CSP violations a page of openAppPage reported (a blocked inline style counts). */
 export const cspViolations = (page: Page): Promise<string[]> =>
   page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+
+/**
+ * The set-up of a test file that drives one app page: the renderer built, a harness, Chromium and a page (with its
+ * errors collected), opened before the file's tests (then `setUp` runs) and closed after them; nothing when `skip` says so.
+ */
+export function appPageForTests(skip: unknown, setUp?: (harness: Harness) => Promise<void>): { readonly harness: Harness; readonly page: Page; readonly errors: string[] } {
+  const state = { errors: [] as string[] } as { harness: Harness; browser: Browser; page: Page; errors: string[] };
+  before(async () => {
+    if (skip) return;
+    await ensureRendererBuilt();
+    state.harness = await startHarness();
+    state.browser = await launchChromium();
+    state.page = await openAppPage(state.browser, state.harness, state.errors);
+    await setUp?.(state.harness);
+  });
+  after(async () => {
+    await state.browser?.close();
+    await state.harness?.close();
+  });
+  return state;
+}

@@ -84,7 +84,7 @@ test('the app works from the keyboard: skip link first, then the navigation', { 
     assert.equal(await focused(), 'Skip to content');
     await fresh.keyboard.press('Tab');
     assert.equal(await focused(), 'Datasets');
-    for (let i = 0; i < 4; i++) await fresh.keyboard.press('Tab');
+    for (let i = 0; i < 5; i++) await fresh.keyboard.press('Tab');
     assert.equal(await focused(), 'Settings & About');
     await fresh.keyboard.press('Enter');
     await fresh.getByRole('heading', { name: 'Settings & About', level: 1 }).waitFor();

@@ -46,9 +46,19 @@ function readRecord(path: string, run: unknown): ProgressRecord {
   return record;
 }
 
+/**
+ * What every output takes: whether this output starts the whole (a CSV header is written only then, so that shards
+ * concatenate into the unsharded output), and what run writes it (for --resume).
+ */
+export interface OutputOptions {
+  readonly first: boolean;
+  readonly resume: boolean;
+  readonly run: unknown;
+}
+
 /** Standard output: no record, no resume. */
-export function streamOutput(format: Exclude<OutputFormat, 'brat'>, stream: NodeJS.WritableStream): Output {
-  let first = true;
+export function streamOutput(format: Exclude<OutputFormat, 'brat'>, stream: NodeJS.WritableStream, o: Pick<OutputOptions, 'first'>): Output {
+  let first = o.first;
   return {
     done: 0,
     async write(labelled) {
@@ -62,7 +72,7 @@ export function streamOutput(format: Exclude<OutputFormat, 'brat'>, stream: Node
 }
 
 /** `path` as the output file; `run` identifies the command for --resume. */
-export function fileOutput(format: Exclude<OutputFormat, 'brat'>, path: string, o: { resume: boolean; run: unknown }): Output {
+export function fileOutput(format: Exclude<OutputFormat, 'brat'>, path: string, o: OutputOptions): Output {
   const recordPath = `${path}.annotate-progress`;
   const record = o.resume ? readRecord(recordPath, o.run) : { run: o.run, documents: 0, bytes: 0 };
   if (o.resume && existsSync(path) && statSync(path).size < record.bytes) throw new Error(`cannot resume: ${path} is shorter than its progress record says`);
@@ -75,7 +85,7 @@ export function fileOutput(format: Exclude<OutputFormat, 'brat'>, path: string, 
   return {
     done: record.documents,
     async write(labelled) {
-      const text = (bytes === 0 && format === 'csv' ? CSV_HEADER : '') + labelled.map(WRITERS[format]).join('');
+      const text = (o.first && bytes === 0 && format === 'csv' ? CSV_HEADER : '') + labelled.map(WRITERS[format]).join('');
       const buffer = Buffer.from(text, 'utf8');
       writeSync(fd, buffer, 0, buffer.length, bytes);
       fsyncSync(fd);
@@ -88,10 +98,13 @@ export function fileOutput(format: Exclude<OutputFormat, 'brat'>, path: string, 
   };
 }
 
-/** brat: DIR/ID.txt and DIR/ID.ann per document; a document id met twice is refused (it would overwrite). */
-export function bratOutput(dir: string, o: { resume: boolean; run: unknown }): Output {
+/**
+ * brat: DIR/ID.txt and DIR/ID.ann per document; a document id met twice is refused (it would overwrite). Shards
+ * may share the folder: each keeps its own record (`shard` names it).
+ */
+export function bratOutput(dir: string, o: Omit<OutputOptions, 'first'> & { shard?: string }): Output {
   mkdirSync(dir, { recursive: true });
-  const recordPath = join(dir, '.annotate-progress');
+  const recordPath = join(dir, o.shard ? `.annotate-progress-${o.shard}` : '.annotate-progress');
   const record = o.resume ? readRecord(recordPath, o.run) : { run: o.run, documents: 0, bytes: 0 };
   let documents = record.documents;
   const names = new Map<string, string>();
