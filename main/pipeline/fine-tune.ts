@@ -9,7 +9,8 @@ import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS, type AdamWConfig } from '../engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../engine/optim/schedule.ts';
-import { evalGraph, IO, trainStepGraph } from '../engine/optim/train-graphs.ts';
+import { evalGraph, IO } from '../engine/optim/train-graphs.ts';
+import { trainProgram } from '../engine/runtime/train-program.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { cancelledError } from '../engine/runtime/protocol.ts';
 import { readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
@@ -114,10 +115,9 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
   if (job.initial.length !== layout.size) throw new Error(`initial parameters hold ${job.initial.length} values, the model needs ${layout.size}`);
   if (job.loss && !job.teacherTargets) throw new Error('a distillation job needs the teachers\' targets');
   const task = tokenClassificationTask(config, layout, job.loss ? { distillation: job.loss.weights } : {});
-  const stepGraph = trainStepGraph(task, opt);
   mkdirSync(job.dir, { recursive: true });
 
-  await client.request({
+  const device = await client.request({
     kind: 'open',
     provider: job.provider,
     state: { [IO.params]: tensor('float32', [layout.size], job.initial), [IO.m]: zeros('float32', [layout.size]), [IO.v]: zeros('float32', [layout.size]) },
@@ -126,7 +126,7 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
   if (existsSync(join(job.dir, CHECKPOINT))) {
     position = (await client.request({ kind: 'loadCheckpoint', path: join(job.dir, CHECKPOINT) })) as unknown as LoopPosition;
   }
-  await client.request({ kind: 'load', program: 'train', spec: { model: stepGraph.model.bytes, updates: Object.fromEntries(stepGraph.state.map((s) => [s.input, s.output])), read: [IO.loss] } });
+  await client.request({ kind: 'load', program: 'train', spec: trainProgram(task, opt, device.name) });
   await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(task, { withLoss: false }).bytes, read: [BATCH.probs] } });
 
   const batches = lengthBuckets(job.train, settings.batchSize);

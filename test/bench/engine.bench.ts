@@ -21,7 +21,8 @@ import type { EncoderConfig } from '../../shared/models/config.ts';
 import { initParams } from '../../main/engine/nn/params.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
-import { evalGraph, IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
+import { evalGraph, IO } from '../../main/engine/optim/train-graphs.ts';
+import { trainProgram } from '../../main/engine/runtime/train-program.ts';
 import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
 import { listProviders, type ProviderName } from '../../main/engine/runtime/providers.ts';
 import { tensor, type Tensor } from '../../main/tensors/tensor.ts';
@@ -88,6 +89,8 @@ function batchFeeds(c: EncoderConfig): Record<string, Tensor> {
 }
 
 const scalar = (x: number): Tensor => tensor('float32', [], Float32Array.of(x));
+/** The feeds a program or session takes (a RoBERTa has no token types; a gradient graph no optimizer inputs). */
+const only = <T>(names: readonly string[], feeds: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k)));
 
 interface Profile {
   /** Kernel time per op type, ms per run. */
@@ -109,7 +112,7 @@ async function profile(model: Uint8Array, provider: ProviderName, feeds: Record<
     profileFilePrefix: join(dir, 'profile'),
     ...(threads ? { intraOpNumThreads: threads } : {}),
   });
-  for (let i = 0; i < runs; i++) await session.run(feeds);
+  for (let i = 0; i < runs; i++) await session.run(only(session.inputNames, feeds));
   session.endProfiling(); // onnxruntime-node writes the file but does not return its name
   const events = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8')) as {
     cat: string; name: string; ts: number; dur: number; args?: { op_name?: string; provider?: string };
@@ -141,7 +144,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   const threads = flag('threads') ? Number(flag('threads')) : undefined;
   const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
   const t0 = performance.now();
-  const step = trainStepGraph(tokenClassificationTask(config, layout), ADAMW_DEFAULTS);
+  const spec = trainProgram(tokenClassificationTask(config, layout), ADAMW_DEFAULTS, provider, [IO.loss, IO.gradNorm]);
   const built = performance.now() - t0;
   const batch = batchFeeds(config);
   const n = layout.size;
@@ -150,8 +153,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     [IO.m, tensor('float32', [n], new Float32Array(n))],
     [IO.v, tensor('float32', [n], new Float32Array(n))],
   ]), threads ? { intraOpNumThreads: threads } : undefined);
-  const program = await ws.load({ model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read: [IO.loss, IO.gradNorm] });
-  const only = (names: readonly string[], feeds: Record<string, Tensor>) => Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k)));
+  const program = await ws.load(spec);
   const feedsAt = (t: number): Record<string, Tensor> => ({
     ...only(program.batchInputs, batch),
     [IO.lr]: scalar(1e-4),
@@ -185,7 +187,8 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   await infer.release();
   await ws.dispose();
 
-  // The profiled session is fed CPU tensors: its kernel times are what matters, not its transfers.
+  // The profiled session runs the program's graph (on the CPU forward + backward alone: AdamW runs outside ORT), fed
+  // CPU tensors: its kernel times are what matters, not its transfers.
   const state = await (async () => {
     const f: Record<string, ort.Tensor> = {
       [IO.params]: new ort.Tensor('float32', initParams(layout, 1), [n]),
@@ -196,7 +199,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     return f;
   })();
   const counted = Math.max(2, Math.min(steps, 5));
-  const p = await profile(step.model.bytes, provider, state, warmup + counted, counted, threads);
+  const p = await profile(spec.model, provider, state, warmup + counted, counted, threads);
 
   const step50 = median(times);
   const tokens = BATCH_SIZE * SEQ;
@@ -207,7 +210,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     pageFaultsPerStep: pageFaults, sysMsPerStep: sysMs, parameters: n,
   };
   console.log(`\n== ${modelName} (${config.numLayers}L ${config.hiddenSize}D ${config.numHeads}h ${config.intermediateSize}FF, vocab ${config.vocabSize}, ${(n / 1e6).toFixed(1)}M params) on ${provider}, batch ${BATCH_SIZE}×${SEQ}`);
-  console.log(`graph ${step.model.nodeCount} nodes, built in ${ms(built)}; loss ${loss.toFixed(3)}`);
+  console.log(`graph ${(spec.model.byteLength / 2 ** 20).toFixed(1)} MiB${spec.adamw ? ' (forward + backward; AdamW in place outside ORT)' : ''}, built in ${ms(built)}; loss ${loss.toFixed(3)}`);
   console.log(`step ${ms(step50)} median of ${times.length} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}) → ${Math.round((tokens / step50) * 1000)} tokens/s; peak RSS ${peakRss.toFixed(0)} MB`);
   console.log(`per step: ${Math.round(pageFaults)} minor page faults, ${ms(sysMs)} kernel (sys) time; eval() forward ${ms(result.inferMs)}`);
   console.log(`profiled: ORT run ${ms(p.run)}, kernels ${ms(kernels)}, of which matmul ${ms(matmul)}; outside matmul ${((1 - matmul / kernels) * 100).toFixed(0)}% of kernel time`);

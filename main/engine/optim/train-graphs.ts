@@ -30,6 +30,8 @@ export const IO = {
   /** int64 scalar in [0, 2³¹): the dropout masks are a function of it (see ops/nn.ts dropout). */
   dropoutSeed: 'dropout_seed',
   loss: 'loss',
+  /** The flat gradient of the loss (gradientGraph's output). */
+  grad: 'grad',
   gradNorm: 'grad_norm',
 } as const;
 export const next = (name: string): string => `${name}.next`;
@@ -73,6 +75,13 @@ export function trainStepGraph(task: Task, opt: AdamWConfig): StepGraph {
   const u = adamw(g, { params: flat, grad, ...s }, task.layout, opt);
   const model = toOnnx(g, { [IO.loss]: loss, [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v }, 'train_step');
   return { model, state: stateOf([IO.params, IO.m, IO.v]) };
+}
+
+/** Forward + backward alone: the loss and the flat gradient, for an optimizer applied outside the graph (adamwInPlace). */
+export function gradientGraph(task: Task): OnnxModel {
+  const g = new Graph();
+  const { loss, grad } = forwardBackward(task, g);
+  return toOnnx(g, { [IO.loss]: loss, [IO.grad]: grad }, 'gradient');
 }
 
 export function accumulateGraph(task: Task): StepGraph {
