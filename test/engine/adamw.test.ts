@@ -94,7 +94,8 @@ test('AdamW in place (float32 buffers) matches the TypeScript reference over 6 s
     const lr = linearWarmupDecay(schedule, t - 1);
     const norm = referenceStep(ref.p, named(grad), ref.m, ref.v, lr, t);
     if (norm > opt.maxGradNorm!) clipped++;
-    const got = adamwInPlace({ ...buffers, grad }, lr, t, layout.decaySize, opt);
+    const segments = layout.entries.map((e) => ({ offset: e.offset, data: grad.subarray(e.offset, e.offset + e.size) }));
+    const got = adamwInPlace(buffers, segments, lr, t, layout.decaySize, opt);
     assert.ok(Math.abs(got - norm) <= 1e-12 * norm, 'grad norm');
     for (const e of layout.entries) {
       ref.p.get(e.name)!.forEach((x, i) => {

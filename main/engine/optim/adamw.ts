@@ -83,30 +83,39 @@ export interface AdamWBuffers {
   params: Float32Array;
   m: Float32Array;
   v: Float32Array;
-  grad: Float32Array;
+}
+
+/** A run of the gradient: the gradient of the flat parameters [offset, offset + data.length). */
+export interface GradientSegment {
+  offset: number;
+  data: Float32Array;
 }
 
 /**
  * The step of `adamw` applied in place to flat float32 buffers, one pass (the same folded scalars, so the same
- * rounding as the graph up to float32 vs float64 arithmetic); the first `decaySize` parameters are decayed.
- * Returns the gradient's global norm before clipping.
+ * rounding as the graph up to float32 vs float64 arithmetic), from the gradient given in segments that together
+ * cover the parameters; the first `decaySize` parameters are decayed. Returns the gradient's norm before clipping.
  */
-export function adamwInPlace(b: AdamWBuffers, lr: number, step: number, decaySize: number, o: AdamWScalars): number {
-  const { params: p, m, v, grad } = b;
+export function adamwInPlace(b: AdamWBuffers, grad: readonly GradientSegment[], lr: number, step: number, decaySize: number, o: AdamWScalars): number {
+  const { params: p, m, v } = b;
+  const covered = grad.reduce((n, s) => n + s.data.length, 0);
+  if (covered !== p.length) throw new Error(`the gradient covers ${covered} of ${p.length} parameters`);
   let sumSq = 0;
-  for (let i = 0; i < grad.length; i++) sumSq += grad[i] * grad[i];
+  for (const { data } of grad) for (let i = 0; i < data.length; i++) sumSq += data[i] * data[i];
   const gradNorm = Math.sqrt(sumSq);
   const clip = o.maxGradNorm === null ? 1 : Math.min(o.maxGradNorm / (gradNorm + 1e-6), 1);
   const [g1, g2] = [clip * (1 - o.beta1), clip * clip * (1 - o.beta2)];
   const sqrtBc2 = Math.sqrt(1 - o.beta2 ** step);
   const stepSize = (lr * sqrtBc2) / (1 - o.beta1 ** step);
   const eps = o.eps * sqrtBc2;
-  const decay = 1 - lr * o.weightDecay;
-  for (let i = 0; i < p.length; i++) {
-    const g = grad[i];
-    const mi = (m[i] = o.beta1 * m[i] + g1 * g);
-    const vi = (v[i] = o.beta2 * v[i] + g2 * g * g);
-    p[i] = (i < decaySize ? p[i] * decay : p[i]) - (stepSize * Math.fround(mi)) / (Math.sqrt(Math.fround(vi)) + eps);
+  for (const { offset, data } of grad) {
+    const decay = offset < decaySize ? 1 - lr * o.weightDecay : 1; // the groups never share a parameter
+    for (let i = 0, k = offset; i < data.length; i++, k++) {
+      const g = data[i];
+      const mk = (m[k] = o.beta1 * m[k] + g1 * g);
+      const vk = (v[k] = o.beta2 * v[k] + g2 * g * g);
+      p[k] = p[k] * decay - (stepSize * Math.fround(mk)) / (Math.sqrt(Math.fround(vk)) + eps);
+    }
   }
   return gradNorm;
 }

@@ -1,9 +1,10 @@
 // The training step as a workspace program, for the provider the workspace runs on. On a GPU provider: the fused step
-// graph (forward, backward, AdamW), whose state outputs stay on the device. On the CPU: forward and backward only, and
-// the workspace applies AdamW to its state in place, so no state-sized output is copied out of ORT (see workspace.ts).
+// graph (forward, backward, AdamW), whose state outputs stay on the device. On the CPU: forward and backward only, fed
+// views of the flat parameters, and the workspace applies AdamW to its state in place, so no state-sized buffer is
+// copied into ORT or out of it but the gradient (see workspace.ts).
 // Either way a run takes the batch plus `lr` and `step` and can read back the loss and the gradient norm.
 import type { AdamWConfig } from '../optim/adamw.ts';
-import { gradientGraph, IO, type Task, trainStepGraph } from '../optim/train-graphs.ts';
+import { gradientGraph, gradOutput, IO, paramInput, type Task, trainStepGraph } from '../optim/train-graphs.ts';
 import { isGpuProvider, type ProviderName } from './providers.ts';
 import type { ProgramSpec } from './workspace.ts';
 
@@ -13,9 +14,21 @@ export function trainProgram(task: Task, opt: AdamWConfig, provider: ProviderNam
     return { model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read };
   }
   const { noDecay: _patterns, ...config } = opt; // decaySize says which parameters decay
+  const entries = task.layout.entries;
   return {
     model: gradientGraph(task).bytes,
     read,
-    adamw: { config, decaySize: task.layout.decaySize, grad: IO.grad, params: IO.params, m: IO.m, v: IO.v, lr: IO.lr, step: IO.step, gradNorm: IO.gradNorm },
+    views: Object.fromEntries(entries.map((e) => [paramInput(e.name), { state: IO.params, offset: e.offset, shape: e.shape }])),
+    adamw: {
+      config,
+      decaySize: task.layout.decaySize,
+      grads: entries.map((e) => ({ output: gradOutput(e.name), offset: e.offset })),
+      params: IO.params,
+      m: IO.m,
+      v: IO.v,
+      lr: IO.lr,
+      step: IO.step,
+      gradNorm: IO.gradNorm,
+    },
   };
 }

@@ -4,7 +4,8 @@
 // Training, evaluation and inference are separate programs over the same state.
 //
 // On the CPU the state is the workspace's own float arrays (it takes over the buffers it is given), fed to ORT without
-// a copy. onnxruntime-node copies every output into a fresh buffer, so a program that would replace large state (the
+// a copy, whole or as `views` (one input per parameter, so that no Slice copies them inside the graph).
+// onnxruntime-node copies every output into a fresh buffer, so a program that would replace large state (the
 // parameters and both Adam moments) instead outputs the gradient and names an `adamw` step, which the workspace
 // applies to the state in place (optim/adamw.ts adamwInPlace): one gradient-sized output a step instead of three
 // state-sized ones, and no second copy of the state while the old one waits for the garbage collector.
@@ -45,8 +46,17 @@ export interface ProgramSpec {
   /** Outputs brought back to the CPU after each run (loss, metrics, probabilities). */
   readonly read: readonly string[];
   readonly tuning?: SessionTuning;
-  /** CPU only: an AdamW step the workspace applies in place after each run, from the program's gradient output. */
+  /** CPU only: model inputs fed as views of state tensors (no copy), e.g. each parameter of the flat buffer. */
+  readonly views?: Readonly<Record<string, StateView>>;
+  /** CPU only: an AdamW step the workspace applies in place after each run, from the program's gradient outputs. */
   readonly adamw?: HostAdamW;
+}
+
+/** Elements [offset, offset + size of shape) of a state tensor, as a tensor of that shape. */
+export interface StateView {
+  readonly state: string;
+  readonly offset: number;
+  readonly shape: readonly number[];
 }
 
 /** Names the step's buffers: the gradient output, the state it updates, and the scalar feeds it takes. */
@@ -54,8 +64,8 @@ export interface HostAdamW {
   readonly config: AdamWScalars;
   /** The first `decaySize` parameters get weight decay. */
   readonly decaySize: number;
-  /** The program's output holding the flat gradient. */
-  readonly grad: string;
+  /** The program's gradient outputs, each with where its gradient starts in the flat parameters; together they cover them. */
+  readonly grads: readonly { readonly output: string; readonly offset: number }[];
   /** State names of the parameters and the two moments. */
   readonly params: string;
   readonly m: string;
@@ -253,10 +263,16 @@ export async function createWorkspace(
     const updates = Object.entries(spec.updates ?? {});
     checkNames(updates.map(([n]) => n));
     const adamw = spec.adamw;
-    if (adamw) {
-      if (gpu) throw new Error(`an in-place AdamW step runs on the CPU only; on ${provider} the step graph updates the state`);
-      checkNames([adamw.params, adamw.m, adamw.v]);
+    const views = Object.entries(spec.views ?? {});
+    if (gpu && (adamw || views.length > 0)) throw new Error(`state views and an in-place AdamW step are for the CPU; on ${provider} the graph takes and updates the state`);
+    if (adamw) checkNames([adamw.params, adamw.m, adamw.v]);
+    checkNames(views.map(([, v]) => v.state));
+    for (const [input, v] of views) {
+      const end = v.offset + v.shape.reduce((a, b) => a * b, 1);
+      const size = specs.get(v.state)!.shape.reduce((a, b) => a * b, 1);
+      if (v.offset < 0 || end > size) throw new Error(`view "${input}" reaches [${v.offset}, ${end}) of state "${v.state}", which holds ${size} elements`);
     }
+    const gradOutputs = adamw ? adamw.grads.map((gr) => gr.output) : [];
     // Outputs the workspace makes itself rather than the model.
     const hostOutputs = adamw ? [adamw.gradNorm] : [];
     const stateOutputs = new Set(updates.map(([, out]) => out));
@@ -270,9 +286,7 @@ export async function createWorkspace(
       if (outputNames.join('\n') !== session.outputNames.join('\n')) {
         throw new Error(`onnxruntime reports outputs ${session.outputNames.join(', ')}, the model declares ${outputNames.join(', ')}`);
       }
-      const missing = [...stateOutputs, ...spec.read.filter((n) => !hostOutputs.includes(n)), ...(adamw ? [adamw.grad] : [])].filter(
-        (n) => !session.outputNames.includes(n),
-      );
+      const missing = [...stateOutputs, ...spec.read.filter((n) => !hostOutputs.includes(n)), ...gradOutputs].filter((n) => !session.outputNames.includes(n));
       if (missing.length > 0) throw new Error(`the model has no output ${missing.join(', ')} (it has ${session.outputNames.join(', ')})`);
       for (const [n, out] of updates) {
         const meta = session.outputMetadata.find((m) => m.name === out);
@@ -291,10 +305,19 @@ export async function createWorkspace(
       throw e;
     }
     sessions.add(session);
-    const stateInputs = session.inputNames.filter((n) => specs.has(n));
-    const batchInputs = [...session.inputNames.filter((n) => !specs.has(n)), ...(adamw ? [adamw.lr, adamw.step] : [])];
+    const viewOf = new Map(views);
+    const stateInputs = session.inputNames.filter((n) => specs.has(n) || viewOf.has(n));
+    const batchInputs = [...session.inputNames.filter((n) => !stateInputs.includes(n)), ...(adamw ? [adamw.lr, adamw.step] : [])];
     const modelRead = spec.read.filter((n) => !hostOutputs.includes(n));
-    const fetches = gpu ? session.outputNames : [...new Set([...stateOutputs, ...modelRead, ...(adamw ? [adamw.grad] : [])])];
+    const fetches = gpu ? session.outputNames : [...new Set([...stateOutputs, ...modelRead, ...gradOutputs])];
+    const stateFeed = (n: string): ort.Tensor => {
+      const v = viewOf.get(n);
+      if (!v) return state.get(n)!;
+      const whole = state.get(v.state)!;
+      const data = whole.data as Float32Array;
+      const size = v.shape.reduce((a, b) => a * b, 1);
+      return new ort.Tensor(whole.type as 'float32', data.subarray(v.offset, v.offset + size), [...v.shape]);
+    };
     const scalar = (name: string, t: Tensor): number => {
       if (t.data.length !== 1) throw new Error(`input ${name} must be a scalar; got shape [${t.shape.join(', ')}]`);
       return Number(t.data[0]);
@@ -302,8 +325,8 @@ export async function createWorkspace(
     /** Applies the in-place AdamW step; returns its outputs (the gradient norm). */
     const applyAdamW = (a: HostAdamW, out: ort.InferenceSession.ReturnType, feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> => {
       const buffer = (n: string) => state.get(n)!.data as Float32Array;
-      const grad = fromOrtTensor(out[a.grad], a.grad).data as Float32Array;
-      const norm = adamwInPlace({ params: buffer(a.params), m: buffer(a.m), v: buffer(a.v), grad }, scalar(a.lr, feeds[a.lr]), scalar(a.step, feeds[a.step]), a.decaySize, a.config);
+      const grad = a.grads.map(({ output, offset }) => ({ offset, data: fromOrtTensor(out[output], output).data as Float32Array }));
+      const norm = adamwInPlace({ params: buffer(a.params), m: buffer(a.m), v: buffer(a.v) }, grad, scalar(a.lr, feeds[a.lr]), scalar(a.step, feeds[a.step]), a.decaySize, a.config);
       return { [a.gradNorm]: tensor('float32', [], Float32Array.of(norm)) };
     };
 
@@ -322,8 +345,8 @@ export async function createWorkspace(
             );
           }
           const ortFeeds: Record<string, ort.Tensor> = {};
-          for (const n of stateInputs) ortFeeds[n] = state.get(n)!;
-          for (const n of session.inputNames) if (!specs.has(n)) ortFeeds[n] = toOrtTensor(feeds[n], n);
+          for (const n of stateInputs) ortFeeds[n] = stateFeed(n);
+          for (const n of session.inputNames) if (!stateInputs.includes(n)) ortFeeds[n] = toOrtTensor(feeds[n], n);
           const out = await session.run(ortFeeds, fetches);
           replaceState(new Map(updates.map(([n, outName]) => [n, out[outName] as ort.Tensor])), session);
           for (const [n, t] of Object.entries(out)) if (!stateOutputs.has(n)) disposeIfOnDevice(t as ort.Tensor);
