@@ -9,8 +9,8 @@ import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS, type AdamWConfig } from '../engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../engine/optim/schedule.ts';
-import { evalGraph, IO } from '../engine/optim/train-graphs.ts';
-import { trainProgram } from '../engine/runtime/train-program.ts';
+import { IO } from '../engine/optim/train-graphs.ts';
+import { evalProgram, trainProgram } from '../engine/runtime/train-program.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { cancelledError } from '../engine/runtime/protocol.ts';
 import { readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
@@ -127,7 +127,7 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
     position = (await client.request({ kind: 'loadCheckpoint', path: join(job.dir, CHECKPOINT) })) as unknown as LoopPosition;
   }
   await client.request({ kind: 'load', program: 'train', spec: trainProgram(task, opt, device.name) });
-  await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(task, { withLoss: false }).bytes, read: [BATCH.probs] } });
+  await client.request({ kind: 'load', program: 'predict', spec: evalProgram(task, device.name, [BATCH.probs], { withLoss: false }) });
 
   const batches = lengthBuckets(job.train, settings.batchSize);
   const totalSteps = settings.epochs * batches.length;

@@ -10,7 +10,8 @@ import { basename, join, resolve } from 'node:path';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { paramsToWeights, initParams } from '../engine/nn/params.ts';
 import { tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
-import { evalGraph, IO } from '../engine/optim/train-graphs.ts';
+import { IO } from '../engine/optim/train-graphs.ts';
+import { evalProgram } from '../engine/runtime/train-program.ts';
 import { loadDataset } from '../corpus/dataset.ts';
 import { loadModelFolder, saveModelFolder } from '../models/model-folder.ts';
 import { CANCELLED } from '../engine/runtime/protocol.ts';
@@ -415,8 +416,8 @@ async function predictLabels(client: RuntimeClient, config: RunConfig, s: Starti
  */
 async function predictProbs(client: RuntimeClient, config: RunConfig, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<{ probs: Float32Array[][]; wordsPerSecond: number }> {
   const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
-  await client.request({ kind: 'open', provider: config.device, state: { [IO.params]: tensor('float32', [layout.size], s.initial) } });
-  await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(tokenClassificationTask(s.config, layout), { withLoss: false }).bytes, read: ['probs'] } });
+  const device = await client.request({ kind: 'open', provider: config.device, state: { [IO.params]: tensor('float32', [layout.size], s.initial) } });
+  await client.request({ kind: 'load', program: 'predict', spec: evalProgram(tokenClassificationTask(s.config, layout), device.name, ['probs'], { withLoss: false }) });
   const started = performance.now();
   const windows = encodeSentences(s.tokenizer, sentences.map((x) => ({ words: x.tokens })), windowsFor(settings));
   const wordCounts = sentences.map((x) => x.tokens.length);

@@ -21,8 +21,8 @@ import type { EncoderConfig } from '../../shared/models/config.ts';
 import { initParams } from '../../main/engine/nn/params.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
-import { evalGraph, IO } from '../../main/engine/optim/train-graphs.ts';
-import { trainProgram } from '../../main/engine/runtime/train-program.ts';
+import { IO } from '../../main/engine/optim/train-graphs.ts';
+import { evalProgram, trainProgram } from '../../main/engine/runtime/train-program.ts';
 import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
 import { listProviders, type ProviderName } from '../../main/engine/runtime/providers.ts';
 import { tensor, type Tensor } from '../../main/tensors/tensor.ts';
@@ -176,7 +176,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   const sysMs = (after.systemCPUTime - before.systemCPUTime) / 1000 / steps;
   await program.release();
   // Labelling: the eval() forward (no dropout, no loss) over the same batch, after the training step's peak was taken.
-  const infer = await ws.load({ model: evalGraph(tokenClassificationTask(config, layout), { withLoss: false }).bytes, read: [BATCH.probs] });
+  const infer = await ws.load(evalProgram(tokenClassificationTask(config, layout), provider, [BATCH.probs], { withLoss: false }));
   const inputs = only(infer.batchInputs, batch);
   const inferTimes: number[] = [];
   for (let i = 0; i < 1 + Math.max(3, steps); i++) {

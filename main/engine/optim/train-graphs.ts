@@ -116,9 +116,12 @@ export function applyGraph(layout: ParamLayout, opt: AdamWConfig, dtype: DType =
   return { model, state: stateOf([IO.params, IO.m, IO.v, IO.gradAccum]) };
 }
 
-export function evalGraph(task: Task, o: { withLoss?: boolean } = {}): OnnxModel {
+/** With `perParameter`, each parameter is an input of its own (`paramInput(name)`), as in gradientGraph. */
+export function evalGraph(task: Task, o: { withLoss?: boolean; perParameter?: boolean } = {}): OnnxModel {
   const g = new Graph();
-  const flat = g.input(IO.params, task.dtype, [task.layout.size]);
-  const { loss, outputs } = task.forward(g, paramViews(g, task.layout, flat), undefined);
+  const params = o.perParameter
+    ? paramInputs(g, task.layout, task.dtype, PARAM_INPUT)
+    : paramViews(g, task.layout, g.input(IO.params, task.dtype, [task.layout.size]));
+  const { loss, outputs } = task.forward(g, params, undefined);
   return toOnnx(g, o.withLoss === false ? { ...outputs } : { [IO.loss]: loss, ...outputs }, 'eval');
 }

@@ -1,12 +1,12 @@
-// The training step as a workspace program, for the provider the workspace runs on. On a GPU provider: the fused step
+// The training step and the evaluation forward as workspace programs, for the provider the workspace runs on. On a GPU provider: the fused step
 // graph (forward, backward, AdamW), whose state outputs stay on the device. On the CPU: forward and backward only, fed
 // views of the flat parameters, and the workspace applies AdamW to its state in place, so no state-sized buffer is
-// copied into ORT or out of it but the gradient (see workspace.ts).
+// copied into ORT or out of it but the gradient (see workspace.ts). An evaluation on the CPU likewise takes views.
 // Either way a run takes the batch plus `lr` and `step` and can read back the loss and the gradient norm.
 import type { AdamWConfig } from '../optim/adamw.ts';
-import { gradientGraph, gradOutput, IO, paramInput, type Task, trainStepGraph } from '../optim/train-graphs.ts';
+import { evalGraph, gradientGraph, gradOutput, IO, paramInput, type Task, trainStepGraph } from '../optim/train-graphs.ts';
 import { isGpuProvider, type ProviderName } from './providers.ts';
-import type { ProgramSpec } from './workspace.ts';
+import type { ProgramSpec, StateView } from './workspace.ts';
 
 export function trainProgram(task: Task, opt: AdamWConfig, provider: ProviderName, read: readonly string[] = [IO.loss]): ProgramSpec {
   if (isGpuProvider(provider)) {
@@ -18,7 +18,7 @@ export function trainProgram(task: Task, opt: AdamWConfig, provider: ProviderNam
   return {
     model: gradientGraph(task).bytes,
     read,
-    views: Object.fromEntries(entries.map((e) => [paramInput(e.name), { state: IO.params, offset: e.offset, shape: e.shape }])),
+    views: parameterViews(task),
     adamw: {
       config,
       decaySize: task.layout.decaySize,
@@ -32,3 +32,13 @@ export function trainProgram(task: Task, opt: AdamWConfig, provider: ProviderNam
     },
   };
 }
+
+/** The forward pass (no dropout) reading `read` (the loss, probabilities…); `withLoss: false` needs no labels. */
+export function evalProgram(task: Task, provider: ProviderName, read: readonly string[], o: { withLoss?: boolean } = {}): ProgramSpec {
+  if (isGpuProvider(provider)) return { model: evalGraph(task, o).bytes, read };
+  return { model: evalGraph(task, { ...o, perParameter: true }).bytes, read, views: parameterViews(task) };
+}
+
+/** Each parameter's input, fed a view of the flat parameters. */
+const parameterViews = (task: Task): Record<string, StateView> =>
+  Object.fromEntries(task.layout.entries.map((e) => [paramInput(e.name), { state: IO.params, offset: e.offset, shape: e.shape }]));

@@ -13,7 +13,7 @@ import { IO, evalGraph, trainStepGraph } from '../../../main/engine/optim/train-
 import { restoreCheckpoint, saveCheckpoint } from '../../../main/engine/runtime/checkpoint.ts';
 import { listProviders, type ProviderName } from '../../../main/engine/runtime/providers.ts';
 import { createWorkspace, type ProgramSpec } from '../../../main/engine/runtime/workspace.ts';
-import { trainProgram } from '../../../main/engine/runtime/train-program.ts';
+import { evalProgram, trainProgram } from '../../../main/engine/runtime/train-program.ts';
 import { type Tensor, tensor, zeros } from '../../../main/tensors/tensor.ts';
 import { skipUnless } from '../../needs.ts';
 import { parseEncoderConfig } from '../../../shared/models/config.ts';
@@ -103,10 +103,13 @@ test('an evaluation program scores with the parameters training left, and a resu
   const ws = await createWorkspace('cpu', initial());
   try {
     const program = await ws.load(train('cpu'));
-    const evaluate = await ws.load({ model: evalGraph(task).bytes, read: [IO.loss, BATCH.probs] });
+    const evaluate = await ws.load(evalProgram(task, 'cpu', [IO.loss, BATCH.probs]));
+    assert.ok(evaluate.stateInputs.length > 1, 'on the CPU the evaluation takes each parameter as a view');
+    const flat = await ws.load({ model: evalGraph(task).bytes, read: [IO.loss, BATCH.probs] });
     const before = (await evaluate.run(batch(99))).loss.data[0] as number;
     for (let t = 1; t <= 3; t++) await program.run(stepFeeds(t));
     const after = await evaluate.run(batch(99));
+    assert.deepEqual(after, await flat.run(batch(99)), 'views give what the flat graph\'s Slices give, to the bit');
     assert.ok((after.loss.data[0] as number) < before, `eval loss ${before} → ${after.loss.data[0]}`);
     assert.deepEqual(after.probs.shape, [B, S, numLabels(cfg)]);
 
