@@ -9,7 +9,8 @@ import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS, type AdamWConfig } from '../engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../engine/optim/schedule.ts';
-import { evalGraph, IO, trainStepGraph } from '../engine/optim/train-graphs.ts';
+import { IO } from '../engine/optim/train-graphs.ts';
+import { evalProgram, trainProgram } from '../engine/runtime/train-program.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { cancelledError } from '../engine/runtime/protocol.ts';
 import { checksumMatches, DAMAGED_FILE, damagedFileError, readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
@@ -159,10 +160,9 @@ async function fineTuneFromCheckpoint(client: RuntimeClient, job: FineTuneJob, h
   if (job.initial.length !== layout.size) throw new Error(`initial parameters hold ${job.initial.length} values, the model needs ${layout.size}`);
   if (job.loss && !job.teacherTargets) throw new Error('a distillation job needs the teachers\' targets');
   const task = tokenClassificationTask(config, layout, job.loss ? { distillation: job.loss.weights } : {});
-  const stepGraph = trainStepGraph(task, opt);
   mkdirSync(job.dir, { recursive: true });
 
-  await client.request({
+  const device = await client.request({
     kind: 'open',
     provider: job.provider,
     state: { [IO.params]: tensor('float32', [layout.size], job.initial), [IO.m]: zeros('float32', [layout.size]), [IO.v]: zeros('float32', [layout.size]) },
@@ -171,8 +171,8 @@ async function fineTuneFromCheckpoint(client: RuntimeClient, job: FineTuneJob, h
   if (existsSync(join(job.dir, CHECKPOINT))) {
     position = (await client.request({ kind: 'loadCheckpoint', path: join(job.dir, CHECKPOINT) })) as unknown as LoopPosition;
   }
-  await client.request({ kind: 'load', program: 'train', spec: { model: stepGraph.model.bytes, updates: Object.fromEntries(stepGraph.state.map((s) => [s.input, s.output])), read: [IO.loss] } });
-  await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(task, { withLoss: false }).bytes, read: [BATCH.probs] } });
+  await client.request({ kind: 'load', program: 'train', spec: trainProgram(task, opt, device.name) });
+  await client.request({ kind: 'load', program: 'predict', spec: evalProgram(task, device.name, [BATCH.probs], { withLoss: false }) });
 
   const batchesPerEpoch = Math.ceil(job.train.length / settings.batchSize);
   const totalSteps = settings.epochs * batchesPerEpoch;

@@ -4,7 +4,8 @@ import { isAbsolute, join } from 'node:path';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { initParams, paramsToWeights } from '../engine/nn/params.ts';
 import { tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
-import { evalGraph, IO } from '../engine/optim/train-graphs.ts';
+import { IO } from '../engine/optim/train-graphs.ts';
+import { evalProgram } from '../engine/runtime/train-program.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { loadModelFolder, saveModelFolder } from '../models/model-folder.ts';
 import { loadTokenizer } from '../models/tokenizer-files.ts';
@@ -97,8 +98,8 @@ export interface Labelling<T> {
 /** A model's label distributions per word (opens its parameters in the engine), and how fast it gave them. */
 export async function predictProbs(client: RuntimeClient, provider: ProviderRequest, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<Labelling<Float32Array[][]>> {
   const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
-  await client.request({ kind: 'open', provider, state: { [IO.params]: tensor('float32', [layout.size], s.initial) } });
-  await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(tokenClassificationTask(s.config, layout), { withLoss: false }).bytes, read: ['probs'] } });
+  const device = await client.request({ kind: 'open', provider, state: { [IO.params]: tensor('float32', [layout.size], s.initial) } });
+  await client.request({ kind: 'load', program: 'predict', spec: evalProgram(tokenClassificationTask(s.config, layout), device.name, ['probs'], { withLoss: false }) });
   const started = performance.now();
   const windows = encodeSentences(s.tokenizer, sentences.map((x) => ({ words: x.tokens })), windowsFor(settings));
   const wordCounts = sentences.map((x) => x.tokens.length);

@@ -1,4 +1,5 @@
-// `npm run bench -- engine [--models tiny,base,large] [--vs-torch] [--json] [--webgpu] [--steps N] [--threads N] [--nodes]`:
+// `npm run bench -- engine [--models tiny,base,large] [--vs-torch] [--json] [--webgpu] [--warmup N] [--steps N] [--threads N]
+// [--nodes] [--no-profile]` (--no-profile leaves out ORT's profile and the matmul time, which cost a few more steps):
 // one fused training step (forward + backward + clipping + AdamW, dropout on) of a token classifier, batch 8 × 128, on
 // each provider that works here: its wall time through a Workspace (median and spread after warmup), tokens/s, peak
 // RSS, minor page faults and kernel (sys) time per step, the eval() forward (labelling) time, and from ORT's profile the
@@ -21,10 +22,11 @@ import type { EncoderConfig } from '../../shared/models/config.ts';
 import { initParams } from '../../main/engine/nn/params.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
-import { evalGraph, IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
+import { IO } from '../../main/engine/optim/train-graphs.ts';
+import { evalProgram, trainProgram } from '../../main/engine/runtime/train-program.ts';
 import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
 import { listProviders, type ProviderName } from '../../main/engine/runtime/providers.ts';
-import { tensor, type Tensor } from '../../main/tensors/tensor.ts';
+import { numel, tensor, type Tensor } from '../../main/tensors/tensor.ts';
 
 const [BATCH_SIZE, SEQ] = [8, 128];
 const LABELS = ['O', 'B-Disease', 'I-Disease', 'B-Chemical', 'I-Chemical', 'B-Gene', 'I-Gene'];
@@ -54,9 +56,10 @@ const RESULT = 'RESULT ';
 interface Ours {
   stepMs: number;
   peakRssMB: number;
-  matmulMs: number;
-  kernelsMs: number;
-  ortRunMs: number;
+  /** From ORT's profile; null with --no-profile. */
+  matmulMs: number | null;
+  kernelsMs: number | null;
+  ortRunMs: number | null;
   inferMs: number;
   /** Minor page faults and kernel (sys) CPU time per timed step: the cost of fresh output buffers. */
   pageFaultsPerStep: number;
@@ -88,6 +91,8 @@ function batchFeeds(c: EncoderConfig): Record<string, Tensor> {
 }
 
 const scalar = (x: number): Tensor => tensor('float32', [], Float32Array.of(x));
+/** The feeds a program or session takes (a RoBERTa has no token types; a gradient graph no optimizer inputs). */
+const only = <T>(names: readonly string[], feeds: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k)));
 
 interface Profile {
   /** Kernel time per op type, ms per run. */
@@ -109,7 +114,7 @@ async function profile(model: Uint8Array, provider: ProviderName, feeds: Record<
     profileFilePrefix: join(dir, 'profile'),
     ...(threads ? { intraOpNumThreads: threads } : {}),
   });
-  for (let i = 0; i < runs; i++) await session.run(feeds);
+  for (let i = 0; i < runs; i++) await session.run(only(session.inputNames, feeds));
   session.endProfiling(); // onnxruntime-node writes the file but does not return its name
   const events = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8')) as {
     cat: string; name: string; ts: number; dur: number; args?: { op_name?: string; provider?: string };
@@ -136,12 +141,13 @@ async function profile(model: Uint8Array, provider: ProviderName, feeds: Record<
 
 /** One (model, provider): timed steps through a Workspace, then a profiled session. Runs in its own process. */
 async function benchOne(modelName: string, provider: ProviderName): Promise<void> {
-  const { config, warmup, steps: defaultSteps } = MODELS[modelName];
+  const { config, warmup: defaultWarmup, steps: defaultSteps } = MODELS[modelName];
+  const warmup = Number(flag('warmup') ?? defaultWarmup);
   const steps = Number(flag('steps') ?? defaultSteps);
   const threads = flag('threads') ? Number(flag('threads')) : undefined;
   const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
   const t0 = performance.now();
-  const step = trainStepGraph(tokenClassificationTask(config, layout), ADAMW_DEFAULTS);
+  const spec = trainProgram(tokenClassificationTask(config, layout), ADAMW_DEFAULTS, provider, [IO.loss, IO.gradNorm]);
   const built = performance.now() - t0;
   const batch = batchFeeds(config);
   const n = layout.size;
@@ -150,8 +156,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     [IO.m, tensor('float32', [n], new Float32Array(n))],
     [IO.v, tensor('float32', [n], new Float32Array(n))],
   ]), threads ? { intraOpNumThreads: threads } : undefined);
-  const program = await ws.load({ model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read: [IO.loss, IO.gradNorm] });
-  const only = (names: readonly string[], feeds: Record<string, Tensor>) => Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k)));
+  const program = await ws.load(spec);
   const feedsAt = (t: number): Record<string, Tensor> => ({
     ...only(program.batchInputs, batch),
     [IO.lr]: scalar(1e-4),
@@ -174,10 +179,10 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   const sysMs = (after.systemCPUTime - before.systemCPUTime) / 1000 / steps;
   await program.release();
   // Labelling: the eval() forward (no dropout, no loss) over the same batch, after the training step's peak was taken.
-  const infer = await ws.load({ model: evalGraph(tokenClassificationTask(config, layout), { withLoss: false }).bytes, read: [BATCH.probs] });
+  const infer = await ws.load(evalProgram(tokenClassificationTask(config, layout), provider, [BATCH.probs], { withLoss: false }));
   const inputs = only(infer.batchInputs, batch);
   const inferTimes: number[] = [];
-  for (let i = 0; i < 1 + Math.max(3, steps); i++) {
+  for (let i = 0; i < 1 + Math.max(1, steps); i++) {
     const start = performance.now();
     await infer.run(inputs);
     if (i > 0) inferTimes.push(performance.now() - start);
@@ -185,31 +190,36 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   await infer.release();
   await ws.dispose();
 
-  // The profiled session is fed CPU tensors: its kernel times are what matters, not its transfers.
+  // The profiled session runs the program's graph (on the CPU forward + backward alone: AdamW runs outside ORT), fed
+  // CPU tensors: its kernel times are what matters, not its transfers.
   const state = await (async () => {
+    const params = initParams(layout, 1);
     const f: Record<string, ort.Tensor> = {
-      [IO.params]: new ort.Tensor('float32', initParams(layout, 1), [n]),
+      [IO.params]: new ort.Tensor('float32', params, [n]),
       [IO.m]: new ort.Tensor('float32', new Float32Array(n), [n]),
       [IO.v]: new ort.Tensor('float32', new Float32Array(n), [n]),
     };
     for (const [k, v] of Object.entries(feedsAt(1))) f[k] = new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.shape]);
+    for (const [k, v] of Object.entries(spec.views ?? {})) f[k] = new ort.Tensor('float32', params.subarray(v.offset, v.offset + numel(v.shape)), [...v.shape]);
     return f;
   })();
   const counted = Math.max(2, Math.min(steps, 5));
-  const p = await profile(step.model.bytes, provider, state, warmup + counted, counted, threads);
+  const p = args.includes('--no-profile') ? null : await profile(spec.model, provider, state, warmup + counted, counted, threads);
 
   const step50 = median(times);
   const tokens = BATCH_SIZE * SEQ;
-  const kernels = [...p.byOp.values()].reduce((a, b) => a + b, 0);
-  const matmul = [...p.byOp].filter(([op]) => MATMUL_OPS.has(op)).reduce((a, [, t]) => a + t, 0);
+  const kernels = p && [...p.byOp.values()].reduce((a, b) => a + b, 0);
+  const matmul = p && [...p.byOp].filter(([op]) => MATMUL_OPS.has(op)).reduce((a, [, t]) => a + t, 0);
   const result: Ours = {
-    stepMs: step50, peakRssMB: peakRss, matmulMs: matmul, kernelsMs: kernels, ortRunMs: p.run, inferMs: median(inferTimes),
+    stepMs: step50, peakRssMB: peakRss, matmulMs: matmul, kernelsMs: kernels, ortRunMs: p?.run ?? null, inferMs: median(inferTimes),
     pageFaultsPerStep: pageFaults, sysMsPerStep: sysMs, parameters: n,
   };
   console.log(`\n== ${modelName} (${config.numLayers}L ${config.hiddenSize}D ${config.numHeads}h ${config.intermediateSize}FF, vocab ${config.vocabSize}, ${(n / 1e6).toFixed(1)}M params) on ${provider}, batch ${BATCH_SIZE}×${SEQ}`);
-  console.log(`graph ${step.model.nodeCount} nodes, built in ${ms(built)}; loss ${loss.toFixed(3)}`);
+  console.log(`graph ${(spec.model.byteLength / 2 ** 20).toFixed(1)} MiB${spec.adamw ? ' (forward + backward; AdamW in place outside ORT)' : ''}, built in ${ms(built)}; loss ${loss.toFixed(3)}`);
   console.log(`step ${ms(step50)} median of ${times.length} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}) → ${Math.round((tokens / step50) * 1000)} tokens/s; peak RSS ${peakRss.toFixed(0)} MB`);
   console.log(`per step: ${Math.round(pageFaults)} minor page faults, ${ms(sysMs)} kernel (sys) time; eval() forward ${ms(result.inferMs)}`);
+  console.log(RESULT + JSON.stringify(result));
+  if (!p || kernels === null || matmul === null) return;
   console.log(`profiled: ORT run ${ms(p.run)}, kernels ${ms(kernels)}, of which matmul ${ms(matmul)}; outside matmul ${((1 - matmul / kernels) * 100).toFixed(0)}% of kernel time`);
   console.log(`step / matmul = ${(step50 / matmul).toFixed(2)}×  (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×; step − ORT run = ${ms(step50 - p.run)} outside ORT: feeds, output copies)`);
   console.log(`nodes per provider: ${[...p.placement].map(([ep, k]) => `${ep} ${Math.round(k)}`).join(', ')}`);
@@ -223,7 +233,6 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
       console.log(`  ${t.toFixed(2).padStart(8)} ms  ${node}`);
     }
   }
-  console.log(RESULT + JSON.stringify(result));
 }
 
 /** The Python that runs the PyTorch side: $TORCH_PYTHON, else Debian's (python3-torch installs there, not in a pyenv). */
@@ -273,7 +282,8 @@ async function main(): Promise<void> {
   const noTorch = vsTorch ? torchMissing() : null;
   if (noTorch) say(`PyTorch is missing, so ours is printed alone: ${noTorch}`);
   const self = fileURLToPath(import.meta.url);
-  const passOn = args.filter((a, i) => ['--steps', '--threads'].includes(args[i - 1] ?? '') || ['--steps', '--threads', '--nodes'].includes(a));
+  const valued = ['--steps', '--warmup', '--threads'];
+  const passOn = args.filter((a, i) => valued.includes(args[i - 1] ?? '') || [...valued, '--nodes', '--no-profile'].includes(a));
   const rows: { model: string; provider: string; ours: Ours | null; torch: Torch | null }[] = [];
   for (const model of models) {
     for (const { name } of providers) {
@@ -290,7 +300,7 @@ async function main(): Promise<void> {
     }
     if (vsTorch && !noTorch) {
       const { config, warmup, steps } = MODELS[model];
-      const t = runTorch(config, warmup, Number(flag('steps') ?? steps), flag('threads') ? Number(flag('threads')) : undefined);
+      const t = runTorch(config, Number(flag('warmup') ?? warmup), Number(flag('steps') ?? steps), flag('threads') ? Number(flag('threads')) : undefined);
       say(`\n== ${model} in PyTorch ${t.torch} (${t.threads} threads, BLAS ${t.blas.join(', ') || 'none found in /proc/self/maps'})`);
       say(`step ${ms(t.stepMs)} median, peak RSS ${t.peakRssMB.toFixed(0)} MB; eval() forward ${ms(t.inferMs)}`);
       for (const row of rows.filter((r) => r.model === model)) {

@@ -1,10 +1,10 @@
-// The in-graph AdamW step (flat buffers, decay groups, clipping, schedule) against a plain TypeScript reference
-// with torch.optim.AdamW + clip_grad_norm_ semantics, over several steps.
+// The in-graph AdamW step and the in-place one (flat buffers, decay groups, clipping, schedule) against a plain
+// TypeScript reference with torch.optim.AdamW + clip_grad_norm_ semantics, over several steps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
 import { applyGraph, IO, next } from '../../main/engine/optim/train-graphs.ts';
-import { ADAMW_DEFAULTS, decays, type AdamWConfig } from '../../main/engine/optim/adamw.ts';
+import { ADAMW_DEFAULTS, adamwInPlace, decays, type AdamWConfig } from '../../main/engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../../main/engine/optim/schedule.ts';
 import { initParams, layoutParams, type ParamSpec } from '../../main/engine/nn/params.ts';
 import { randn, rng } from './check.ts';
@@ -79,6 +79,33 @@ for (const dtype of ['float64', 'float32'] as const) {
     assert.ok(clipped > 0 && clipped < 6, `clipping applied in ${clipped} of 6 steps`);
   });
 }
+
+test('AdamW in place (float32 buffers) matches the TypeScript reference over 6 steps with clipping and decay groups', () => {
+  const layout = layoutParams(specs, decays(opt));
+  const flat = initParams(layout, 1);
+  const named = (buf: ArrayLike<number>) => new Map(layout.entries.map((e) => [e.name, Array.from(buf).slice(e.offset, e.offset + e.size)]));
+  const ref = { p: named(flat), m: named(new Float64Array(layout.size)), v: named(new Float64Array(layout.size)) };
+  const buffers = { params: Float32Array.from(flat), m: new Float32Array(layout.size), v: new Float32Array(layout.size) };
+  const r = rng(4);
+  const schedule = { peakLr: 0.05, warmupSteps: 2, totalSteps: 6 };
+  let clipped = 0;
+  for (let t = 1; t <= 6; t++) {
+    const grad = randn(r, [layout.size], t % 2 ? 3 : 0.2, 'float32').data as Float32Array;
+    const lr = linearWarmupDecay(schedule, t - 1);
+    const norm = referenceStep(ref.p, named(grad), ref.m, ref.v, lr, t);
+    if (norm > opt.maxGradNorm!) clipped++;
+    const segments = layout.entries.map((e) => ({ offset: e.offset, data: grad.subarray(e.offset, e.offset + e.size) }));
+    const got = adamwInPlace(buffers, segments, lr, t, layout.decaySize, opt);
+    assert.ok(Math.abs(got - norm) <= 1e-12 * norm, 'grad norm');
+    for (const e of layout.entries) {
+      ref.p.get(e.name)!.forEach((x, i) => {
+        const y = buffers.params[e.offset + i];
+        assert.ok(Math.abs(x - y) <= 2e-6 * Math.max(1, Math.abs(x)), `step ${t} ${e.name}[${i}]: in place ${y} vs reference ${x}`);
+      });
+    }
+  }
+  assert.ok(clipped > 0 && clipped < 6, `clipping applied in ${clipped} of 6 steps`);
+});
 
 test('linear warmup then linear decay, as HF get_linear_schedule_with_warmup', () => {
   const s = { peakLr: 1, warmupSteps: 4, totalSteps: 12 };

@@ -1,8 +1,9 @@
 // Parameters live in ONE flat float buffer (and Adam's m and v likewise), so the optimizer update is a dozen
 // elementwise ops over one tensor instead of a dozen per parameter. The forward pass sees each parameter as a
-// Slice+Reshape view of the buffer; the flat gradient is the Concat of the views' gradients.
+// Slice+Reshape view of the buffer; the flat gradient is the Concat of the views' gradients. (On the CPU the gradient
+// graph takes each parameter as an input of its own instead, fed a view of the buffer: see paramInputs.)
 // Names are the canonical ones of shared/models/weight-names.ts, so a loaded folder's weights drop straight in.
-import type { Graph, Tensor } from '../graph/graph.ts';
+import type { DType, Graph, Tensor } from '../graph/graph.ts';
 import { grad } from '../graph/autodiff.ts';
 import { concat, reshape, slice } from '../ops/shape.ts';
 import { tensor, type Tensor as Weights } from '../../tensors/tensor.ts';
@@ -101,6 +102,14 @@ export function paramViews(g: Graph, layout: ParamLayout, flat: Tensor): Record<
   return Object.fromEntries(
     layout.entries.map((e) => [e.name, g.scope(e.name, () => reshape(g, slice(g, flat, [e.offset], [e.offset + e.size], [0]), [...e.shape]))]),
   );
+}
+
+/**
+ * One graph input per parameter, named `${prefix}${name}`: fed views of the flat buffer on the CPU, so the parameters
+ * are not copied into ORT (as paramViews' Slices copy them) every run.
+ */
+export function paramInputs(g: Graph, layout: ParamLayout, dtype: DType, prefix: string): Record<string, Tensor> {
+  return Object.fromEntries(layout.entries.map((e) => [e.name, g.input(`${prefix}${e.name}`, dtype, e.shape)]));
 }
 
 /** d loss / d flat parameters, as one flat tensor in layout order. */

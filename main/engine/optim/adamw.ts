@@ -1,5 +1,7 @@
-// AdamW (torch.optim.AdamW semantics) with global-norm clipping (torch.nn.utils.clip_grad_norm_), emitted into the
-// graph over the flat parameter buffer: p ← p·(1 − lr·wd) on the decayed group, then the bias-corrected Adam step.
+// AdamW (torch.optim.AdamW semantics) with global-norm clipping (torch.nn.utils.clip_grad_norm_) over the flat parameter
+// buffer: p ← p·(1 − lr·wd) on the decayed group, then the bias-corrected Adam step. Two forms of the same step: emitted
+// into the graph (GPU providers, where the state stays on the device), and applied in place to the buffers in
+// TypeScript (the CPU, where graph outputs would be copied into fresh buffers every step: three times the parameters).
 import { constTensor, type Graph, type Tensor } from '../graph/graph.ts';
 import { add, div, min, mul, sqrt, sub } from '../ops/elementwise.ts';
 import type { ParamLayout } from '../nn/params.ts';
@@ -72,4 +74,48 @@ function decayed(g: Graph, p: Tensor, lr: Tensor, layout: ParamLayout, wd: numbe
   const ones = g.constant(constTensor(p.dtype, [rest], new Array<number>(rest).fill(1)));
   const perElement = g.op('Pad', [ones, g.ints([layout.decaySize, 0]), factor], { label: 'decay_factors', shape: [layout.size] });
   return mul(g, p, perElement);
+}
+
+/** The scalars of one AdamW step that adamwInPlace needs (AdamWConfig without its name patterns, which `decaySize` replaces). */
+export type AdamWScalars = Omit<AdamWConfig, 'noDecay'>;
+
+export interface AdamWBuffers {
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+/** A run of the gradient: the gradient of the flat parameters [offset, offset + data.length). */
+export interface GradientSegment {
+  offset: number;
+  data: Float32Array;
+}
+
+/**
+ * The step of `adamw` applied in place to flat float32 buffers, one pass (the same folded scalars, so the same
+ * rounding as the graph up to float32 vs float64 arithmetic), from the gradient given in segments that together
+ * cover the parameters; the first `decaySize` parameters are decayed. Returns the gradient's norm before clipping.
+ */
+export function adamwInPlace(b: AdamWBuffers, grad: readonly GradientSegment[], lr: number, step: number, decaySize: number, o: AdamWScalars): number {
+  const { params: p, m, v } = b;
+  const covered = grad.reduce((n, s) => n + s.data.length, 0);
+  if (covered !== p.length) throw new Error(`the gradient covers ${covered} of ${p.length} parameters`);
+  let sumSq = 0;
+  for (const { data } of grad) for (let i = 0; i < data.length; i++) sumSq += data[i] * data[i];
+  const gradNorm = Math.sqrt(sumSq);
+  const clip = o.maxGradNorm === null ? 1 : Math.min(o.maxGradNorm / (gradNorm + 1e-6), 1);
+  const [g1, g2] = [clip * (1 - o.beta1), clip * clip * (1 - o.beta2)];
+  const sqrtBc2 = Math.sqrt(1 - o.beta2 ** step);
+  const stepSize = (lr * sqrtBc2) / (1 - o.beta1 ** step);
+  const eps = o.eps * sqrtBc2;
+  for (const { offset, data } of grad) {
+    const decay = offset < decaySize ? 1 - lr * o.weightDecay : 1; // the groups never share a parameter
+    for (let i = 0, k = offset; i < data.length; i++, k++) {
+      const g = data[i];
+      const mk = (m[k] = o.beta1 * m[k] + g1 * g);
+      const vk = (v[k] = o.beta2 * v[k] + g2 * g * g);
+      p[k] = p[k] * decay - (stepSize * Math.fround(mk)) / (Math.sqrt(Math.fround(vk)) + eps);
+    }
+  }
+  return gradNorm;
 }

@@ -12,7 +12,8 @@ import { toOnnx, type OnnxModel } from '../graph/onnx.ts';
 import { add, mul } from '../ops/elementwise.ts';
 import { zerosLike } from '../ops/shape.ts';
 import type { DropoutContext } from '../ops/nn.ts';
-import { flatGradient, paramViews, type ParamLayout } from '../nn/params.ts';
+import { flatGradient, paramInputs, paramViews, type ParamLayout } from '../nn/params.ts';
+import { grad } from '../graph/autodiff.ts';
 import { adamw, type AdamWConfig } from './adamw.ts';
 
 /** Names of the inputs and outputs shared by all training graphs. */
@@ -49,11 +50,12 @@ export interface StepGraph {
 
 const stateOf = (names: string[]): StepGraph['state'] => names.map((input) => ({ input, output: next(input) }));
 
+const dropoutInput = (g: Graph): DropoutContext => ({ seed: g.input(IO.dropoutSeed, 'int64', []), nextSite: 0 });
+
 function forwardBackward(task: Task, g: Graph): { flat: Tensor; loss: Tensor; grad: Tensor } {
   const flat = g.input(IO.params, task.dtype, [task.layout.size]);
   const views = paramViews(g, task.layout, flat);
-  const drop: DropoutContext = { seed: g.input(IO.dropoutSeed, 'int64', []), nextSite: 0 };
-  const { loss } = task.forward(g, views, drop);
+  const { loss } = task.forward(g, views, dropoutInput(g));
   return { flat, loss, grad: flatGradient(g, task.layout, views, loss) };
 }
 
@@ -74,6 +76,22 @@ export function trainStepGraph(task: Task, opt: AdamWConfig): StepGraph {
   const model = toOnnx(g, { [IO.loss]: loss, [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v }, 'train_step');
   return { model, state: stateOf([IO.params, IO.m, IO.v]) };
 }
+
+/**
+ * Forward + backward alone, for an optimizer applied outside the graph (adamwInPlace): each parameter is an input of
+ * its own (`paramInput(name)`, fed a view of the flat buffer) and each gradient an output (`gradOutput(name)`), so that
+ * neither the parameters nor the gradient are copied into one more flat buffer.
+ */
+export function gradientGraph(task: Task): OnnxModel {
+  const g = new Graph();
+  const params = paramInputs(g, task.layout, task.dtype, PARAM_INPUT);
+  const { loss } = task.forward(g, params, dropoutInput(g));
+  const grads = grad(g, loss, task.layout.entries.map((e) => params[e.name]));
+  return toOnnx(g, { [IO.loss]: loss, ...Object.fromEntries(task.layout.entries.map((e, i) => [gradOutput(e.name), grads[i]])) }, 'gradient');
+}
+const PARAM_INPUT = 'params/';
+export const paramInput = (name: string): string => `${PARAM_INPUT}${name}`;
+export const gradOutput = (name: string): string => `grad/${name}`;
 
 export function accumulateGraph(task: Task): StepGraph {
   const g = new Graph();
@@ -98,9 +116,12 @@ export function applyGraph(layout: ParamLayout, opt: AdamWConfig, dtype: DType =
   return { model, state: stateOf([IO.params, IO.m, IO.v, IO.gradAccum]) };
 }
 
-export function evalGraph(task: Task, o: { withLoss?: boolean } = {}): OnnxModel {
+/** With `perParameter`, each parameter is an input of its own (`paramInput(name)`), as in gradientGraph. */
+export function evalGraph(task: Task, o: { withLoss?: boolean; perParameter?: boolean } = {}): OnnxModel {
   const g = new Graph();
-  const flat = g.input(IO.params, task.dtype, [task.layout.size]);
-  const { loss, outputs } = task.forward(g, paramViews(g, task.layout, flat), undefined);
+  const params = o.perParameter
+    ? paramInputs(g, task.layout, task.dtype, PARAM_INPUT)
+    : paramViews(g, task.layout, g.input(IO.params, task.dtype, [task.layout.size]));
+  const { loss, outputs } = task.forward(g, params, undefined);
   return toOnnx(g, o.withLoss === false ? { ...outputs } : { [IO.loss]: loss, ...outputs }, 'eval');
 }

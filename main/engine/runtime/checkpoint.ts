@@ -17,8 +17,7 @@ export interface CheckpointMeta {
 /** Saves the workspace's whole state and `meta` to `path` (atomically). */
 export async function saveCheckpoint(path: string, workspace: Workspace, meta: CheckpointMeta): Promise<void> {
   if (!Number.isSafeInteger(meta.step) || meta.step < 0) throw new Error(`checkpoint step must be a non-negative integer, got ${meta.step}`);
-  const state = await workspace.readState();
-  await writeSafetensors(path, state, { format: FORMAT, meta: JSON.stringify(meta) }, { checksum: true });
+  await workspace.withState((state) => writeSafetensors(path, state, { format: FORMAT, meta: JSON.stringify(meta) }, { checksum: true }));
 }
 
 /** Reads a checkpoint's state tensors and meta; errors name the file and what is wrong (a DAMAGED_FILE error when damaged). */

@@ -7,7 +7,8 @@ import type { ProviderRequest } from '../../engine/runtime/providers.ts';
 import { initParams } from '../../engine/nn/params.ts';
 import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../engine/optim/adamw.ts';
-import { evalGraph, IO } from '../../engine/optim/train-graphs.ts';
+import { IO } from '../../engine/optim/train-graphs.ts';
+import { evalProgram } from '../../engine/runtime/train-program.ts';
 import { inferenceModel } from '../../models/export.ts';
 import { loadModelFolder, type ModelFolder } from '../../models/model-folder.ts';
 import { quantizeMatMulWeights } from '../../models/quantize.ts';
@@ -67,8 +68,8 @@ export async function openLabeller(client: RuntimeClient, model: ModelFolder, o:
     await client.request({ kind: 'load', program: PROGRAM, spec: { model: bytes, read: ['logits'] } });
   } else {
     const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
-    await client.request({ kind: 'open', provider: o.provider ?? 'auto', state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) } });
-    await client.request({ kind: 'load', program: PROGRAM, spec: { model: evalGraph(tokenClassificationTask(config, layout), { withLoss: false }).bytes, read: [BATCH.probs] } });
+    const device = await client.request({ kind: 'open', provider: o.provider ?? 'auto', state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) } });
+    await client.request({ kind: 'load', program: PROGRAM, spec: evalProgram(tokenClassificationTask(config, layout), device.name, [BATCH.probs], { withLoss: false }) });
   }
   // The deployment graph's inputs: int64 ids and mask, token types only where the family has several.
   const int8Feeds = (b: PaddedBatch) => {

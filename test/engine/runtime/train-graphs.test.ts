@@ -1,5 +1,6 @@
 // The runtime driving the engine's own training graphs (graph builder + autodiff + AdamW) on a tiny BERT token
-// classifier: the same losses on CPU and WebGPU, an evaluation program over the trained parameters, and resume.
+// classifier: the same losses on CPU (AdamW in place) and WebGPU (the fused step graph) and from the fused graph on
+// the CPU, an evaluation program over the trained parameters, and resume.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,8 @@ import { ADAMW_DEFAULTS } from '../../../main/engine/optim/adamw.ts';
 import { IO, evalGraph, trainStepGraph } from '../../../main/engine/optim/train-graphs.ts';
 import { restoreCheckpoint, saveCheckpoint } from '../../../main/engine/runtime/checkpoint.ts';
 import { listProviders, type ProviderName } from '../../../main/engine/runtime/providers.ts';
-import { createWorkspace } from '../../../main/engine/runtime/workspace.ts';
+import { createWorkspace, type ProgramSpec } from '../../../main/engine/runtime/workspace.ts';
+import { evalProgram, trainProgram } from '../../../main/engine/runtime/train-program.ts';
 import { type Tensor, tensor, zeros } from '../../../main/tensors/tensor.ts';
 import { skipUnless } from '../../needs.ts';
 import { parseEncoderConfig } from '../../../shared/models/config.ts';
@@ -24,11 +26,13 @@ const [B, S] = [4, 10];
 const layout = tokenClassifierLayout(cfg, ADAMW_DEFAULTS);
 const task = tokenClassificationTask(cfg, layout);
 const step = trainStepGraph(task, ADAMW_DEFAULTS);
-const train = {
+/** The fused step graph, which the CPU no longer runs by default. */
+const fused = {
   model: step.model.bytes,
   updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])),
   read: [IO.loss, IO.gradNorm],
 };
+const train = (provider: ProviderName) => trainProgram(task, ADAMW_DEFAULTS, provider, [IO.loss, IO.gradNorm]);
 const webgpu = (await listProviders()).find((p) => p.name === 'webgpu')!;
 const dir = mkdtempSync(join(tmpdir(), 'runtime-train-graphs-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,10 +68,10 @@ const stepFeeds = (t: number): Record<string, Tensor> => ({
   [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(100 + t))),
 });
 
-async function losses(provider: ProviderName, steps: number): Promise<number[]> {
+async function losses(provider: ProviderName, steps: number, spec: ProgramSpec = train(provider)): Promise<number[]> {
   const ws = await createWorkspace(provider, initial());
   try {
-    const program = await ws.load(train);
+    const program = await ws.load(spec);
     const out: number[] = [];
     for (let t = 1; t <= steps; t++) out.push((await program.run(stepFeeds(t))).loss.data[0] as number);
     return out;
@@ -84,15 +88,28 @@ test('tiny BERT training steps give the same losses on CPU and WebGPU', { skip: 
   }
 });
 
+test('on the CPU, AdamW applied in place gives the fused step graph\'s losses', async () => {
+  assert.ok(train('cpu').adamw, 'the CPU program applies AdamW in place');
+  const inPlace = await losses('cpu', 6);
+  const graph = await losses('cpu', 6, fused);
+  assert.equal(inPlace[0], graph[0], 'the first loss comes before any update');
+  for (let i = 1; i < inPlace.length; i++) {
+    assert.ok(Math.abs(inPlace[i] - graph[i]) <= 1e-5 * Math.abs(graph[i]), `step ${i + 1}: in place ${inPlace[i]} graph ${graph[i]}`);
+  }
+});
+
 test('an evaluation program scores with the parameters training left, and a resumed run matches a straight one', async () => {
   const straight = await losses('cpu', 6);
   const ws = await createWorkspace('cpu', initial());
   try {
-    const program = await ws.load(train);
-    const evaluate = await ws.load({ model: evalGraph(task).bytes, read: [IO.loss, BATCH.probs] });
+    const program = await ws.load(train('cpu'));
+    const evaluate = await ws.load(evalProgram(task, 'cpu', [IO.loss, BATCH.probs]));
+    assert.ok(evaluate.stateInputs.length > 1, 'on the CPU the evaluation takes each parameter as a view');
+    const flat = await ws.load({ model: evalGraph(task).bytes, read: [IO.loss, BATCH.probs] });
     const before = (await evaluate.run(batch(99))).loss.data[0] as number;
     for (let t = 1; t <= 3; t++) await program.run(stepFeeds(t));
     const after = await evaluate.run(batch(99));
+    assert.deepEqual(after, await flat.run(batch(99)), 'views give what the flat graph\'s Slices give, to the bit');
     assert.ok((after.loss.data[0] as number) < before, `eval loss ${before} → ${after.loss.data[0]}`);
     assert.deepEqual(after.probs.shape, [B, S, numLabels(cfg)]);
 
