@@ -3,7 +3,8 @@
 // (handleIpc: same zod validation, same services) over a real store in a temporary data folder.
 // Events reach the page over server-sent events (GET /events).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,7 @@ import { testServiceContext } from './service-context.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
 import { rendererResponse } from '../../main/app/renderer-files.ts';
 import { RENDERER_OUTPUTS, RENDERER_SOURCES, ROOT, isStale } from '../../main/app/build-state.ts';
+import { skipUnless } from '../needs.ts';
 
 export interface Harness {
   url: string;
@@ -156,3 +158,27 @@ export async function openAppPage(browser: Browser, harness: Harness, errors: st
 /** The CSP violations a page of openAppPage reported (a blocked inline style counts). */
 export const cspViolations = (page: Page): Promise<string[]> =>
   page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+
+/** Why the window tests skip here, or false where Chromium is installed. */
+export const withoutChromium = (): string | false => skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
+
+/**
+ * For a test file: a harness, Chromium and one app page, started before its tests (unless `skip`) and closed after
+ * them; the page's errors collect in `pageErrors`.
+ */
+export function appPageForTests(skip: string | false): { readonly harness: Harness; readonly page: Page; readonly pageErrors: string[] } {
+  const session = { harness: undefined as unknown as Harness, page: undefined as unknown as Page, pageErrors: [] as string[] };
+  let browser: Browser | undefined;
+  before(async () => {
+    if (skip) return;
+    await ensureRendererBuilt();
+    session.harness = await startHarness();
+    browser = await launchChromium();
+    session.page = await openAppPage(browser, session.harness, session.pageErrors);
+  });
+  after(async () => {
+    await browser?.close();
+    await session.harness?.close();
+  });
+  return session;
+}

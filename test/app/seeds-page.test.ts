@@ -2,43 +2,24 @@
 // beside the F1 of each seed's model the results table shows its group's mean ± sample standard deviation, the
 // figures `runs show` computes; a model with one seed shows none. Slices of the shipped corpora, the tiny BERT
 // fixture as every model.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
 import { startRuntime } from '../../main/engine/runtime/client.ts';
 import { serviceContext } from '../../main/cli/store.ts';
 import { createTaughtNetRun, executeRun } from '../../main/pipeline/taughtnet-run.ts';
 import { showRun } from '../../main/services/runs.ts';
 import { summariseRun } from '../../shared/method/run-summary.ts';
-import { skipUnless } from '../needs.ts';
 import { TINY_BERT, corpusSlice } from '../pipeline/fixtures.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
-import { CHROMIUM, cspViolations, ensureRendererBuilt, launchChromium, openAppPage, startHarness, type Harness } from './harness.ts';
+import { appPageForTests, cspViolations, withoutChromium } from './harness.ts';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../.tmp/', import.meta.url));
-const skip = skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
-
-let harness: Harness;
-let browser: Browser;
-let page: Page;
-const pageErrors: string[] = [];
-
-before(async () => {
-  if (skip) return;
-  await ensureRendererBuilt();
-  harness = await startHarness();
-  browser = await launchChromium();
-  page = await openAppPage(browser, harness, pageErrors);
-});
-
-after(async () => {
-  await browser?.close();
-  await harness?.close();
-});
+const skip = withoutChromium();
+const app = appPageForTests(skip);
 
 test('the run page shows a seeded student\'s F1 with its group\'s mean ± sd', { skip }, async () => {
+  const { harness, page, pageErrors } = app;
   const root = tempDir('seeds-page-');
   const corpora = [{ path: corpusSlice(root, 'NCBI-disease', 16), type: 'Disease' }, { path: corpusSlice(root, 'BC5CDR-chem', 16), type: 'Chemical' }];
   const training = { model: { folder: TINY_BERT }, epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64 };
