@@ -181,7 +181,8 @@ export const runConfigSchema = z
     version: z.literal(1).default(1),
     /** In this order: it fixes the student's labels [B-e1, I-e1, …, O] and which teacher feeds which columns. */
     corpora: z.array(corpus).min(1, 'give at least one corpus'),
-    /** One per corpus, matched by entity type (their order here does not matter). */
+    /** One per corpus, matched by entity type (their order here does not matter); a stored config lists one per
+     *  seed where a teacher has several. */
     teachers: z.array(teacher),
     /** Distilled one after another from the same teachers. */
     students: z.array(studentSchema).min(1, 'give at least one student').optional(),
