@@ -21,8 +21,8 @@ corpora), trains each student and scores every model on each corpus's test split
 experiment store (see taughtnet runs show ID). The config format is in the README ("Run configuration").
 An interrupted run (killed, crashed, machine off) or a failed one continues with --resume from its last
 finished epoch; a student that failed is trained again, the finished ones are kept.
---add-student adds one student (a JSON object as in the config's "students") to a completed, failed or
-cancelled run: only it trains, then every model is scored again.
+--add-student adds one student (a JSON object as in the config's "students"; with "seeds", one per seed) to a
+completed, failed or cancelled run: only it trains, then every model is scored again.
 Progress goes to stderr, with the time left for the whole run; Ctrl-C cancels the run.
 
 options:
@@ -97,8 +97,10 @@ export const run: Command = {
       const ctx = serviceContext(store);
       let runId = resumeId ?? addTo;
       if (addTo !== undefined) {
+        const studentsOf = (run: Run | undefined) => (run?.config as { students?: { name: string }[] } | undefined)?.students ?? [];
+        const before = studentsOf(getRun(store, addTo)).length;
         const run = addStudentToRun(ctx, addTo, readJson(file!, 'student config'));
-        process.stderr.write(`run ${addTo}: ${(run.config as { students: { name: string }[] }).students.at(-1)!.name} added\n`);
+        process.stderr.write(`run ${addTo}: ${studentsOf(run).slice(before).map((s) => s.name).join(', ')} added\n`);
       } else if (runId === undefined) {
         runId = createTaughtNetRun(ctx, { config: readJson(file!, 'run config'), name: values.name }).id;
         process.stderr.write(`run ${runId} created\n`);

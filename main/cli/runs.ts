@@ -2,7 +2,8 @@
 // the runs service, as the window reads them.
 import { formatDuration } from '../../shared/duration.ts';
 import { runConfigSchema } from '../../shared/method/run-config.ts';
-import { summariseRun, type ModelTest, type RunResults } from '../../shared/method/run-summary.ts';
+import type { Spread } from '../../shared/metrics/spread.ts';
+import { summariseRun, type ModelTest, type RunResults, type TestSpread } from '../../shared/method/run-summary.ts';
 import { ERROR_CATEGORIES, RUN_STATUSES, type ErrorCategory, type Evaluation, type Model, type Run, type RunMetric, type RunStatus } from '../../shared/store-types.ts';
 import { listRunMetrics, listRunSummaries, showRun } from '../services/runs.ts';
 import { UsageError, idArgument, oneOf, output, parseCommandArgs, table, type Command, type CommandGroup } from './command.ts';
@@ -46,8 +47,9 @@ const SHOW_USAGE = `usage: taughtnet runs show ID [options]
 
 Prints one run: its configuration, status, phase, times, device and error, a summary of its training curves
 (per phase and figure: how many points, the last value, the lowest and highest), each phase's duration, the
-models it made or used, their test scores (P/R/F1), each student's size, speeds and peak memory, the kappa
-matrices per corpus and every model's error categories.
+models it made or used, their test scores (P/R/F1), for models trained with several seeds each score's mean ±
+sample standard deviation over them, each student's size, speeds and peak memory, the kappa matrices per corpus
+and every model's error categories.
 
 options:
 ${DATA_DIR_HELP}
@@ -55,10 +57,14 @@ ${DATA_DIR_HELP}
                                   "min", "max"}], "models": [...], "evaluations": [... with "modelName",
                                   "datasetName"], "summary": {"teachers": [{"type", "modelId", "trained",
                                   "test": {"lenient": {"precision", "recall", "f1"}, "strict"}, "errors"}],
-                                  "distributions": {"reused"}, "students": [{"modelId", "name", "lambda",
-                                  "architecture", "parameters", "sizeMB", "trainSamplesPerSecond",
+                                  "distributions": {"reused"}, "students": [{"modelId", "name", "group", "seed",
+                                  "lambda", "architecture", "parameters", "sizeMB", "trainSamplesPerSecond",
                                   "inferSamplesPerSecond", "peakMemoryMB", "test": {TYPE: {"lenient",
-                                  "strict"}}, "errors": {TYPE: {CATEGORY: count}}}], "untrainedStudents",
+                                  "strict"}}, "errors": {TYPE: {CATEGORY: count}}}], "groups": {"teachers":
+                                  [{"type", "modelIds", "test": {"lenient": {"precision": {"n", "mean", "sd"},
+                                  "recall", "f1"}, "strict"}}], "students": [{"name", "lambda", "seeds",
+                                  "modelIds", "test": {TYPE: {"lenient", "strict"}}}]} (over seeds: sd is the
+                                  sample standard deviation, null when n = 1), "untrainedStudents",
                                   "kappa": {TYPE: {"labels", "matrix"}}, "phases": [{"phase", "seconds"}]}
                                   (summary is null when this version cannot read the run's config)
 `;
@@ -99,6 +105,15 @@ export function summariseMetrics(metrics: readonly RunMetric[]): MetricSummary[]
 const figure = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
 const pct = (x: number) => (100 * x).toFixed(2);
 
+/** "46.55 ± 0.83" in %; the mean alone for one seed. */
+const meanSd = (s: Spread) => (s.sd === null ? pct(s.mean) : `${pct(s.mean)} ± ${pct(s.sd)}`);
+const spreadCells = (t: TestSpread) => [
+  `P ${meanSd(t.lenient.precision)}`,
+  `R ${meanSd(t.lenient.recall)}`,
+  `F1 ${meanSd(t.lenient.f1)} (n = ${t.lenient.f1.n})`,
+  `strict F1 ${meanSd(t.strict.f1)}`,
+];
+
 const scores = (t: ModelTest) => [pct(t.lenient.precision), pct(t.lenient.recall), pct(t.lenient.f1), pct(t.strict.f1)];
 const orNone = (x: number | null, digits: number) => (x === null ? '-' : x.toFixed(digits));
 
@@ -116,6 +131,16 @@ function renderSummary(s: RunResults): string[] {
         table([
           ['student', 'λ', 'architecture', 'parameters', 'MB', 'train samples/s', 'infer samples/s', 'peak MB'],
           ...s.students.map((st) => [st.name, st.lambda, st.architecture, st.parameters, st.sizeMB.toFixed(1), orNone(st.trainSamplesPerSecond, 1), orNone(st.inferSamplesPerSecond, 1), orNone(st.peakMemoryMB, 0)]),
+        ]),
+    );
+  }
+  const { groups } = s;
+  if ([...groups.teachers.map((g) => g.test), ...groups.students.flatMap((g) => Object.values(g.test))].some((t) => t.lenient.f1.n > 1)) {
+    parts.push(
+      'over seeds (mean ± sample standard deviation, %):\n' +
+        table([
+          ...groups.teachers.map((g) => [`teacher ${g.type}`, g.type, ...spreadCells(g.test)]),
+          ...groups.students.flatMap((g) => Object.entries(g.test).map(([type, test]) => [g.name, type, ...spreadCells(test)])),
         ]),
     );
   }

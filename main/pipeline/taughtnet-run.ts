@@ -17,7 +17,7 @@ import { diskFullError, isDiskFull, releaseSpaceReserve } from '../store/disk-fu
 import { HEARTBEAT_INTERVAL_MS } from '../store/owner.ts';
 import { listModels } from '../store/models.ts';
 import { beatHeartbeat, createRun, getRun, ownsRun, requeueRun, setRunStatus, type RunStatusChange } from '../store/runs.ts';
-import { isMergedBaseline, parseRunConfig, parseStudentConfig, teachersInCorpusOrder } from '../../shared/method/run-config.ts';
+import { isMergedBaseline, parseRunConfig, parseStudentConfig, teacherLabel, teacherName, teacherSeedsInCorpusOrder } from '../../shared/method/run-config.ts';
 import type { Normalise } from '../../shared/method/aggregate.ts';
 import { RUN_TRANSITIONS, type Run } from '../../shared/store-types.ts';
 import { teacherDistributions, type Targets } from './phases/distributions.ts';
@@ -41,15 +41,16 @@ export function createTaughtNetRun(ctx: PipelineContext, { config, name }: Start
 }
 
 /**
- * Adds a student to a completed, failed or cancelled run and queues it again: executing it then trains only the new student
- * (the teachers, their distributions and the other students are kept) and scores every model again.
+ * Adds a student (one per seed where it lists "seeds") to a completed, failed or cancelled run and queues it again:
+ * executing it then trains only the new students (the teachers, their distributions and the other students are
+ * kept) and scores every model again.
  */
 export function addStudentToRun(ctx: PipelineContext, runId: number, student: unknown): Run {
   const run = getRun(ctx.store, runId);
   if (!run) throw new Error(`there is no run ${runId}`);
   const config = parseRunConfig(run.config, `run ${runId}'s config`);
   const added = parseStudentConfig(student, config.students);
-  return requeueRun(ctx.store, runId, { ...config, students: [...config.students, added] });
+  return requeueRun(ctx.store, runId, { ...config, students: [...config.students, ...added] });
 }
 
 /**
@@ -141,7 +142,9 @@ function runFailure(ctx: PipelineContext, e: unknown): { status: 'failed' | 'int
 async function runPhases(scope: RunScope): Promise<{ name: string; error: Error }[]> {
   const prepared = await prepare(scope);
   planTraining(scope, prepared);
-  const teachers = await trainTeachers({ ...scope, ...prepared });
+  // Every corpus's teachers by seed; the students learn from the first seed's.
+  const teacherSeeds = await trainTeachers({ ...scope, ...prepared });
+  const teachers = teacherSeeds.map((seeded) => seeded[0]);
 
   // Distributions only for the aggregations of students still to distil (a λ = 0 student needs none).
   const toDistil = scope.config.students.filter((s) => !isMergedBaseline(s) && !finishedStudent(scope, s.name));
@@ -161,7 +164,7 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
       scope.emit(studentPhase(student.name), `${student.name} failed: ${(e as Error).message}; the other students go on`);
     }
   }
-  await evaluate({ ...scope, ...prepared, teachers, students });
+  await evaluate({ ...scope, ...prepared, teachers: teacherSeeds, students });
   return failed;
 }
 
@@ -169,8 +172,10 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
 function planTraining(scope: RunScope, { corpora, merged }: Prepared): void {
   const steps = (sentences: number, s: { epochs: number; batchSize: number }) => s.epochs * Math.ceil(sentences / s.batchSize);
   const trained = new Set(listModels(scope.ctx.store, { runId: scope.run.id }).map((m) => m.name));
-  teachersInCorpusOrder(scope.config).forEach((t, i) => {
-    if (!('trained' in t.model) && !trained.has(`teacher ${t.type}`)) scope.plan.set(teacherPhase(t.type), steps(corpora[i].train.length, t));
+  teacherSeedsInCorpusOrder(scope.config).forEach((seeded, i) => {
+    for (const t of seeded) {
+      if (!('trained' in t.model) && !trained.has(teacherName(scope.config, t))) scope.plan.set(teacherPhase(teacherLabel(scope.config, t)), steps(corpora[i].train.length, t));
+    }
   });
   for (const s of scope.config.students) {
     if (!trained.has(s.name)) scope.plan.set(studentPhase(s.name), steps(merged.train.sentences.length, s));

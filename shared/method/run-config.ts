@@ -12,11 +12,20 @@
 // One run trains its teachers once and then every student from them ("student": {…} is a list of one). A teacher
 // may be one a run already trained: { "model": { "trained": MODEL_ID } }. A student with λ = 0 learns from the
 // merged gold labels only (the paper's Merged baseline).
+// Seeds: "seeds": [1, 2, 3] in place of "seed" trains one model per seed, so the comparison can give each score's
+// mean ± standard deviation over them. A student with seeds becomes one student per seed, named "NAME (seed N)" and
+// grouped under NAME ("group"); a teacher with seeds becomes one teacher of its corpus per seed, each scored on its
+// test split. Every student distils from the first seed's teachers: the paper (silent on seeds) distils from one
+// teacher per corpus, and with the teachers fixed the spread of a student group is that of its own training alone,
+// which is what comparing students (a λ against the Merged baseline, which uses no teachers) needs; the spread of
+// the teachers themselves is reported per corpus beside it. The parsed config lists every seed's model as an
+// ordinary teacher or student with one "seed", so a stored config reads back the same.
 // Defaults are the paper's (§IV-A, §IV-D): Adam, lr 5e-5, β 0.9/0.999, ε 1e-8, batch 8, max length 128,
 // teachers 30 epochs (§IV-A: "finetuning for 30 epochs"), students 20 (§IV-D: the best scores came "usually after
 // 20 epochs"). Where the paper is silent they are those of HF's Trainer, which the authors' code ran with
 // (no warmup, no weight decay, gradient norm clipped at 1, linear decay).
 import { z } from 'zod';
+import { groupBy } from '../group-by.ts';
 import { SIZE_PRESETS, type PresetId } from '../models/presets.ts';
 import { NORMALISE_OPTIONS } from './aggregate.ts';
 import { DEFAULT_LOSS, KD_REDUCTIONS, lossConfig, type LossConfig } from './loss-config.ts';
@@ -57,7 +66,10 @@ const training = (epochs: number) => ({
   batchSize: z.number().int().positive().default(8),
   /** Subwords per window, the special tokens included. */
   maxLength: z.number().int().min(16).max(512).default(128),
-  seed: z.number().int().nonnegative().default(1),
+  /** Initialisation, data order and dropout follow from it; default 1. */
+  seed: z.number().int().nonnegative().optional(),
+  /** In place of "seed": one model per seed (see above). */
+  seeds: z.array(z.number().int().nonnegative()).min(1, 'give at least one seed').optional(),
   warmupRatio: z.number().min(0).max(1).default(0),
   weightDecay: z.number().min(0).default(0),
   /** Global gradient-norm clip; null for none. */
@@ -78,30 +90,99 @@ const teacherSource = z.union(
   { error: `a teacher's model is { "preset": … }, { "folder": "/path/to/model" } or { "trained": MODEL_ID } (a teacher in the store)` },
 );
 
-const teacher = z.strictObject({
-  /** The entity type (of one corpus) this teacher learns: the explicit teacher → type mapping. */
-  type: entityType,
-  model: teacherSource,
-  ...training(DEFAULT_EPOCHS.teacher),
-});
+export const DEFAULT_SEED = 1;
 
-export const studentSchema = z.strictObject({
-  /** Names the student's model and its results; default "student N" (its place in the list). */
-  name: z.string().trim().min(1).max(60).optional(),
-  model: modelSource,
-  ...training(DEFAULT_EPOCHS.student),
-  lambda: z.number().min(0, 'λ is at least 0').max(1, 'λ is at most 1').default(DEFAULT_LOSS.lambda),
-  aggregation: z.enum(NORMALISE_OPTIONS as readonly ['sum', 'softmax']).default('sum'),
-  gtIgnoresO: z.boolean().default(DEFAULT_LOSS.gtIgnoresO),
-  kdReduction: z.enum(KD_REDUCTIONS as readonly ['token', 'element']).default(DEFAULT_LOSS.kdReduction),
-});
+/** "seed" or "seeds", not both; each seed once. */
+function checkSeeds(s: { seed?: number; seeds?: number[] }, ctx: z.RefinementCtx): void {
+  if (s.seed !== undefined && s.seeds !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'give "seed": N or "seeds": [ … ], not both' });
+  s.seeds?.forEach((seed, i) => {
+    if (s.seeds!.indexOf(seed) !== i) ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `seed ${seed} is listed twice; each seed trains one model` });
+  });
+}
+
+const teacher = z
+  .strictObject({
+    /** The entity type (of one corpus) this teacher learns: the explicit teacher → type mapping. */
+    type: entityType,
+    model: teacherSource,
+    ...training(DEFAULT_EPOCHS.teacher),
+  })
+  .superRefine((t, ctx) => {
+    checkSeeds(t, ctx);
+    if ('trained' in t.model && t.seeds) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'a teacher taken from the store is used as it is: it has no seeds to train' });
+  });
+
+export const studentSchema = z
+  .strictObject({
+    /** Names the student's model and its results; default "student N" (its place in the list). With "seeds", each
+     *  seed's student is "NAME (seed N)". */
+    name: z.string().trim().min(1).max(60).optional(),
+    /** Students of one group are one student trained with different seeds (set by "seeds": their NAME): the
+     *  comparison gives their scores' mean ± standard deviation. They may differ only in their seed. */
+    group: z.string().trim().min(1).max(60).optional(),
+    model: modelSource,
+    ...training(DEFAULT_EPOCHS.student),
+    lambda: z.number().min(0, 'λ is at least 0').max(1, 'λ is at most 1').default(DEFAULT_LOSS.lambda),
+    aggregation: z.enum(NORMALISE_OPTIONS as readonly ['sum', 'softmax']).default('sum'),
+    gtIgnoresO: z.boolean().default(DEFAULT_LOSS.gtIgnoresO),
+    kdReduction: z.enum(KD_REDUCTIONS as readonly ['token', 'element']).default(DEFAULT_LOSS.kdReduction),
+  })
+  .superRefine(checkSeeds);
+
+type WrittenTeacher = z.output<typeof teacher>;
+type WrittenStudent = z.output<typeof studentSchema>;
+
+/** A teacher per seed, each with its one seed. */
+const expandTeachers = (teachers: readonly WrittenTeacher[]) =>
+  teachers.flatMap(({ seed, seeds, ...t }) => (seeds ?? [seed ?? DEFAULT_SEED]).map((s) => ({ ...t, seed: s })));
+
+/**
+ * A student per seed, each with its one seed and its name: its own, else "student N" (N counts the students
+ * written before it, from `before`); a student with "seeds" gives "NAME (seed N)" of group NAME.
+ */
+const expandStudents = (students: readonly WrittenStudent[], before = 0) =>
+  students.flatMap(({ seed, seeds, ...s }, i) => {
+    const name = s.name ?? `student ${before + i + 1}`;
+    if (!seeds) return [{ ...s, seed: seed ?? DEFAULT_SEED, name }];
+    return seeds.map((k) => ({ ...s, seed: k, name: `${name} (seed ${k})`, group: s.group ?? name }));
+  });
+
+type ExpandedStudent = ReturnType<typeof expandStudents>[number];
+
+/** The settings in which models meant as seeds of one model differ, besides their seed and name. */
+function differences(models: readonly object[]): string[] {
+  const entries = models.map((m) => Object.entries(m).filter(([k]) => k !== 'seed' && k !== 'name'));
+  // Parsed by one schema, so their keys come in one order and JSON compares them.
+  const keys = [...new Set(entries.flatMap((e) => e.map(([k]) => k)))];
+  const value = (i: number, k: string) => JSON.stringify(entries[i].find(([key]) => key === k)?.[1]);
+  return keys.filter((k) => models.some((_, i) => value(i, k) !== value(0, k)));
+}
+
+/** What is wrong with a run's students, each with its own name and seeds: names used twice, groups not alike. */
+function studentProblems(students: readonly ExpandedStudent[]): string[] {
+  const problems: string[] = [];
+  const names = students.map((s) => s.name);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) === i && names.lastIndexOf(name) !== i) problems.push(`two students are named "${name}"; give each its own name`);
+  });
+  for (const [group, members] of groupBy(students, studentGroup)) {
+    const seeds = members.map((s) => s.seed);
+    seeds.forEach((seed, i) => {
+      if (seeds.indexOf(seed) === i && seeds.lastIndexOf(seed) !== i) problems.push(`two students of group "${group}" have seed ${seed}; each seed trains one student`);
+    });
+    const differ = differences(members.map(({ group: _, ...s }) => s));
+    if (differ.length > 0) problems.push(`the students of group "${group}" differ in ${differ.join(', ')}; the students of a group differ only in their seed`);
+  }
+  return problems;
+}
 
 export const runConfigSchema = z
   .strictObject({
     version: z.literal(1).default(1),
     /** In this order: it fixes the student's labels [B-e1, I-e1, …, O] and which teacher feeds which columns. */
     corpora: z.array(corpus).min(1, 'give at least one corpus'),
-    /** One per corpus, matched by entity type (their order here does not matter). */
+    /** One per corpus, matched by entity type (their order here does not matter); a stored config lists one per
+     *  seed where a teacher has several. */
     teachers: z.array(teacher),
     /** Distilled one after another from the same teachers. */
     students: z.array(studentSchema).min(1, 'give at least one student').optional(),
@@ -117,32 +198,30 @@ export const runConfigSchema = z
       if (types.indexOf(type) !== i) ctx.addIssue({ code: 'custom', path: ['corpora', i, 'type'], message: `two corpora have type ${type}; each type is one corpus` });
     });
     config.teachers.forEach((t, i) => {
-      if (!types.includes(t.type)) {
-        ctx.addIssue({ code: 'custom', path: ['teachers', i, 'type'], message: `no corpus has type ${t.type} (corpora: ${types.join(', ')})` });
-      } else if (config.teachers.findIndex((u) => u.type === t.type) !== i) {
-        ctx.addIssue({ code: 'custom', path: ['teachers', i, 'type'], message: `a second teacher for ${t.type}; give one per corpus` });
-      }
+      if (!types.includes(t.type)) ctx.addIssue({ code: 'custom', path: ['teachers', i, 'type'], message: `no corpus has type ${t.type} (corpora: ${types.join(', ')})` });
     });
+    // Several teachers of one type (a stored config's form of "seeds") are seeds of one teacher.
+    for (const [type, seeded] of groupBy(expandTeachers(config.teachers), (t) => t.type)) {
+      const seeds = seeded.map((t) => t.seed);
+      const twice = seeds.find((seed, i) => seeds.indexOf(seed) !== i);
+      const differ = differences(seeded);
+      if (twice !== undefined || differ.length > 0 || (seeded.length > 1 && 'trained' in seeded[0].model)) {
+        const why = twice !== undefined ? `seed ${twice} twice` : `differing in ${differ.join(', ') || 'nothing but a seed'}`;
+        ctx.addIssue({ code: 'custom', path: ['teachers'], message: `a second teacher for ${type} (${why}); give one per corpus, with "seeds": [ … ] to train it with several seeds` });
+      }
+    }
     for (const type of new Set(types)) {
       if (!config.teachers.some((t) => t.type === type)) ctx.addIssue({ code: 'custom', path: ['teachers'], message: `no teacher for ${type}` });
     }
     if ((config.student === undefined) === (config.students === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['students'], message: 'give "students": [ … ] (or one "student": { … }), not both' });
     }
-    const names = studentNames(config.students ?? (config.student ? [config.student] : []));
-    names.forEach((name, i) => {
-      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['students', i, 'name'], message: `two students are named "${name}"; give each its own name` });
-    });
+    for (const message of studentProblems(expandStudents(config.students ?? (config.student ? [config.student] : [])))) {
+      ctx.addIssue({ code: 'custom', path: ['students'], message });
+    }
   })
-  // A stored config always has "students", each named, so it reads back the same.
-  .transform(({ student, students, ...rest }) => {
-    const list = students ?? [student!];
-    const names = studentNames(list);
-    return { ...rest, students: list.map((s, i) => ({ ...s, name: names[i] })) };
-  });
-
-/** Each student's name: its own, else "student N" by its place in the list. */
-const studentNames = (students: readonly { name?: string }[]) => students.map((s, i) => s.name ?? `student ${i + 1}`);
+  // A stored config always has "students", each named, and a model per seed, so it reads back the same.
+  .transform(({ student, students, teachers, ...rest }) => ({ ...rest, teachers: expandTeachers(teachers), students: expandStudents(students ?? [student!]) }));
 
 /** The config as written (defaults may be left out). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
@@ -167,21 +246,41 @@ export function parseRunConfig(value: unknown, source = 'run config'): RunConfig
   return result.data;
 }
 
-/** The teachers in corpus order: teacher i feeds labels B-e_i and I-e_i. */
+/** The teachers the students learn from, in corpus order: teacher i feeds labels B-e_i and I-e_i. Of a teacher
+ *  trained with several seeds, the first seed's. */
 export function teachersInCorpusOrder(config: RunConfig): TeacherConfig[] {
   return config.corpora.map((c) => config.teachers.find((t) => t.type === c.type)!);
 }
 
+/** Every teacher in corpus order, each corpus's by seed (the first is the one the students learn from). */
+export function teacherSeedsInCorpusOrder(config: RunConfig): TeacherConfig[][] {
+  return config.corpora.map((c) => config.teachers.filter((t) => t.type === c.type));
+}
+
+/** What names a teacher's model and phase: "Disease", or "Disease (seed 2)" where its corpus has several. */
+export const teacherLabel = (config: RunConfig, t: TeacherConfig): string =>
+  config.teachers.filter((u) => u.type === t.type).length > 1 ? `${t.type} (seed ${t.seed})` : t.type;
+
+/** A teacher's model name: "teacher Disease", or "teacher Disease (seed 2)". */
+export const teacherName = (config: RunConfig, t: TeacherConfig): string => `teacher ${teacherLabel(config, t)}`;
+
+/** The group a student's scores are summarised in: the students trained as one with different seeds. */
+export const studentGroup = (s: { name: string; group?: string }): string => s.group ?? s.name;
+
 /**
- * One student to add to a run (taughtnet run --add-student): checked as in a run config, named "student N" by
- * its place after the run's `existing` students unless it has a name, which must be new.
+ * One student to add to a run (taughtnet run --add-student), a student per seed when it lists "seeds": checked as
+ * in a run config, named "student N" (N counts the run's groups) unless it has a name, which must be new. With
+ * the name of a group of the run and new seeds, it adds seeds to that group.
  */
-export function parseStudentConfig(value: unknown, existing: readonly StudentConfig[], source = 'student config'): StudentConfig {
+export function parseStudentConfig(value: unknown, existing: readonly StudentConfig[], source = 'student config'): StudentConfig[] {
   const result = studentSchema.safeParse(value);
   if (!result.success) throw new Error(`invalid ${source}:\n${z.prettifyError(result.error)}`);
-  const name = result.data.name ?? `student ${existing.length + 1}`;
-  if (existing.some((s) => s.name === name)) throw new Error(`invalid ${source}: the run already has a student named "${name}"; give this one another "name"`);
-  return { ...result.data, name };
+  const added = expandStudents([result.data], new Set(existing.map(studentGroup)).size);
+  const taken = added.find((s) => existing.some((e) => e.name === s.name));
+  if (taken) throw new Error(`invalid ${source}: the run already has a student named "${taken.name}"; give this one another "name"`);
+  const problems = studentProblems([...existing, ...added]);
+  if (problems.length > 0) throw new Error(`invalid ${source}: ${problems.join('; ')}`);
+  return added;
 }
 
 export function studentLossConfig(student: StudentConfig): LossConfig {

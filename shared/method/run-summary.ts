@@ -1,11 +1,14 @@
 // A run's results as the paper compares them, in one object (`taughtnet runs show ID --json`'s "summary"): each
 // teacher's test scores, whether the distributions came from an earlier run, each student's scores per entity
 // type (Tables IV–V) with its size, speeds and peak memory, every model's error categories (Table VI), and per
-// entity type the kappa matrix over the ground truth, the teacher and every student (Fig. 2). Pure: it reads a
-// run's details as the window receives them.
+// entity type the kappa matrix over the ground truth, the teacher and every student (Fig. 2), and, for models
+// trained with several seeds, each score's mean and sample standard deviation over them (per corpus, its teachers;
+// per student group and corpus, its students). Pure: it reads a run's details as the window receives them.
 import type { RunDetails } from '../ipc/contract.ts';
 import type { ErrorCategory, Evaluation, Model } from '../store-types.ts';
-import { parseRunConfig } from './run-config.ts';
+import { groupBy } from '../group-by.ts';
+import { spread, type Spread } from '../metrics/spread.ts';
+import { parseRunConfig, studentGroup } from './run-config.ts';
 
 export interface PRF {
   precision: number;
@@ -30,6 +33,9 @@ export interface TeacherSummary {
 
 export interface StudentSummary {
   name: string;
+  /** The students trained as one with different seeds (see StudentGroupSummary): its name, or its own name. */
+  group: string;
+  seed: number;
   modelId: number;
   lambda: number;
   architecture: string;
@@ -46,15 +52,53 @@ export interface StudentSummary {
   errors: Record<string, Partial<Record<ErrorCategory, number>>>;
 }
 
+/** Each score's mean and sample standard deviation over seeds (fractions, as the scores). */
+export interface TestSpread {
+  lenient: Record<keyof PRF, Spread>;
+  strict: Record<keyof PRF, Spread>;
+}
+
+/** The teachers of one corpus (several where the config gave it seeds). */
+export interface TeacherGroupSummary {
+  type: string;
+  modelIds: number[];
+  test: TestSpread;
+}
+
+/** The trained students of one group: one student, or one per seed of a student with "seeds". */
+export interface StudentGroupSummary {
+  name: string;
+  lambda: number;
+  seeds: number[];
+  modelIds: number[];
+  /** Per entity type (each corpus's test split), over the students scored on it. */
+  test: Record<string, TestSpread>;
+}
+
 export interface RunResults {
   teachers: TeacherSummary[];
   distributions: { reused: boolean };
   students: StudentSummary[];
+  /** Over seeds: per corpus its teachers, per group its students (n = 1 where a model has one seed). */
+  groups: { teachers: TeacherGroupSummary[]; students: StudentGroupSummary[] };
   /** Students of the config not (yet) trained: still to come, or failed (the run's error says why). */
   untrainedStudents: string[];
   kappa: Record<string, { labels: string[]; matrix: number[][] }>;
   /** Each phase's duration in seconds, in the pipeline's order. */
   phases: { phase: string; seconds: number }[];
+}
+
+/** Both modes' scores are there (a run stopped while it scored may have one). */
+const complete = (t: ModelTest) => [t.lenient, t.strict].every((p) => Object.values(p).every(Number.isFinite));
+
+/** The spread of every score over `tests` (at least one, each complete). */
+function testSpread(tests: readonly ModelTest[]): TestSpread {
+  const over = (mode: keyof ModelTest) => ({
+    precision: spread(tests.map((t) => t[mode].precision)),
+    recall: spread(tests.map((t) => t[mode].recall)),
+    f1: spread(tests.map((t) => t[mode].f1)),
+  });
+  return { lenient: over('lenient'), strict: over('strict') };
 }
 
 const prf = (e: Evaluation | undefined): PRF => (e ? { precision: e.precision, recall: e.recall, f1: e.f1 } : { precision: NaN, recall: NaN, f1: NaN });
@@ -95,6 +139,8 @@ export function summariseRun(details: RunDetails): RunResults {
     return [
       {
         name: s.name,
+        group: studentGroup(s),
+        seed: s.seed,
         modelId: m.id,
         lambda: s.lambda,
         architecture: m.architecture,
@@ -109,6 +155,26 @@ export function summariseRun(details: RunDetails): RunResults {
     ];
   });
 
+  const groups = {
+    teachers: [...groupBy(teachers.filter((t) => complete(t.test)), (t) => t.type)].map(([type, seeded]) => ({
+      type,
+      modelIds: seeded.map((t) => t.modelId),
+      test: testSpread(seeded.map((t) => t.test)),
+    })),
+    students: [...groupBy(students, (st) => st.group)].map(([name, members]) => ({
+      name,
+      lambda: members[0].lambda,
+      seeds: members.map((st) => st.seed),
+      modelIds: members.map((st) => st.modelId),
+      test: Object.fromEntries(
+        config.corpora.flatMap(({ type }) => {
+          const scored = members.filter((st) => st.test[type] && complete(st.test[type])).map((st) => st.test[type]);
+          return scored.length > 0 ? [[type, testSpread(scored)]] : [];
+        }),
+      ),
+    })),
+  };
+
   // A resumed phase's figure is rewritten, so the pipeline's order is restored here.
   const rank = (phase: string) => ['prepare', 'teacher', 'distributions', 'student', 'evaluate'].indexOf(phase.split(':')[0]);
   const phases = metrics
@@ -119,6 +185,7 @@ export function summariseRun(details: RunDetails): RunResults {
     teachers,
     distributions: { reused: metrics.some((m) => m.phase === 'distributions' && m.name.startsWith('reused:') && m.value === 1) },
     students,
+    groups,
     untrainedStudents: config.students.filter((s) => !studentModels.has(s.name)).map((s) => s.name),
     kappa: Object.fromEntries(agreements.map((a) => [typeOf.get(a.datasetId) ?? String(a.datasetId), { labels: a.labels, matrix: a.matrix }])),
     phases,

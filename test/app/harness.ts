@@ -4,7 +4,7 @@
 // Events reach the page over server-sent events (GET /events).
 import { after, before } from 'node:test';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,7 @@ import { testServiceContext } from './service-context.ts';
 import { openStore, type Store } from '../../main/store/store.ts';
 import { rendererResponse } from '../../main/app/renderer-files.ts';
 import { RENDERER_OUTPUTS, RENDERER_SOURCES, ROOT, isStale } from '../../main/app/build-state.ts';
+import { skipUnless } from '../needs.ts';
 
 export interface Harness {
   url: string;
@@ -157,6 +158,9 @@ export async function openAppPage(browser: Browser, harness: Harness, errors: st
 /** The CSP violations a page of openAppPage reported (a blocked inline style counts). */
 export const cspViolations = (page: Page): Promise<string[]> =>
   page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+
+/** Why the window tests skip here, or false where Chromium is installed. */
+export const withoutChromium = (): string | false => skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
 
 /**
  * The set-up of a test file that drives one app page: the renderer built, a harness, Chromium and a page (with its

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   parseRunConfig,
+  teacherName,
+  teacherSeedsInCorpusOrder,
+  studentGroup,
   parseStudentConfig,
   referenceCodeChoices,
   REFERENCE_CODE_OPTIONS,
@@ -66,9 +69,60 @@ test('"students" lists several, each named; "student" is a list of one; a stored
   assert.throws(() => parseRunConfig(rest), /give "students"/);
   assert.throws(() => parseRunConfig({ ...rest, students: [{ name: 'a', model: { preset: 'tiny' } }, { name: 'a', model: { preset: 'tiny' } }] }), /two students are named "a"/);
   assert.throws(() => parseRunConfig({ ...rest, students: [{ model: { trained: 4 } }] }), /students\[0\]\.model/);
-  const added = parseStudentConfig({ model: { preset: 'tiny' }, lambda: 0 }, c.students);
+  const [added] = parseStudentConfig({ model: { preset: 'tiny' }, lambda: 0 }, c.students);
   assert.equal(added.name, 'student 3');
   assert.throws(() => parseStudentConfig({ name: 'Merged', model: { preset: 'tiny' } }, c.students), /already has a student named "Merged"/);
+});
+
+test('"seeds" makes one student per seed, named and grouped, and one teacher per seed; a stored config reads back the same', () => {
+  const { student: _, ...rest } = minimal;
+  const c = parseRunConfig({
+    ...rest,
+    teachers: [{ ...minimal.teachers[0], seeds: [4, 2] }, minimal.teachers[1]],
+    students: [{ name: 'tiny λ0.99', model: { preset: 'tiny' }, seeds: [1, 2, 3] }, { model: { preset: 'tiny' }, lambda: 0, seeds: [7] }, { model: { preset: 'tiny' }, seed: 5 }],
+  });
+  assert.deepEqual(c.students.map((s) => [s.name, studentGroup(s), s.seed]), [
+    ['tiny λ0.99 (seed 1)', 'tiny λ0.99', 1],
+    ['tiny λ0.99 (seed 2)', 'tiny λ0.99', 2],
+    ['tiny λ0.99 (seed 3)', 'tiny λ0.99', 3],
+    ['student 2 (seed 7)', 'student 2', 7],
+    ['student 3', 'student 3', 5],
+  ]);
+  assert.ok(c.students.every((s) => !('seeds' in s)), 'each seed\'s student is an ordinary student with one seed');
+  // The students learn from the first seed's teacher; every seed's teacher is trained and named by its seed.
+  assert.deepEqual(teachersInCorpusOrder(c).map((t) => [t.type, t.seed]), [['Disease', 1], ['Chemical', 4]]);
+  assert.deepEqual(teacherSeedsInCorpusOrder(c).map((ts) => ts.map((t) => teacherName(c, t))), [['teacher Disease'], ['teacher Chemical (seed 4)', 'teacher Chemical (seed 2)']]);
+  assert.deepEqual(parseRunConfig(JSON.parse(JSON.stringify(c))), c);
+});
+
+test('seeds are refused when listed twice, with "seed", empty, on a trained teacher, or where a group\'s students differ', () => {
+  const { student: _, ...rest } = minimal;
+  const bad = (value: unknown, message: RegExp) => assert.throws(() => parseRunConfig(value, 'run.json'), message);
+  const tiny = { model: { preset: 'tiny' } } as const;
+  bad({ ...rest, students: [{ ...tiny, seeds: [1, 2, 1] }] }, /seed 1 is listed twice; each seed trains one model[\s\S]*students\[0\]\.seeds\[2\]/);
+  bad({ ...rest, students: [{ ...tiny, seed: 3, seeds: [1, 2] }] }, /give "seed": N or "seeds": \[ … \], not both/);
+  bad({ ...rest, students: [{ ...tiny, seeds: [] }] }, /give at least one seed/);
+  bad({ ...minimal, teachers: [{ ...minimal.teachers[0], seeds: [2, 2] }, minimal.teachers[1]] }, /teachers\[0\]\.seeds\[1\]/);
+  bad({ ...minimal, teachers: [{ type: 'Chemical', model: { trained: 4 }, seeds: [1, 2] }, minimal.teachers[1]] }, /taken from the store is used as it is: it has no seeds/);
+  // A name a seed's student takes already.
+  bad({ ...rest, students: [{ ...tiny, name: 'a', seeds: [1] }, { ...tiny, name: 'a (seed 1)' }] }, /two students are named "a \(seed 1\)"/);
+  // A stored config edited by hand: the students of a group (or the teachers of a corpus) differ in more than their seed.
+  const stored = parseRunConfig({ ...rest, students: [{ ...tiny, name: 'a', seeds: [1, 2] }] });
+  bad({ ...stored, students: [stored.students[0], { ...stored.students[1], lr: 1e-3 }] }, /the students of group "a" differ in lr; the students of a group differ only in their seed/);
+  bad({ ...stored, students: [stored.students[0], { ...stored.students[1], seed: 1 }] }, /two students of group "a" have seed 1/);
+  bad({ ...stored, teachers: [...stored.teachers, { ...stored.teachers[0], seed: 2, epochs: 3 }] }, /a second teacher for Chemical \(differing in epochs\); give one per corpus, with "seeds"/);
+});
+
+test('a student added with seeds joins its group when the settings match, and is refused when they do not', () => {
+  const { student: _, ...rest } = minimal;
+  const c = parseRunConfig({ ...rest, students: [{ name: 'tiny', model: { preset: 'tiny' }, seeds: [1, 2] }, { model: { preset: 'tiny' }, lambda: 0 }] });
+  // Unnamed: "student N" counts the groups of the run.
+  assert.deepEqual(parseStudentConfig({ model: { preset: 'tiny' }, seeds: [1, 2] }, c.students).map((s) => s.name), ['student 3 (seed 1)', 'student 3 (seed 2)']);
+  const more = parseStudentConfig({ name: 'tiny', model: { preset: 'tiny' }, seeds: [3] }, c.students);
+  assert.deepEqual(more.map((s) => [s.name, studentGroup(s)]), [['tiny (seed 3)', 'tiny']]);
+  assert.throws(() => parseStudentConfig({ name: 'tiny', model: { preset: 'tiny' }, seeds: [2] }, c.students), /already has a student named "tiny \(seed 2\)"/);
+  assert.throws(() => parseStudentConfig({ name: 'tiny', model: { preset: 'tiny' }, lambda: 0.5, seeds: [3] }, c.students), /the students of group "tiny" differ in lambda/);
+  assert.throws(() => parseStudentConfig({ model: { preset: 'tiny' }, seeds: [4, 4] }, c.students), /seed 4 is listed twice/);
 });
 
 test('reference-code options are reported with their warnings', () => {

@@ -1,8 +1,9 @@
 // Teachers trained once serve many students, across runs: a second run names the first run's teachers
 // ({ "trained": ID }), trains no teacher and reuses the cached distributions; a teacher of the wrong type is refused
 // before anything trains; a student added to a finished run (taughtnet run --add-student) trains alone; one student
-// failing leaves the other's results, and resuming trains only the failed one. Real store, real engine host, the
-// tiny BERT fixture and small slices of the shipped corpora.
+// failing leaves the other's results, and resuming trains only the failed one; a student and a teacher with seeds
+// train one model per seed, and runs show gives their scores' mean ± standard deviation. Real store, real engine
+// host, the tiny BERT fixture (and once the tiny preset) and small slices of the shipped corpora.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -155,4 +156,113 @@ test('one student failing leaves the other\'s results; resuming trains only the 
   } finally {
     resumed.store.close();
   }
+});
+
+test('seeds: a tiny preset student and a teacher with two seeds; resuming trains only the failed seed; runs show gives mean ± sd', async () => {
+  const { seed: _, ...unseeded } = training;
+  // Slices this small leave most one-epoch models at all-O (F1 0 whatever the seed); the fixture students' two
+  // seeds score differently here, so the deviations are checked beyond 0 too.
+  const small = [{ path: corpusSlice(join(root, 'small'), 'NCBI-disease', 16), type: 'Disease' }, { path: corpusSlice(join(root, 'small'), 'BC5CDR-chem', 16), type: 'Chemical' }];
+  const config: RunConfigInput = {
+    corpora: small,
+    teachers: [
+      { type: 'Disease', model: { folder: TINY_BERT }, ...unseeded, seeds: [1, 2] },
+      { type: 'Chemical', model: { folder: TINY_BERT }, ...unseeded },
+    ],
+    students: [
+      { name: 'tiny', model: { preset: 'tiny' }, ...unseeded, seeds: [1, 2], lambda: 0.5 },
+      { name: 'fixture', model: { folder: TINY_BERT }, ...unseeded, seeds: [1, 2], lambda: 0.5 },
+    ],
+    device: 'cpu',
+  };
+  const store = openStore({ dataDir });
+  const runId = createTaughtNetRun(serviceContext(store), { config }).id;
+  store.close();
+  // The second seed's checkpoint folder is taken by a file: that seed fails, the first is trained and scored.
+  const blocker = join(dataDir, 'runs', String(runId), 'student-tiny-seed-2-');
+  mkdirSync(join(dataDir, 'runs', String(runId)), { recursive: true });
+  writeFileSync(blocker, '');
+  const failed = await execute({ resume: runId });
+  try {
+    assert.match(failed.error!.message, /1 of 4 students failed \(tiny \(seed 2\): /);
+    assert.deepEqual(phasesOf(failed.events), [
+      'prepare',
+      'teacher:Disease (seed 1)',
+      'teacher:Disease (seed 2)',
+      'teacher:Chemical',
+      'distributions',
+      'student:tiny (seed 1)',
+      'student:tiny (seed 2)',
+      'student:fixture (seed 1)',
+      'student:fixture (seed 2)',
+      'evaluate',
+    ]);
+    assert.deepEqual(listModels(failed.store, { runId }).map((m) => m.name), ['teacher Disease (seed 1)', 'teacher Disease (seed 2)', 'teacher Chemical', 'tiny (seed 1)', 'fixture (seed 1)', 'fixture (seed 2)']);
+  } finally {
+    failed.store.close();
+  }
+  rmSync(blocker);
+  const resumed = await execute({ resume: runId });
+  let names: Map<number, string>;
+  try {
+    assert.equal(resumed.error, undefined);
+    assert.deepEqual(phasesOf(resumed.events), ['prepare', 'student:tiny (seed 2)', 'evaluate', 'done'], 'only the failed seed trains again');
+    const models = listModels(resumed.store, { runId });
+    names = new Map(models.map((m) => [m.id, m.name]));
+    assert.equal(models.find((m) => m.name === 'tiny (seed 2)')!.parameterCount, models.find((m) => m.name === 'tiny (seed 1)')!.parameterCount);
+    // Two seeds, two different students: their first training losses differ.
+    const firstLoss = (seed: number) => listMetrics(resumed.store, runId, { phase: `student:tiny (seed ${seed})` }).find((m) => m.name === 'train_loss')!.value;
+    assert.notEqual(firstLoss(1), firstLoss(2));
+    // The students learn from the first seed's Disease teacher: it alone stands in the kappa matrix.
+    assert.deepEqual(listAgreements(resumed.store, { runId })[0].labels, ['ground truth', 'teacher Disease (seed 1)', 'tiny (seed 1)', 'tiny (seed 2)', 'fixture (seed 1)', 'fixture (seed 2)']);
+  } finally {
+    resumed.store.close();
+  }
+
+  const [json, text] = await Promise.all([taughtnet(['runs', 'show', String(runId), '--json', '--data-dir', dataDir]), taughtnet(['runs', 'show', String(runId), '--data-dir', dataDir])]);
+  assert.equal(json.code, 0, json.stderr);
+  const { summary, evaluations } = JSON.parse(json.stdout);
+  type Scored = { modelId: number; datasetName: string; mode: string; precision: number; recall: number; f1: number };
+  /** The recorded score of each model named, on the corpus whose dataset is `corpus`. */
+  const scoresOf = (modelNames: string[], corpus: string, mode: string, score: 'precision' | 'recall' | 'f1') =>
+    modelNames.map((name) => (evaluations as Scored[]).find((e) => names.get(e.modelId) === name && e.datasetName === corpus && e.mode === mode)![score]);
+  // Mean and sample standard deviation of two values: (a + b) / 2 and |a − b| / √2; one value has no deviation.
+  const deviations: number[] = [];
+  const expectSpread = (actual: { n: number; mean: number; sd: number | null }, values: number[]) => {
+    deviations.push(actual.sd ?? 0);
+    assert.equal(actual.n, values.length);
+    assert.ok(Math.abs(actual.mean - values.reduce((s, x) => s + x, 0) / values.length) < 1e-12);
+    if (values.length === 1) assert.equal(actual.sd, null);
+    else assert.ok(Math.abs(actual.sd! - Math.abs(values[0] - values[1]) / Math.SQRT2) < 1e-12, `${actual.sd} for ${values}`);
+  };
+  assert.deepEqual(summary.students.map((s: { name: string; group: string; seed: number }) => [s.name, s.group, s.seed]), [
+    ['tiny (seed 1)', 'tiny', 1],
+    ['tiny (seed 2)', 'tiny', 2],
+    ['fixture (seed 1)', 'fixture', 1],
+    ['fixture (seed 2)', 'fixture', 2],
+  ]);
+  assert.deepEqual(summary.groups.students.map((g: { name: string; lambda: number; seeds: number[] }) => [g.name, g.lambda, g.seeds]), [['tiny', 0.5, [1, 2]], ['fixture', 0.5, [1, 2]]]);
+  const teachers = Object.fromEntries(summary.groups.teachers.map((g: { type: string }) => [g.type, g]));
+  for (const group of summary.groups.students) {
+    for (const [type, corpus] of [['Disease', 'NCBI-disease'], ['Chemical', 'BC5CDR-chem']]) {
+      for (const mode of ['lenient', 'strict']) {
+        for (const score of ['precision', 'recall', 'f1'] as const) {
+          expectSpread(group.test[type][mode][score], scoresOf([`${group.name} (seed 1)`, `${group.name} (seed 2)`], corpus, mode, score));
+        }
+      }
+    }
+  }
+  for (const score of ['precision', 'recall', 'f1'] as const) {
+    expectSpread(teachers.Disease.test.lenient[score], scoresOf(['teacher Disease (seed 1)', 'teacher Disease (seed 2)'], 'NCBI-disease', 'lenient', score));
+  }
+  assert.ok(deviations.some((sd) => sd > 0), 'some score differs between the seeds, so the deviations are checked beyond 0');
+  assert.equal(teachers.Chemical.test.lenient.f1.n, 1);
+  assert.equal(teachers.Chemical.test.lenient.f1.sd, null);
+
+  // In words: "F1 46.55 ± 0.83 (n = 2)", in %.
+  const f1 = summary.groups.students[1].test.Disease.lenient.f1;
+  const line = `F1 ${(100 * f1.mean).toFixed(2)} ± ${(100 * f1.sd).toFixed(2)} (n = 2)`;
+  assert.match(text.stdout, /over seeds \(mean ± sample standard deviation, %\):\n/);
+  assert.ok(text.stdout.split('\n').some((l) => /^fixture\s+Disease\s+P /.test(l) && l.includes(line)), `${line} in:\n${text.stdout}`);
+  assert.match(text.stdout, /teacher Chemical\s+Chemical\s+P [\d.]+\s+R [\d.]+\s+F1 [\d.]+ \(n = 1\)/);
 });

@@ -1,7 +1,7 @@
-// Phase 5, evaluate: every teacher and every student scored on each corpus's test split (P/R/F1, lenient and
-// strict; paper Tables IV–V), Cohen's kappa per corpus over the ground truth, the teacher and every student (Fig. 2;
-// a student's mentions of another type count as O there, footnote 5), and the error categories of every model on
-// every corpus (Table VI). Scoring again (a student added later) replaces the earlier rows.
+// Phase 5, evaluate: every teacher (each seed's) and every student scored on each corpus's test split (P/R/F1,
+// lenient and strict; paper Tables IV–V), Cohen's kappa per corpus over the ground truth, the students' teacher and
+// every student (Fig. 2; a student's mentions of another type count as O there, footnote 5), and the error
+// categories of every model on every corpus (Table VI). Scoring again (a student added later) replaces the earlier rows.
 import { saveAgreement } from '../../store/agreements.ts';
 import { saveErrorAnalysis } from '../../store/error-analyses.ts';
 import { saveEvaluation } from '../../store/evaluations.ts';
@@ -18,10 +18,11 @@ import type { Teacher } from './teachers.ts';
 
 export const EVALUATE = 'evaluate';
 
-export async function evaluate(scope: RunScope & Prepared & { teachers: readonly Teacher[]; students: readonly Student[] }): Promise<void> {
+/** `teachers`: each corpus's teachers by seed; the first, the students' teacher, is the one in the kappa matrix. */
+export async function evaluate(scope: RunScope & Prepared & { teachers: readonly (readonly Teacher[])[]; students: readonly Student[] }): Promise<void> {
   const { ctx, run, config, corpora, merged, teachers, students } = scope;
   const { store } = ctx;
-  await inPhase(scope, EVALUATE, `scoring ${teachers.length} teachers and ${students.length} students on each test split`, async () => {
+  await inPhase(scope, EVALUATE, `scoring ${teachers.flat().length} teachers and ${students.length} students on each test split`, async () => {
     // Each student labels the whole merged test split once.
     const studentTests: Labelling<string[][]>[] = [];
     for (const s of students) {
@@ -38,9 +39,14 @@ export async function evaluate(scope: RunScope & Prepared & { teachers: readonly
       saveErrorAnalysis(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', counts: errors.counts, details: JSON.parse(JSON.stringify({ examples: errors.examples })) });
     };
     for (const [i, corpus] of corpora.entries()) {
-      const teacher = teachers[i];
-      const teacherTest = await predictLabels(scope.client, config.device, teacher.start, corpus.test, teacher.settings, scope.signal);
-      record(teacher.model, corpus, teacherTest.values, teacherTest.wordsPerSecond);
+      const teacherTests: Labelling<string[][]>[] = [];
+      for (const teacher of teachers[i]) {
+        const labelling = await predictLabels(scope.client, config.device, teacher.start, corpus.test, teacher.settings, scope.signal);
+        record(teacher.model, corpus, labelling.values, labelling.wordsPerSecond);
+        teacherTests.push(labelling);
+      }
+      const [teacher] = teachers[i];
+      const [teacherTest] = teacherTests;
       const studentPreds = students.map((s, k) => {
         const pred = sliceOf(merged.test, i, studentTests[k].values);
         record(s.model, corpus, pred, studentTests[k].wordsPerSecond);

@@ -1,18 +1,19 @@
 // Phase 2, teachers: one per corpus, matched by entity type (paper §III-B). A teacher named { "trained": ID } is
 // a teacher already in the store, used as it is once its labels are checked; the others are fine-tuned on their
-// own corpus, the checkpoint chosen on dev (or, as the authors' code did, on test). A teacher this run already
-// trained (a resumed run) is read back from its folder.
+// own corpus, the checkpoint chosen on dev (or, as the authors' code did, on test), once per seed where the config
+// lists several (the first seed's teacher is the students'). A teacher this run already trained (a resumed run) is
+// read back from its folder.
 import { join } from 'node:path';
 import { loadModelFolder } from '../../models/model-folder.ts';
 import { getModel, listModels } from '../../store/models.ts';
 import { prf } from '../../../shared/metrics/prf.ts';
-import { teachersInCorpusOrder, type TeacherConfig } from '../../../shared/method/run-config.ts';
+import { teacherLabel, teacherName, teacherSeedsInCorpusOrder, type TeacherConfig } from '../../../shared/method/run-config.ts';
 import type { Model } from '../../../shared/store-types.ts';
 import { encodeSentences } from '../../../shared/tokenizers/encode.ts';
 import { fineTune } from '../fine-tune.ts';
 import { labelled, saveRunModel, selection, startingModel, storedModelFolder, windowsFor, type Starting } from '../run-models.ts';
 import { inPhase, trainingHooks, type RunScope } from '../scope.ts';
-import { sliceOf, type Prepared } from './prepare.ts';
+import { sliceOf, type Prepared, type RunCorpus } from './prepare.ts';
 
 export interface Teacher {
   readonly type: string;
@@ -24,58 +25,61 @@ export interface Teacher {
 }
 
 export const teacherLabels = (type: string) => [`B-${type}`, `I-${type}`, 'O'];
-export const teacherPhase = (type: string) => `teacher:${type}`;
+/** The phase of the teacher labelled `label` ("Disease", or "Disease (seed 2)"; see teacherLabel). */
+export const teacherPhase = (label: string) => `teacher:${label}`;
 
-export async function trainTeachers(scope: RunScope & Prepared): Promise<Teacher[]> {
-  const { ctx, config, corpora, merged } = scope;
-  const settings = teachersInCorpusOrder(config);
-  // Teachers taken from the store are checked before any teacher trains.
-  const taken = await Promise.all(settings.map((t) => ('trained' in t.model ? storedTeacher(scope, t, t.model.trained) : undefined)));
-  const teachers: Teacher[] = [];
+/** Every corpus's teachers by seed, in corpus order (the students learn from each corpus's first). */
+export async function trainTeachers(scope: RunScope & Prepared): Promise<Teacher[][]> {
+  const { config, corpora } = scope;
+  const settings = teacherSeedsInCorpusOrder(config);
+  // Teachers taken from the store (one per corpus: they have no seeds) are checked before any teacher trains.
+  const taken = await Promise.all(settings.map(([t]) => ('trained' in t.model ? storedTeacher(scope, t, t.model.trained) : undefined)));
+  const teachers: Teacher[][] = [];
   for (const [i, corpus] of corpora.entries()) {
-    const t = settings[i];
-    const phase = teacherPhase(corpus.type);
-    const name = `teacher ${corpus.type}`;
-    const done = listModels(ctx.store, { runId: scope.run.id, kind: 'teacher' }).find((m) => m.name === name);
-    if (taken[i]) {
-      teachers.push(taken[i]);
-      continue;
-    }
-    if (done) {
-      teachers.push({ type: corpus.type, model: done, start: await startingModel(ctx, name, { folder: storedModelFolder(ctx, done) }, teacherLabels(corpus.type), t), settings: t, trainedHere: true });
-      continue;
-    }
-    const teacher = await inPhase(scope, phase, `fine-tuning the ${corpus.type} teacher on ${corpus.name}`, async () => {
-      const labels = teacherLabels(corpus.type);
-      const source = t.model as Exclude<TeacherConfig['model'], { trained: number }>;
-      const start = await startingModel(ctx, `the ${corpus.type} teacher`, source, labels, t);
-      const windows = windowsFor(t);
-      const split = merged[config.checkpointSelection];
-      const own = sliceOf(split, i, split.sentences);
-      const result = await fineTune(
-        scope.client,
-        {
-          config: start.config,
-          initial: start.initial,
-          padId: start.tokenizer.special.pad,
-          train: encodeSentences(start.tokenizer, labelled(sliceOf(merged.train, i, merged.train.sentences), labels), windows),
-          selection: selection(start.tokenizer, own, windows, (pred) => {
-            const s = prf(own.map((x) => x.labels), pred, 'lenient').micro;
-            return { score: s.f1, figures: { precision: s.precision, recall: s.recall, f1: s.f1 } };
-          }),
-          settings: t,
-          provider: config.device,
-          dir: join(scope.work, `teacher-${corpus.type}`),
-        },
-        trainingHooks(scope, phase),
-      );
-      const model = await saveRunModel(ctx, scope.run.id, 'teacher', name, start, result.params, t);
-      return { type: corpus.type, model, start: { ...start, initial: result.params }, settings: t, trainedHere: true };
-    });
-    scope.plan.delete(phase);
-    teachers.push(teacher);
+    const seeded: Teacher[] = [];
+    for (const t of settings[i]) seeded.push(taken[i] ?? (await trainTeacher(scope, corpus, i, t)));
+    teachers.push(seeded);
   }
   return teachers;
+}
+
+/** Fine-tunes teacher `t` of corpus i on that corpus, or reads it back where this run already trained it. */
+async function trainTeacher(scope: RunScope & Prepared, corpus: RunCorpus, i: number, t: TeacherConfig): Promise<Teacher> {
+  const { ctx, config, merged } = scope;
+  const labels = teacherLabels(corpus.type);
+  const label = teacherLabel(config, t);
+  const phase = teacherPhase(label);
+  const name = teacherName(config, t);
+  const done = listModels(ctx.store, { runId: scope.run.id, kind: 'teacher' }).find((m) => m.name === name);
+  if (done) return { type: corpus.type, model: done, start: await startingModel(ctx, name, { folder: storedModelFolder(ctx, done) }, labels, t), settings: t, trainedHere: true };
+  const teacher = await inPhase(scope, phase, `fine-tuning the ${label} teacher on ${corpus.name}`, async () => {
+    const source = t.model as Exclude<TeacherConfig['model'], { trained: number }>;
+    const start = await startingModel(ctx, `the ${label} teacher`, source, labels, t);
+    const windows = windowsFor(t);
+    const split = merged[config.checkpointSelection];
+    const own = sliceOf(split, i, split.sentences);
+    const result = await fineTune(
+      scope.client,
+      {
+        config: start.config,
+        initial: start.initial,
+        padId: start.tokenizer.special.pad,
+        train: encodeSentences(start.tokenizer, labelled(sliceOf(merged.train, i, merged.train.sentences), labels), windows),
+        selection: selection(start.tokenizer, own, windows, (pred) => {
+          const s = prf(own.map((x) => x.labels), pred, 'lenient').micro;
+          return { score: s.f1, figures: { precision: s.precision, recall: s.recall, f1: s.f1 } };
+        }),
+        settings: t,
+        provider: config.device,
+        dir: join(scope.work, `teacher-${label.replace(/[^\w.-]+/g, '-')}`),
+      },
+      trainingHooks(scope, phase),
+    );
+    const model = await saveRunModel(ctx, scope.run.id, 'teacher', name, start, result.params, t);
+    return { type: corpus.type, model, start: { ...start, initial: result.params }, settings: t, trainedHere: true };
+  });
+  scope.plan.delete(phase);
+  return teacher;
 }
 
 /** A teacher already in the store, refused unless it predicts exactly this corpus type's B/I/O. */
