@@ -3,14 +3,13 @@
 // explained and exported (JSON Lines and brat) with offsets that hold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { skipUnless } from '../needs.ts';
 import { TINY_BERT } from '../pipeline/fixtures.ts';
-import { appPageForTests, CHROMIUM, cspViolations } from './harness.ts';
+import { appPageForTests, cspViolations, withoutChromium } from './harness.ts';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../.tmp/', import.meta.url));
-const skip = skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
+const skip = withoutChromium();
 
 const ABSTRACT =
   'Ataxia-telangiectasia (A-T) is a recessive multi-system disorder caused by mutations in the ATM gene at 11q22-q23. ' +
