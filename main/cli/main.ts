@@ -9,6 +9,7 @@ import { kappa } from './kappa.ts';
 import { models } from './models.ts';
 import { run } from './run.ts';
 import { runs } from './runs.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 const COMMANDS: Record<string, Command | CommandGroup> = {
   info,
@@ -105,7 +106,7 @@ try {
     if (e.count > e.issues.length) process.stderr.write(`… and ${e.count - e.issues.length} more errors\n`);
     process.exitCode = 1;
   } else {
-    process.stderr.write(`taughtnet: ${(e as Error).message}\n`);
+    process.stderr.write(`taughtnet: ${errorMessage(e)}\n`);
     if (process.env.TAUGHTNET_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     process.exitCode = 1;
   }

@@ -8,6 +8,7 @@ import { getRun } from '../store/runs.ts';
 import { formatDuration } from '../../shared/duration.ts';
 import { UsageError, idArgument, output, parseCommandArgs, table, type Command } from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 const USAGE = `usage: taughtnet run CONFIG.json [options]
        taughtnet run --resume ID [options]
@@ -63,7 +64,7 @@ export const run: Command = {
         try {
           config = JSON.parse(readFileSync(configFile!, 'utf8'));
         } catch (e) {
-          throw new Error(`cannot read the run config ${configFile}: ${(e as Error).message}`);
+          throw new Error(`cannot read the run config ${configFile}: ${errorMessage(e)}`);
         }
         runId = createTaughtNetRun(ctx, { config, name: values.name }).id;
         process.stderr.write(`run ${runId} created\n`);

@@ -7,6 +7,7 @@ import { startRuntime } from '../engine/runtime/client.ts';
 import { resolveDataDir } from '../store/data-dir.ts';
 import { networkDriveNote, openStoreAtStartup, type Store } from '../store/store.ts';
 import { UsageError } from './command.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 /** The option every store command takes; also accepted before the command name (`taughtnet --data-dir DIR runs list`). */
 export const DATA_DIR_OPTION = { 'data-dir': { type: 'string' } } as const;
@@ -29,7 +30,7 @@ export async function withStore<T>(dataDirFlag: string | undefined, use: (store:
   try {
     opened = openStoreAtStartup({ dataDir });
   } catch (e) {
-    throw new Error(`cannot open the experiment store in ${dataDir}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`cannot open the experiment store in ${dataDir}: ${errorMessage(e)}`, { cause: e });
   }
   const { store, interrupted } = opened;
   try {

@@ -5,6 +5,7 @@ import type { CorpusIssue, ParseOptions, ParseResult, Scheme, Sentence } from '.
 import { CORPUS_EXTENSIONS, formatIssue, parseConll } from '../../shared/corpus/conll.ts';
 import { splitSentences, type SplitOptions } from '../../shared/corpus/split.ts';
 import { findMisalignment } from '../../shared/corpus/align.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 
 /** Split names as read from a folder: file base name → split. */
@@ -53,7 +54,7 @@ export async function readCorpusFile(file: string, options: ReadOptions = {}): P
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    throw new CorpusError([{ file, line: 0, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
+    throw new CorpusError([{ file, line: 0, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}` }]);
   }
   const result = parseConll(text, { ...options, file });
   if (result.errorCount > 0) throw new CorpusError(result.errors, result.errorCount);

@@ -11,6 +11,7 @@ import { writeSafetensors } from '../tensors/safetensors.ts';
 import type { Tensor } from '../tensors/tensor.ts';
 import { loadTokenizer, TOKENIZER_FILES } from './tokenizer-files.ts';
 import { readCheckpoint } from './weights-files.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 export interface LoadReport {
   readonly folder: string;
@@ -61,7 +62,7 @@ function readConfigJson(folder: string): RawConfig {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${errorMessage(e)})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${path}: not a JSON object`);
   return { path, json: json as Record<string, unknown> };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { SubwordTokenizer, TokenizerConfig } from '../../shared/tokenizers/tokenizer.ts';
 import { tokenizerFromJson } from '../../shared/tokenizers/tokenizer-json.ts';
 import { bertTokenizerFromVocabTxt, robertaTokenizerFromFiles } from '../../shared/tokenizers/tokenizer-config.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 export const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 
@@ -14,7 +15,7 @@ function readJsonObject(path: string): Record<string, unknown> {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${errorMessage(e)})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${path}: not a JSON object`);
   return json as Record<string, unknown>;

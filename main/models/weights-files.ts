@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { openSafetensors } from '../tensors/safetensors.ts';
 import { type Tensor, toFloat32 } from '../tensors/tensor.ts';
 import { readPytorchBin } from './pytorch-bin.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 export const WEIGHTS_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
 
@@ -53,7 +54,7 @@ function readIndex(path: string): Map<string, string[]> {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${errorMessage(e)})`);
   }
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new Error(`${path}: has no "weight_map" object`);

@@ -8,6 +8,7 @@ import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts'
 import { explainModel } from './explain.ts';
 import { deleteModel, importModel, listAllModels } from './models.ts';
 import { cancelRun, deleteRun, listRunSummaries, resumeRun, showRun, startRun } from './runs.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 type Handlers = { [C in Channel]: (ctx: ServiceContext, args: ParsedArgs<C>) => Promise<Result<C>> };
 
@@ -40,6 +41,6 @@ export async function handleIpc(ctx: ServiceContext, channel: unknown, args: unk
     const handler = handlers[channel] as (ctx: ServiceContext, args: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(ctx, parsed.data) };
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { ok: false, error: errorMessage(e) };
   }
 }

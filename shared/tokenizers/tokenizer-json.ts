@@ -5,6 +5,7 @@ import type { BertBasicOptions } from './bert-basic.ts';
 import { byteLevelBpeTokenizer } from './byte-level-bpe.ts';
 import { BERT_SPECIALS, ROBERTA_SPECIALS, type SpecialTokenNames, type SubwordTokenizer, type TokenizerConfig } from './tokenizer.ts';
 import { wordPieceTokenizer } from './wordpiece.ts';
+import { errorMessage } from '../error-message.ts';
 
 type Json = Record<string, unknown>;
 
@@ -85,7 +86,7 @@ export function tokenizerFromJson(text: string, source: string, config: Tokenize
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${source}: not valid JSON (${(e as Error).message})`);
+    throw new Error(`${source}: not valid JSON (${errorMessage(e)})`);
   }
   if (!isObject(json) || !isObject(json.model)) throw new Error(`${source}: has no "model" object`);
   const model = json.model;

@@ -16,7 +16,8 @@ import * as ort from 'onnxruntime-node';
 import type { Tensor } from '../../tensors/tensor.ts';
 import { encodeModel, onnxOutputNames, valueInfo } from './onnx-model.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
-import { type ProviderName, ensureXdgRuntimeDir, executionProviders, isGpuProvider } from './providers.ts';
+import { type ProviderName, executionProviders, isGpuProvider } from './providers.ts';
+import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
 
 export interface SessionTuning {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
