@@ -24,7 +24,7 @@ function electronAbi(electronVersion: string): string {
   try {
     return getAbi(electronVersion, 'electron');
   } catch (e) {
-    throw new Error(`node-abi does not know Electron ${electronVersion} (${errorMessage(e)}): update it with npm install -D node-abi@latest`);
+    throw new Error(`node-abi does not know Electron ${electronVersion} (${errorMessage(e)}): update it with npm install -D node-abi@latest`, { cause: e });
   }
 }
 

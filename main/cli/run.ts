@@ -64,7 +64,7 @@ export const run: Command = {
         try {
           config = JSON.parse(readFileSync(configFile!, 'utf8'));
         } catch (e) {
-          throw new Error(`cannot read the run config ${configFile}: ${errorMessage(e)}`);
+          throw new Error(`cannot read the run config ${configFile}: ${errorMessage(e)}`, { cause: e });
         }
         runId = createTaughtNetRun(ctx, { config, name: values.name }).id;
         process.stderr.write(`run ${runId} created\n`);

@@ -11,7 +11,7 @@ import { writeSafetensors } from '../tensors/safetensors.ts';
 import type { Tensor } from '../tensors/tensor.ts';
 import { loadTokenizer, TOKENIZER_FILES } from './tokenizer-files.ts';
 import { readCheckpoint } from './weights-files.ts';
-import { errorMessage } from '../../shared/error-message.ts';
+import { parseJson } from '../../shared/json.ts';
 
 export interface LoadReport {
   readonly folder: string;
@@ -58,12 +58,7 @@ interface RawConfig {
 function readConfigJson(folder: string): RawConfig {
   const path = join(folder, 'config.json');
   if (!existsSync(path)) throw new Error(`${folder}: no config.json (every Hugging Face model folder has one)`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${errorMessage(e)})`);
-  }
+  const json = parseJson(readFileSync(path, 'utf8'), path);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${path}: not a JSON object`);
   return { path, json: json as Record<string, unknown> };
 }

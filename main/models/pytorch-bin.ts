@@ -156,7 +156,7 @@ function readZip(path: string, data: Uint8Array): Map<string, Tensor> {
     try {
       files = unzipSync(data, { filter: (f) => test(f.name) });
     } catch (e) {
-      throw new Error(`${path}: the zip archive is damaged (${errorMessage(e)}) while reading ${what}; truncated file?`);
+      throw new Error(`${path}: the zip archive is damaged (${errorMessage(e)}) while reading ${what}; truncated file?`, { cause: e });
     }
     return Object.entries(files)[0];
   };

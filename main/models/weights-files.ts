@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openSafetensors } from '../tensors/safetensors.ts';
 import { type Tensor, toFloat32 } from '../tensors/tensor.ts';
 import { readPytorchBin } from './pytorch-bin.ts';
-import { errorMessage } from '../../shared/error-message.ts';
+import { parseJson } from '../../shared/json.ts';
 
 export const WEIGHTS_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
 
@@ -50,12 +50,7 @@ async function readSafetensorsFile(path: string, names?: readonly string[]): Pro
 
 /** {"metadata": …, "weight_map": {tensor: shard file}}: the shards' names grouped with their tensors. */
 function readIndex(path: string): Map<string, string[]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${errorMessage(e)})`);
-  }
+  const json = parseJson(readFileSync(path, 'utf8'), path);
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new Error(`${path}: has no "weight_map" object`);
   const shards = new Map<string, string[]>();

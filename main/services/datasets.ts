@@ -107,7 +107,7 @@ export async function registerDataset(
   try {
     dataset = await loadDataset(path, { split: cut ?? undefined });
   } catch (e) {
-    if (e instanceof CorpusError) throw new Error(`the dataset in ${path} cannot be read:\n${e.message}`);
+    if (e instanceof CorpusError) throw new Error(`the dataset in ${path} cannot be read:\n${e.message}`, { cause: e });
     throw e;
   }
   const splits = splitReports(dataset);

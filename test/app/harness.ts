@@ -83,7 +83,8 @@ export async function startHarness(): Promise<Harness> {
   });
   const rendererFolder = join(ROOT, 'out/renderer');
 
-  const server = createServer(async (request, response) => {
+  const server = createServer((request, response) => void serve(request, response));
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     try {
       const ipc = /^\/ipc\/([^/]+)$/.exec(url.pathname);
@@ -110,7 +111,7 @@ export async function startHarness(): Promise<Harness> {
     } catch (e) {
       sendJson(response, 500, { error: errorMessage(e) });
     }
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
