@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
+import { errorMessage } from '../../shared/error-message.ts';
 
 /**
  * Where the Electron build of better-sqlite3 is kept: one per better-sqlite3 version (its JavaScript must match
@@ -23,7 +24,7 @@ function electronAbi(electronVersion: string): string {
   try {
     return getAbi(electronVersion, 'electron');
   } catch (e) {
-    throw new Error(`node-abi does not know Electron ${electronVersion} (${(e as Error).message}): update it with npm install -D node-abi@latest`);
+    throw new Error(`node-abi does not know Electron ${electronVersion} (${errorMessage(e)}): update it with npm install -D node-abi@latest`, { cause: e });
   }
 }
 
@@ -60,7 +61,7 @@ export async function ensureElectronSqlite({ root, electronVersion, headerURL }:
     return target;
   } catch (e) {
     throw new Error(
-      `better-sqlite3 could not be built for Electron ${electronVersion}: ${(e as Error).message}\n` +
+      `better-sqlite3 could not be built for Electron ${electronVersion}: ${errorMessage(e)}\n` +
         `It is built once per Electron version, and needs Electron's headers (from ${headerURL ?? 'https://www.electronjs.org/headers'}) ` +
         `and a C++ compiler, as npm's own build of it does.`,
       { cause: e },

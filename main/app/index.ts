@@ -14,6 +14,7 @@ import { registerIpc, sendToWindows } from './ipc.ts';
 import { APP_ORIGIN } from './renderer-files.ts';
 import { hardenSession, lockDownContents, registerAppScheme, serveRenderer } from './security.ts';
 import { windowOptions } from './window-options.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 // This file is bundled to out/main/index.js; the preload and the renderer are built next to it.
 const outFolder = fileURLToPath(new URL('..', import.meta.url));
@@ -53,7 +54,7 @@ if (!app.requestSingleInstanceLock()) {
       store = openStoreAtStartup({ dataDir, nativeBinding: process.env[SQLITE_BINDING_ENV] }).store;
     } catch (e) {
       // A window would have nothing to show: say what failed where the user will see it.
-      dialog.showErrorBox('TaughtNet Workbench cannot start', `Its data folder ${dataDir} cannot be opened:\n${(e as Error).message}`);
+      dialog.showErrorBox('TaughtNet Workbench cannot start', `Its data folder ${dataDir} cannot be opened:\n${errorMessage(e)}`);
       app.exit(1);
       return;
     }

@@ -9,6 +9,7 @@ import { build } from 'electron-vite';
 import { APP_OUTPUTS, APP_SOURCES, ROOT, isStale } from './build-state.ts';
 import { electronSqlitePath, ensureElectronSqlite } from './electron-native.ts';
 import { SQLITE_BINDING_ENV } from '../store/store.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -79,7 +80,7 @@ if (!existsSync(sqliteBinding)) {
   try {
     sqliteBinding = await ensureElectronSqlite({ root: ROOT, electronVersion: electron.version, headerURL: process.env.ELECTRON_HEADERS_URL });
   } catch (e) {
-    process.stderr.write(`TaughtNet Workbench cannot open: ${(e as Error).message}
+    process.stderr.write(`TaughtNet Workbench cannot open: ${errorMessage(e)}
 On a machine without internet, set ELECTRON_HEADERS_URL to a mirror of https://www.electronjs.org/headers,
 or install the workbench from an installer built with \`npm run dist\`.
 Meanwhile the command line works without Electron:  npx taughtnet --help

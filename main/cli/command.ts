@@ -2,6 +2,7 @@
 // usage errors, and writing JSON or text.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SCHEMES, type Scheme } from '../../shared/corpus/types.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 /** A command: `run` gets the arguments after its name and writes its own output. */
 export interface Command {
@@ -39,7 +40,7 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O, 
     return parsed;
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError((e as Error).message);
+    throw new UsageError(errorMessage(e));
   }
 }
 

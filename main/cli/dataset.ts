@@ -5,7 +5,7 @@ import { datasetNameOf, formatIssue } from '../../shared/corpus/conll.ts';
 import { corpusStats } from '../../shared/corpus/stats.ts';
 import { DEFAULT_SPLIT } from '../../shared/corpus/split.ts';
 import type { CorpusStats, RepairPolicy, Scheme } from '../../shared/corpus/types.ts';
-import { contract, type DatasetEntry } from '../../shared/ipc/contract.ts';
+import { datasetRegistrationRequest, type DatasetEntry } from '../../shared/corpus/datasets.ts';
 import type { Dataset as StoredDataset } from '../../shared/store-types.ts';
 import { loadDataset, type LoadOptions } from '../corpus/dataset.ts';
 import { listAllDatasets, registerDataset } from '../services/datasets.ts';
@@ -162,7 +162,7 @@ const add: Command = {
     const path = resolve(positionals[0]);
     const split = parseSplit(values.split, values.seed);
     // The app's own checks on what it registers (trimmed name, entity type a single word).
-    const parsed = contract['datasets:register'].args.safeParse({
+    const parsed = datasetRegistrationRequest.safeParse({
       folder: path,
       name: values.name ?? (await defaultName(path)),
       entityType: values['entity-type'],

@@ -5,6 +5,7 @@ import { checkExportTarget, exportOnnx } from '../models/export.ts';
 import { loadModelFolder } from '../models/model-folder.ts';
 import { UsageError, idArgument, megabytes, output, parseCommandArgs, required, table, type Command } from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, storedModelFolder } from './store.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 const USAGE = `usage: taughtnet models export (ID | --folder DIR) --out FILE.onnx [options]
 
@@ -53,7 +54,7 @@ function outputFile(out: string): string {
   try {
     checkExportTarget(path);
   } catch (e) {
-    throw new Error(`--out ${(e as Error).message}`);
+    throw new Error(`--out ${errorMessage(e)}`);
   }
   return path;
 }

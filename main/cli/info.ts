@@ -1,5 +1,5 @@
 // `taughtnet info`: versions, folders, the store's schema version, and which ONNX Runtime providers work here.
-import type { AppInfo } from '../../shared/ipc/contract.ts';
+import type { AppInfo } from '../../shared/app-info.ts';
 import { appInfo } from '../services/app-info.ts';
 import { LATEST_VERSION, schemaVersion } from '../store/migrations.ts';
 import { output, parseCommandArgs, table, type Command } from './command.ts';

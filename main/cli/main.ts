@@ -9,6 +9,7 @@ import { kappa } from './kappa.ts';
 import { models } from './models.ts';
 import { run } from './run.ts';
 import { runs } from './runs.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 const COMMANDS: Record<string, Command | CommandGroup> = {
   info,
@@ -104,7 +105,7 @@ try {
     process.exitCode = 2;
   } else {
     // Each line, so a message of several (a corpus's errors, FILE:LINE each) reads as the CLI's on every line.
-    for (const line of String((e as Error).message).split('\n')) process.stderr.write(`taughtnet: ${line}\n`);
+    for (const line of errorMessage(e).split('\n')) process.stderr.write(`taughtnet: ${line}\n`);
     if (process.env.TAUGHTNET_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     process.exitCode = 1;
   }

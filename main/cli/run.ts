@@ -10,6 +10,7 @@ import { RUN_TRANSITIONS, type Run } from '../../shared/store-types.ts';
 import { formatDuration } from '../../shared/duration.ts';
 import { UsageError, idArgument, output, parseCommandArgs, table, type Command } from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 const USAGE = `usage: taughtnet run CONFIG.json [options]
        taughtnet run --resume ID [options]
@@ -43,7 +44,7 @@ function readJson(file: string, what: string): unknown {
     // Editors on Windows may save a byte-order mark, which JSON does not allow.
     return JSON.parse(readRegularFile(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new Error(`cannot read the ${what} ${file}: ${e instanceof PathError ? e.problem : (e as Error).message}`);
+    throw new Error(`cannot read the ${what} ${file}: ${e instanceof PathError ? e.problem : errorMessage(e)}`);
   }
 }
 
@@ -118,7 +119,7 @@ export const run: Command = {
         const finished = await executeRun(ctx, client, runId!, { signal: controller.signal, onEvent: progressPrinter() }).catch((e) => {
           const { status } = getRun(store, runId!) ?? {};
           if (status !== 'failed' && status !== 'interrupted') throw e;
-          throw new Error(`${(e as Error).message}\nrun ${runId} is ${status}: continue it with taughtnet run --resume ${runId}`, { cause: e });
+          throw new Error(`${errorMessage(e)}\nrun ${runId} is ${status}: continue it with taughtnet run --resume ${runId}`, { cause: e });
         });
         const evaluations = listEvaluations(store, { runId }).map((e) => ({
           model: getModel(store, e.modelId)?.name ?? String(e.modelId),

@@ -10,6 +10,7 @@ import { getModel } from '../store/models.ts';
 import { diskFullError, isDiskFull } from '../store/disk-full.ts';
 import { folderIsReadOnly, networkDriveNote, openStoreAtStartup, openStoreReadOnly, type Store } from '../store/store.ts';
 import { UsageError } from './command.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 /** The option every store command takes; also accepted before the command name (`taughtnet --data-dir DIR runs list`). */
 export const DATA_DIR_OPTION = { 'data-dir': { type: 'string' } } as const;
@@ -47,7 +48,7 @@ export async function withStore<T>(dataDirFlag: string | undefined, use: (store:
     opened = unwritable ? { store: openStoreReadOnly({ dataDir }), interrupted: [] } : openStoreAtStartup({ dataDir });
   } catch (e) {
     if (isDiskFull(e, dataDir)) throw diskFullError(dataDir, e);
-    throw new Error(`cannot open the experiment store in ${dataDir}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`cannot open the experiment store in ${dataDir}: ${errorMessage(e)}`, { cause: e });
   }
   const { store, interrupted } = opened;
   if (unwritable) process.stderr.write(`note: the data folder ${dataDir} is read-only: showing what is stored (commands that change it will refuse)\n`);

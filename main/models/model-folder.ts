@@ -12,6 +12,7 @@ import { writeSafetensors } from '../tensors/safetensors.ts';
 import type { Tensor } from '../tensors/tensor.ts';
 import { loadTokenizer, TOKENIZER_FILES } from './tokenizer-files.ts';
 import { readCheckpoint, readCheckpointHeaders, type TensorHeader } from './weights-files.ts';
+import { parseJson } from '../../shared/json.ts';
 
 export interface LoadReport {
   readonly folder: string;
@@ -58,12 +59,7 @@ interface RawConfig {
 function readConfigJson(folder: string): RawConfig {
   const path = join(folder, 'config.json');
   if (!existsSync(path)) throw new Error(`${folder}: no config.json (every Hugging Face model folder has one)`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readRegularFile(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = parseJson(readRegularFile(path, 'utf8'), path);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${path}: not a JSON object`);
   return { path, json: json as Record<string, unknown> };
 }

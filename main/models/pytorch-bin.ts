@@ -7,6 +7,7 @@ import { unzipSync } from 'fflate';
 import { checkPath } from '../files/regular-file.ts';
 import { type DType, type Tensor, bytesPerElement, numel, tensorFromBytes, toFloat32 } from '../tensors/tensor.ts';
 import { type PyCallable, unpickle } from './pickle.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 const STORAGE_DTYPES: Record<string, DType> = {
   FloatStorage: 'float32',
@@ -156,7 +157,7 @@ function readZip(path: string, data: Uint8Array): Map<string, Tensor> {
     try {
       files = unzipSync(data, { filter: (f) => test(f.name) });
     } catch (e) {
-      throw new Error(`${path}: the zip archive is damaged (${(e as Error).message}) while reading ${what}; truncated file?`);
+      throw new Error(`${path}: the zip archive is damaged (${errorMessage(e)}) while reading ${what}; truncated file?`, { cause: e });
     }
     return Object.entries(files)[0];
   };
@@ -189,7 +190,7 @@ function readLegacy(path: string, data: Uint8Array): Map<string, Tensor> {
       at = end;
       return value;
     } catch (e) {
-      throw new Error(`${(e as Error).message} while reading the ${what}`, { cause: e });
+      throw new Error(`${errorMessage(e)} while reading the ${what}`, { cause: e });
     }
   };
   if (next('magic number') !== LEGACY_MAGIC) throw new Error(`${path}: not a PyTorch weights file (unknown magic number)`);

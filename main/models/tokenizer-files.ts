@@ -7,16 +7,12 @@ import { join } from 'node:path';
 import type { SubwordTokenizer, TokenizerConfig } from '../../shared/tokenizers/tokenizer.ts';
 import { tokenizerFromJson } from '../../shared/tokenizers/tokenizer-json.ts';
 import { bertTokenizerFromVocabTxt, robertaTokenizerFromFiles } from '../../shared/tokenizers/tokenizer-config.ts';
+import { parseJson } from '../../shared/json.ts';
 
 export const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 
 function readJsonObject(path: string): Record<string, unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(readRegularFile(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = parseJson(readRegularFile(path, 'utf8'), path);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${path}: not a JSON object`);
   return json as Record<string, unknown>;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { checksumMatches, damagedFileError, openSafetensors } from '../tensors/safetensors.ts';
 import { type DType, type Tensor, toFloat32 } from '../tensors/tensor.ts';
 import { readPytorchBin } from './pytorch-bin.ts';
+import { parseJson } from '../../shared/json.ts';
 
 export const WEIGHTS_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
 
@@ -53,12 +54,7 @@ async function readSafetensorsFile(path: string, names?: readonly string[]): Pro
 
 /** {"metadata": …, "weight_map": {tensor: shard file}}: the shards' names grouped with their tensors. */
 function readIndex(path: string): Map<string, string[]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(readRegularFile(path, 'utf8'));
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = parseJson(readRegularFile(path, 'utf8'), path);
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new Error(`${path}: has no "weight_map" object`);
   const shards = new Map<string, string[]>();

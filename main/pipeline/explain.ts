@@ -16,7 +16,7 @@ import { IO } from '../engine/optim/train-graphs.ts';
 import { loadModelFolder } from '../models/model-folder.ts';
 import { tensor, type Tensor } from '../tensors/tensor.ts';
 import { argmax } from './predict.ts';
-import type { Explanation } from '../../shared/ipc/contract.ts';
+import type { Explanation } from '../../shared/method/explanation.ts';
 import {
   baselineIds,
   completeness,

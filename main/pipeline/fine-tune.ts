@@ -21,6 +21,7 @@ import { DEFAULT_LOSS, lossMasks, type LossConfig } from '../../shared/method/lo
 import type { TrainingSettings } from '../../shared/method/run-config.ts';
 import { padBatch, type EncodedWindow } from '../../shared/tokenizers/encode.ts';
 import { argmaxLabels, lengthBuckets, modelFeeds, predictWords } from './predict.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 /** A dev (or, as a labelled option, test) split to choose the epoch on. */
 export interface Selection {
@@ -141,14 +142,14 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
     return await fineTuneFromCheckpoint(client, job, hooks);
   } catch (e) {
     if ((e as Error).name !== DAMAGED_FILE) throw e;
-    hooks.onNote?.(`${(e as Error).message}: this training starts over from its first epoch (to the same result)`);
+    hooks.onNote?.(`${errorMessage(e)}: this training starts over from its first epoch (to the same result)`);
     rmSync(job.dir, { recursive: true, force: true });
   }
   try {
     return await fineTuneFromCheckpoint(client, job, hooks);
   } catch (e) {
     if ((e as Error).name !== DAMAGED_FILE) throw e;
-    throw new Error(`${(e as Error).message}, again after starting over: check the disk of ${job.dir} (its health, or the program writing there)`, { cause: e });
+    throw new Error(`${errorMessage(e)}, again after starting over: check the disk of ${job.dir} (its health, or the program writing there)`, { cause: e });
   }
 }
 

@@ -7,6 +7,7 @@ import type { Sentence } from '../../shared/corpus/types.ts';
 import { teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 /** A corpus of the run as read: its name, entity type and splits. */
 export interface PreflightCorpus {
@@ -44,7 +45,7 @@ async function checkModelSource(who: string, source: ModelSource, settings: Trai
     try {
       config = await checkModelFolder(source.folder);
     } catch (e) {
-      throw new Error(`${who}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`${who}: ${errorMessage(e)}`, { cause: e });
     }
   } else {
     config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, null);

@@ -26,6 +26,7 @@ import { prepare, type Prepared } from './phases/prepare.ts';
 import { finishedStudent, studentPhase, trainStudent, type Student } from './phases/student.ts';
 import { teacherPhase, trainTeachers } from './phases/teachers.ts';
 import type { PipelineContext, RunEvent, RunHooks, RunScope } from './scope.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 export type { PipelineContext, RunEvent, RunHooks } from './scope.ts';
 
@@ -70,7 +71,7 @@ export async function executeRun(ctx: PipelineContext, client: RuntimeClient, ru
     choice = await client.request({ kind: 'open', provider: config.device, state: {} }, { signal });
   } catch (e) {
     // Recorded where the user looks; a failed run can be retried once the device works.
-    const end: RunStatusChange = isAbort(e) ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: `the engine cannot start: ${(e as Error).message}` };
+    const end: RunStatusChange = isAbort(e) ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: `the engine cannot start: ${errorMessage(e)}` };
     if (RUN_TRANSITIONS[run.status].includes(end.status)) setRunStatus(ctx.store, end);
     throw e;
   }
@@ -93,7 +94,7 @@ export async function executeRun(ctx: PipelineContext, client: RuntimeClient, ru
       if (!beatHeartbeat(ctx.store, runId)) lost.abort(new Error(`run ${runId} was taken over by another process after its heartbeat went stale`));
     } catch (e) {
       // A busy or unreachable shared drive: the next beat tries again.
-      process.stderr.write(`run ${runId}: the heartbeat could not be recorded (${(e as Error).message})\n`);
+      process.stderr.write(`run ${runId}: the heartbeat could not be recorded (${errorMessage(e)})\n`);
     }
   }, HEARTBEAT_INTERVAL_MS);
   heartbeat.unref();
@@ -114,7 +115,7 @@ export async function executeRun(ctx: PipelineContext, client: RuntimeClient, ru
       if (ownsRun(ctx.store, runId)) setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, status, error: error.message });
     } catch (statusError) {
       // Still no room: the next start-up marks the run interrupted, as it does for any run whose process is gone.
-      error.message += ` (and the run could not be marked ${status} yet: ${(statusError as Error).message})`;
+      error.message += ` (and the run could not be marked ${status} yet: ${errorMessage(statusError)})`;
     }
     throw error;
   } finally {
@@ -161,7 +162,7 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
       if (isAbort(e) || scope.signal.aborted || isDiskFull(e, scope.ctx.store.dataDir) || engineCrashOf(e)) throw e;
       failed.push({ name: student.name, error: e as Error });
       scope.plan.delete(studentPhase(student.name));
-      scope.emit(studentPhase(student.name), `${student.name} failed: ${(e as Error).message}; the other students go on`);
+      scope.emit(studentPhase(student.name), `${student.name} failed: ${errorMessage(e)}; the other students go on`);
     }
   }
   await evaluate({ ...scope, ...prepared, teachers: teacherSeeds, students });

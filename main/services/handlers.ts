@@ -9,6 +9,7 @@ import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts'
 import { explainModel } from './explain.ts';
 import { deleteModel, importModel, listAllModels } from './models.ts';
 import { addStudent, cancelRun, deleteRun, listRunSummaries, resumeRun, showRun, startRun } from './runs.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 type Handlers = { [C in Channel]: (ctx: ServiceContext, args: ParsedArgs<C>) => Promise<Result<C>> };
 
@@ -43,6 +44,6 @@ export async function handleIpc(ctx: ServiceContext, channel: unknown, args: unk
     const handler = handlers[channel] as (ctx: ServiceContext, args: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(ctx, parsed.data) };
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    return { ok: false, error: errorMessage(e) };
   }
 }

@@ -8,7 +8,7 @@ import { corpusStats } from '../../shared/corpus/stats.ts';
 import { UNTYPED } from '../../shared/corpus/labels.ts';
 import { DEFAULT_SPLIT } from '../../shared/corpus/split.ts';
 import type { CorpusIssue } from '../../shared/corpus/types.ts';
-import type { DatasetReport, ParsedArgs } from '../../shared/ipc/contract.ts';
+import type { DatasetRegistrationRequest, DatasetReport } from '../../shared/corpus/datasets.ts';
 import type { Dataset as StoredDataset, SingleFileSplit } from '../../shared/store-types.ts';
 import { CorpusError, loadDataset, type Dataset } from '../corpus/dataset.ts';
 import { checkPath } from '../files/regular-file.ts';
@@ -69,7 +69,7 @@ export interface StoredRegistration {
  */
 export async function registerDatasetFiles(
   store: Store,
-  { folder: path, name, entityType, split }: ParsedArgs<'datasets:register'>,
+  { folder: path, name, entityType, split }: DatasetRegistrationRequest,
 ): Promise<StoredRegistration> {
   if (!isAbsolute(path)) throw new Error(`"${path}" is not a full path`);
   const info = checkPath(path, 'file or folder'); // a FIFO, device or link loop is refused by name here

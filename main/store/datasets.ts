@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Dataset, DatasetSplit } from '../../shared/store-types.ts';
 import type { Store } from './store.ts';
 import { nowIso, prepared } from './sql.ts';
-import { singleFileSplit } from '../../shared/ipc/contract.ts';
+import { singleFileSplit } from '../../shared/corpus/datasets.ts';
 import { count, explainConstraints, id, nonEmpty, parseInput, sha256Hex } from './input.ts';
 
 interface DatasetRow {

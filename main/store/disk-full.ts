@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import type { DataPaths } from './data-dir.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 /** Room kept in the data folder (paths.reserve) and given up when the disk fills: a few SQLite pages and their WAL frames. */
 const RESERVE_BYTES = 256 * 1024;
@@ -36,7 +37,7 @@ export function diskFullError(dataDir: string, error: unknown): Error {
   // Said already (maybe with more added, such as how to resume): left as it is.
   for (let e = error as Error | undefined; e; e = e.cause as Error | undefined) if (e.name === DISK_FULL) return error as Error;
   const e = new Error(
-    `the disk of the data folder ${dataDir} is full (${(error as Error).message}): free some space on it, or choose another data folder`,
+    `the disk of the data folder ${dataDir} is full (${errorMessage(error)}): free some space on it, or choose another data folder`,
     { cause: error },
   );
   e.name = DISK_FULL;

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
 import { checkPath } from '../files/regular-file.ts';
 import { type DType, type Tensor, bytesPerElement, numel, tensorFromBytes, tensorBytes } from './tensor.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 const CODE_OF: Record<DType, string> = {
   float64: 'F64',
@@ -65,7 +66,7 @@ function parseHeader(
   try {
     json = JSON.parse(headerText);
   } catch (e) {
-    fail(path, `the header is not valid JSON (${(e as Error).message})`);
+    fail(path, `the header is not valid JSON (${errorMessage(e)})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(path, 'the header is not a JSON object');
 
@@ -182,7 +183,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsReader> 
           const bytes = await readExactly(file, entry.byteLength, entry.fileOffset);
           return tensorFromBytes(entry.dtype, entry.shape, bytes);
         } catch (e) {
-          throw new Error(`${path}: reading tensor "${name}" failed: ${(e as Error).message}`, { cause: e });
+          throw new Error(`${path}: reading tensor "${name}" failed: ${errorMessage(e)}`, { cause: e });
         }
       },
       close: () => file.close(),
@@ -340,7 +341,7 @@ export async function writeSafetensors(
   } catch (e) {
     await file?.close().catch(() => {});
     await unlink(temp).catch(() => {});
-    throw new Error(`${path}: writing safetensors failed: ${(e as Error).message}`, { cause: e });
+    throw new Error(`${path}: writing safetensors failed: ${errorMessage(e)}`, { cause: e });
   }
   syncDirectory(dirname(path));
 }

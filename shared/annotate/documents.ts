@@ -5,6 +5,7 @@
 // Every parser names the file and line of what it refuses.
 import { splitSentences } from '../text/sentences.ts';
 import { detokenize, type Word } from '../text/words.ts';
+import { errorMessage } from '../error-message.ts';
 
 export interface Document {
   readonly id: string;
@@ -37,7 +38,7 @@ export function jsonlDocument(line: string, where: string): Document {
   try {
     value = JSON.parse(line);
   } catch (e) {
-    throw new InputError(`${where}: not JSON: ${(e as Error).message}`);
+    throw new InputError(`${where}: not JSON: ${errorMessage(e)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${where}: expected an object {"id": …, "text": …}`);
   const { id, text } = value as { id?: unknown; text?: unknown };

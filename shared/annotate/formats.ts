@@ -100,3 +100,12 @@ export function fileNameOf(id: string): string {
   const safe = id.replace(/[^\p{L}\p{N}._-]/gu, '_').replace(/^\.+/, '_');
   return safe === '' ? '_' : safe.slice(0, 120);
 }
+
+/** A text labelled by a model (annotate:text): its sentences, words, labels and mentions, and the model's types. */
+export interface TextAnnotation {
+  modelId: number;
+  modelName: string;
+  /** The entity types the model labels, in the order of its labels. */
+  types: string[];
+  labelled: Labelled;
+}

@@ -2,191 +2,24 @@
 // must pass (checked in the main process before any service runs) and the type of its result; and the events the
 // main process pushes to the renderer. Everything that crosses is plain data (structured-clone and JSON safe).
 import { z } from 'zod';
-import type { CorpusIssue, CorpusStats, Scheme } from '../corpus/types.ts';
+// The data types themselves live in their domains (shared/corpus, shared/method, …); they are re-exported here so
+// that a page or a service finds everything a channel carries in one import.
+import { datasetRef, datasetRegistrationRequest, entityType, singleFileSplit } from '../corpus/datasets.ts';
+import type { DatasetEntry, DatasetRegistration, DatasetReport } from '../corpus/datasets.ts';
+import type { AppInfo } from '../app-info.ts';
+import type { Explanation } from '../method/explanation.ts';
 import { runConfigSchema, studentSchema } from '../method/run-config.ts';
-import type { Agreement, ErrorAnalysis, Evaluation, Model, Run, RunMetric } from '../store-types.ts';
-import type { Labelled } from '../annotate/formats.ts';
+import type { ModelImport } from '../models/model-import.ts';
+import type { TextAnnotation } from '../annotate/formats.ts';
+import type { RunDetails, RunProgress, RunSummary } from '../runs.ts';
+import type { Model, Run } from '../store-types.ts';
+
+export { datasetRef, datasetRegistrationRequest, entityType, singleFileSplit };
+export type { DatasetRef, SplitReport } from '../corpus/datasets.ts';
+export type { AppInfo, DatasetEntry, DatasetRegistration, DatasetReport, Explanation, ModelImport, RunDetails, RunProgress, RunSummary, TextAnnotation };
+export type { ProviderInfo } from '../app-info.ts';
 
 // ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
-
-/** A dataset folder name under resources/datasets: letters, digits, '.', '_', '-' only, so it cannot leave that folder. */
-const shippedName = z.string().regex(/^[A-Za-z0-9][\w.-]{0,99}$/, 'must be a folder name under resources/datasets');
-
-/** Which dataset: one of the shipped corpora (by folder name) or one the user registered (by its store id). */
-export const datasetRef = z.discriminatedUnion('source', [
-  z.strictObject({ source: z.literal('shipped'), name: shippedName }),
-  z.strictObject({ source: z.literal('user'), id: z.int().positive() }),
-]);
-export type DatasetRef = z.infer<typeof datasetRef>;
-
-/** An entity type as it appears in labels (B-Disease): no spaces, no '-' prefix. */
-export const entityType = z.string().regex(/^[A-Za-z][\w]{0,39}$/, 'must be a word such as Disease, Chemical or Gene');
-
-export interface ProviderInfo {
-  name: 'cuda' | 'webgpu' | 'cpu';
-  available: boolean;
-  /** Runs, but on the CPU through a software driver: slower than the CPU provider. */
-  emulated: boolean;
-  /** Why it is unavailable, or what was checked when it is available. */
-  reason: string;
-}
-
-export interface AppInfo {
-  name: string;
-  version: string;
-  versions: { node: string; v8: string; onnxruntime: string; electron: string | null; chrome: string | null };
-  platform: string;
-  arch: string;
-  /** Where the experiment store (database and files) lives. */
-  dataFolder: string;
-  /** Set when the data folder is on a network drive: what that changes. */
-  dataFolderNote: string | null;
-  /** Where the shipped corpora and vocabulary live. */
-  resourcesFolder: string;
-  /** ONNX Runtime execution providers, best first, each with whether it works here and why. */
-  providers: ProviderInfo[];
-  /** The provider training uses when left to choose ('auto'), and why; name null when none works. */
-  autoProvider: { name: ProviderInfo['name'] | null; reason: string };
-}
-
-export interface DatasetEntry {
-  ref: DatasetRef;
-  name: string;
-  folder: string;
-  /** The entity type its mentions stand for, when known (e.g. 'Disease'). */
-  entityTypes: string[];
-}
-
-export interface SplitReport {
-  /** 'train', 'dev' or 'test'. */
-  name: string;
-  file: string;
-  scheme: Scheme;
-  stats: CorpusStats;
-}
-
-/** A dataset read from disk: its splits' statistics, or the errors that keep it from loading (each FILE:LINE). */
-export interface DatasetReport {
-  entry: DatasetEntry;
-  splits: SplitReport[];
-  errors: CorpusIssue[];
-  errorCount: number;
-  /** Label sequences read the lenient way (a stray I-X taken as B-X), as conlleval and seqeval do. */
-  repairs: CorpusIssue[];
-  repairCount: number;
-}
-
-/** What registering a dataset did: the entry, whether it is new, and the repairs made while reading it. */
-export interface DatasetRegistration {
-  entry: DatasetEntry;
-  /** false when the same content was registered under this name before: `entry` is that one. */
-  added: boolean;
-  repairs: CorpusIssue[];
-  repairCount: number;
-}
-
-/** How one file is cut into train/dev/test: relative sizes and the seed of the shuffle. */
-export const singleFileSplit = z.strictObject({
-  ratios: z
-    .tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
-    .refine(([a, b, c]) => a + b + c > 0, 'the split ratios must not all be 0'),
-  seed: z.int().min(0).max(2 ** 32 - 1),
-});
-
-/** What the run the app executes is doing now (the pipeline's progress events). */
-export interface RunProgress {
-  runId: number;
-  /** 'prepare', 'teacher:<type>', 'distributions', 'student:<name>', 'evaluate' or 'done'. */
-  phase: string;
-  message: string;
-  /** While a model trains: seconds left for the whole run's training (the models after this one at its pace), or null. */
-  runEtaSeconds: number | null;
-  /** While a model trains: where it is and how long is left. */
-  training: {
-    epoch: number;
-    epochs: number;
-    step: number;
-    totalSteps: number;
-    loss: number;
-    /** Seconds left in this phase at this session's pace, or null before it is known. */
-    etaSeconds: number | null;
-  } | null;
-}
-
-/** A run as listed: its row, whether this app executes it now, and its progress then. */
-export interface RunSummary {
-  run: Run;
-  executing: boolean;
-  /** Null while executing until its first progress event, and when not executing. */
-  progress: RunProgress | null;
-}
-
-/** Everything recorded about one run, for its page and for comparisons. */
-export interface RunDetails extends RunSummary {
-  /** Whole-epoch figures (train_loss, selection_score, dev_…) per phase; per-step figures are left out. */
-  metrics: RunMetric[];
-  /** The teachers it trained or took from the store, and the students it produced. */
-  models: Model[];
-  evaluations: Evaluation[];
-  agreements: Agreement[];
-  errorAnalyses: ErrorAnalysis[];
-  /** The datasets its evaluations, agreements and error analyses refer to. */
-  datasets: { id: number; name: string; entityTypes: string[] }[];
-}
-
-/** A text labelled by a model (annotate:text): its sentences, words, labels and mentions, and the model's types. */
-export interface TextAnnotation {
-  modelId: number;
-  modelName: string;
-  /** The entity types the model labels, in the order of its labels. */
-  types: string[];
-  labelled: Labelled;
-}
-
-/**
- * Why a model labels one word as it does: Integrated Gradients (paper §IV-E.5, Fig. 3) of the probability f of one
- * label at the word's first subword, along the straight path from a baseline x′ to the input x (word embeddings).
- */
-export interface Explanation {
-  /** The sentence, split into words. */
-  words: string[];
-  /** The word explained. */
-  wordIndex: number;
-  /** The model's labels, in id2label order. */
-  labels: string[];
-  /** The model's label for the word (the most probable at its first subword) and its probability. */
-  predicted: { label: string; probability: number };
-  /** The label whose probability is explained: the predicted one unless another was asked for. */
-  label: string;
-  /** Per word, the sum of its subwords' attributions; null for a word outside the window explained. */
-  wordAttributions: (number | null)[];
-  /** What the special tokens ([CLS], [SEP]) contribute: part of the window, of no word. */
-  specialAttribution: number;
-  /** The window's subwords in order, special tokens included (word null), each with its attribution. */
-  subwords: { token: string; id: number; word: number | null; attribution: number }[];
-  /** f(x): the explained label's probability for the word. */
-  fInput: number;
-  /** f(x′): the same at the baseline. */
-  fBaseline: number;
-  /** IG's completeness: Σ attributions (sum) against f(x) − f(x′) (expected); error and error / |expected|. */
-  completeness: { sum: number; expected: number; error: number; relativeError: number };
-  /** Quadrature points along the path, and the rule that placed them. */
-  steps: number;
-  rule: 'gauss-legendre' | 'trapezoid';
-  /** 'pad': [PAD] embeddings with [CLS] and [SEP] kept (as transformers-interpret); 'zeros': the zero vector. */
-  baseline: 'pad' | 'zeros';
-  /** Words [from, to) are in the window explained, one of `of` windows (a long sentence needs several). */
-  window: { from: number; to: number; of: number };
-}
-
-/** What importing a model folder did: the stored model, whether it is new, and what reading the folder found. */
-export interface ModelImport {
-  model: Model;
-  /** false when this folder was imported before: `model` is that one. */
-  added: boolean;
-  /** In plain words, what a run will leave out or initialise (an unused pooler, a classifier head to train, …). */
-  notes: string[];
-}
 
 const runId = z.strictObject({ runId: z.int().positive() });
 
@@ -215,16 +48,7 @@ export const contract = {
    * Reads a dataset folder (train / dev or devel / test files), or one file cut by `split`, and, if it loads
    * without errors, registers it.
    */
-  'datasets:register': channel<DatasetRegistration>()(
-    z.strictObject({
-      folder: z.string().trim().min(1, 'choose a folder'),
-      name: z.string().trim().min(1, 'give the dataset a name').max(100),
-      /** Required when the files' labels carry no type (bare B / I): the type they stand for. */
-      entityType: entityType.optional(),
-      /** Only for a single file: how to cut it (default 80/10/10, seed 42). */
-      split: singleFileSplit.optional(),
-    }),
-  ),
+  'datasets:register': channel<DatasetRegistration>()(datasetRegistrationRequest),
   /** Every run in the store, newest first. */
   'runs:list': channel<RunSummary[]>()(noArgs),
   /** One run with its figures, models, evaluations, agreements and error analyses. */

@@ -13,7 +13,7 @@
 //
 // Cross-entropy vs KL: the paper (and the authors' code) name KL divergence; KL(A‖S) = CE(A, S) − H(A) and H(A)
 // does not depend on the student, so both give the same gradient. We optimise CE and report H(A) beside it.
-import { IGNORE_LABEL } from '../tokenizers/encode.ts';
+import { IGNORE_LABEL } from '../models/ignore-label.ts';
 
 /**
  * How the KD term is averaged:

@@ -4,7 +4,7 @@
 // entity type the kappa matrix over the ground truth, the teacher and every student (Fig. 2), and, for models
 // trained with several seeds, each score's mean and sample standard deviation over them (per corpus, its teachers;
 // per student group and corpus, its students). Pure: it reads a run's details as the window receives them.
-import type { RunDetails } from '../ipc/contract.ts';
+import type { RunDetails } from '../runs.ts';
 import type { ErrorCategory, Evaluation, Model } from '../store-types.ts';
 import { groupBy } from '../group-by.ts';
 import { spread, type Spread } from '../metrics/spread.ts';

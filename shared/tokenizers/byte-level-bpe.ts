@@ -9,6 +9,7 @@ import {
   inverseVocab,
   resolveSpecials,
 } from './tokenizer.ts';
+import { parseJson } from '../json.ts';
 
 /** GPT-2's table: printable bytes map to themselves, the other 68 to U+0100 onwards (space → "Ġ" U+0120). */
 export function bytesToUnicode(): string[] {
@@ -96,12 +97,7 @@ export function byteLevelBpeTokenizer(
 
 /** vocab.json: {token: id}. */
 export function parseVocabJson(text: string, source: string): Map<string, number> {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${source}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = parseJson(text, source);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${source}: not a {token: id} object`);
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(json)) {

@@ -10,9 +10,8 @@
 // `stride` where the sentence has them), then more on the left if room remains. A word is predicted — and
 // labelled for training — only in the window whose core holds it, so every word counts exactly once, always
 // with at least `stride` subwords of context on each side where the sentence has them.
+import { IGNORE_LABEL } from '../models/ignore-label.ts';
 import type { SubwordTokenizer } from './tokenizer.ts';
-
-export const IGNORE_LABEL = -100;
 
 export interface WindowOptions {
   /** Most subwords per window, the two special tokens included (HF's max_length). */

@@ -5,6 +5,7 @@ import type { BertBasicOptions } from './bert-basic.ts';
 import { byteLevelBpeTokenizer } from './byte-level-bpe.ts';
 import { BERT_SPECIALS, ROBERTA_SPECIALS, type SpecialTokenNames, type SubwordTokenizer, type TokenizerConfig } from './tokenizer.ts';
 import { wordPieceTokenizer } from './wordpiece.ts';
+import { parseJson } from '../json.ts';
 
 type Json = Record<string, unknown>;
 
@@ -81,12 +82,7 @@ function mergesOf(raw: unknown, source: string): [string, string][] {
 
 /** `config`: tokenizer_config.json (over special_tokens_map.json), {} when absent. */
 export function tokenizerFromJson(text: string, source: string, config: TokenizerConfig = {}): SubwordTokenizer {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${source}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = parseJson(text, source);
   if (!isObject(json) || !isObject(json.model)) throw new Error(`${source}: has no "model" object`);
   const model = json.model;
   const preTokenizer = typeOf(json.pre_tokenizer);

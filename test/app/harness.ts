@@ -17,6 +17,7 @@ import { openStore, type Store } from '../../main/store/store.ts';
 import { rendererResponse } from '../../main/app/renderer-files.ts';
 import { RENDERER_OUTPUTS, RENDERER_SOURCES, ROOT, isStale } from '../../main/app/build-state.ts';
 import { skipUnless } from '../needs.ts';
+import { errorMessage } from '../../shared/error-message.ts';
 
 export interface Harness {
   url: string;
@@ -84,7 +85,8 @@ export async function startHarness(): Promise<Harness> {
   });
   const rendererFolder = join(ROOT, 'out/renderer');
 
-  const server = createServer(async (request, response) => {
+  const server = createServer((request, response) => void serve(request, response));
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     try {
       const ipc = /^\/ipc\/([^/]+)$/.exec(url.pathname);
@@ -93,7 +95,7 @@ export async function startHarness(): Promise<Harness> {
         try {
           args = JSON.parse(await readBody(request));
         } catch (e) {
-          return sendJson(response, 400, { ok: false, error: `the request body is not JSON: ${(e as Error).message}` });
+          return sendJson(response, 400, { ok: false, error: `the request body is not JSON: ${errorMessage(e)}` });
         }
         return sendJson(response, 200, await handleIpc(ctx, decodeURIComponent(ipc[1]), args));
       }
@@ -109,9 +111,9 @@ export async function startHarness(): Promise<Harness> {
       response.writeHead(file.status);
       response.end(Buffer.from(await file.arrayBuffer()));
     } catch (e) {
-      sendJson(response, 500, { error: (e as Error).message });
+      sendJson(response, 500, { error: errorMessage(e) });
     }
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHANNELS, type DatasetEntry, type DatasetRegistration, type DatasetReport, type Reply } from '../../shared/ipc/contract.ts';
+import { CHANNELS, type DatasetEntry, type DatasetRegistration, type DatasetReport } from '../../shared/ipc/contract.ts';
 import { handleIpc, handlers } from '../../main/services/handlers.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
 import { RESOURCES, ok, refusal, testServiceContext } from './service-context.ts';

@@ -90,7 +90,7 @@ test('a run started from the window trains in the background, reports progress, 
   const listed = ok<Result<'runs:list'>>(await call('runs:list', {}));
   assert.equal(listed[0].run.id, run.id);
   assert.equal(listed[0].progress?.runId, run.id);
-  assert.ok(listed[0].progress?.training!.totalSteps! > 0);
+  assert.ok((listed[0].progress?.training?.totalSteps ?? 0) > 0);
 
   const details = await settled(run.id);
   assert.equal(details.run.status, 'completed', details.run.error ?? '');

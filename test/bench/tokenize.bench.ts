@@ -10,7 +10,10 @@ let words: string[] = [];
 for (const line of readFileSync('resources/datasets/BC2GM/train.tsv', 'utf8').split('\n')) {
   const word = line.split('\t')[0];
   if (word) words.push(word);
-  else if (words.length) (sentences.push({ words }), (words = []));
+  else if (words.length) {
+    sentences.push({ words });
+    words = [];
+  }
 }
 if (words.length) sentences.push({ words });
 

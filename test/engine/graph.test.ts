@@ -12,7 +12,7 @@ import { initParams } from '../../main/engine/nn/params.ts';
 import { attributionGraph, embeddingGraph, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
 import { parseEncoderConfig } from '../../shared/models/config.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
-import { ints, randn, rng, session, type Feeds } from './check.ts';
+import { rng, session } from './check.ts';
 import ort from 'onnxruntime-node';
 
 const decode = (bytes: Uint8Array) => onnxProto.onnx.ModelProto.decode(bytes);

@@ -110,3 +110,12 @@ test('shapes that can agree at run time build, and onnxruntime runs them to the 
   assert.deepEqual([...r.joined], [1, 2, 3, 0.5, 0.5, 0.5, 100, 100, 100, 4, 5, 6, 0.25, 0.25, 0.25, 200, 200, 200]);
   assert.deepEqual([...r.squared], [1, 4, 9, 16, 25, 36]);
 });
+
+test('an op whose gradient is not its own (none, or its composite\'s) refuses gradient rules', () => {
+  const rule = (dy: Tensor) => dy;
+  refused((g, x) => g.op('Equal', [x(f32, [2]), x(f32, [2])], { grads: [rule, rule] }), /^Equal in encoder\.layer\.0: it carries no gradient rule of its own \(none\)/);
+  refused((g, x) => g.op('Erf', [x(f32, [2])], { shape: [2], grads: [rule] }), /^Erf in encoder\.layer\.0: .*\(composite\)/);
+  const g = new Graph();
+  const a = g.input('a', f32, [2]);
+  assert.deepEqual(g.op('Add', [a, a], { grads: [rule, rule] }).shape, [2]);
+});

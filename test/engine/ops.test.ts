@@ -4,7 +4,7 @@
 // compared against float64 at the end of this file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Graph } from '../../main/engine/graph/graph.ts';
+import { Graph, type Tensor } from '../../main/engine/graph/graph.ts';
 import { grad } from '../../main/engine/graph/autodiff.ts';
 import * as E from '../../main/engine/ops/elementwise.ts';
 import * as S from '../../main/engine/ops/shape.ts';
@@ -31,7 +31,7 @@ function check(name: string, build: Parameters<typeof gradCheck>[0], feeds: Reco
 }
 
 const ab = (shapeA: number[], shapeB: number[]) => ({ a: f64(shapeA), b: f64(shapeB) });
-const binary = (op: (g: Graph, a: any, b: any) => any, sa: number[], sb: number[]) => (g: Graph) => {
+const binary = (op: (g: Graph, a: Tensor, b: Tensor) => Tensor, sa: number[], sb: number[]) => (g: Graph) => {
   const a = x(g, 'a', sa);
   const b = x(g, 'b', sb);
   return { y: op(g, a, b), wrt: [a, b] };
@@ -52,7 +52,7 @@ for (const [transA, transB] of [[false, false], [true, false], [false, true], [t
   }, { a: f64(transA ? [4, 3] : [3, 4]), b: f64(transB ? [5, 4] : [4, 5]), c: f64([5]) });
 }
 
-const unary = (name: string, op: (g: Graph, a: any) => any, shape: number[], feed: Feed = f64(shape), opts = {}) =>
+const unary = (name: string, op: (g: Graph, a: Tensor) => Tensor, shape: number[], feed: Feed = f64(shape), opts = {}) =>
   check(name, (g) => {
     const a = x(g, 'a', shape);
     return { y: op(g, a), wrt: [a] };

@@ -16,7 +16,8 @@ import { BATCH, logitsGraph, tokenClassificationTask, tokenClassifierLayout } fr
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
 import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
-import { encodeSentences, IGNORE_LABEL, padBatch, type PaddedBatch } from '../../shared/tokenizers/encode.ts';
+import { encodeSentences, padBatch, type PaddedBatch } from '../../shared/tokenizers/encode.ts';
+import { IGNORE_LABEL } from '../../shared/models/ignore-label.ts';
 import { hfName } from '../../shared/models/weight-names.ts';
 import type { EncoderConfig } from '../../shared/models/config.ts';
 import { FIXTURE_LABELS, FIXTURE_SENTENCES } from './fixtures/fixture-sentences.ts';

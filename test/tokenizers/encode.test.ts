@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bertTokenizerFromVocabTxt } from '../../shared/tokenizers/tokenizer-config.ts';
-import { encodeSentence, encodeSentences, IGNORE_LABEL, padBatch, stitchWords } from '../../shared/tokenizers/encode.ts';
+import { encodeSentence, encodeSentences, padBatch, stitchWords } from '../../shared/tokenizers/encode.ts';
+import { IGNORE_LABEL } from '../../shared/models/ignore-label.ts';
 
 const dir = fileURLToPath(new URL('../../resources/models/bert-uncased-vocab/', import.meta.url));
 const vocabText = readFileSync(dir + 'vocab.txt', 'utf8');

@@ -6,6 +6,9 @@
 // Every node's inputs are checked as it is emitted (infer.ts), which also infers the output of the ops that combine
 // several inputs.
 import { inferNode } from './infer.ts';
+import { ONNX_OPS, type OnnxOp } from './onnx-ops.ts';
+
+export type { OnnxOp } from './onnx-ops.ts';
 
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool';
 /** ONNX TensorProto.DataType codes. */
@@ -44,7 +47,7 @@ export interface ConstTensor {
 }
 
 export interface Node {
-  readonly op: string;
+  readonly op: OnnxOp;
   readonly name: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
@@ -133,8 +136,9 @@ export class Graph {
   }
 
   /** Emits one ONNX node with one output and records its gradient rules on the tape. */
-  op(type: string, inputs: readonly Tensor[], spec: OpSpec = {}): Tensor {
+  op(type: OnnxOp, inputs: readonly Tensor[], spec: OpSpec = {}): Tensor {
     const where = this.scopes.join('.') || 'the top-level scope';
+    if (spec.grads && ONNX_OPS[type] !== 'rule') throw new Error(`${type} in ${where}: it carries no gradient rule of its own (${ONNX_OPS[type]})`);
     const inferred = inferNode(type, inputs, spec.attrs ?? {}, spec.shape, where);
     // One source for a shape: an op that declared what the builder infers could declare it wrongly.
     if (inferred && (spec.shape || spec.dtype)) throw new Error(`${type} in ${where}: its shape and dtype are inferred, declare neither`);

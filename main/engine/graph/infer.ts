@@ -3,6 +3,7 @@
 // a dim is 1 at run time, as a silently wrong broadcast). Dims are compared wherever they are known: sizes by value,
 // symbols ('batch') by name; an unknown dim ('?…', e.g. a reshape's -1) or a symbol against a size passes.
 import type { Attr, DType, Dim, Shape, Tensor } from './graph.ts';
+import type { OnnxOp } from './onnx-ops.ts';
 
 interface Inferred {
   shape: Shape;
@@ -10,7 +11,7 @@ interface Inferred {
 }
 
 /** Inputs ONNX requires to be integer tensors (shapes, axes, pads, indices), by position. */
-const INDEX_INPUTS: Record<string, { at: readonly number[]; int32?: true }> = {
+const INDEX_INPUTS: Partial<Record<OnnxOp, { at: readonly number[]; int32?: true }>> = {
   Reshape: { at: [1] },
   Expand: { at: [1] },
   Squeeze: { at: [1] },
@@ -58,7 +59,7 @@ const fits = (small: Shape, big: Shape): boolean =>
  * Checks the inputs of one node and, for the ops whose output follows from their inputs' shapes, returns its shape
  * and dtype (undefined for the others, whose caller declares the shape: `declared`). `where` names the scope.
  */
-export function inferNode(op: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, Attr>>, declared: Shape | undefined, where: string): Inferred | undefined {
+export function inferNode(op: OnnxOp, inputs: readonly Tensor[], attrs: Readonly<Record<string, Attr>>, declared: Shape | undefined, where: string): Inferred | undefined {
   const fail = (problem: string): never => {
     throw new Error(`${op} in ${where}: ${problem}`);
   };
@@ -153,6 +154,14 @@ export function inferNode(op: string, inputs: readonly Tensor[], attrs: Readonly
       }
       return { shape: data.shape, dtype: data.dtype };
     }
+    case 'ScatterElements': {
+      const [data, indices, updates] = inputs;
+      sameDtype([data, updates]);
+      if (indices.shape.length !== updates.shape.length || indices.shape.some((d, i) => same(d, updates.shape[i]) === undefined)) {
+        fail(`updates ${show(updates)} must have the shape of the indices ${show(indices)}`);
+      }
+      return { shape: data.shape, dtype: data.dtype };
+    }
     case 'LayerNormalization': {
       const [x, ...affine] = inputs;
       sameDtype(inputs);
@@ -171,7 +180,31 @@ export function inferNode(op: string, inputs: readonly Tensor[], attrs: Readonly
     case 'Expand': // to the declared shape, which is its output
       if (declared && !fits(inputs[0].shape, declared)) fail(`${show(inputs[0])} does not broadcast to [${declared.join(', ')}]`);
       return undefined;
-    default:
+    // One input, or a shape the caller knows (a reshape's target, a reduction's axes): the caller declares it.
+    case 'Neg':
+    case 'Exp':
+    case 'Log':
+    case 'Sqrt':
+    case 'Tanh':
+    case 'Erf':
+    case 'Not':
+    case 'Softmax':
+    case 'Cast':
+    case 'Reshape':
+    case 'Slice':
+    case 'Squeeze':
+    case 'Unsqueeze':
+    case 'Transpose':
+    case 'ReduceSum':
+    case 'ReduceMean':
+    case 'ReduceMax':
+    case 'ReduceProd':
+    case 'ReduceSumSquare':
+    case 'Shape':
+    case 'ConstantOfShape':
+    case 'Identity':
       return undefined;
+    default:
+      return op satisfies never;
   }
 }

@@ -38,7 +38,7 @@ export function toOnnx(g: Graph, outputs: Record<string, Tensor>, name = 'taught
   const renamed = (v: string): string => rename.get(v) ?? v;
   const all: Node[] = [
     ...g.nodes.map((n) => ({ ...n, inputs: n.inputs.map(renamed), outputs: n.outputs.map(renamed) })),
-    ...copied.map(([out, t]) => ({ op: 'Identity', name: `output.${out}`, inputs: [renamed(t.name)], outputs: [out], attrs: {} })),
+    ...copied.map(([out, t]) => ({ op: 'Identity' as const, name: `output.${out}`, inputs: [renamed(t.name)], outputs: [out], attrs: {} })),
   ];
 
   // Dead-node elimination: walk back from the outputs.

@@ -48,13 +48,26 @@ export function linear(g: Graph, p: Params, name: string, x: Tensor): Tensor {
   return g.scope(name, () => add(g, matmul(g, x, transpose(g, p[`${name}.weight`], [1, 0])), p[`${name}.bias`]));
 }
 
-const norm = (g: Graph, c: EncoderConfig, p: Params, name: string, x: Tensor): Tensor =>
-  g.scope(name, () => layerNorm(g, x, p[`${name}.weight`], p[`${name}.bias`], c.layerNormEps));
-
 /** Word embeddings of input ids [batch, seq] → [batch, seq, embedding size]: the input attributions differentiate. */
 export function wordEmbeddings(g: Graph, p: Params, inputIds: Tensor): Tensor {
   return g.scope('embeddings.word_embeddings', () => gather(g, p['embeddings.word_embeddings.weight'], inputIds));
 }
+
+/**
+ * What every module of one encoder works with, as Hugging Face's modules keep config and weights on `self`: the
+ * graph, the config, the parameters by canonical name, and dropout's randomness (absent when nothing is dropped).
+ */
+interface EncoderScope {
+  g: Graph;
+  config: EncoderConfig;
+  params: Params;
+  dropout?: DropoutContext;
+}
+
+const dense = (s: EncoderScope, name: string, x: Tensor): Tensor => linear(s.g, s.params, name, x);
+const drop = (s: EncoderScope, x: Tensor, p: number): Tensor => dropout(s.g, x, p, s.dropout);
+const norm = ({ g, config, params }: EncoderScope, name: string, x: Tensor): Tensor =>
+  g.scope(name, () => layerNorm(g, x, params[`${name}.weight`], params[`${name}.bias`], config.layerNormEps));
 
 /**
  * Position ids. Absolute: 0..seq-1. RoBERTa (positionOffset > 0, HF create_position_ids_from_input_ids):
@@ -62,7 +75,7 @@ export function wordEmbeddings(g: Graph, p: Params, inputIds: Tensor): Tensor {
  * padding_idx. Without input ids (attributions start from embeddings) m is the attention mask, equal to it on
  * batches padded by padBatch.
  */
-function positionIds(g: Graph, c: EncoderConfig, x: EncoderInputs): Tensor {
+function positionIds({ g, config: c }: EncoderScope, x: EncoderInputs): Tensor {
   const mask = x.attentionMask;
   if (c.positionOffset === 0) {
     const seq = g.op('Gather', [shapeOf(g, mask), g.scalar(1, 'int64')], { attrs: { axis: { i: 0 } } });
@@ -77,65 +90,62 @@ function positionIds(g: Graph, c: EncoderConfig, x: EncoderInputs): Tensor {
   });
 }
 
-export function embeddings(g: Graph, c: EncoderConfig, p: Params, x: EncoderInputs, drop?: DropoutContext): Tensor {
+function embeddings(s: EncoderScope, x: EncoderInputs): Tensor {
+  const { g, config: c, params: p } = s;
   return g.scope('embeddings', () => {
-    let sum = add(g, x.inputsEmbeds, gather(g, p['embeddings.position_embeddings.weight'], positionIds(g, c, x)));
+    let sum = add(g, x.inputsEmbeds, gather(g, p['embeddings.position_embeddings.weight'], positionIds(s, x)));
     if (c.typeVocabSize > 0) {
       const types = p['embeddings.token_type_embeddings.weight'];
       if (!x.tokenTypeIds && usesTokenTypes(c)) throw new Error(`a ${c.modelType} encoder with token types needs token_type_ids`);
       // Without ids the family has a single type (see usesTokenTypes): its row [1, E] broadcasts over every token.
       sum = add(g, sum, x.tokenTypeIds ? gather(g, types, x.tokenTypeIds) : types);
     }
-    const out = dropout(g, norm(g, c, p, 'embeddings.LayerNorm', sum), c.hiddenDropout, drop);
+    const out = drop(s, norm(s, 'embeddings.LayerNorm', sum), c.hiddenDropout);
     // ELECTRA's narrower embeddings are projected up to the hidden size.
-    return c.embeddingSize === c.hiddenSize ? out : linear(g, p, 'embeddings_project', out);
+    return c.embeddingSize === c.hiddenSize ? out : dense(s, 'embeddings_project', out);
   });
 }
 
 /** Additive mask [batch, 1, 1, seq]: 0 on tokens, −10000 on padding (exp underflows to 0 either way). */
-export function extendedAttentionMask(g: Graph, attentionMask: Tensor): Tensor {
+function extendedAttentionMask(g: Graph, attentionMask: Tensor): Tensor {
   return g.scope('extended_attention_mask', () => unsqueeze(g, mul(g, sub(g, 1, attentionMask), -10000), [1, 2]));
 }
 
-/** Multi-head scaled dot-product attention → context [batch, seq, hidden]. */
-export function selfAttention(g: Graph, c: EncoderConfig, p: Params, l: string, h: Tensor, mask: Tensor, drop?: DropoutContext): Tensor {
+/** Multi-head scaled dot-product attention of layer `l` → context [batch, seq, hidden]. */
+function selfAttention(s: EncoderScope, l: string, h: Tensor, mask: Tensor): Tensor {
+  const { g, config: c } = s;
   const dh = c.hiddenSize / c.numHeads;
   const split = (t: Tensor, perm: number[]): Tensor => transpose(g, reshape(g, t, [0, 0, c.numHeads, dh]), perm);
-  const [query, key, value] = ['query', 'key', 'value'].map((m) => linear(g, p, `${l}.attention.self.${m}`, h));
+  const [query, key, value] = ['query', 'key', 'value'].map((m) => dense(s, `${l}.attention.self.${m}`, h));
   return g.scope(`${l}.attention.self`, () => {
     // Scaling q by 1/√dh (rather than the scores) touches b·s·hidden elements instead of b·heads·s².
     const q = split(mul(g, query, 1 / Math.sqrt(dh)), [0, 2, 1, 3]); // [b, heads, s, dh]
     const kT = split(key, [0, 2, 3, 1]); // [b, heads, dh, s]
     const v = split(value, [0, 2, 1, 3]);
-    const probs = dropout(g, softmax(g, add(g, matmul(g, q, kT), mask)), c.attentionDropout, drop);
+    const probs = drop(s, softmax(g, add(g, matmul(g, q, kT), mask)), c.attentionDropout);
     return reshape(g, transpose(g, matmul(g, probs, v), [0, 2, 1, 3]), [0, 0, c.hiddenSize]);
   });
 }
 
 /** dense → dropout → LayerNorm(· + input): BertSelfOutput (attention.output) and BertOutput (output) alike. */
-function residualOutput(g: Graph, c: EncoderConfig, p: Params, name: string, x: Tensor, input: Tensor, drop?: DropoutContext): Tensor {
-  return norm(g, c, p, `${name}.LayerNorm`, add(g, dropout(g, linear(g, p, `${name}.dense`, x), c.hiddenDropout, drop), input));
-}
+const residualOutput = (s: EncoderScope, name: string, x: Tensor, input: Tensor): Tensor =>
+  norm(s, `${name}.LayerNorm`, add(s.g, drop(s, dense(s, `${name}.dense`, x), s.config.hiddenDropout), input));
 
-export const attentionOutput = (g: Graph, c: EncoderConfig, p: Params, l: string, context: Tensor, input: Tensor, drop?: DropoutContext): Tensor =>
-  residualOutput(g, c, p, `${l}.attention.output`, context, input, drop);
+const intermediate = (s: EncoderScope, l: string, h: Tensor): Tensor =>
+  activation(s.g, s.config.hiddenAct, dense(s, `${l}.intermediate.dense`, h));
 
-export const intermediate = (g: Graph, c: EncoderConfig, p: Params, l: string, h: Tensor): Tensor =>
-  activation(g, c.hiddenAct, linear(g, p, `${l}.intermediate.dense`, h));
-
-export const output = (g: Graph, c: EncoderConfig, p: Params, l: string, inner: Tensor, input: Tensor, drop?: DropoutContext): Tensor =>
-  residualOutput(g, c, p, `${l}.output`, inner, input, drop);
-
-export function layer(g: Graph, c: EncoderConfig, p: Params, n: number, h: Tensor, mask: Tensor, drop?: DropoutContext): Tensor {
+/** Layer n: attention, its output, the intermediate and the output, each with the layer's own weights. */
+function layer(s: EncoderScope, n: number, h: Tensor, mask: Tensor): Tensor {
   const l = `encoder.layer.${n}`;
-  const attended = attentionOutput(g, c, p, l, selfAttention(g, c, p, l, h, mask, drop), h, drop);
-  return output(g, c, p, l, intermediate(g, c, p, l, attended), attended, drop);
+  const attended = residualOutput(s, `${l}.attention.output`, selfAttention(s, l, h, mask), h);
+  return residualOutput(s, `${l}.output`, intermediate(s, l, attended), attended);
 }
 
 /** The last hidden states [batch, seq, hidden]. */
-export function encoder(g: Graph, c: EncoderConfig, p: Params, x: EncoderInputs, drop?: DropoutContext): Tensor {
+export function encoder(g: Graph, config: EncoderConfig, params: Params, x: EncoderInputs, dropout?: DropoutContext): Tensor {
+  const s: EncoderScope = { g, config, params, dropout };
   const mask = extendedAttentionMask(g, x.attentionMask);
-  let h = embeddings(g, c, p, x, drop);
-  for (let n = 0; n < c.numLayers; n++) h = layer(g, c, p, n, h, mask, drop);
+  let h = embeddings(s, x);
+  for (let n = 0; n < config.numLayers; n++) h = layer(s, n, h, mask);
   return h;
 }

@@ -1,13 +1,13 @@
 // Elementwise ops with numpy broadcasting (the builder infers and checks the broadcast shape). Each gradient is
 // summed back over the axes its input was broadcast along.
-import type { Graph, Tensor } from '../graph/graph.ts';
+import type { Graph, OnnxOp, Tensor } from '../graph/graph.ts';
 import { sumTo } from './reduce.ts';
 
 /** A number becomes a scalar constant of the other operand's dtype. */
 type Operand = Tensor | number;
 const lift = (g: Graph, x: Operand, like: Tensor): Tensor => (typeof x === 'number' ? g.scalar(x, like.dtype) : x);
 
-function binary(type: string, g: Graph, a0: Operand, b0: Operand, grads: (a: Tensor, b: Tensor) => [(dy: Tensor, y: Tensor) => Tensor, (dy: Tensor, y: Tensor) => Tensor]): Tensor {
+function binary(type: OnnxOp, g: Graph, a0: Operand, b0: Operand, grads: (a: Tensor, b: Tensor) => [(dy: Tensor, y: Tensor) => Tensor, (dy: Tensor, y: Tensor) => Tensor]): Tensor {
   const ref = typeof a0 === 'number' ? (b0 as Tensor) : a0;
   const a = lift(g, a0, ref);
   const b = lift(g, b0, ref);
@@ -24,7 +24,7 @@ export const mul = (g: Graph, a: Operand, b: Operand): Tensor =>
 export const div = (g: Graph, a: Operand, b: Operand): Tensor =>
   binary('Div', g, a, b, (_a, b) => [(dy) => div(g, dy, b), (dy, y) => neg(g, div(g, mul(g, dy, y), b))]);
 
-function unary(type: string, g: Graph, x: Tensor, grad: (dy: Tensor, y: Tensor) => Tensor): Tensor {
+function unary(type: OnnxOp, g: Graph, x: Tensor, grad: (dy: Tensor, y: Tensor) => Tensor): Tensor {
   return g.op(type, [x], { shape: x.shape, grads: [grad] });
 }
 

@@ -5,7 +5,7 @@ import { add, div, equal, log, max, mul, neg, sub } from './elementwise.ts';
 import { logSoftmax } from './nn.ts';
 import { reduceSum } from './reduce.ts';
 import { cast, unsqueeze } from './shape.ts';
-import { IGNORE_LABEL } from '../../../shared/tokenizers/encode.ts';
+import { IGNORE_LABEL } from '../../../shared/models/ignore-label.ts';
 
 /** Σ(values·mask) / max(Σmask, 1): the mean over unmasked tokens (0 when none is). */
 function maskedMean(g: Graph, values: Tensor, mask: Tensor): Tensor {

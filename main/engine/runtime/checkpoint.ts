@@ -5,6 +5,7 @@
 import type { Tensor } from '../../tensors/tensor.ts';
 import { checksumMatches, damagedFileError, readSafetensors, writeSafetensors } from '../../tensors/safetensors.ts';
 import type { Workspace } from './workspace.ts';
+import { errorMessage } from '../../../shared/error-message.ts';
 
 const FORMAT = 'taughtnet-checkpoint/1';
 
@@ -55,7 +56,7 @@ export async function restoreCheckpoint(path: string, workspace: Workspace): Pro
   try {
     await workspace.writeState(state);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`${path}: ${errorMessage(e)}`, { cause: e });
   }
   return meta;
 }

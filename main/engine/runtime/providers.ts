@@ -2,33 +2,15 @@
 // choice comes with the reason it was made and why each better provider was skipped (the GUI shows both).
 // A provider counts as available only once a tiny session has been created AND run on it.
 import * as ort from 'onnxruntime-node';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { encodeModel, valueInfo } from './onnx-model.ts';
+import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
+import { PROVIDER_PREFERENCE, pickProvider, type ProviderName, type ProviderRequest, type ProviderStatus, type ProviderChoice } from './provider-choice.ts';
+import { errorMessage } from '../../../shared/error-message.ts';
 
-export type ProviderName = 'cuda' | 'webgpu' | 'cpu';
-export type ProviderRequest = 'auto' | ProviderName;
-export const PROVIDER_PREFERENCE: readonly ProviderName[] = ['cuda', 'webgpu', 'cpu'];
-
-export interface ProviderStatus {
-  readonly name: ProviderName;
-  readonly available: boolean;
-  /** Runs, but on the CPU through a software driver (WebGPU on Mesa lavapipe): slower than the CPU provider. */
-  readonly emulated: boolean;
-  /** Why it is unavailable, or what was checked when it is available. */
-  readonly reason: string;
-}
-
-export interface ProviderChoice {
-  readonly name: ProviderName;
-  readonly request: ProviderRequest;
-  /** One sentence: why this provider runs the engine. */
-  readonly reason: string;
-  /** The providers preferred over the chosen one, each with why it was not used. */
-  readonly skipped: readonly ProviderStatus[];
-}
+export { PROVIDER_PREFERENCE, type ProviderChoice, type ProviderName, type ProviderRequest, type ProviderStatus } from './provider-choice.ts';
 
 /** GPU providers keep state on the device between steps (see program.ts); CPU state lives in JS memory. */
 export function isGpuProvider(name: ProviderName): boolean {
@@ -38,15 +20,6 @@ export function isGpuProvider(name: ProviderName): boolean {
 /** The ORT session options that select a provider. */
 export function executionProviders(name: ProviderName): string[] {
   return [name];
-}
-
-/**
- * Dawn's Vulkan backend (lavapipe on CPU-only machines) wants XDG_RUNTIME_DIR. Called before the first WebGPU
- * session, and by forkHost() before it starts a host, so that the hosts inherit one folder.
- */
-export function ensureXdgRuntimeDir(): void {
-  if (process.platform !== 'linux' || process.env.XDG_RUNTIME_DIR) return;
-  process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'taughtnet-xdg-'));
 }
 
 /** The CUDA EP is not bundled with onnxruntime-node: its libraries must sit next to the native binding. */
@@ -98,7 +71,7 @@ async function probe(name: ProviderName): Promise<ProviderStatus> {
     const missing = cudaLibrariesMissing();
     if (missing.length > 0) {
       return unavailable(
-        `the CUDA provider is not installed (missing ${missing.join(', ')}); install onnxruntime-node with --onnxruntime-node-install=cuda12`,
+        `the CUDA provider is not installed (missing ${missing.join(', ')}); fetch it with ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`,
       );
     }
   }
@@ -120,7 +93,7 @@ async function probe(name: ProviderName): Promise<ProviderStatus> {
     }
     return { name, available: true, emulated: false, reason: `a test session ran on ${name}` };
   } catch (e) {
-    return unavailable(`creating a ${name} session failed: ${(e as Error).message.split('\n')[0]}`);
+    return unavailable(`creating a ${name} session failed: ${errorMessage(e).split('\n')[0]}`);
   } finally {
     await session?.release();
   }
@@ -143,16 +116,10 @@ export async function listProviders(): Promise<ProviderStatus[]> {
 
 /** Picks the provider for a request; an explicit request that cannot be honoured throws with the reason. */
 export async function chooseProvider(request: ProviderRequest = 'auto'): Promise<ProviderChoice> {
-  if (request !== 'auto') {
-    // Only the provider asked for is probed: a CPU run never starts a GPU adapter (nor prints its warnings).
-    if (!PROVIDER_PREFERENCE.includes(request)) throw new Error(`unknown provider "${request}"; expected auto, ${PROVIDER_PREFERENCE.join(', ')}`);
-    const status = await statusOf(request);
-    if (!status.available) throw new Error(`the ${request} provider was requested but cannot be used: ${status.reason}`);
-    return { name: request, request, reason: `${request} was requested and ${status.reason}`, skipped: [] };
-  }
-  // In order of preference, probing no further than the first that works. An emulated GPU is slower than the CPU
-  // provider itself, so `auto` passes over it; without a GPU device WebGPU could only be emulated, so it is not
-  // even probed (no adapter started, no driver warnings on a CPU-only machine).
+  // Only the provider asked for is probed: a CPU run never starts a GPU adapter (nor prints its warnings).
+  if (request !== 'auto') return pickProvider(PROVIDER_PREFERENCE.includes(request) ? [await statusOf(request)] : [], request);
+  // In order of preference, probing no further than the first that works. Without a GPU device WebGPU could only
+  // be emulated, which auto passes over anyway, so it is not even probed (no adapter, no driver warnings).
   const all: ProviderStatus[] = [];
   for (const name of PROVIDER_PREFERENCE) {
     const status: ProviderStatus =
@@ -162,16 +129,5 @@ export async function chooseProvider(request: ProviderRequest = 'auto'): Promise
     all.push(status);
     if (status.available && !status.emulated) break;
   }
-  const index = all.findIndex((s) => s.available && !s.emulated);
-  if (index < 0) throw new Error(`no execution provider works: ${all.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
-  const chosen = all[index];
-  return {
-    name: chosen.name,
-    request,
-    reason:
-      index === 0
-        ? `${chosen.name} is the fastest provider and ${chosen.reason}`
-        : `${chosen.name} is the best provider that works here (${chosen.reason})`,
-    skipped: all.slice(0, index).map((s) => (s.emulated ? { ...s, reason: `${s.reason}, slower than the CPU provider` } : s)),
-  };
+  return pickProvider(all, request);
 }

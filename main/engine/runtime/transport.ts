@@ -4,7 +4,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FromHost, ToHost } from './protocol.ts';
-import { ensureXdgRuntimeDir } from './providers.ts';
+import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
 
 /** How a host process ended. */
 export interface HostExit {

@@ -23,7 +23,8 @@ import * as ort from 'onnxruntime-node';
 import { type Tensor, tensor } from '../../tensors/tensor.ts';
 import { encodeModel, onnxOutputNames, valueInfo } from './onnx-model.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
-import { type ProviderName, ensureXdgRuntimeDir, executionProviders, isGpuProvider } from './providers.ts';
+import { type ProviderName, executionProviders, isGpuProvider } from './providers.ts';
+import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
 import { adamwInPlace, type AdamWScalars } from '../optim/adamw.ts';
 
 export interface SessionTuning {

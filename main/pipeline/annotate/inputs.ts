@@ -6,6 +6,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { conllDocument, InputError, jsonlDocument, pubtatorReader, type Document } from '../../../shared/annotate/documents.ts';
 import { columns } from '../../../shared/corpus/conll.ts';
+import { errorMessage } from '../../../shared/error-message.ts';
 
 export const INPUT_FORMATS = ['text', 'jsonl', 'pubtator', 'conll'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
@@ -45,7 +46,7 @@ export function inputOf(path: string, given?: InputFormat): Input {
     if (!s.isFile()) throw new Error(`${path}: not a file`);
     size = s.size;
   } catch (e) {
-    throw new InputError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${path}: no such file` : (e as Error).message);
+    throw new InputError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${path}: no such file` : errorMessage(e));
   }
   const format = given ?? EXTENSIONS[extname(path).toLowerCase()];
   if (!format) throw new InputError(`${path}: cannot tell its format from the extension; give --input-format ${INPUT_FORMATS.join('|')}`);

@@ -8,6 +8,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../models/model-folder.ts';
 import { bratFiles, conllBlock, CSV_HEADER, csvRows, fileNameOf, jsonlRecord, pubtatorBlock, type Labelled, type OutputFormat } from '../../../shared/annotate/formats.ts';
+import { errorMessage } from '../../../shared/error-message.ts';
 
 const WRITERS: Record<Exclude<OutputFormat, 'brat'>, (l: Labelled) => string> = {
   jsonl: jsonlRecord,
@@ -38,7 +39,7 @@ function readRecord(path: string, run: unknown): ProgressRecord {
   try {
     record = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`cannot resume: ${path} is unreadable: ${(e as Error).message}`);
+    throw new Error(`cannot resume: ${path} is unreadable: ${errorMessage(e)}`);
   }
   if (JSON.stringify(record.run) !== JSON.stringify(run)) {
     throw new Error(`cannot resume: the output was written by a different command (inputs, model or options differ); its record: ${JSON.stringify(record.run)}`);

@@ -9,10 +9,5 @@ declare global {
 
 export const api: TaughtnetApi = window.taughtnet;
 
-/** The message of whatever a failed call threw. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 const numberFormat = new Intl.NumberFormat();
 export const formatCount = (n: number): string => numberFormat.format(n);

@@ -80,7 +80,7 @@ test('a host killed from outside mid-evaluation fails the evaluation at once, an
     const evaluation = runtime.request(
       { kind: 'evaluate', program: 'eval', batches: Array.from({ length: 20_000 }, () => batch(D, 0)) },
       {
-        onProgress: (p) => {
+        onProgress: () => {
           if (++done === 3) process.kill(hosts[0].pid!, 'SIGKILL');
         },
       },

@@ -4,10 +4,10 @@ import { statSync } from 'node:fs';
 import {
   PROVIDER_PREFERENCE,
   chooseProvider,
-  ensureXdgRuntimeDir,
   listProviders,
   type ProviderRequest,
 } from '../../../main/engine/runtime/providers.ts';
+import { ensureXdgRuntimeDir } from '../../../main/engine/runtime/xdg-runtime-dir.ts';
 
 test('every provider is reported with whether it works and why', async () => {
   const all = await listProviders();

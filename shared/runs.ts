@@ -1,0 +1,44 @@
+// Runs as the window and the command line see them: a run's row with its live progress, and everything recorded
+// about it.
+import type { Agreement, ErrorAnalysis, Evaluation, Model, Run, RunMetric } from './store-types.ts';
+
+/** What the run the app executes is doing now (the pipeline's progress events). */
+export interface RunProgress {
+  runId: number;
+  /** 'prepare', 'teacher:<type>', 'distributions', 'student:<name>', 'evaluate' or 'done'. */
+  phase: string;
+  message: string;
+  /** While a model trains: seconds left for the whole run's training (the models after this one at its pace), or null. */
+  runEtaSeconds: number | null;
+  /** While a model trains: where it is and how long is left. */
+  training: {
+    epoch: number;
+    epochs: number;
+    step: number;
+    totalSteps: number;
+    loss: number;
+    /** Seconds left in this phase at this session's pace, or null before it is known. */
+    etaSeconds: number | null;
+  } | null;
+}
+
+/** A run as listed: its row, whether this app executes it now, and its progress then. */
+export interface RunSummary {
+  run: Run;
+  executing: boolean;
+  /** Null while executing until its first progress event, and when not executing. */
+  progress: RunProgress | null;
+}
+
+/** Everything recorded about one run, for its page and for comparisons. */
+export interface RunDetails extends RunSummary {
+  /** Whole-epoch figures (train_loss, selection_score, dev_…) per phase; per-step figures are left out. */
+  metrics: RunMetric[];
+  /** The teachers it trained or took from the store, and the students it produced. */
+  models: Model[];
+  evaluations: Evaluation[];
+  agreements: Agreement[];
+  errorAnalyses: ErrorAnalysis[];
+  /** The datasets its evaluations, agreements and error analyses refer to. */
+  datasets: { id: number; name: string; entityTypes: string[] }[];
+}
