@@ -54,7 +54,7 @@ function outputFile(out: string): string {
   try {
     checkExportTarget(path);
   } catch (e) {
-    throw new Error(`--out ${errorMessage(e)}`);
+    throw new Error(`--out ${errorMessage(e)}`, { cause: e });
   }
   return path;
 }

@@ -44,7 +44,7 @@ function readJson(file: string, what: string): unknown {
     // Editors on Windows may save a byte-order mark, which JSON does not allow.
     return JSON.parse(readRegularFile(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new Error(`cannot read the ${what} ${file}: ${e instanceof PathError ? e.problem : errorMessage(e)}`);
+    throw new Error(`cannot read the ${what} ${file}: ${e instanceof PathError ? e.problem : errorMessage(e)}`, { cause: e });
   }
 }
 

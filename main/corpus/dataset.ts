@@ -6,7 +6,6 @@ import { CORPUS_EXTENSIONS, formatIssue, parseConll } from '../../shared/corpus/
 import { splitSentences, type SplitOptions } from '../../shared/corpus/split.ts';
 import { findMisalignment } from '../../shared/corpus/align.ts';
 import { checkPath, PathError, readRegularFile } from '../files/regular-file.ts';
-import { errorMessage } from '../../shared/error-message.ts';
 
 
 /** Split names as read from a folder: file base name → split. */

@@ -2,7 +2,7 @@
 // config, canonically named float32 weights (see shared/models/weight-names.ts) and a tokenizer, with a
 // report in plain words of what was not used and what will be initialised; and written back as a folder
 // Hugging Face's …ForTokenClassification loads.
-import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { checkPath, readRegularFile } from '../files/regular-file.ts';
 import { join, resolve } from 'node:path';
 import { type EncoderConfig, type ModelType, MODEL_TYPES, checkEncoderConfig, parseEncoderConfig, toHfConfig } from '../../shared/models/config.ts';

@@ -25,7 +25,7 @@ import { evaluate } from './phases/evaluate.ts';
 import { prepare, type Prepared } from './phases/prepare.ts';
 import { finishedStudent, studentPhase, trainStudent, type Student } from './phases/student.ts';
 import { teacherPhase, trainTeachers } from './phases/teachers.ts';
-import type { PipelineContext, RunEvent, RunHooks, RunScope } from './scope.ts';
+import type { PipelineContext, RunHooks, RunScope } from './scope.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 
 export type { PipelineContext, RunEvent, RunHooks } from './scope.ts';

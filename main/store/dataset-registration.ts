@@ -80,7 +80,7 @@ export async function registerDatasetFiles(
   try {
     dataset = await loadDataset(path, { split: cut ?? undefined });
   } catch (e) {
-    if (e instanceof CorpusError) throw new Error(`the dataset in ${path} cannot be read:\n${e.message}`);
+    if (e instanceof CorpusError) throw new Error(`the dataset in ${path} cannot be read:\n${e.message}`, { cause: e });
     throw e;
   }
   if (cut) refuseEmptySplits(path, dataset, cut);

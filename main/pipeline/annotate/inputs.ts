@@ -83,7 +83,7 @@ async function* linesOf(stream: NodeJS.ReadableStream, until = Infinity): AsyncG
   }
   if (pending.length > 0) {
     const text = Buffer.concat(pending).toString('utf8');
-    yield { text: text.endsWith('\r') ? text.slice(0, -1) : text, number: ++number, offset: pendingStart };
+    yield { text: text.endsWith('\r') ? text.slice(0, -1) : text, number: number + 1, offset: pendingStart };
   }
 }
 

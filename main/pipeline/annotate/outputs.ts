@@ -39,7 +39,7 @@ function readRecord(path: string, run: unknown): ProgressRecord {
   try {
     record = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new Error(`cannot resume: ${path} is unreadable: ${errorMessage(e)}`);
+    throw new Error(`cannot resume: ${path} is unreadable: ${errorMessage(e)}`, { cause: e });
   }
   if (JSON.stringify(record.run) !== JSON.stringify(run)) {
     throw new Error(`cannot resume: the output was written by a different command (inputs, model or options differ); its record: ${JSON.stringify(record.run)}`);

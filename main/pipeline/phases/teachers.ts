@@ -33,7 +33,8 @@ export async function trainTeachers(scope: RunScope & Prepared): Promise<Teacher
   const { config, corpora } = scope;
   const settings = teacherSeedsInCorpusOrder(config);
   // Teachers taken from the store (one per corpus: they have no seeds) are checked before any teacher trains.
-  const taken = await Promise.all(settings.map(([t]) => ('trained' in t.model ? storedTeacher(scope, t, t.model.trained) : undefined)));
+  const taken: (Teacher | undefined)[] = [];
+  for (const [t] of settings) taken.push('trained' in t.model ? await storedTeacher(scope, t, t.model.trained) : undefined);
   const teachers: Teacher[][] = [];
   for (const [i, corpus] of corpora.entries()) {
     const seeded: Teacher[] = [];
