@@ -4,8 +4,10 @@
 // The CLI's `runs` commands read runs through these functions too.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ParsedArgs, RunDetails, RunProgress, RunSummary } from '../../shared/ipc/contract.ts';
+import type { ParsedArgs, RunDetails, RunEstimate, RunProgress, RunSummary, TrainedTeacher } from '../../shared/ipc/contract.ts';
+import { runConfigSchema, type RunConfig } from '../../shared/method/run-config.ts';
 import type { Run, RunMetric } from '../../shared/store-types.ts';
+import { estimateRun } from '../pipeline/estimate.ts';
 import { addStudentToRun, createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
 import { listAgreements } from '../store/agreements.ts';
 import { getDataset } from '../store/datasets.ts';
@@ -172,6 +174,32 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
       return d ? [{ id: d.id, name: d.name, entityTypes: d.entityTypes }] : [];
     }),
   };
+}
+
+/** How long a config would take here, timed in an engine host of its own (never in this process). */
+export async function estimateRunTime(ctx: ServiceContext, config: RunConfig): Promise<RunEstimate> {
+  for (const { runId } of ctx.executing.values()) {
+    throw new Error(`run ${runId} is training: the time could not be measured fairly now; estimate once it has finished`);
+  }
+  const client = ctx.startRuntime();
+  try {
+    return await estimateRun(ctx, client, config);
+  } finally {
+    await client.terminate().catch(() => {});
+  }
+}
+
+/** The teachers runs trained (the pipeline names each "teacher TYPE"), with their type and lenient test F1. */
+export function listTrainedTeachers(ctx: ServiceContext): TrainedTeacher[] {
+  return listModels(ctx.store, { kind: 'teacher' })
+    .reverse()
+    .flatMap((model) => {
+      const run = model.runId === null ? undefined : getRun(ctx.store, model.runId);
+      const type = run && runConfigSchema.safeParse(run.config).data?.teachers.find((t) => model.name === `teacher ${t.type}`)?.type;
+      if (!run || !type) return [];
+      const own = listEvaluations(ctx.store, { runId: run.id }).find((e) => e.modelId === model.id && e.mode === 'lenient');
+      return [{ model, type, runName: run.name, testF1: own?.f1 ?? null }];
+    });
 }
 
 /** Every figure a run recorded, per-step ones included, in training order. */

@@ -178,6 +178,27 @@ export interface ModelImport {
   notes: string[];
 }
 
+/** How long a run would take on this machine, from a few real training steps of each model shape it trains. */
+export interface RunEstimate {
+  /** The whole run: training, dev scoring, the teachers' distributions and the test scoring. */
+  seconds: number;
+  /** The largest peak memory of the engine host over the models timed (Linux), in MB; null where not measured. */
+  peakMemoryMB: number | null;
+  /** Each model that trains: its optimizer steps, the measured time per step, and its share of the run. */
+  models: { name: string; steps: number; secondsPerStep: number; seconds: number; peakMemoryMB: number | null }[];
+  /** Entity types whose teacher is reused as it is (no training). */
+  reusedTeachers: string[];
+}
+
+/** A teacher an earlier run trained, offered for reuse: the entity type it labels and the run it came from. */
+export interface TrainedTeacher {
+  model: Model;
+  type: string;
+  runName: string;
+  /** Its lenient test F1 on its own corpus, when it was scored. */
+  testF1: number | null;
+}
+
 const runId = z.strictObject({ runId: z.int().positive() });
 
 // ── Channels ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -231,6 +252,13 @@ export const contract = {
    * background: only the new student trains, then every model is scored again.
    */
   'runs:add-student': channel<Run>()(z.strictObject({ runId: z.number().int().positive(), student: studentSchema })),
+  /**
+   * Times a few real training steps of each model shape of a run config in an engine host and estimates how long
+   * the run would take and the memory it needs; refused while a run trains here (the figures would be wrong).
+   */
+  'runs:estimate': channel<RunEstimate>()(z.strictObject({ config: runConfigSchema })),
+  /** The teachers that runs trained, each with its entity type, to reuse as { "trained": MODEL_ID }; newest first. */
+  'runs:trained-teachers': channel<TrainedTeacher[]>()(noArgs),
   /** Asks the executing run to stop after its current step; it ends 'cancelled'. */
   'runs:cancel': channel<Run>()(runId),
   /** Continues an interrupted (or queued) run from its last finished epoch, in the background. */
