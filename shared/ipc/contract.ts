@@ -199,6 +199,19 @@ export interface TrainedTeacher {
   testF1: number | null;
 }
 
+/** Fig. 2 across runs: on one corpus's test split, Cohen's kappa over the ground truth and every model of several runs. */
+export interface CrossRunKappa {
+  datasetId: number;
+  /** The corpus's name and entity type. */
+  corpus: string;
+  type: string;
+  /** 'ground truth', then 'RUN NAME: MODEL NAME' per model. */
+  labels: string[];
+  matrix: (number | null)[][];
+  /** Models scored on this corpus whose predictions were not stored (runs scored by an older version). */
+  missing: string[];
+}
+
 const runId = z.strictObject({ runId: z.int().positive() });
 
 // ── Channels ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -259,6 +272,11 @@ export const contract = {
   'runs:estimate': channel<RunEstimate>()(z.strictObject({ config: runConfigSchema })),
   /** The teachers that runs trained, each with its entity type, to reuse as { "trained": MODEL_ID }; newest first. */
   'runs:trained-teachers': channel<TrainedTeacher[]>()(noArgs),
+  /**
+   * Per corpus that two or more of these runs were scored on: Cohen's kappa over the ground truth and every teacher
+   * and student of those runs (from each model's stored test predictions).
+   */
+  'runs:cross-kappa': channel<CrossRunKappa[]>()(z.strictObject({ runIds: z.array(z.int().positive()).min(2).max(20) })),
   /** Asks the executing run to stop after its current step; it ends 'cancelled'. */
   'runs:cancel': channel<Run>()(runId),
   /** Continues an interrupted (or queued) run from its last finished epoch, in the background. */

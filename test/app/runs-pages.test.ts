@@ -6,7 +6,7 @@
 // the wizard, and removed. Every screen is photographed. No CSP violation and no page error along the way.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, unlinkSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -229,17 +229,36 @@ test('a run built step by step in the wizard shows progress, completes, and its 
 
   await page.getByRole('link', { name: 'Tiny TaughtNet' }).click();
   await page.getByRole('heading', { name: 'Tiny TaughtNet', level: 1 }).waitFor();
-  await page.locator('table.results').waitFor();
-  for (const corpus of ['NCBI slice', 'CDR slice']) {
-    for (const kind of ['teacher', 'student']) {
-      for (const f1 of await page.locator(`table.results tr[data-corpus="${corpus}"][data-kind="${kind}"] [data-score="f1"]`).allTextContents()) {
-        assert.match(f1, /^\d{1,3}\.\d\d$/, `${corpus} ${kind} F1`);
-      }
-    }
-  }
+  // Tables IV–V: the teachers (each on its own corpus) and both students, per corpus and on average.
+  const scores = page.getByTestId('scores-table');
+  await scores.waitFor();
+  assert.deepEqual(await scores.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.model)), ['Teachers', ...STUDENTS]);
+  for (const f1 of await scores.locator('td[data-f1]').allTextContents()) assert.match(f1, /^\d{1,3}\.\d\d$/);
+  assert.equal(await scores.locator('td[data-f1]').count(), 9); // 3 models × (Disease, Chemical, average)
   await page.getByRole('radio', { name: /Strict/ }).check();
-  await page.locator('table.results[data-mode="strict"]').waitFor();
-  assert.equal(await page.locator('table.results tr[data-kind]').count(), 6); // per corpus: the teacher and two students
+  await page.locator('[data-testid="scores-table"][data-mode="strict"]').waitFor();
+  const costs = page.getByTestId('costs-table');
+  assert.equal(await costs.locator('tbody tr').count(), 2);
+  for (const cells of await costs.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)))) {
+    assert.match(cells[3]!, /^\d/, `parameters ${cells}`);
+    assert.match(cells[5]!, /^\d/, `training speed ${cells}`);
+    assert.match(cells[6]!, /^\d/, `labelling speed ${cells}`);
+  }
+  assert.equal(await page.getByTestId('pareto-size').count(), 1);
+  assert.equal(await page.getByTestId('pareto-speed').count(), 1);
+
+  // Export: the scores as CSV, a chart as PNG, as downloads from the page.
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save as CSV' }).first().click()]);
+  assert.equal(csv.suggestedFilename(), 'tiny-taughtnet-scores-strict.csv');
+  const lines = readFileSync((await csv.path())!, 'utf8').trim().split(/\r\n/);
+  assert.equal(lines[0], 'model,lambda,Disease precision,Disease recall,Disease F1,Chemical precision,Chemical recall,Chemical F1,average precision,average recall,average F1');
+  assert.deepEqual(lines.slice(1).map((l) => l.replace(/^"[^"]*"/, 'name').split(',').length), [11, 11, 11]);
+  assert.match(lines[2], /^"tiny-bert-ner, λ 0\.99",0\.99,(\d+(\.\d+)?,){8}\d+(\.\d+)?$/);
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('figure').filter({ hasText: 'F1 against size' }).getByRole('button', { name: 'Save as PNG' }).click()]);
+  assert.equal(png.suggestedFilename(), 'tiny-taughtnet-f1-against-size.png');
+  const bytes = readFileSync((await png.path())!);
+  assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG file');
+  assert.ok(bytes.length > 5000, `${bytes.length} bytes`);
 
   assert.equal(await page.getByTestId('kappa-canvas').count(), 2);
   const kappa = page.getByTestId('kappa-table').first();
@@ -247,6 +266,14 @@ test('a run built step by step in the wizard shows progress, completes, and its 
   assert.equal(await kappa.locator('tbody td').count(), 16);
   assert.equal(await kappa.locator('tbody tr').first().locator('td').first().textContent(), '1.00');
   assert.equal(await page.locator('section[aria-labelledby="curves-heading"] canvas').count(), 4); // two teachers, two students
+  // Table VII: a category's sentences with the annotated and the predicted mentions marked.
+  const category = page.getByLabel('Category');
+  const withExamples = (await category.locator('option').allTextContents()).find((o) => !/\(0\)$/.test(o))!;
+  await category.selectOption({ label: withExamples });
+  const example = page.getByTestId('error-examples').locator('li').first();
+  await example.waitFor();
+  assert.equal(await example.locator('.line').count(), 2, 'the annotated line and the model’s line');
+  assert.ok((await example.locator('mark').count()) >= 1, withExamples);
   await page.screenshot({ path: `${SCREENSHOTS}app-run-detail.png`, fullPage: true });
   await assertClean();
   console.log(`# wizard to completed run and its page: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -302,19 +329,36 @@ test('the Models page lists the two runs’ teachers and students', { skip }, as
   await assertClean();
 });
 
-test('Compare shows the completed run’s student with its F1 per corpus, size and speed', { skip }, async () => {
+test('Compare sets the two runs side by side, with kappa across the runs on each shared corpus', { skip }, async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compare' }).click();
   const box = page.getByRole('checkbox', { name: /Tiny TaughtNet/ });
   await box.waitFor();
   assert.equal(await box.isChecked(), true, 'the newest completed runs are chosen at first');
-  const row = page.locator(`[data-testid="compare-table"] tr[data-run="${completedRunId}"]`).first();
-  await row.waitFor();
-  const cells = await row.locator('td').allTextContents();
-  assert.equal(cells.length, 7); // student, 2 corpora, mean, parameters, size, words/s
-  for (const f1 of cells.slice(1, 4)) assert.match(f1, /^\d{1,3}\.\d\d$/);
+  const scores = page.getByTestId('scores-table');
+  await scores.locator('tbody tr').nth(4).waitFor();
+  assert.deepEqual(await scores.locator('tbody th').allTextContents(), [
+    'Reused teachers: Teachers (each on its own corpus)',
+    'Reused teachers: tiny-bert-ner, λ 0.5',
+    'Tiny TaughtNet: Teachers (each on its own corpus)',
+    ...STUDENTS.map((s) => `Tiny TaughtNet: ${s}`),
+  ]);
+  for (const f1 of await scores.locator('td[data-f1]').allTextContents()) assert.match(f1, /^\d{1,3}\.\d\d$/);
+  assert.equal(await page.getByTestId('costs-table').locator('tbody tr').count(), 3);
   assert.equal(await page.getByTestId('f1-chart').count(), 1);
+  assert.equal(await page.getByTestId('pareto-size').count(), 1);
+
+  // Fig. 2 across runs: the second run's reused teacher is the first run's, so the two agree completely.
+  const kappa = page.getByTestId('kappa-table');
+  await kappa.nth(1).waitFor({ state: 'attached' });
+  assert.equal(await kappa.count(), 2, 'one heatmap per shared corpus');
+  const names = ['ground truth', 'Reused teachers: teacher Disease', 'Reused teachers: tiny-bert-ner, λ 0.5', 'Tiny TaughtNet: teacher Disease', ...STUDENTS.map((s) => `Tiny TaughtNet: ${s}`)];
+  assert.deepEqual(await kappa.first().locator('thead th').allTextContents(), names);
+  const rows = await kappa.first().locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent)));
+  assert.equal(rows[1][3], '1.00', 'the same teacher in both runs');
+  assert.equal(rows[0][0], '1.00');
   await page.screenshot({ path: `${SCREENSHOTS}app-compare.png`, fullPage: true });
   await box.uncheck();
+  await page.getByText('Choose two or more runs.').waitFor();
   await page.getByRole('checkbox', { name: /Reused teachers/ }).uncheck();
   await page.getByText('Choose at least one run.').waitFor();
   await assertClean();
@@ -405,4 +449,24 @@ test('a model folder imported on the Models page is offered in the wizard, and c
   assert.equal(await teacher.getByRole('radio', { name: /from an imported model/ }).isDisabled(), true, 'no longer offered');
   await assertClean();
   console.log(`# import, choose and remove a model in the window: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+});
+
+test('a student added on a finished run’s page trains alone and joins its comparison', { skip }, async () => {
+  await page.goto(`${harness.url}/#/runs/${completedRunId}`);
+  await page.getByText('Add a student').click();
+  const group = page.getByRole('group', { name: 'New student model' });
+  await group.getByRole('radio', { name: /model folder/ }).check();
+  await page.getByLabel('New student model folder').fill(TINY_BERT);
+  await page.getByLabel('New student λ').fill('0.3');
+  await page.getByLabel('Name (optional)').fill('added, λ 0.3');
+  await page.screenshot({ path: `${SCREENSHOTS}app-run-add-student.png`, fullPage: true });
+  await page.getByRole('button', { name: 'Add and train it' }).click();
+  // Scored with the others once the run has ended again (its kappa table then holds the new student).
+  await page.getByTestId('kappa-table').first().locator('thead th', { hasText: 'added, λ 0.3' }).waitFor({ timeout: RUN_TIMEOUT });
+  await page.locator('header [data-status="completed"]').waitFor({ timeout: RUN_TIMEOUT });
+  assert.deepEqual(await page.getByTestId('scores-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.model)), ['Teachers', ...STUDENTS, 'added, λ 0.3']);
+  assert.deepEqual(await page.getByTestId('kappa-table').first().locator('thead th').allTextContents(), ['ground truth', 'teacher Disease', ...STUDENTS, 'added, λ 0.3']);
+  const teachers = harness.store.db.prepare(`SELECT count(*) FROM models WHERE run_id = ? AND kind = 'teacher'`).pluck().get(completedRunId);
+  assert.equal(teachers, 2, 'the teachers were not trained again');
+  await assertClean();
 });

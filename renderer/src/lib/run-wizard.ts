@@ -201,6 +201,18 @@ export function stepProblem(w: RunWizard, step: number): string {
   return '';
 }
 
+/**
+ * A student to add to a finished run: trained as the run's first student was (epochs, window), with the recipe of
+ * its model's source (the first student's own when it has the same kind of source).
+ */
+export function addedStudent(config: RunConfig, pick: ModelPick, lambda: number, name: string): NonNullable<RunConfigInput['students']>[number] {
+  const first = config.students[0];
+  const source = modelSource(pick);
+  const sameKind = 'preset' in source === 'preset' in first.model;
+  const recipe = sameKind ? { lr: first.lr, batchSize: first.batchSize, warmupRatio: first.warmupRatio } : 'preset' in source ? SCRATCH_RECIPE : PRETRAINED_RECIPE;
+  return { ...(name.trim() ? { name: name.trim() } : {}), model: source, lambda, epochs: first.epochs, maxLength: first.maxLength, seed: first.seed, ...recipe };
+}
+
 /** A stored run's config with its defaults, or null when this version cannot read it. */
 export function storedRunConfig(config: unknown): RunConfig | null {
   const parsed = runConfigSchema.safeParse(config);
