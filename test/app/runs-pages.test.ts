@@ -288,6 +288,7 @@ test('a second run reuses the first run’s teachers, offered in the wizard', { 
     assert.equal(await reuse.isChecked(), true, `${type}: reusing is chosen at first`);
     assert.match(await page.getByLabel(`${type} teacher trained teacher`).locator('option:checked').textContent() ?? '', new RegExp(`^teacher ${type} of “Tiny TaughtNet”`));
   }
+  await page.screenshot({ path: `${SCREENSHOTS}app-wizard-2-teachers-reuse.png`, fullPage: true });
   await next('Students');
   await studentsFromFolder();
   await page.getByRole('checkbox', { name: /Add the Merged baseline/ }).uncheck();
