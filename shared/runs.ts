@@ -42,3 +42,37 @@ export interface RunDetails extends RunSummary {
   /** The datasets its evaluations, agreements and error analyses refer to. */
   datasets: { id: number; name: string; entityTypes: string[] }[];
 }
+
+/** How long a run would take on this machine, from a few real training steps of each model shape it trains. */
+export interface RunEstimate {
+  /** The whole run: training, dev scoring, the teachers' distributions and the test scoring. */
+  seconds: number;
+  /** The largest peak memory of the engine host over the models timed (Linux), in MB; null where not measured. */
+  peakMemoryMB: number | null;
+  /** Each model that trains: its optimizer steps, the measured time per step, and its share of the run. */
+  models: { name: string; steps: number; secondsPerStep: number; seconds: number; peakMemoryMB: number | null }[];
+  /** Entity types whose teacher is reused as it is (no training). */
+  reusedTeachers: string[];
+}
+
+/** A teacher an earlier run trained, offered for reuse: the entity type it labels and the run it came from. */
+export interface TrainedTeacher {
+  model: Model;
+  type: string;
+  runName: string;
+  /** Its lenient test F1 on its own corpus, when it was scored. */
+  testF1: number | null;
+}
+
+/** Fig. 2 across runs: on one corpus's test split, Cohen's kappa over the ground truth and every model of several runs. */
+export interface CrossRunKappa {
+  datasetId: number;
+  /** The corpus's name and entity type. */
+  corpus: string;
+  type: string;
+  /** 'ground truth', then 'RUN NAME: MODEL NAME' per model. */
+  labels: string[];
+  matrix: (number | null)[][];
+  /** Models scored on this corpus whose predictions were not stored (runs scored by an older version). */
+  missing: string[];
+}

@@ -8,7 +8,7 @@ import type { ServiceContext } from './context.ts';
 import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts';
 import { explainModel } from './explain.ts';
 import { deleteModel, importModel, listAllModels } from './models.ts';
-import { addStudent, cancelRun, deleteRun, listRunSummaries, resumeRun, showRun, startRun } from './runs.ts';
+import { addStudent, cancelRun, crossRunKappa, deleteRun, estimateRunTime, listRunSummaries, listTrainedTeachers, resumeRun, showRun, startRun } from './runs.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 
 type Handlers = { [C in Channel]: (ctx: ServiceContext, args: ParsedArgs<C>) => Promise<Result<C>> };
@@ -22,6 +22,9 @@ export const handlers: Handlers = {
   'runs:show': async (ctx, { runId }) => showRun(ctx, runId),
   'runs:start': async (ctx, args) => startRun(ctx, args),
   'runs:add-student': async (ctx, args) => addStudent(ctx, args),
+  'runs:estimate': (ctx, { config }) => estimateRunTime(ctx, config),
+  'runs:trained-teachers': async (ctx) => listTrainedTeachers(ctx),
+  'runs:cross-kappa': (ctx, { runIds }) => crossRunKappa(ctx, runIds),
   'runs:cancel': async (ctx, { runId }) => cancelRun(ctx, runId),
   'runs:resume': async (ctx, { runId }) => resumeRun(ctx, runId),
   'runs:delete': (ctx, { runId }) => deleteRun(ctx, runId),

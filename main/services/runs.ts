@@ -4,8 +4,15 @@
 // The CLI's `runs` commands read runs through these functions too.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ParsedArgs, RunDetails, RunProgress, RunSummary } from '../../shared/ipc/contract.ts';
+import type { CrossRunKappa, ParsedArgs, RunDetails, RunEstimate, RunProgress, RunSummary, TrainedTeacher } from '../../shared/ipc/contract.ts';
+import { runConfigSchema, type RunConfig } from '../../shared/method/run-config.ts';
 import type { Run, RunMetric } from '../../shared/store-types.ts';
+import { estimateRun } from '../pipeline/estimate.ts';
+import { testPredictionsName } from '../pipeline/phases/evaluate.ts';
+import { loadDataset } from '../corpus/dataset.ts';
+import { artifactFile, listArtifacts } from '../store/artifacts.ts';
+import { agreementMatrix, type Labelling } from '../../shared/method/agreement.ts';
+import { readFile } from 'node:fs/promises';
 import { addStudentToRun, createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
 import { listAgreements } from '../store/agreements.ts';
 import { getDataset } from '../store/datasets.ts';
@@ -173,6 +180,73 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
       return d ? [{ id: d.id, name: d.name, entityTypes: d.entityTypes }] : [];
     }),
   };
+}
+
+/** How long a config would take here, timed in an engine host of its own (never in this process). */
+export async function estimateRunTime(ctx: ServiceContext, config: RunConfig): Promise<RunEstimate> {
+  for (const { runId } of ctx.executing.values()) {
+    throw new Error(`run ${runId} is training: the time could not be measured fairly now; estimate once it has finished`);
+  }
+  const client = ctx.startRuntime();
+  try {
+    return await estimateRun(ctx, client, config);
+  } finally {
+    await client.terminate().catch(() => {});
+  }
+}
+
+/** The teachers runs trained (the pipeline names each "teacher TYPE"), with their type and lenient test F1. */
+export function listTrainedTeachers(ctx: ServiceContext): TrainedTeacher[] {
+  return listModels(ctx.store, { kind: 'teacher' })
+    .reverse()
+    .flatMap((model) => {
+      const run = model.runId === null ? undefined : getRun(ctx.store, model.runId);
+      const type = run && runConfigSchema.safeParse(run.config).data?.teachers.find((t) => model.name === `teacher ${t.type}`)?.type;
+      if (!run || !type) return [];
+      const own = listEvaluations(ctx.store, { runId: run.id }).find((e) => e.modelId === model.id && e.mode === 'lenient');
+      return [{ model, type, runName: run.name, testF1: own?.f1 ?? null }];
+    });
+}
+
+/**
+ * Fig. 2 across runs: for each dataset that two or more of the runs were scored on, kappa over its test split's
+ * ground truth and every model of those runs, from their stored predictions. A teacher covers its corpus's type, a
+ * student every type its run was scored on (another type's mentions count as O against a corpus, footnote 5).
+ */
+export async function crossRunKappa(ctx: ServiceContext, runIds: number[]): Promise<CrossRunKappa[]> {
+  const runs = [...new Set(runIds)].map((id) => storedRun(ctx, id));
+  const scored = runs.map((run) => ({ run, evaluations: listEvaluations(ctx.store, { runId: run.id }).filter((e) => e.mode === 'lenient') }));
+  const datasetIds = [...new Set(scored.flatMap((s) => s.evaluations.map((e) => e.datasetId)))];
+  const out: CrossRunKappa[] = [];
+  for (const datasetId of datasetIds) {
+    const sharing = scored.filter((s) => s.evaluations.some((e) => e.datasetId === datasetId));
+    const dataset = getDataset(ctx.store, datasetId);
+    if (sharing.length < 2 || !dataset) continue;
+    const type = Object.keys(sharing[0].evaluations.find((e) => e.datasetId === datasetId)!.perType)[0];
+    const gold = (await loadDataset(dataset.source, { split: dataset.split ?? undefined })).splits.test?.sentences;
+    if (!gold) continue;
+    const labellings: Labelling[] = [{ name: 'ground truth', covers: [type], labels: gold.flatMap((s) => s.labels) }];
+    const missing: string[] = [];
+    for (const { run, evaluations } of sharing) {
+      const typeOf = (id: number) => Object.keys(evaluations.find((e) => e.datasetId === id)!.perType)[0];
+      for (const e of evaluations.filter((x) => x.datasetId === datasetId)) {
+        const model = getModel(ctx.store, e.modelId);
+        const name = `${run.name}: ${model?.name ?? `model ${e.modelId}`}`;
+        const stored = listArtifacts(ctx.store, { runId: run.id, modelId: e.modelId, kind: 'predictions' }).filter((a) => a.name === testPredictionsName(datasetId)).at(-1);
+        const labels = stored && (JSON.parse(await readFile(artifactFile(ctx.store, stored), 'utf8')) as { labels: string[][] }).labels.flat();
+        // A run that dropped long sentences labelled fewer tokens than the split holds: not comparable token by token.
+        if (!labels || labels.length !== labellings[0].labels.length || labellings.some((l) => l.name === name)) {
+          missing.push(name);
+          continue;
+        }
+        const covers = model?.kind === 'student' ? [...new Set(evaluations.filter((x) => x.modelId === e.modelId).map((x) => typeOf(x.datasetId)))] : [type];
+        labellings.push({ name, covers, labels });
+      }
+    }
+    const { names, matrix } = agreementMatrix(labellings);
+    out.push({ datasetId, corpus: dataset.name, type, labels: names, matrix, missing });
+  }
+  return out;
 }
 
 /** Every figure a run recorded, per-step ones included, in training order. */

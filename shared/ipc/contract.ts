@@ -11,12 +11,12 @@ import type { Explanation } from '../method/explanation.ts';
 import { runConfigSchema, studentSchema } from '../method/run-config.ts';
 import type { ModelImport } from '../models/model-import.ts';
 import type { TextAnnotation } from '../annotate/formats.ts';
-import type { RunDetails, RunProgress, RunSummary } from '../runs.ts';
+import type { CrossRunKappa, RunDetails, RunEstimate, RunProgress, RunSummary, TrainedTeacher } from '../runs.ts';
 import type { Model, Run } from '../store-types.ts';
 
 export { datasetRef, datasetRegistrationRequest, entityType, singleFileSplit };
 export type { DatasetRef, SplitReport } from '../corpus/datasets.ts';
-export type { AppInfo, DatasetEntry, DatasetRegistration, DatasetReport, Explanation, ModelImport, RunDetails, RunProgress, RunSummary, TextAnnotation };
+export type { AppInfo, DatasetEntry, DatasetRegistration, DatasetReport, Explanation, ModelImport, CrossRunKappa, RunDetails, RunEstimate, RunProgress, RunSummary, TextAnnotation, TrainedTeacher };
 export type { ProviderInfo } from '../app-info.ts';
 
 // ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
@@ -65,6 +65,18 @@ export const contract = {
    * background: only the new student trains, then every model is scored again.
    */
   'runs:add-student': channel<Run>()(z.strictObject({ runId: z.number().int().positive(), student: studentSchema })),
+  /**
+   * Times a few real training steps of each model shape of a run config in an engine host and estimates how long
+   * the run would take and the memory it needs; refused while a run trains here (the figures would be wrong).
+   */
+  'runs:estimate': channel<RunEstimate>()(z.strictObject({ config: runConfigSchema })),
+  /** The teachers that runs trained, each with its entity type, to reuse as { "trained": MODEL_ID }; newest first. */
+  'runs:trained-teachers': channel<TrainedTeacher[]>()(noArgs),
+  /**
+   * Per corpus that two or more of these runs were scored on: Cohen's kappa over the ground truth and every teacher
+   * and student of those runs (from each model's stored test predictions).
+   */
+  'runs:cross-kappa': channel<CrossRunKappa[]>()(z.strictObject({ runIds: z.array(z.int().positive()).min(2).max(20) })),
   /** Asks the executing run to stop after its current step; it ends 'cancelled'. */
   'runs:cancel': channel<Run>()(runId),
   /** Continues an interrupted (or queued) run from its last finished epoch, in the background. */

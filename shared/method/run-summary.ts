@@ -5,7 +5,7 @@
 // trained with several seeds, each score's mean and sample standard deviation over them (per corpus, its teachers;
 // per student group and corpus, its students). Pure: it reads a run's details as the window receives them.
 import type { RunDetails } from '../runs.ts';
-import type { ErrorCategory, Evaluation, Model } from '../store-types.ts';
+import type { ErrorCategory, Evaluation, Model, RunMetric } from '../store-types.ts';
 import { groupBy } from '../group-by.ts';
 import { spread, type Spread } from '../metrics/spread.ts';
 import { parseRunConfig, studentGroup } from './run-config.ts';
@@ -175,12 +175,7 @@ export function summariseRun(details: RunDetails): RunResults {
     })),
   };
 
-  // A resumed phase's figure is rewritten, so the pipeline's order is restored here.
-  const rank = (phase: string) => ['prepare', 'teacher', 'distributions', 'student', 'evaluate'].indexOf(phase.split(':')[0]);
-  const phases = metrics
-    .filter((m) => m.name === 'seconds' && m.epoch === 0 && m.step === null)
-    .map((m) => ({ phase: m.phase, seconds: m.value }))
-    .sort((a, b) => rank(a.phase) - rank(b.phase));
+  const phases = phaseDurations(metrics);
   return {
     teachers,
     distributions: { reused: metrics.some((m) => m.phase === 'distributions' && m.name.startsWith('reused:') && m.value === 1) },
@@ -190,4 +185,13 @@ export function summariseRun(details: RunDetails): RunResults {
     kappa: Object.fromEntries(agreements.map((a) => [typeOf.get(a.datasetId) ?? String(a.datasetId), { labels: a.labels, matrix: a.matrix }])),
     phases,
   };
+}
+
+/** How long each phase took, in the pipeline's order (a resumed phase's figure is rewritten, so order is restored). */
+export function phaseDurations(metrics: readonly RunMetric[]): { phase: string; seconds: number }[] {
+  const rank = (phase: string) => ['prepare', 'teacher', 'distributions', 'student', 'evaluate'].indexOf(phase.split(':')[0]);
+  return metrics
+    .filter((m) => m.name === 'seconds' && m.epoch === 0 && m.step === null)
+    .map((m) => ({ phase: m.phase, seconds: m.value }))
+    .sort((a, b) => rank(a.phase) - rank(b.phase));
 }

@@ -38,19 +38,20 @@ test('the run page shows a seeded student\'s F1 with its group\'s mean ± sd', {
   const pct = (x: number) => (100 * x).toFixed(2);
 
   await page.goto(`${harness.url}/#/runs/${run.id}`);
-  await page.locator('table.results').waitFor();
-  for (const [corpus, type] of [['NCBI-disease', 'Disease'], ['BC5CDR-chem', 'Chemical']]) {
+  await page.locator('[data-testid="scores-table"]').waitFor();
+  const overSeeds = (type: string) => page.locator(`tr[data-role="student"] td[data-f1="${type}"] [data-testid="f1-over-seeds"]`);
+  for (const type of ['Disease', 'Chemical']) {
     const f1 = groups.students[0].test[type].lenient.f1;
-    const shown = await page.locator(`tr[data-corpus="${corpus}"][data-kind="student"] [data-testid="f1-over-seeds"]`).allTextContents();
-    assert.deepEqual(shown, [`mean ${pct(f1.mean)} ± ${pct(f1.sd!)} (n = 2)`, `mean ${pct(f1.mean)} ± ${pct(f1.sd!)} (n = 2)`], corpus);
+    const expected = `mean ${pct(f1.mean)} ± ${pct(f1.sd!)} (n = 2)`;
+    assert.deepEqual(await overSeeds(type).allTextContents(), [expected, expected], type);
   }
-  assert.equal(await page.locator('tr[data-kind="teacher"] [data-testid="f1-over-seeds"]').count(), 0, 'one seed per teacher: no spread');
-  await page.getByRole('radio', { name: /Strict/ }).check();
-  await page.locator('table.results[data-mode="strict"]').waitFor();
+  assert.equal(await page.locator('tr[data-role="teachers"] [data-testid="f1-over-seeds"]').count(), 0, 'one seed per teacher: no spread');
+  await page.getByRole('radio', { name: /Strict/ }).first().check();
+  await page.locator('[data-testid="scores-table"][data-mode="strict"]').waitFor();
   const strict = groups.students[0].test.Disease.strict.f1;
-  assert.equal(await page.locator('tr[data-corpus="NCBI-disease"][data-kind="student"] [data-testid="f1-over-seeds"]').first().textContent(), `mean ${pct(strict.mean)} ± ${pct(strict.sd!)} (n = 2)`);
-  await page.getByRole('radio', { name: /Lenient/ }).check();
-  await page.locator('table.results').screenshot({ path: `${SCREENSHOTS}app-run-seeds.png` });
+  assert.equal(await overSeeds('Disease').first().textContent(), `mean ${pct(strict.mean)} ± ${pct(strict.sd!)} (n = 2)`);
+  await page.getByRole('radio', { name: /Lenient/ }).first().check();
+  await page.locator('[data-testid="scores-table"]').screenshot({ path: `${SCREENSHOTS}app-run-seeds.png` });
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(pageErrors, []);
 });

@@ -3,6 +3,7 @@
 // every student (Fig. 2; a student's mentions of another type count as O there, footnote 5), and the error
 // categories of every model on every corpus (Table VI). Scoring again (a student added later) replaces the earlier rows.
 import { saveAgreement } from '../../store/agreements.ts';
+import { writeArtifact } from '../../store/artifacts.ts';
 import { saveErrorAnalysis } from '../../store/error-analyses.ts';
 import { saveEvaluation } from '../../store/evaluations.ts';
 import { recordMetrics } from '../../store/metrics.ts';
@@ -18,6 +19,9 @@ import type { Teacher } from './teachers.ts';
 
 export const EVALUATE = 'evaluate';
 
+/** The name of a model's stored test predictions on a dataset (a 'predictions' artifact of its run and model). */
+export const testPredictionsName = (datasetId: number) => `test:dataset-${datasetId}`;
+
 /** `teachers`: each corpus's teachers by seed; the first, the students' teacher, is the one in the kappa matrix. */
 export async function evaluate(scope: RunScope & Prepared & { teachers: readonly (readonly Teacher[])[]; students: readonly Student[] }): Promise<void> {
   const { ctx, run, config, corpora, merged, teachers, students } = scope;
@@ -30,28 +34,32 @@ export async function evaluate(scope: RunScope & Prepared & { teachers: readonly
       recordMetrics(store, run.id, [{ phase: studentPhase(s.settings.name), epoch: 0, name: 'infer_samples_per_second', value: labelling.samplesPerSecond }]);
       studentTests.push(labelling);
     }
-    const record = (model: Model, corpus: RunCorpus, pred: string[][], wordsPerSecond: number) => {
+    const record = async (model: Model, corpus: RunCorpus, pred: string[][], wordsPerSecond: number) => {
       const scored = scoreOnCorpus(typed(corpus, 'test'), pred);
       for (const mode of ['lenient', 'strict'] as const) {
         saveEvaluation(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', mode, ...scored[mode], perType: { [corpus.type]: scored[mode] }, wordsPerSecond });
       }
       const errors = analyseErrors(corpus.test, corpus.type, pred);
-      saveErrorAnalysis(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', counts: errors.counts, details: JSON.parse(JSON.stringify({ examples: errors.examples })) });
+      // Each example carries its sentence's words, so the window can show it (Table VII) without reading the corpus.
+      const examples = errors.examples.map((x) => ({ ...x, words: corpus.test[x.sentence].tokens }));
+      saveErrorAnalysis(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', counts: errors.counts, details: JSON.parse(JSON.stringify({ examples })) });
+      // The labels themselves, so agreement can be measured across runs that share this corpus (Compare).
+      await writeArtifact(store, Buffer.from(JSON.stringify({ datasetId: corpus.datasetId, labels: pred })), { kind: 'predictions', name: testPredictionsName(corpus.datasetId), runId: run.id, modelId: model.id });
     };
     for (const [i, corpus] of corpora.entries()) {
       const teacherTests: Labelling<string[][]>[] = [];
       for (const teacher of teachers[i]) {
         const labelling = await predictLabels(scope.client, config.device, teacher.start, corpus.test, teacher.settings, scope.signal);
-        record(teacher.model, corpus, labelling.values, labelling.wordsPerSecond);
+        await record(teacher.model, corpus, labelling.values, labelling.wordsPerSecond);
         teacherTests.push(labelling);
       }
       const [teacher] = teachers[i];
       const [teacherTest] = teacherTests;
-      const studentPreds = students.map((s, k) => {
-        const pred = sliceOf(merged.test, i, studentTests[k].values);
-        record(s.model, corpus, pred, studentTests[k].wordsPerSecond);
-        return pred;
-      });
+      const studentPreds: string[][][] = [];
+      for (const [k, s] of students.entries()) {
+        studentPreds.push(sliceOf(merged.test, i, studentTests[k].values));
+        await record(s.model, corpus, studentPreds[k], studentTests[k].wordsPerSecond);
+      }
       const agreement = agreementMatrix([
         { name: 'ground truth', covers: [corpus.type], labels: corpus.test.flatMap((s) => s.labels) },
         { name: teacher.model.name, covers: [corpus.type], labels: teacherTest.values.flat() },

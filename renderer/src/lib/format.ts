@@ -21,3 +21,11 @@ export const formatRate = (perSecond: number | null): string => (perSecond === n
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 /** A stored timestamp (ISO 8601, UTC) in the user's time zone, or a dash. */
 export const formatDateTime = (iso: string | null): string => (iso === null ? '—' : dateTime.format(new Date(iso)));
+
+/** A duration to expect, rounded as people say it: "under a minute", "about 12 minutes", "about 3 h 20 min". */
+export function formatAbout(seconds: number): string {
+  if (seconds < 60) return 'under a minute';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return `about ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}

@@ -1,7 +1,7 @@
 // What a run's status and phase mean in words, and which actions each status allows.
 import type { RunProgress } from '../../../shared/ipc/contract.ts';
 import type { Run, RunStatus } from '../../../shared/store-types.ts';
-import type { Device } from './run-form.ts';
+import type { Device } from './run-wizard.ts';
 
 export const STATUS_LABELS: Record<RunStatus, string> = {
   queued: 'Waiting to start',
