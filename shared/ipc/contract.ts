@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { CorpusIssue, CorpusStats, Scheme } from '../corpus/types.ts';
 import { runConfigSchema } from '../method/run-config.ts';
 import type { Agreement, ErrorAnalysis, Evaluation, Model, Run, RunMetric } from '../store-types.ts';
-import type { Labelled } from '../annotate/formats.ts';
+import { OUTPUT_FORMATS, type Labelled } from '../annotate/formats.ts';
 
 // ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
 
@@ -130,6 +130,19 @@ export interface RunDetails extends RunSummary {
   errorAnalyses: ErrorAnalysis[];
   /** The datasets its evaluations, agreements and error analyses refer to. */
   datasets: { id: number; name: string; entityTypes: string[] }[];
+}
+
+/** A folder being labelled in the background (annotate:folder): how far it is, and how it ended. */
+export interface FolderProgress {
+  jobId: number;
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  documents: number;
+  /** Share of the input bytes done, 0 to 1. */
+  share: number;
+  etaSeconds: number | null;
+  /** Where the output goes: a file, or a folder for brat. */
+  output: string;
+  error?: string;
 }
 
 /** A text labelled by a model (annotate:text): its sentences, words, labels and mentions, and the model's types. */
@@ -265,6 +278,15 @@ export const contract = {
       text: z.string().refine((t) => t.trim().length > 0, 'paste or type some text').pipe(z.string().max(200_000, 'at most 200,000 characters at once: label longer texts as files')),
     }),
   ),
+  /**
+   * Labels every input file directly in a folder (.txt, .jsonl, .pubtator, .conll…) in the background, writing to
+   * its taughtnet-annotations subfolder; progress arrives as 'annotate:progress' events.
+   */
+  'annotate:folder': channel<{ jobId: number; files: number; output: string }>()(
+    z.strictObject({ modelId: z.int().positive(), folder: z.string().trim().min(1, 'choose a folder'), format: z.enum(OUTPUT_FORMATS) }),
+  ),
+  /** Stops a folder being labelled; what is written stays. */
+  'annotate:cancel': channel<{ cancelled: boolean }>()(z.strictObject({ jobId: z.int().positive() })),
   'models:explain': channel<Explanation>()(
     z.strictObject({
       modelId: z.int().positive(),
@@ -302,9 +324,11 @@ export interface Events {
   'runs:progress': RunProgress;
   /** A model was imported or removed: lists of models are out of date. */
   'models:changed': { modelId: number };
+  /** A folder being labelled made progress or ended. */
+  'annotate:progress': FolderProgress;
 }
 export type EventName = keyof Events;
-export const EVENTS: readonly EventName[] = ['datasets:changed', 'runs:changed', 'runs:progress', 'models:changed'];
+export const EVENTS: readonly EventName[] = ['datasets:changed', 'runs:changed', 'runs:progress', 'models:changed', 'annotate:progress'];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (EVENTS as readonly string[]).includes(name);
