@@ -2,7 +2,7 @@
 // renderer test harness serves it over HTTP; both go through handleIpc, so both validate the same way.
 import { z } from 'zod';
 import { contract, isChannel, type Channel, type ParsedArgs, type Reply, type Result } from '../../shared/ipc/contract.ts';
-import { annotateText } from './annotate.ts';
+import { annotateFolder, annotateText, cancelFolder } from './annotate.ts';
 import { appInfo } from './app-info.ts';
 import type { ServiceContext } from './context.ts';
 import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts';
@@ -33,6 +33,8 @@ export const handlers: Handlers = {
   'models:delete': async (ctx, { modelId }) => deleteModel(ctx, modelId),
   'models:explain': (ctx, args) => explainModel(ctx, args),
   'annotate:text': (ctx, args) => annotateText(ctx, args),
+  'annotate:folder': (ctx, args) => annotateFolder(ctx, args),
+  'annotate:cancel': async (_ctx, { jobId }) => cancelFolder(jobId),
 };
 
 /**

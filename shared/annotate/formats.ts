@@ -109,3 +109,16 @@ export interface TextAnnotation {
   types: string[];
   labelled: Labelled;
 }
+
+/** A folder being labelled in the background (annotate:folder): how far it is, and how it ended. */
+export interface FolderProgress {
+  jobId: number;
+  status: 'running' | 'done' | 'cancelled' | 'failed';
+  documents: number;
+  /** Share of the input bytes done, 0 to 1. */
+  share: number;
+  etaSeconds: number | null;
+  /** Where the output goes: a file, or a folder for brat. */
+  output: string;
+  error?: string;
+}

@@ -10,13 +10,13 @@ import type { AppInfo } from '../app-info.ts';
 import type { Explanation } from '../method/explanation.ts';
 import { runConfigSchema, studentSchema } from '../method/run-config.ts';
 import type { ModelImport } from '../models/model-import.ts';
-import type { TextAnnotation } from '../annotate/formats.ts';
+import { OUTPUT_FORMATS, type FolderProgress, type TextAnnotation } from '../annotate/formats.ts';
 import type { CrossRunKappa, RunDetails, RunEstimate, RunProgress, RunSummary, TrainedTeacher } from '../runs.ts';
 import type { Model, Run } from '../store-types.ts';
 
 export { datasetRef, datasetRegistrationRequest, entityType, singleFileSplit };
 export type { DatasetRef, SplitReport } from '../corpus/datasets.ts';
-export type { AppInfo, DatasetEntry, DatasetRegistration, DatasetReport, Explanation, ModelImport, CrossRunKappa, RunDetails, RunEstimate, RunProgress, RunSummary, TextAnnotation, TrainedTeacher };
+export type { AppInfo, DatasetEntry, DatasetRegistration, DatasetReport, Explanation, ModelImport, CrossRunKappa, RunDetails, RunEstimate, RunProgress, RunSummary, TextAnnotation, TrainedTeacher, FolderProgress };
 export type { ProviderInfo } from '../app-info.ts';
 
 // ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
@@ -108,6 +108,15 @@ export const contract = {
       text: z.string().refine((t) => t.trim().length > 0, 'paste or type some text').pipe(z.string().max(200_000, 'at most 200,000 characters at once: label longer texts as files')),
     }),
   ),
+  /**
+   * Labels every input file directly in a folder (.txt, .jsonl, .pubtator, .conll…) in the background, writing to
+   * its taughtnet-annotations subfolder; progress arrives as 'annotate:progress' events.
+   */
+  'annotate:folder': channel<{ jobId: number; files: number; output: string }>()(
+    z.strictObject({ modelId: z.int().positive(), folder: z.string().trim().min(1, 'choose a folder'), format: z.enum(OUTPUT_FORMATS) }),
+  ),
+  /** Stops a folder being labelled; what is written stays. */
+  'annotate:cancel': channel<{ cancelled: boolean }>()(z.strictObject({ jobId: z.int().positive() })),
   'models:explain': channel<Explanation>()(
     z.strictObject({
       modelId: z.int().positive(),
@@ -145,9 +154,11 @@ export interface Events {
   'runs:progress': RunProgress;
   /** A model was imported or removed: lists of models are out of date. */
   'models:changed': { modelId: number };
+  /** A folder being labelled made progress or ended. */
+  'annotate:progress': FolderProgress;
 }
 export type EventName = keyof Events;
-export const EVENTS: readonly EventName[] = ['datasets:changed', 'runs:changed', 'runs:progress', 'models:changed'];
+export const EVENTS: readonly EventName[] = ['datasets:changed', 'runs:changed', 'runs:progress', 'models:changed', 'annotate:progress'];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (EVENTS as readonly string[]).includes(name);

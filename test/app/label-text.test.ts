@@ -3,7 +3,9 @@
 // explained and exported (JSON Lines and brat) with offsets that hold.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { fileURLToPath } from 'node:url';
 import { TINY_BERT } from '../pipeline/fixtures.ts';
 import { appPageForTests, cspViolations, withoutChromium } from './harness.ts';
@@ -92,4 +94,32 @@ test('a model that cannot label is refused with its reason; empty text is not se
   assert.deepEqual(await reply.json(), { ok: false, error: 'there is no model 99' });
   const empty = await fetch(`${harness.url}/ipc/annotate:text`, { method: 'POST', body: JSON.stringify({ modelId: 1, text: '   ' }) });
   assert.match(((await empty.json()) as { error: string }).error, /paste or type some text/);
+});
+
+test('a folder of three files is labelled in the background with progress; a long one can be cancelled', { skip }, async () => {
+  const { page, harness } = app;
+  const folder = tempDir('label-folder-');
+  writeFileSync(join(folder, 'first.txt'), ABSTRACT);
+  writeFileSync(join(folder, 'second.txt'), 'Mutations in BRCA1 cause breast cancer.\n');
+  writeFileSync(join(folder, 'more.jsonl'), JSON.stringify({ id: 'third', text: 'Cisplatin caused nephrotoxicity in 5 patients.' }) + '\n');
+  writeFileSync(join(folder, 'notes.md'), 'not an input');
+  await page.goto(`${harness.url}/#/label`);
+  await page.getByRole('textbox', { name: 'Folder', exact: true }).fill(folder);
+  await page.getByRole('button', { name: 'Label folder' }).click();
+  await page.getByRole('status').filter({ hasText: 'Done: 3 documents from 3 files' }).waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: `${SCREENSHOTS}app-label-folder.png`, fullPage: true });
+  const records = readFileSync(join(folder, 'taughtnet-annotations', 'mentions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JsonlRecord & { id: string });
+  assert.deepEqual(records.map((r) => r.id), ['first', 'third', 'second']); // files in name order: first.txt, more.jsonl, second.txt
+  for (const r of records) for (const e of r.entities) assert.equal(r.text.slice(e.start, e.end), e.text);
+
+  const big = join(folder, 'big');
+  mkdirSync(big);
+  writeFileSync(join(big, 'many.jsonl'), Array.from({ length: 40_000 }, (_, i) => JSON.stringify({ id: i, text: ABSTRACT })).join('\n') + '\n');
+  await page.getByRole('textbox', { name: 'Folder', exact: true }).fill(big);
+  await page.getByRole('button', { name: 'Label folder' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('status').filter({ hasText: 'Cancelled after' }).waitFor({ timeout: 120_000 });
+  const written = readFileSync(join(big, 'taughtnet-annotations', 'mentions.jsonl'), 'utf8').split('\n').length - 1;
+  assert.ok(written < 40_000, `stopped early (${written} documents written)`);
+  assert.deepEqual(app.errors, []);
 });

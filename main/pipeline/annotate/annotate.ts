@@ -4,6 +4,7 @@
 // free labeller, and finished chunks are written strictly in order. At most one chunk per labeller is in flight,
 // so memory stays flat whatever the input's size. Because a chunk's documents depend on the input alone, the
 // bytes written are the same with one worker or many, and a shard's output is exactly its part of the whole.
+import { CANCELLED } from '../../engine/runtime/protocol.ts';
 import { readDocuments, type Input, type PositionedDocument } from './inputs.ts';
 import type { Labeller } from './labeller.ts';
 import type { Labelled } from '../../../shared/annotate/formats.ts';
@@ -71,7 +72,7 @@ async function* chunksOf(docs: AsyncIterable<PositionedDocument>, chunkBytes: nu
   if (chunk.length > 0) yield { docs: chunk, end: (block + 1) * chunkBytes };
 }
 
-const isAbort = (e: unknown) => (e as Error)?.name === 'AbortError';
+const isAbort = (e: unknown) => (e as Error)?.name === CANCELLED;
 
 export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
   if (o.labellers.length === 0) throw new Error('annotate needs at least one labeller');

@@ -37,6 +37,9 @@ const EXTENSIONS: Record<string, InputFormat> = {
   '.tsv': 'conll',
 };
 
+/** The extensions whose format inputOf tells without being told. */
+export const INPUT_EXTENSIONS = Object.keys(EXTENSIONS);
+
 /** An input's format: given, else from its extension; standard input without --input-format is plain text. */
 export function inputOf(path: string, given?: InputFormat): Input {
   if (path === '-') return { path, format: given ?? 'text' };
