@@ -17,7 +17,17 @@ const allowed: Record<(typeof layers)[number], string[]> = {
 };
 
 /** main/'s folders, lowest first; app and cli are two tops side by side and never import each other. */
-const LAYERS_OF_MAIN = ['files', 'tensors', 'engine', 'models', 'corpus', 'store', 'pipeline', 'services', ['app', 'cli']] as const;
+const LAYERS_OF_MAIN = [
+  'files',
+  'tensors',
+  'engine',
+  'models',
+  'corpus',
+  'store',
+  'pipeline',
+  'services',
+  ['app', 'cli'],
+] as const;
 const rankInMain = new Map<string, number>(
   LAYERS_OF_MAIN.flatMap((l, i) => (typeof l === 'string' ? [l] : [...l]).map((f): [string, number] => [f, i])),
 );
@@ -41,7 +51,8 @@ function sources(dir: string): string[] {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const re = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
   return [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3]);
 }
 
@@ -64,7 +75,10 @@ for (const layer of layers) {
         if (spec.startsWith('.')) {
           const target = relative(root, resolve(dirname(file), spec)).split(/[\\/]/)[0];
           if (!allowed[layer].includes(target)) bad.push(`${relative(root, file)} → ${spec}`);
-        } else if (layer === 'shared' && (spec.startsWith('node:') || ['fs', 'path', 'os', 'electron'].includes(spec))) {
+        } else if (
+          layer === 'shared' &&
+          (spec.startsWith('node:') || ['fs', 'path', 'os', 'electron'].includes(spec))
+        ) {
           bad.push(`${relative(root, file)} → ${spec} (shared/ must stay free of Node)`);
         } else if (layer === 'renderer' && (spec.startsWith('node:') || spec === 'electron')) {
           bad.push(`${relative(root, file)} → ${spec} (the renderer is sandboxed)`);
@@ -88,11 +102,25 @@ function upwardInMain(imports: { file: string; spec: string; target: string }[])
 const order = LAYERS_OF_MAIN.map((l) => (typeof l === 'string' ? l : l.join(' and '))).join(' < ');
 
 test(`inside main/, each folder imports only from those before it: ${order}`, () => {
-  const folders = readdirSync(join(root, 'main'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-  assert.deepEqual(folders.filter((f) => !rankInMain.has(f)), [], 'every folder of main/ has a place in LAYERS_OF_MAIN');
+  const folders = readdirSync(join(root, 'main'), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
+  assert.deepEqual(
+    folders.filter((f) => !rankInMain.has(f)),
+    [],
+    'every folder of main/ has a place in LAYERS_OF_MAIN',
+  );
   const upward = upwardInMain(relativeImports('main'));
-  assert.deepEqual(upward.filter((u) => !(u in KNOWN_UPWARD)), [], 'imports that run upward or sideways');
-  assert.deepEqual(Object.keys(KNOWN_UPWARD).filter((k) => !upward.includes(k)), [], 'known upward imports that are gone: remove them from KNOWN_UPWARD');
+  assert.deepEqual(
+    upward.filter((u) => !(u in KNOWN_UPWARD)),
+    [],
+    'imports that run upward or sideways',
+  );
+  assert.deepEqual(
+    Object.keys(KNOWN_UPWARD).filter((k) => !upward.includes(k)),
+    [],
+    'known upward imports that are gone: remove them from KNOWN_UPWARD',
+  );
 });
 
 test(`shared/ipc is imported only from ${IPC_USERS.join(', ')}`, () => {

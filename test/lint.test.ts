@@ -14,7 +14,10 @@ const require = createRequire(import.meta.url);
 /** A package's command-line script, by its package.json `bin`. */
 function bin(pkg: string): string {
   const manifest = require(`${pkg}/package.json`) as { bin: string | Record<string, string> };
-  return join(dirname(require.resolve(`${pkg}/package.json`)), typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[pkg]);
+  return join(
+    dirname(require.resolve(`${pkg}/package.json`)),
+    typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[pkg],
+  );
 }
 
 function run(pkg: string, args: string[]): { status: number | null; output: string } {
@@ -28,7 +31,11 @@ test('the bug-catching rules are on for TypeScript and Svelte files', async () =
     const config = await eslint.calculateConfigForFile(join(root, file));
     assert.ok(config, `${file} has an ESLint config`);
     const rules = config.rules ?? {};
-    for (const rule of ['@typescript-eslint/no-floating-promises', '@typescript-eslint/no-unused-vars', '@typescript-eslint/switch-exhaustiveness-check']) {
+    for (const rule of [
+      '@typescript-eslint/no-floating-promises',
+      '@typescript-eslint/no-unused-vars',
+      '@typescript-eslint/switch-exhaustiveness-check',
+    ]) {
       assert.equal([rules[rule]].flat()[0], 2, `${rule} in ${file}`);
     }
   }

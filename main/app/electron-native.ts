@@ -14,7 +14,9 @@ import { errorMessage } from '../../shared/error-message.ts';
  * its addon), Electron version, platform and arch.
  */
 export function electronSqlitePath(root: string, electronVersion: string): string {
-  const { version } = JSON.parse(readFileSync(join(root, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(
+    readFileSync(join(root, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8'),
+  ) as { version: string };
   const key = `better-sqlite3-${version}-electron-${electronVersion}-${process.platform}-${process.arch}`;
   return join(root, 'node_modules', '.cache', 'taughtnet-electron', key, 'better_sqlite3.node');
 }
@@ -24,7 +26,10 @@ function electronAbi(electronVersion: string): string {
   try {
     return getAbi(electronVersion, 'electron');
   } catch (e) {
-    throw new Error(`node-abi does not know Electron ${electronVersion} (${errorMessage(e)}): update it with npm install -D node-abi@latest`, { cause: e });
+    throw new Error(
+      `node-abi does not know Electron ${electronVersion} (${errorMessage(e)}): update it with npm install -D node-abi@latest`,
+      { cause: e },
+    );
   }
 }
 
@@ -50,9 +55,16 @@ export async function ensureElectronSqlite({ root, electronVersion, headerURL }:
     const source = join(root, 'node_modules', 'better-sqlite3');
     const copy = join(scratch, 'node_modules', 'better-sqlite3');
     // The sources without the Node build, so nothing of it can be mistaken for the Electron one.
-    cpSync(source, copy, { recursive: true, dereference: true, filter: (path) => relative(source, path).split(sep)[0] !== 'build' });
+    cpSync(source, copy, {
+      recursive: true,
+      dereference: true,
+      filter: (path) => relative(source, path).split(sep)[0] !== 'build',
+    });
     const { version } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { version: string };
-    writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'electron-native', private: true, dependencies: { 'better-sqlite3': version } }));
+    writeFileSync(
+      join(scratch, 'package.json'),
+      JSON.stringify({ name: 'electron-native', private: true, dependencies: { 'better-sqlite3': version } }),
+    );
     await electronRebuild(scratch, electronVersion, headerURL);
     const built = join(copy, 'build', 'Release', 'better_sqlite3.node');
     if (!existsSync(built)) throw new Error(`the build finished without ${relative(scratch, built)}`);
@@ -80,7 +92,17 @@ async function electronRebuild(project: string, electronVersion: string, headerU
   const env = { ...process.env };
   // npm's nodedir setting (this machine kind sets it for Node's own headers) would make node-gyp build for Node.
   delete env.npm_config_nodedir;
-  const args = [cli, '--version', electronVersion, '--module-dir', project, '--only', 'better-sqlite3', '--force', ...(headerURL ? ['--dist-url', headerURL] : [])];
+  const args = [
+    cli,
+    '--version',
+    electronVersion,
+    '--module-dir',
+    project,
+    '--only',
+    'better-sqlite3',
+    '--force',
+    ...(headerURL ? ['--dist-url', headerURL] : []),
+  ];
   const child = spawn(process.execPath, args, { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
@@ -98,6 +120,8 @@ function checkAbi(addon: string, abi: string): void {
   const text = readFileSync(addon).toString('latin1');
   const found = [...new Set([...text.matchAll(/node_register_module_v(\d+)/g)].map((m) => m[1]))];
   if (!found.includes(abi)) {
-    throw new Error(`the build is for ABI ${found.join(', ') || '(none found)'}, not Electron's ${abi}: the headers it was built against are not Electron's`);
+    throw new Error(
+      `the build is for ABI ${found.join(', ') || '(none found)'}, not Electron's ${abi}: the headers it was built against are not Electron's`,
+    );
   }
 }

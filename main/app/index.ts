@@ -46,7 +46,12 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     // The same data folder as the CLI: --data-dir, else $TAUGHTNET_DATA_DIR, else the platform's per-user folder.
     // Electron and Chromium add switches of their own, so unknown options are let through.
-    const { values } = parseArgs({ args: process.argv.slice(1), options: { 'data-dir': { type: 'string' } }, strict: false, allowPositionals: true });
+    const { values } = parseArgs({
+      args: process.argv.slice(1),
+      options: { 'data-dir': { type: 'string' } },
+      strict: false,
+      allowPositionals: true,
+    });
     const dataDir = resolveDataDir({ flag: typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined });
     let store: Store;
     try {
@@ -54,7 +59,10 @@ if (!app.requestSingleInstanceLock()) {
       store = openStoreAtStartup({ dataDir, nativeBinding: process.env[SQLITE_BINDING_ENV] }).store;
     } catch (e) {
       // A window would have nothing to show: say what failed where the user will see it.
-      dialog.showErrorBox('TaughtNet Workbench cannot start', `Its data folder ${dataDir} cannot be opened:\n${errorMessage(e)}`);
+      dialog.showErrorBox(
+        'TaughtNet Workbench cannot start',
+        `Its data folder ${dataDir} cannot be opened:\n${errorMessage(e)}`,
+      );
       app.exit(1);
       return;
     }

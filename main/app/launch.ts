@@ -30,7 +30,10 @@ function findElectron(): { path: string; version: string } | { missing: string }
     if (!override) return { missing: 'the electron package is not installed' };
   }
   const pathFile = packageFolder && join(packageFolder, 'path.txt');
-  const executable = pathFile && existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : EXECUTABLE[process.platform] ?? 'electron';
+  const executable =
+    pathFile && existsSync(pathFile)
+      ? readFileSync(pathFile, 'utf8').trim()
+      : (EXECUTABLE[process.platform] ?? 'electron');
   const dist = override ?? join(packageFolder!, 'dist');
   const path = join(dist, executable);
   if (!existsSync(path)) return { missing: `Electron's binary is not at ${path}` };
@@ -78,7 +81,11 @@ let sqliteBinding = electronSqlitePath(ROOT, electron.version);
 if (!existsSync(sqliteBinding)) {
   process.stdout.write(`Building better-sqlite3 for Electron ${electron.version} (once per Electron version)…\n`);
   try {
-    sqliteBinding = await ensureElectronSqlite({ root: ROOT, electronVersion: electron.version, headerURL: process.env.ELECTRON_HEADERS_URL });
+    sqliteBinding = await ensureElectronSqlite({
+      root: ROOT,
+      electronVersion: electron.version,
+      headerURL: process.env.ELECTRON_HEADERS_URL,
+    });
   } catch (e) {
     process.stderr.write(`TaughtNet Workbench cannot open: ${errorMessage(e)}
 On a machine without internet, set ELECTRON_HEADERS_URL to a mirror of https://www.electronjs.org/headers,

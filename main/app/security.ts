@@ -27,16 +27,20 @@ type Headers = Record<string, string[]>;
 
 export function hardenSession(): void {
   const ses = session.defaultSession;
-  ses.setPermissionRequestHandler((_contents: unknown, _permission: string, callback: (granted: boolean) => void) => callback(false));
+  ses.setPermissionRequestHandler((_contents: unknown, _permission: string, callback: (granted: boolean) => void) =>
+    callback(false),
+  );
   ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onBeforeRequest((details: { url: string }, callback: (response: { cancel: boolean }) => void) =>
     callback({ cancel: !allowedRequest(details.url) }),
   );
-  ses.webRequest.onHeadersReceived((details: { responseHeaders?: Headers }, callback: (response: { responseHeaders: Headers }) => void) => {
-    const headers: Headers = { ...details.responseHeaders };
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] = [value];
-    callback({ responseHeaders: headers });
-  });
+  ses.webRequest.onHeadersReceived(
+    (details: { responseHeaders?: Headers }, callback: (response: { responseHeaders: Headers }) => void) => {
+      const headers: Headers = { ...details.responseHeaders };
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers[name] = [value];
+      callback({ responseHeaders: headers });
+    },
+  );
 }
 
 interface Preventable {

@@ -68,7 +68,9 @@ function progressPrinter(): (p: AnnotateProgress) => void {
     last = now;
     const share = p.totalBytes ? p.bytes / p.totalBytes : null;
     const eta = share && share > 0 ? `, ETA ${formatDuration((p.seconds * (1 - share)) / share)}` : '';
-    process.stderr.write(`annotate: ${p.documents} documents${share === null ? '' : `, ${(100 * share).toFixed(1)} %`}${eta}\n`);
+    process.stderr.write(
+      `annotate: ${p.documents} documents${share === null ? '' : `, ${(100 * share).toFixed(1)} %`}${eta}\n`,
+    );
   };
 }
 
@@ -96,7 +98,8 @@ export const annotateCommand: Command = {
       },
       Infinity,
     );
-    if ((values.model === undefined) === (values.folder === undefined)) throw new UsageError('give --model ID or --folder DIR (one of them)');
+    if ((values.model === undefined) === (values.folder === undefined))
+      throw new UsageError('give --model ID or --folder DIR (one of them)');
     if (positionals.length === 0) throw new UsageError('give at least one INPUT file (or - for standard input)');
     if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read once');
     const format = oneOf<OutputFormat>('format', values.format, OUTPUT_FORMATS, 'jsonl');
@@ -109,18 +112,24 @@ export const annotateCommand: Command = {
     const precision: Precision = values.int8 ? 'int8' : 'float32';
     if (format === 'brat' && !values.out) throw new UsageError('--format brat writes files: give --out DIR');
     if (values.resume && !values.out) throw new UsageError('--resume continues an --out file or folder');
-    if (values.out && format !== 'brat' && existsSync(values.out) && statSync(values.out).isDirectory()) throw new UsageError(`--out ${values.out} is a folder; name the file to write`);
+    if (values.out && format !== 'brat' && existsSync(values.out) && statSync(values.out).isDirectory())
+      throw new UsageError(`--out ${values.out} is a folder; name the file to write`);
 
     // Inputs are checked before the model is read or an engine started.
     const inputs = positionals.map((p) => inputOf(p, inputFormat));
     const modelId = values.model === undefined ? undefined : idArgument('--model', values.model, 'model');
-    const folder = modelId === undefined ? resolve(values.folder!) : await storedModelFolder(values['data-dir'], modelId);
+    const folder =
+      modelId === undefined ? resolve(values.folder!) : await storedModelFolder(values['data-dir'], modelId);
     const model = await loadLabellingModel(folder);
 
     // What identifies this command's output, for --resume (the worker count does not change a byte).
     const run = {
       model: folder,
-      inputs: inputs.map((i) => ({ path: i.path === '-' ? '-' : resolve(i.path), format: i.format, size: i.size ?? null })),
+      inputs: inputs.map((i) => ({
+        path: i.path === '-' ? '-' : resolve(i.path),
+        format: i.format,
+        size: i.size ?? null,
+      })),
       format,
       precision,
       lines: values.lines ?? false,
@@ -131,11 +140,12 @@ export const annotateCommand: Command = {
     const resume = values.resume ?? false;
     // Only the first shard writes a CSV header, so that the shards concatenate into the whole.
     const first = !shard || shard.index === 1;
-    const output: Output = format === 'brat'
-      ? bratOutput(values.out!, { resume, run, shard: shard && `${shard.index}-of-${shard.count}` })
-      : values.out
-        ? fileOutput(format, values.out, { first, resume, run })
-        : streamOutput(format, process.stdout, { first });
+    const output: Output =
+      format === 'brat'
+        ? bratOutput(values.out!, { resume, run, shard: shard && `${shard.index}-of-${shard.count}` })
+        : values.out
+          ? fileOutput(format, values.out, { first, resume, run })
+          : streamOutput(format, process.stdout, { first });
 
     const controller = new AbortController();
     const stop = () => {
@@ -146,7 +156,9 @@ export const annotateCommand: Command = {
     const clients: RuntimeClient[] = [];
     try {
       for (let i = 0; i < workers; i++) clients.push(startRuntime());
-      const labellers = await Promise.all(clients.map((c) => openLabeller(c, model, { precision, provider: device, maxLength })));
+      const labellers = await Promise.all(
+        clients.map((c) => openLabeller(c, model, { precision, provider: device, maxLength })),
+      );
       const result = await annotate({
         inputs,
         lines: values.lines,
@@ -159,7 +171,9 @@ export const annotateCommand: Command = {
         onProgress: inputs.some((i) => i.path !== '-') ? progressPrinter() : undefined,
       });
       if (!result.stopped) output.finish();
-      process.stderr.write(`annotate: ${result.documents} documents, ${result.words} words, ${result.mentions} mentions${result.stopped ? ' (stopped)' : ''}${output.done ? ` after ${output.done} written before` : ''}\n`);
+      process.stderr.write(
+        `annotate: ${result.documents} documents, ${result.words} words, ${result.mentions} mentions${result.stopped ? ' (stopped)' : ''}${output.done ? ` after ${output.done} written before` : ''}\n`,
+      );
       if (result.stopped) process.exitCode = 130;
     } finally {
       process.off('SIGINT', stop);

@@ -47,7 +47,12 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O, 
 /** The value of an option that must be one of `allowed`; `fallback` (or undefined) when it is not given. */
 export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T;
 export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined;
-export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback?: T): T | undefined {
+export function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback?: T,
+): T | undefined {
   if (value === undefined) return fallback;
   if (!(allowed as readonly string[]).includes(value)) {
     throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);
@@ -86,7 +91,14 @@ export function table(rows: (string | number)[][]): string {
   const columns = cells[0].map((_, c) => c);
   const widths = columns.map((c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
   const numeric = columns.map((c) => cells.slice(1).every((r) => /^-?[\d.]+$/.test(r[c] ?? '')));
-  return cells
-    .map((r) => r.map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd())
-    .join('\n') + '\n';
+  return (
+    cells
+      .map((r) =>
+        r
+          .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }

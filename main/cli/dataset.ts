@@ -10,7 +10,16 @@ import type { Dataset as StoredDataset } from '../../shared/store-types.ts';
 import { loadDataset, type LoadOptions } from '../corpus/dataset.ts';
 import { listAllDatasets, registerDataset } from '../services/datasets.ts';
 import { getDataset } from '../store/datasets.ts';
-import { UsageError, oneOf, output, parseCommandArgs, schemeOption, table, type Command, type CommandGroup } from './command.ts';
+import {
+  UsageError,
+  oneOf,
+  output,
+  parseCommandArgs,
+  schemeOption,
+  table,
+  type Command,
+  type CommandGroup,
+} from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
 
 const INSPECT_USAGE = `usage: taughtnet dataset inspect PATH [options]
@@ -42,7 +51,11 @@ function parseSplit(value: string | undefined, seed: string | undefined): LoadOp
     return undefined;
   }
   const ratios = value.split('/').map(Number);
-  if (ratios.length !== 3 || !ratios.every((r) => Number.isFinite(r) && r >= 0) || ratios[0] + ratios[1] + ratios[2] <= 0) {
+  if (
+    ratios.length !== 3 ||
+    !ratios.every((r) => Number.isFinite(r) && r >= 0) ||
+    ratios[0] + ratios[1] + ratios[2] <= 0
+  ) {
     throw new UsageError(`--split must be three non-negative numbers like 80/10/10; got '${value}'`);
   }
   if (seed !== undefined && !/^\d+$/.test(seed)) throw new UsageError(`--seed must be a whole number; got '${seed}'`);
@@ -54,15 +67,34 @@ function renderInspect(report: InspectReport): string {
   const types = [...new Set(splits.flatMap(([, s]) => Object.keys(s.types)))];
   const counts = table([
     ['split', 'file', 'scheme', 'sentences', 'tokens', 'mentions', ...types],
-    ...splits.map(([name, s]) => [name, s.file, s.scheme, s.sentences, s.tokens, s.mentions, ...types.map((t) => s.types[t] ?? 0)]),
+    ...splits.map(([name, s]) => [
+      name,
+      s.file,
+      s.scheme,
+      s.sentences,
+      s.tokens,
+      s.mentions,
+      ...types.map((t) => s.types[t] ?? 0),
+    ]),
   ]);
   const lengths = table([
     ['length (tokens)', 'min', 'median', 'p95', 'max', 'mean'],
-    ...splits.map(([name, s]) => [name, s.lengths.min, s.lengths.median, s.lengths.p95, s.lengths.max, s.lengths.mean.toFixed(1)]),
+    ...splits.map(([name, s]) => [
+      name,
+      s.lengths.min,
+      s.lengths.median,
+      s.lengths.p95,
+      s.lengths.max,
+      s.lengths.mean.toFixed(1),
+    ]),
   ]);
   const histograms = splits.map(([name, s]) => {
     const most = Math.max(1, ...s.lengths.histogram.map((b) => b.count));
-    const rows = s.lengths.histogram.map((b) => [`${b.from}-${b.to}`, b.count, '#'.repeat(Math.ceil((40 * b.count) / most))]);
+    const rows = s.lengths.histogram.map((b) => [
+      `${b.from}-${b.to}`,
+      b.count,
+      '#'.repeat(Math.ceil((40 * b.count) / most)),
+    ]);
     return `${name} sentence lengths\n` + (rows.length ? table(rows) : '(no sentences)\n');
   });
   return [`${report.name}\n\n${counts}`, lengths, ...histograms].join('\n');
@@ -85,7 +117,10 @@ const inspect: Command = {
     const report: InspectReport = {
       name: dataset.name,
       splits: Object.fromEntries(
-        Object.entries(dataset.splits).map(([name, s]) => [name, { ...corpusStats(s.sentences), file: s.file, scheme: s.scheme }]),
+        Object.entries(dataset.splits).map(([name, s]) => [
+          name,
+          { ...corpusStats(s.sentences), file: s.file, scheme: s.scheme },
+        ]),
       ),
       warnings: dataset.repairs.map(formatIssue),
       warningCount: dataset.repairCount,
@@ -128,7 +163,12 @@ export interface AddReport {
 }
 
 /** What each field of the app's register call is on this command line. */
-const ADD_ARGUMENT: Record<string, string> = { folder: 'PATH', name: '--name', entityType: '--entity-type', split: '--split' };
+const ADD_ARGUMENT: Record<string, string> = {
+  folder: 'PATH',
+  name: '--name',
+  entityType: '--entity-type',
+  split: '--split',
+};
 
 /** Prints the repairs made while reading on stderr, so they are never silent (--json carries them instead). */
 function warnRepairs(report: { warnings: string[]; warningCount: number }): void {
@@ -140,7 +180,10 @@ function warnRepairs(report: { warnings: string[]; warningCount: number }): void
 /** A folder's name, or a file's without its corpus extension: the name the app's form gives it too. */
 async function defaultName(path: string): Promise<string> {
   // A path that is not there keeps its whole name; registering it then says what is missing.
-  const isFolder = await stat(path).then((s) => s.isDirectory(), () => true);
+  const isFolder = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => true,
+  );
   return isFolder ? basename(path) : datasetNameOf(path);
 }
 
@@ -155,7 +198,13 @@ const add: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { name: { type: 'string' }, 'entity-type': { type: 'string' }, split: { type: 'string' }, seed: { type: 'string' }, ...DATA_DIR_OPTION },
+      {
+        name: { type: 'string' },
+        'entity-type': { type: 'string' },
+        split: { type: 'string' },
+        seed: { type: 'string' },
+        ...DATA_DIR_OPTION,
+      },
       1,
     );
     if (!positionals[0]) throw new UsageError('PATH is required');
@@ -170,7 +219,8 @@ const add: Command = {
     });
     if (!parsed.success) {
       // The split's seed and ratios are two options here.
-      const option = (path: PropertyKey[]) => (path[0] === 'split' && path[1] === 'seed' ? '--seed' : ADD_ARGUMENT[String(path[0])]);
+      const option = (path: PropertyKey[]) =>
+        path[0] === 'split' && path[1] === 'seed' ? '--seed' : ADD_ARGUMENT[String(path[0])];
       throw new UsageError(parsed.error.issues.map((i) => `${option(i.path)}: ${i.message}`).join('; '));
     }
     const report = await withStore(values['data-dir'], async (store): Promise<AddReport> => {
@@ -181,7 +231,9 @@ const add: Command = {
     });
     if (!values.json) warnRepairs(report);
     output(values.json, report, (r) =>
-      r.added ? `registered dataset ${describe(r.dataset)}\n` : `already registered as dataset ${describe(r.dataset)}: nothing added\n`,
+      r.added
+        ? `registered dataset ${describe(r.dataset)}\n`
+        : `already registered as dataset ${describe(r.dataset)}: nothing added\n`,
     );
   },
 };
@@ -220,12 +272,14 @@ const list: Command = {
   usage: LIST_USAGE,
   async run(args) {
     const { values } = parseCommandArgs(args, DATA_DIR_OPTION);
-    const datasets = await withStore(values['data-dir'], async (store) =>
-      (await listAllDatasets(serviceContext(store))).map((entry): ListedDataset => {
-        if (entry.ref.source !== 'user') return entry;
-        const { contentHash, createdAt, splits } = getDataset(store, entry.ref.id)!;
-        return { ...entry, contentHash, createdAt, splits };
-      }),
+    const datasets = await withStore(
+      values['data-dir'],
+      async (store) =>
+        (await listAllDatasets(serviceContext(store))).map((entry): ListedDataset => {
+          if (entry.ref.source !== 'user') return entry;
+          const { contentHash, createdAt, splits } = getDataset(store, entry.ref.id)!;
+          return { ...entry, contentHash, createdAt, splits };
+        }),
       { readOnly: true },
     );
     output(values.json, datasets, renderList);

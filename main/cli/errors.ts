@@ -34,7 +34,10 @@ interface Report {
 
 const render = (r: Report) =>
   `type: ${r.type}, ${r.goldMentions} gold mentions\n` +
-  table([['category', 'count', 'meaning'], ...ERROR_CATEGORIES.map((c) => [c, r.counts[c], ERROR_CATEGORY_INFO[c].name])]);
+  table([
+    ['category', 'count', 'meaning'],
+    ...ERROR_CATEGORIES.map((c) => [c, r.counts[c], ERROR_CATEGORY_INFO[c].name]),
+  ]);
 
 const MAX_ISSUES = 20;
 
@@ -67,10 +70,14 @@ export const errors: Command = {
     const [gold, pred] = await readAlignedFiles(goldFile, predFile, { scheme: schemeOption(values.scheme, 'iob2') });
     checkLabels(goldFile, gold, (label) => {
       const t = parseLabel(label)!.type;
-      return t === UNTYPED || t === type ? null : `'${label}' is not of type ${type}: the gold file must annotate ${type} only (B-${type}/I-${type} or B/I)`;
+      return t === UNTYPED || t === type
+        ? null
+        : `'${label}' is not of type ${type}: the gold file must annotate ${type} only (B-${type}/I-${type} or B/I)`;
     });
     checkLabels(predFile, pred, (label) =>
-      label !== 'O' && parseLabel(label)!.type === UNTYPED ? `'${label}' has no type: predicted labels must name theirs (B-${type}, B-Chemical, …)` : null,
+      label !== 'O' && parseLabel(label)!.type === UNTYPED
+        ? `'${label}' has no type: predicted labels must name theirs (B-${type}, B-Chemical, …)`
+        : null,
     );
     const { goldMentions, counts } = analyseErrors(
       gold,

@@ -44,7 +44,9 @@ export const evaluate: Command = {
     const gold = required('gold', values.gold);
     const pred = required('pred', values.pred);
     const mode = oneOf<EntityMode>('mode', values.mode, ENTITY_MODES, 'lenient');
-    const [goldSentences, predSentences] = await readAlignedFiles(gold, pred, { scheme: schemeOption(values.scheme, 'iob2') });
+    const [goldSentences, predSentences] = await readAlignedFiles(gold, pred, {
+      scheme: schemeOption(values.scheme, 'iob2'),
+    });
     const report = prf(
       goldSentences.map((s) => s.labels),
       predSentences.map((s) => s.labels),

@@ -3,7 +3,16 @@
 import { resolve } from 'node:path';
 import { checkExportTarget, exportOnnx } from '../models/export.ts';
 import { loadModelFolder } from '../models/model-folder.ts';
-import { UsageError, idArgument, megabytes, output, parseCommandArgs, required, table, type Command } from './command.ts';
+import {
+  UsageError,
+  idArgument,
+  megabytes,
+  output,
+  parseCommandArgs,
+  required,
+  table,
+  type Command,
+} from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, storedModelFolder } from './store.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 
@@ -65,11 +74,18 @@ export const exportModel: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs(
       args,
-      { folder: { type: 'string' }, out: { type: 'string' }, int8: { type: 'boolean' }, 'int8-embeddings': { type: 'boolean' }, ...DATA_DIR_OPTION },
+      {
+        folder: { type: 'string' },
+        out: { type: 'string' },
+        int8: { type: 'boolean' },
+        'int8-embeddings': { type: 'boolean' },
+        ...DATA_DIR_OPTION,
+      },
       1,
     );
     const [id] = positionals;
-    if ((id === undefined) === (values.folder === undefined)) throw new UsageError('give a model ID or --folder DIR (one of them)');
+    if ((id === undefined) === (values.folder === undefined))
+      throw new UsageError('give a model ID or --folder DIR (one of them)');
     if (values['int8-embeddings'] && !values.int8) throw new UsageError('--int8-embeddings needs --int8');
     const modelId = id === undefined ? undefined : idArgument('ID', id, 'model');
     const path = outputFile(required('out', values.out));
@@ -78,10 +94,23 @@ export const exportModel: Command = {
     const model = await loadModelFolder(folder);
     const labels = model.config.labels;
     if (labels === null || model.report.missing.length > 0) {
-      throw new Error(`${folder}: has no classifier head for its labels, so there is nothing to export (a teacher or student of taughtnet models list has one)`);
+      throw new Error(
+        `${folder}: has no classifier head for its labels, so there is nothing to export (a teacher or student of taughtnet models list has one)`,
+      );
     }
-    const file = await exportOnnx(path, model, values.int8 ? { quantize: 'int8', int8Embeddings: values['int8-embeddings'] } : {});
-    const report: ExportReport = { path: file.path, bytes: file.bytes, opset: file.opset, inputs: file.inputs, labels: [...labels], quantized: file.quantized };
+    const file = await exportOnnx(
+      path,
+      model,
+      values.int8 ? { quantize: 'int8', int8Embeddings: values['int8-embeddings'] } : {},
+    );
+    const report: ExportReport = {
+      path: file.path,
+      bytes: file.bytes,
+      opset: file.opset,
+      inputs: file.inputs,
+      labels: [...labels],
+      quantized: file.quantized,
+    };
     output(values.json, report, render);
   },
 };

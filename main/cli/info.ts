@@ -43,11 +43,15 @@ export const info: Command = {
   usage: USAGE,
   async run(args) {
     const { values } = parseCommandArgs(args, DATA_DIR_OPTION);
-    const report = await withStore(values['data-dir'], async (store) => ({
-      ...(await appInfo(serviceContext(store))),
-      schemaVersion: schemaVersion(store.db),
-      latestSchemaVersion: LATEST_VERSION,
-    }), { readOnly: true });
+    const report = await withStore(
+      values['data-dir'],
+      async (store) => ({
+        ...(await appInfo(serviceContext(store))),
+        schemaVersion: schemaVersion(store.db),
+        latestSchemaVersion: LATEST_VERSION,
+      }),
+      { readOnly: true },
+    );
     output(values.json, report, render);
   },
 };

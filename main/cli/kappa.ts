@@ -21,8 +21,21 @@ export const kappa: Command = {
   summary: "token-level Cohen's kappa between two labellings of the same text",
   usage: USAGE,
   async run(args) {
-    const { values } = parseCommandArgs(args, { a: { type: 'string' }, b: { type: 'string' }, scheme: { type: 'string' } });
-    const [a, b] = await readAlignedFiles(required('a', values.a), required('b', values.b), { scheme: schemeOption(values.scheme, 'iob2') });
-    output(values.json, cohenKappa(a.flatMap((s) => s.labels), b.flatMap((s) => s.labels)), render);
+    const { values } = parseCommandArgs(args, {
+      a: { type: 'string' },
+      b: { type: 'string' },
+      scheme: { type: 'string' },
+    });
+    const [a, b] = await readAlignedFiles(required('a', values.a), required('b', values.b), {
+      scheme: schemeOption(values.scheme, 'iob2'),
+    });
+    output(
+      values.json,
+      cohenKappa(
+        a.flatMap((s) => s.labels),
+        b.flatMap((s) => s.labels),
+      ),
+      render,
+    );
   },
 };

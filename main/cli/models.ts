@@ -21,7 +21,16 @@ function render(models: Model[]): string {
   if (models.length === 0) return 'no models\n';
   return table([
     ['id', 'name', 'kind', 'architecture', 'parameters', 'MB', 'run', 'folder'],
-    ...models.map((m) => [m.id, m.name, m.kind, m.architecture, m.parameterCount, megabytes(m.sizeBytes), m.runId ?? '-', m.folder]),
+    ...models.map((m) => [
+      m.id,
+      m.name,
+      m.kind,
+      m.architecture,
+      m.parameterCount,
+      megabytes(m.sizeBytes),
+      m.runId ?? '-',
+      m.folder,
+    ]),
   ]);
 }
 

@@ -44,7 +44,9 @@ function readJson(file: string, what: string): unknown {
     // Editors on Windows may save a byte-order mark, which JSON does not allow.
     return JSON.parse(readRegularFile(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new Error(`cannot read the ${what} ${file}: ${e instanceof PathError ? e.problem : errorMessage(e)}`, { cause: e });
+    throw new Error(`cannot read the ${what} ${file}: ${e instanceof PathError ? e.problem : errorMessage(e)}`, {
+      cause: e,
+    });
   }
 }
 
@@ -56,7 +58,9 @@ function progressPrinter(): (e: RunEvent) => void {
       const now = Date.now();
       if (now - last < 2000 && e.training.step !== e.training.totalSteps) return;
       last = now;
-      process.stderr.write(`[${e.phase}] ${e.message} ETA ${formatEta(e.training.etaSeconds)} (run ${formatEta(e.runEtaSeconds)})\n`);
+      process.stderr.write(
+        `[${e.phase}] ${e.message} ETA ${formatEta(e.training.etaSeconds)} (run ${formatEta(e.runEtaSeconds)})\n`,
+      );
     } else {
       process.stderr.write(`[${e.phase}] ${e.message}\n`);
     }
@@ -72,11 +76,17 @@ function refuseUnresumable(runId: number, run: Run | undefined): void {
     `save that as a file and give it to taughtnet run`;
   switch (run.status) {
     case 'cancelled':
-      throw new Error(`run ${runId} was cancelled${run.finishedAt ? ` (${run.finishedAt})` : ''}, and a cancelled run does not continue; ${again}`);
+      throw new Error(
+        `run ${runId} was cancelled${run.finishedAt ? ` (${run.finishedAt})` : ''}, and a cancelled run does not continue; ${again}`,
+      );
     case 'completed':
-      throw new Error(`run ${runId} is complete: there is nothing left to resume (its results: taughtnet runs show ${runId}); ${again}`);
+      throw new Error(
+        `run ${runId} is complete: there is nothing left to resume (its results: taughtnet runs show ${runId}); ${again}`,
+      );
     default:
-      throw new Error(`run ${runId} is training now (process ${run.ownerPid} on ${run.ownerHost}): wait for it, or cancel it there`);
+      throw new Error(
+        `run ${runId} is training now (process ${run.ownerPid} on ${run.ownerHost}): wait for it, or cancel it there`,
+      );
   }
 }
 
@@ -84,24 +94,40 @@ export const run: Command = {
   summary: 'runs TaughtNet end to end from a config file (or resumes an interrupted run)',
   usage: USAGE,
   async run(args) {
-    const { values, positionals } = parseCommandArgs(args, { resume: { type: 'string' }, 'add-student': { type: 'string' }, name: { type: 'string' }, ...DATA_DIR_OPTION }, 1);
+    const { values, positionals } = parseCommandArgs(
+      args,
+      { resume: { type: 'string' }, 'add-student': { type: 'string' }, name: { type: 'string' }, ...DATA_DIR_OPTION },
+      1,
+    );
     const [file] = positionals;
-    const given = [file !== undefined && values['add-student'] === undefined, values.resume !== undefined, values['add-student'] !== undefined];
+    const given = [
+      file !== undefined && values['add-student'] === undefined,
+      values.resume !== undefined,
+      values['add-student'] !== undefined,
+    ];
     if (given.filter(Boolean).length !== 1 || (values.resume !== undefined && file !== undefined)) {
       throw new UsageError('give a CONFIG.json, --resume ID or --add-student ID STUDENT.json (one of them)');
     }
-    if (values['add-student'] !== undefined && file === undefined) throw new UsageError('--add-student ID needs the STUDENT.json file');
+    if (values['add-student'] !== undefined && file === undefined)
+      throw new UsageError('--add-student ID needs the STUDENT.json file');
     const resumeId = values.resume === undefined ? undefined : idArgument('--resume', values.resume, 'run');
-    const addTo = values['add-student'] === undefined ? undefined : idArgument('--add-student', values['add-student'], 'run');
+    const addTo =
+      values['add-student'] === undefined ? undefined : idArgument('--add-student', values['add-student'], 'run');
 
     await withStore(values['data-dir'], async (store) => {
       const ctx = serviceContext(store);
       let runId = resumeId ?? addTo;
       if (addTo !== undefined) {
-        const studentsOf = (run: Run | undefined) => (run?.config as { students?: { name: string }[] } | undefined)?.students ?? [];
+        const studentsOf = (run: Run | undefined) =>
+          (run?.config as { students?: { name: string }[] } | undefined)?.students ?? [];
         const before = studentsOf(getRun(store, addTo)).length;
         const run = addStudentToRun(ctx, addTo, readJson(file!, 'student config'));
-        process.stderr.write(`run ${addTo}: ${studentsOf(run).slice(before).map((s) => s.name).join(', ')} added\n`);
+        process.stderr.write(
+          `run ${addTo}: ${studentsOf(run)
+            .slice(before)
+            .map((s) => s.name)
+            .join(', ')} added\n`,
+        );
       } else if (runId === undefined) {
         runId = createTaughtNetRun(ctx, { config: readJson(file!, 'run config'), name: values.name }).id;
         process.stderr.write(`run ${runId} created\n`);
@@ -116,10 +142,16 @@ export const run: Command = {
       process.once('SIGINT', cancel);
       const client = ctx.startRuntime();
       try {
-        const finished = await executeRun(ctx, client, runId!, { signal: controller.signal, onEvent: progressPrinter() }).catch((e) => {
+        const finished = await executeRun(ctx, client, runId!, {
+          signal: controller.signal,
+          onEvent: progressPrinter(),
+        }).catch((e) => {
           const { status } = getRun(store, runId!) ?? {};
           if (status !== 'failed' && status !== 'interrupted') throw e;
-          throw new Error(`${errorMessage(e)}\nrun ${runId} is ${status}: continue it with taughtnet run --resume ${runId}`, { cause: e });
+          throw new Error(
+            `${errorMessage(e)}\nrun ${runId} is ${status}: continue it with taughtnet run --resume ${runId}`,
+            { cause: e },
+          );
         });
         const evaluations = listEvaluations(store, { runId }).map((e) => ({
           model: getModel(store, e.modelId)?.name ?? String(e.modelId),
@@ -131,9 +163,22 @@ export const run: Command = {
           f1: e.f1,
           support: e.support,
         }));
-        output(values.json, { run: finished, evaluations }, (r) =>
-          `run ${r.run.id} ${r.run.status} on ${r.run.device}\n` +
-          table([['model', 'dataset', 'mode', 'P', 'R', 'F1'], ...r.evaluations.map((e) => [e.model, e.dataset, e.mode, e.precision.toFixed(4), e.recall.toFixed(4), e.f1.toFixed(4)])]),
+        output(
+          values.json,
+          { run: finished, evaluations },
+          (r) =>
+            `run ${r.run.id} ${r.run.status} on ${r.run.device}\n` +
+            table([
+              ['model', 'dataset', 'mode', 'P', 'R', 'F1'],
+              ...r.evaluations.map((e) => [
+                e.model,
+                e.dataset,
+                e.mode,
+                e.precision.toFixed(4),
+                e.recall.toFixed(4),
+                e.f1.toFixed(4),
+              ]),
+            ]),
         );
       } finally {
         process.off('SIGINT', cancel);

@@ -4,9 +4,27 @@ import { formatDuration } from '../../shared/duration.ts';
 import { runConfigSchema } from '../../shared/method/run-config.ts';
 import type { Spread } from '../../shared/metrics/spread.ts';
 import { summariseRun, type ModelTest, type RunResults, type TestSpread } from '../../shared/method/run-summary.ts';
-import { ERROR_CATEGORIES, RUN_STATUSES, type ErrorCategory, type Evaluation, type Model, type Run, type RunMetric, type RunStatus } from '../../shared/store-types.ts';
+import {
+  ERROR_CATEGORIES,
+  RUN_STATUSES,
+  type ErrorCategory,
+  type Evaluation,
+  type Model,
+  type Run,
+  type RunMetric,
+  type RunStatus,
+} from '../../shared/store-types.ts';
 import { listRunMetrics, listRunSummaries, showRun } from '../services/runs.ts';
-import { UsageError, idArgument, oneOf, output, parseCommandArgs, table, type Command, type CommandGroup } from './command.ts';
+import {
+  UsageError,
+  idArgument,
+  oneOf,
+  output,
+  parseCommandArgs,
+  table,
+  type Command,
+  type CommandGroup,
+} from './command.ts';
 import { DATA_DIR_HELP, DATA_DIR_OPTION, serviceContext, withStore } from './store.ts';
 
 const LIST_USAGE = `usage: taughtnet runs list [options]
@@ -38,7 +56,14 @@ const list: Command = {
   async run(args) {
     const { values } = parseCommandArgs(args, { status: { type: 'string' }, ...DATA_DIR_OPTION });
     const status = oneOf<RunStatus>('status', values.status, RUN_STATUSES);
-    const runs = await withStore(values['data-dir'], (store) => listRunSummaries(serviceContext(store), { status }).map((r) => r.run).reverse(), { readOnly: true });
+    const runs = await withStore(
+      values['data-dir'],
+      (store) =>
+        listRunSummaries(serviceContext(store), { status })
+          .map((r) => r.run)
+          .reverse(),
+      { readOnly: true },
+    );
     output(values.json, runs, renderList);
   },
 };
@@ -97,7 +122,13 @@ export function summariseMetrics(metrics: readonly RunMetric[]): MetricSummary[]
     const last = { epoch: m.epoch, step: m.step, value: m.value };
     const curve = curves.get(key);
     if (!curve) curves.set(key, { phase: m.phase, name: m.name, per, points: 1, last, min: m.value, max: m.value });
-    else Object.assign(curve, { points: curve.points + 1, last, min: Math.min(curve.min, m.value), max: Math.max(curve.max, m.value) });
+    else
+      Object.assign(curve, {
+        points: curve.points + 1,
+        last,
+        min: Math.min(curve.min, m.value),
+        max: Math.max(curve.max, m.value),
+      });
   }
   return [...curves.values()];
 }
@@ -124,38 +155,70 @@ function renderSummary(s: RunResults): string[] {
     ...s.teachers.map((t) => [t.name, t.type, ...scores(t.test)]),
     ...s.students.flatMap((st) => Object.entries(st.test).map(([type, test]) => [st.name, type, ...scores(test)])),
   ];
-  if (rows.length > 0) parts.push('test scores (%):\n' + table([['model', 'type', 'P', 'R', 'F1', 'strict F1'], ...rows]));
+  if (rows.length > 0)
+    parts.push('test scores (%):\n' + table([['model', 'type', 'P', 'R', 'F1', 'strict F1'], ...rows]));
   if (s.students.length > 0) {
     parts.push(
       `students (distributions ${s.distributions.reused ? 'reused from an earlier run' : 'computed by this run'}):\n` +
         table([
           ['student', 'λ', 'architecture', 'parameters', 'MB', 'train samples/s', 'infer samples/s', 'peak MB'],
-          ...s.students.map((st) => [st.name, st.lambda, st.architecture, st.parameters, st.sizeMB.toFixed(1), orNone(st.trainSamplesPerSecond, 1), orNone(st.inferSamplesPerSecond, 1), orNone(st.peakMemoryMB, 0)]),
+          ...s.students.map((st) => [
+            st.name,
+            st.lambda,
+            st.architecture,
+            st.parameters,
+            st.sizeMB.toFixed(1),
+            orNone(st.trainSamplesPerSecond, 1),
+            orNone(st.inferSamplesPerSecond, 1),
+            orNone(st.peakMemoryMB, 0),
+          ]),
         ]),
     );
   }
   const { groups } = s;
-  if ([...groups.teachers.map((g) => g.test), ...groups.students.flatMap((g) => Object.values(g.test))].some((t) => t.lenient.f1.n > 1)) {
+  if (
+    [...groups.teachers.map((g) => g.test), ...groups.students.flatMap((g) => Object.values(g.test))].some(
+      (t) => t.lenient.f1.n > 1,
+    )
+  ) {
     parts.push(
       'over seeds (mean ± sample standard deviation, %):\n' +
         table([
           ...groups.teachers.map((g) => [`teacher ${g.type}`, g.type, ...spreadCells(g.test)]),
-          ...groups.students.flatMap((g) => Object.entries(g.test).map(([type, test]) => [g.name, type, ...spreadCells(test)])),
+          ...groups.students.flatMap((g) =>
+            Object.entries(g.test).map(([type, test]) => [g.name, type, ...spreadCells(test)]),
+          ),
         ]),
     );
   }
   if (s.untrainedStudents.length > 0) parts.push(`students not trained (yet): ${s.untrainedStudents.join(', ')}\n`);
   for (const [type, k] of Object.entries(s.kappa)) {
-    parts.push(`Cohen's kappa, ${type} test split:\n` + table([['', ...k.labels], ...k.matrix.map((row, i) => [k.labels[i], ...row.map((x) => x.toFixed(3))])]));
+    parts.push(
+      `Cohen's kappa, ${type} test split:\n` +
+        table([['', ...k.labels], ...k.matrix.map((row, i) => [k.labels[i], ...row.map((x) => x.toFixed(3))])]),
+    );
   }
   const errorRows = [
     ...s.teachers.map((t) => [t.name, t.type, t.errors] as const),
     ...s.students.flatMap((st) => Object.entries(st.errors).map(([type, counts]) => [st.name, type, counts] as const)),
   ];
   if (errorRows.length > 0) {
-    parts.push('error categories:\n' + table([['model', 'type', ...ERROR_CATEGORIES], ...errorRows.map(([name, type, counts]) => [name, type, ...ERROR_CATEGORIES.map((c: ErrorCategory) => counts[c] ?? 0)])]));
+    parts.push(
+      'error categories:\n' +
+        table([
+          ['model', 'type', ...ERROR_CATEGORIES],
+          ...errorRows.map(([name, type, counts]) => [
+            name,
+            type,
+            ...ERROR_CATEGORIES.map((c: ErrorCategory) => counts[c] ?? 0),
+          ]),
+        ]),
+    );
   }
-  if (s.phases.length > 0) parts.push('phases:\n' + table([['phase', 'duration'], ...s.phases.map((p) => [p.phase, formatDuration(p.seconds)])]));
+  if (s.phases.length > 0)
+    parts.push(
+      'phases:\n' + table([['phase', 'duration'], ...s.phases.map((p) => [p.phase, formatDuration(p.seconds)])]),
+    );
   return parts;
 }
 
@@ -171,7 +234,10 @@ function renderShow({ run, metrics, models, evaluations, summary }: RunReport): 
     ['interrupted', orDash(run.interruptedAt)],
     ['updated', run.updatedAt],
   ]);
-  const parts = [fields + (run.error ? `error: ${run.error}\n` : ''), `config:\n${JSON.stringify(run.config, null, 2)}\n`];
+  const parts = [
+    fields + (run.error ? `error: ${run.error}\n` : ''),
+    `config:\n${JSON.stringify(run.config, null, 2)}\n`,
+  ];
   parts.push(
     metrics.length === 0
       ? 'no metrics recorded\n'
@@ -191,7 +257,10 @@ function renderShow({ run, metrics, models, evaluations, summary }: RunReport): 
           ]),
   );
   if (models.length > 0) {
-    parts.push('models:\n' + table([['id', 'name', 'kind', 'parameters'], ...models.map((m) => [m.id, m.name, m.kind, m.parameterCount])]));
+    parts.push(
+      'models:\n' +
+        table([['id', 'name', 'kind', 'parameters'], ...models.map((m) => [m.id, m.name, m.kind, m.parameterCount])]),
+    );
   }
   parts.push(
     evaluations.length === 0
@@ -222,24 +291,29 @@ const show: Command = {
     const { values, positionals } = parseCommandArgs(args, DATA_DIR_OPTION, 1);
     if (!positionals[0]) throw new UsageError('ID is required');
     const runId = idArgument('ID', positionals[0], 'run');
-    const report = await withStore(values['data-dir'], (store): RunReport => {
-      const ctx = serviceContext(store);
-      if (!listRunSummaries(ctx).some((r) => r.run.id === runId)) throw new Error(`there is no run ${runId} in ${store.dataDir} (see taughtnet runs list)`);
-      const details = showRun(ctx, runId);
-      return {
-        run: details.run,
-        metrics: summariseMetrics(listRunMetrics(ctx, runId)),
-        models: details.models,
-        evaluations: details.evaluations.map((e) => ({
-          ...e,
-          // Foreign keys keep both; the fallbacks only name them if that ever changes.
-          modelName: details.models.find((m) => m.id === e.modelId)?.name ?? `model ${e.modelId}`,
-          datasetName: details.datasets.find((d) => d.id === e.datasetId)?.name ?? `dataset ${e.datasetId}`,
-        })),
-        // Runs written by older versions (or by hand) may hold a config this version cannot read.
-        summary: runConfigSchema.safeParse(details.run.config).success ? summariseRun(details) : null,
-      };
-    }, { readOnly: true });
+    const report = await withStore(
+      values['data-dir'],
+      (store): RunReport => {
+        const ctx = serviceContext(store);
+        if (!listRunSummaries(ctx).some((r) => r.run.id === runId))
+          throw new Error(`there is no run ${runId} in ${store.dataDir} (see taughtnet runs list)`);
+        const details = showRun(ctx, runId);
+        return {
+          run: details.run,
+          metrics: summariseMetrics(listRunMetrics(ctx, runId)),
+          models: details.models,
+          evaluations: details.evaluations.map((e) => ({
+            ...e,
+            // Foreign keys keep both; the fallbacks only name them if that ever changes.
+            modelName: details.models.find((m) => m.id === e.modelId)?.name ?? `model ${e.modelId}`,
+            datasetName: details.datasets.find((d) => d.id === e.datasetId)?.name ?? `dataset ${e.datasetId}`,
+          })),
+          // Runs written by older versions (or by hand) may hold a config this version cannot read.
+          summary: runConfigSchema.safeParse(details.run.config).success ? summariseRun(details) : null,
+        };
+      },
+      { readOnly: true },
+    );
     output(values.json, report, renderShow);
   },
 };

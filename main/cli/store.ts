@@ -8,7 +8,13 @@ import { startRuntime } from '../engine/runtime/client.ts';
 import { resolveDataDir } from '../store/data-dir.ts';
 import { getModel } from '../store/models.ts';
 import { diskFullError, isDiskFull } from '../store/disk-full.ts';
-import { folderIsReadOnly, networkDriveNote, openStoreAtStartup, openStoreReadOnly, type Store } from '../store/store.ts';
+import {
+  folderIsReadOnly,
+  networkDriveNote,
+  openStoreAtStartup,
+  openStoreReadOnly,
+  type Store,
+} from '../store/store.ts';
 import { UsageError } from './command.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 
@@ -33,7 +39,11 @@ export interface StoreUse {
  * is opened for reading commands (see openStoreReadOnly) and refused, by name, for the others; a full disk is
  * named too.
  */
-export async function withStore<T>(dataDirFlag: string | undefined, use: (store: Store) => T | Promise<T>, { readOnly = false }: StoreUse = {}): Promise<T> {
+export async function withStore<T>(
+  dataDirFlag: string | undefined,
+  use: (store: Store) => T | Promise<T>,
+  { readOnly = false }: StoreUse = {},
+): Promise<T> {
   if (dataDirFlag === '') throw new UsageError('--data-dir needs a folder');
   const dataDir = resolveDataDir({ flag: dataDirFlag });
   const unwritable = folderIsReadOnly(dataDir);
@@ -51,12 +61,17 @@ export async function withStore<T>(dataDirFlag: string | undefined, use: (store:
     throw new Error(`cannot open the experiment store in ${dataDir}: ${errorMessage(e)}`, { cause: e });
   }
   const { store, interrupted } = opened;
-  if (unwritable) process.stderr.write(`note: the data folder ${dataDir} is read-only: showing what is stored (commands that change it will refuse)\n`);
+  if (unwritable)
+    process.stderr.write(
+      `note: the data folder ${dataDir} is read-only: showing what is stored (commands that change it will refuse)\n`,
+    );
   try {
     const note = networkDriveNote(store);
     if (note) process.stderr.write(`note: ${note}\n`);
     for (const run of interrupted) {
-      process.stderr.write(`note: run ${run.id} (${run.name}) was left running by a process that is gone: marked interrupted (resume it with taughtnet run --resume ${run.id})\n`);
+      process.stderr.write(
+        `note: run ${run.id} (${run.name}) was left running by a process that is gone: marked interrupted (resume it with taughtnet run --resume ${run.id})\n`,
+      );
     }
     return await use(store);
   } catch (e) {
@@ -81,9 +96,13 @@ export function serviceContext(store: Store): ServiceContext {
 
 /** The folder of stored model `id`, which the store keeps relative to its data folder. */
 export function storedModelFolder(dataDir: string | undefined, id: number): Promise<string> {
-  return withStore(dataDir, (store) => {
-    const model = getModel(store, id);
-    if (!model) throw new Error(`there is no model ${id} in ${store.dataDir} (see taughtnet models list)`);
-    return resolve(store.dataDir, model.folder);
-  }, { readOnly: true });
+  return withStore(
+    dataDir,
+    (store) => {
+      const model = getModel(store, id);
+      if (!model) throw new Error(`there is no model ${id} in ${store.dataDir} (see taughtnet models list)`);
+      return resolve(store.dataDir, model.folder);
+    },
+    { readOnly: true },
+  );
 }

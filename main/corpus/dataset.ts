@@ -7,7 +7,6 @@ import { splitSentences, type SplitOptions } from '../../shared/corpus/split.ts'
 import { findMisalignment } from '../../shared/corpus/align.ts';
 import { checkPath, PathError, readRegularFile } from '../files/regular-file.ts';
 
-
 /** Split names as read from a folder: file base name → split. */
 const SPLIT_FILES: Record<string, string> = { train: 'train', dev: 'dev', devel: 'dev', test: 'test' };
 const SPLIT_ORDER = ['train', 'dev', 'test'];
@@ -77,8 +76,15 @@ function decodeUtf8(file: string, bytes: Uint8Array): string {
         count++;
         if (issues.length < MAX_ENCODING_ISSUES) {
           const bad = firstInvalidByte(bytesOfLine);
-          const hint = issues.length === 0 ? `; save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 ${basename(file)} > ${utf8Name(file)})` : '';
-          issues.push({ file, line, message: `not UTF-8 text (byte 0x${bytesOfLine[bad].toString(16).padStart(2, '0')} at column ${bad + 1})${hint}` });
+          const hint =
+            issues.length === 0
+              ? `; save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8 ${basename(file)} > ${utf8Name(file)})`
+              : '';
+          issues.push({
+            file,
+            line,
+            message: `not UTF-8 text (byte 0x${bytesOfLine[bad].toString(16).padStart(2, '0')} at column ${bad + 1})${hint}`,
+          });
         }
       }
       start = end + 1;
@@ -93,9 +99,10 @@ const utf8Name = (file: string) => `${basename(file, extname(file))}.utf8${extna
 /** Where a line that failed to decode goes wrong: the first byte that starts no well-formed UTF-8 sequence (a close
  * reading; overlong forms are left to the decoder, which already refused the line). */
 function firstInvalidByte(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const c = bytes[i];
-    const continuation = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    const continuation =
+      c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
     if (continuation < 0) return i;
     for (let k = 1; k <= continuation; k++) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
     i += continuation + 1;
@@ -130,12 +137,20 @@ export async function findSplitFiles(folder: string): Promise<Record<string, str
   const twice = Object.entries(found).filter(([, files]) => files.length > 1);
   if (twice.length > 0) {
     throw new CorpusError(
-      twice.map(([split, files]) => ({ file: folder, line: 0, message: `more than one ${split} file: ${files.sort().join(', ')}` })),
+      twice.map(([split, files]) => ({
+        file: folder,
+        line: 0,
+        message: `more than one ${split} file: ${files.sort().join(', ')}`,
+      })),
     );
   }
   if (!found.train) {
     throw new CorpusError([
-      { file: folder, line: 0, message: `no train file (expected train, dev or devel, test, with no extension or ${CORPUS_EXTENSIONS.join(' ')})` },
+      {
+        file: folder,
+        line: 0,
+        message: `no train file (expected train, dev or devel, test, with no extension or ${CORPUS_EXTENSIONS.join(' ')})`,
+      },
     ]);
   }
   return Object.fromEntries(SPLIT_ORDER.filter((s) => found[s]).map((s) => [s, found[s][0]]));
@@ -155,7 +170,8 @@ export async function loadDataset(path: string, options: LoadOptions = {}): Prom
     throw e;
   }
   const files = info.isDirectory() ? await findSplitFiles(path) : { [basename(path, extname(path))]: path };
-  if (info.isDirectory() && split) throw new Error(`${path} is a folder with its own splits; split applies to a single file`);
+  if (info.isDirectory() && split)
+    throw new Error(`${path} is a folder with its own splits; split applies to a single file`);
 
   const name = info.isDirectory() ? basename(path) : basename(path, extname(path));
   const dataset: Dataset = { name, splits: {}, repairs: [], repairCount: 0 };
@@ -178,7 +194,9 @@ export async function loadDataset(path: string, options: LoadOptions = {}): Prom
   if (split) {
     const [whole] = Object.values(dataset.splits);
     const parts = splitSentences(whole.sentences, split);
-    dataset.splits = Object.fromEntries(SPLIT_ORDER.map((s) => [s, { ...whole, sentences: parts[s as keyof typeof parts] }]));
+    dataset.splits = Object.fromEntries(
+      SPLIT_ORDER.map((s) => [s, { ...whole, sentences: parts[s as keyof typeof parts] }]),
+    );
   }
   return dataset;
 }

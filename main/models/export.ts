@@ -58,7 +58,9 @@ export function inferenceModel(config: EncoderConfig, weights: ReadonlyMap<strin
     const t = weights.get(spec.name);
     if (!t) throw new Error(`export: the weights lack "${spec.name}"`);
     if (t.dtype !== 'float32' || t.shape.join() !== spec.shape.join()) {
-      throw new Error(`export: "${spec.name}" is ${t.dtype} [${t.shape.join(', ')}], expected float32 [${spec.shape.join(', ')}]`);
+      throw new Error(
+        `export: "${spec.name}" is ${t.dtype} [${t.shape.join(', ')}], expected float32 [${spec.shape.join(', ')}]`,
+      );
     }
     const name = hfName(spec.name, config.modelType);
     g.initializers.set(name, { dtype: 'float32', shape: t.shape, data: t.data as Float32Array });
@@ -85,12 +87,24 @@ function foldWeightTransposes(bytes: Uint8Array): Uint8Array {
   graph.node = (graph.node ?? []).filter((n) => {
     const source = inits.get(n.input?.[0] ?? '');
     const perm = n.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
-    if (n.opType !== 'Transpose' || !source || source.dataType !== onnx.TensorProto.DataType.FLOAT || source.dims?.length !== 2 || perm?.join() !== '1,0') return true;
+    if (
+      n.opType !== 'Transpose' ||
+      !source ||
+      source.dataType !== onnx.TensorProto.DataType.FLOAT ||
+      source.dims?.length !== 2 ||
+      perm?.join() !== '1,0'
+    )
+      return true;
     const [rows, cols] = source.dims.map(Number);
     const from = new Float32Array(new Uint8Array(source.rawData!).buffer);
     const to = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) to[c * rows + r] = from[r * cols + c];
-    folded.push({ name: n.output![0], dataType: source.dataType, dims: [cols, rows], rawData: new Uint8Array(to.buffer) });
+    folded.push({
+      name: n.output![0],
+      dataType: source.dataType,
+      dims: [cols, rows],
+      rawData: new Uint8Array(to.buffer),
+    });
     return false;
   });
   const read = new Set(graph.node.flatMap((n) => n.input ?? []));
@@ -114,25 +128,36 @@ const isDefaultDomain = (domain: string | null | undefined) => !domain || domain
 export function checkExportTarget(path: string): void {
   const stats = lstatSync(path, { throwIfNoEntry: false });
   if (stats === undefined) {
-    if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${path}: the folder ${dirname(path)} does not exist`);
+    if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory())
+      throw new Error(`${path}: the folder ${dirname(path)} does not exist`);
     return;
   }
   if (stats.isSymbolicLink()) {
-    throw new Error(`${path} is a symbolic link (to ${readlinkSync(path)}): refused, so that neither the link nor its target is replaced; name the file itself`);
+    throw new Error(
+      `${path} is a symbolic link (to ${readlinkSync(path)}): refused, so that neither the link nor its target is replaced; name the file itself`,
+    );
   }
   if (stats.isDirectory()) throw new Error(`${path} is a folder; name the .onnx file to write`);
   const special = specialKind(stats);
-  if (special) throw new Error(`${path} is ${special}, not a regular file: name a new .onnx file (or a regular file to replace)`);
+  if (special)
+    throw new Error(`${path} is ${special}, not a regular file: name a new .onnx file (or a regular file to replace)`);
 }
 
 /** Writes the deployment ONNX file at `path` (see checkExportTarget for what it refuses). */
-export async function exportOnnx(path: string, model: { config: EncoderConfig; weights: ReadonlyMap<string, Tensor> }, o: ExportOptions = {}): Promise<ExportResult> {
+export async function exportOnnx(
+  path: string,
+  model: { config: EncoderConfig; weights: ReadonlyMap<string, Tensor> },
+  o: ExportOptions = {},
+): Promise<ExportResult> {
   checkExportTarget(path);
   let bytes = inferenceModel(model.config, model.weights);
   let quantized: string[] = [];
   if (o.quantize === 'int8') {
     // Every MatMul weight but the classifier's (the only rank-2 initializers MatMul reads are linear weights).
-    ({ bytes, quantized } = quantizeMatMulWeights(bytes, { include: (name) => !name.startsWith('classifier.'), perChannel: o.perChannel }));
+    ({ bytes, quantized } = quantizeMatMulWeights(bytes, {
+      include: (name) => !name.startsWith('classifier.'),
+      perChannel: o.perChannel,
+    }));
     if (o.int8Embeddings) {
       const words = hfName('embeddings.word_embeddings.weight', model.config.modelType);
       const tables = quantizeGatherTables(bytes, (name) => name === words);
@@ -145,7 +170,11 @@ export async function exportOnnx(path: string, model: { config: EncoderConfig; w
     // onnxruntime writes the optimised graph to a file of its own.
     const temp = mkdtempSync(join(tmpdir(), 'export-'));
     try {
-      const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: level, optimizedModelFilePath: join(temp, 'model.onnx'), executionProviders: ['cpu'] });
+      const session = await ort.InferenceSession.create(bytes, {
+        graphOptimizationLevel: level,
+        optimizedModelFilePath: join(temp, 'model.onnx'),
+        executionProviders: ['cpu'],
+      });
       await session.release();
       bytes = readFileSync(join(temp, 'model.onnx'));
     } finally {

@@ -5,7 +5,14 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { checkPath, readRegularFile } from '../files/regular-file.ts';
 import { join, resolve } from 'node:path';
-import { type EncoderConfig, type ModelType, MODEL_TYPES, checkEncoderConfig, parseEncoderConfig, toHfConfig } from '../../shared/models/config.ts';
+import {
+  type EncoderConfig,
+  type ModelType,
+  MODEL_TYPES,
+  checkEncoderConfig,
+  parseEncoderConfig,
+  toHfConfig,
+} from '../../shared/models/config.ts';
 import { canonicalName, classifierShapes, encoderShapes, hfName } from '../../shared/models/weight-names.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { writeSafetensors } from '../tensors/safetensors.ts';
@@ -47,7 +54,8 @@ export const ARCHITECTURES: Record<ModelType, string> = {
 };
 
 const POOLER = /^pooler\./;
-const PRETRAINING_HEAD = /^(cls\.|lm_head\.|vocab_(transform|layer_norm|projector)\.|generator|discriminator_predictions\.|qa_outputs\.|pre_classifier\.)/;
+const PRETRAINING_HEAD =
+  /^(cls\.|lm_head\.|vocab_(transform|layer_norm|projector)\.|generator|discriminator_predictions\.|qa_outputs\.|pre_classifier\.)/;
 // Buffers, not parameters; Hugging Face ignores them silently too.
 const BUFFER = /(^|\.)position_ids$|(^|\.)token_type_ids$/;
 
@@ -74,8 +82,10 @@ function familyOfNames(names: Iterable<string>): ModelType | undefined {
   return found.size === 1 ? [...found][0] : undefined;
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
-const sameLabels = (a: readonly string[] | null, b: readonly string[]) => a !== null && a.length === b.length && a.every((l, i) => l === b[i]);
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+const sameLabels = (a: readonly string[] | null, b: readonly string[]) =>
+  a !== null && a.length === b.length && a.every((l, i) => l === b[i]);
 
 /** config.json read as an encoder config and checked (heads divide the hidden size, …); errors name the file. */
 function checkedConfig(raw: RawConfig): EncoderConfig {
@@ -90,21 +100,29 @@ function checkedConfig(raw: RawConfig): EncoderConfig {
  */
 function untypedConfig(raw: RawConfig, weightNames: Iterable<string>, notes: string[]): EncoderConfig {
   const family = familyOfNames(weightNames);
-  if (family === undefined) throw new Error(`${raw.path}: has no "model_type", and the weights' names do not tell the model family (expected one of ${MODEL_TYPES.join(', ')})`);
-  notes.push(`config.json does not say which model family it is; the weights' names say ${family}, so it is read as ${family}.`);
+  if (family === undefined)
+    throw new Error(
+      `${raw.path}: has no "model_type", and the weights' names do not tell the model family (expected one of ${MODEL_TYPES.join(', ')})`,
+    );
+  notes.push(
+    `config.json does not say which model family it is; the weights' names say ${family}, so it is read as ${family}.`,
+  );
   return checkedConfig({ ...raw, json: { ...raw.json, model_type: family } });
 }
 
 function checkTokenizerFits(folder: string, tokenizer: SubwordTokenizer, config: EncoderConfig): void {
   if (tokenizer.vocabSize > config.vocabSize) {
-    throw new Error(`${folder}: the tokenizer has ${tokenizer.vocabSize} entries but config.json's vocab_size is ${config.vocabSize}: the tokenizer belongs to another model`);
+    throw new Error(
+      `${folder}: the tokenizer has ${tokenizer.vocabSize} entries but config.json's vocab_size is ${config.vocabSize}: the tokenizer belongs to another model`,
+    );
   }
 }
 
 const FLOATING = new Set(['float32', 'float16', 'bfloat16', 'float64']);
 
 /** The weights file(s) as errors name them. */
-const weightsSource = (folder: string, files: readonly string[]) => join(folder, files.length > 1 ? `${files[0]} and its shards` : files[0]);
+const weightsSource = (folder: string, files: readonly string[]) =>
+  join(folder, files.length > 1 ? `${files[0]} and its shards` : files[0]);
 
 /**
  * The encoder weights config.json implies are all there, with its shapes, in floating point; from the tensors
@@ -118,20 +136,28 @@ function checkEncoderWeights(source: string, config: EncoderConfig, tensors: Rea
     const shape = expected.get(canonical);
     if (!shape) continue;
     if (!sameShape(shape, t.shape)) {
-      throw new Error(`${source}: tensor "${name}" has shape [${t.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`);
+      throw new Error(
+        `${source}: tensor "${name}" has shape [${t.shape.join(', ')}] but config.json implies [${shape.join(', ')}]`,
+      );
     }
-    if (!FLOATING.has(t.dtype)) throw new Error(`${source}: tensor "${name}" holds ${t.dtype}, not floating-point weights`);
+    if (!FLOATING.has(t.dtype))
+      throw new Error(`${source}: tensor "${name}" holds ${t.dtype}, not floating-point weights`);
     found.add(canonical);
   }
   const lacking = [...expected.keys()].filter((n) => !found.has(n));
   const family = familyOfNames(tensors.keys());
   if (lacking.length > 0 && family && family !== config.modelType) {
-    throw new Error(`${source}: holds ${family} weights (names start with "${family}.") but config.json says model_type "${config.modelType}"`);
+    throw new Error(
+      `${source}: holds ${family} weights (names start with "${family}.") but config.json says model_type "${config.modelType}"`,
+    );
   }
   if (lacking.length > 0) {
     throw new Error(
       `${source}: lacks ${lacking.length} of the ${expected.size} encoder weights config.json implies, e.g. ` +
-        `${lacking.slice(0, 3).map((n) => `"${hfName(n, config.modelType)}"`).join(', ')} (weights of another model type?)`,
+        `${lacking
+          .slice(0, 3)
+          .map((n) => `"${hfName(n, config.modelType)}"`)
+          .join(', ')} (weights of another model type?)`,
     );
   }
 }
@@ -185,28 +211,54 @@ export async function loadModelFolder(folder: string, options: LoadOptions = {})
   const pooler = unexpected.filter((n) => POOLER.test(canonicalName(n, config.modelType)));
   const heads = unexpected.filter((n) => PRETRAINING_HEAD.test(canonicalName(n, config.modelType)));
   const other = unexpected.filter((n) => !pooler.includes(n) && !heads.includes(n));
-  if (pooler.length) notes.push('The pooler layer in the weights is not used: it serves sentence classification, not token classification.');
-  if (heads.length) notes.push(`The pre-training or task head in the weights (${heads.length} tensors, e.g. "${heads[0]}") is not used for token classification.`);
-  if (other.length) notes.push(`${other.length} tensors in the weights are not part of this model and are ignored, e.g. ${other.slice(0, 3).map((n) => `"${n}"`).join(', ')}.`);
+  if (pooler.length)
+    notes.push(
+      'The pooler layer in the weights is not used: it serves sentence classification, not token classification.',
+    );
+  if (heads.length)
+    notes.push(
+      `The pre-training or task head in the weights (${heads.length} tensors, e.g. "${heads[0]}") is not used for token classification.`,
+    );
+  if (other.length)
+    notes.push(
+      `${other.length} tensors in the weights are not part of this model and are ignored, e.g. ${other
+        .slice(0, 3)
+        .map((n) => `"${n}"`)
+        .join(', ')}.`,
+    );
 
   // The classifier head: kept when it predicts the task's labels, else a new one (HF's init) is needed.
   const head = { weight: classifier.get('classifier.weight'), bias: classifier.get('classifier.bias') };
   const init = `a new one will be initialised (normal std=${config.initializerRange}, bias 0), as Hugging Face does`;
-  const labels = options.labels ?? config.labels ?? (head.weight ? Array.from({ length: head.weight.shape[0] }, (_, i) => `LABEL_${i}`) : null);
+  const labels =
+    options.labels ??
+    config.labels ??
+    (head.weight ? Array.from({ length: head.weight.shape[0] }, (_, i) => `LABEL_${i}`) : null);
   let missing: string[] = [];
   if (labels !== null) {
     const shapes = classifierShapes(config, labels.length);
-    const fits = head.weight && head.bias && sameShape(head.weight.shape, shapes.get('classifier.weight')!) && sameShape(head.bias.shape, shapes.get('classifier.bias')!);
+    const fits =
+      head.weight &&
+      head.bias &&
+      sameShape(head.weight.shape, shapes.get('classifier.weight')!) &&
+      sameShape(head.bias.shape, shapes.get('classifier.bias')!);
     const sameTask = options.labels === undefined || sameLabels(config.labels, options.labels);
     if (fits && sameTask) {
       weights.set('classifier.weight', head.weight!);
       weights.set('classifier.bias', head.bias!);
-      if (options.labels) notes.push(`The folder's classifier head already predicts this task's ${labels.length} labels and is kept.`);
+      if (options.labels)
+        notes.push(`The folder's classifier head already predicts this task's ${labels.length} labels and is kept.`);
     } else {
       missing = [...shapes.keys()];
       if (!head.weight) notes.push(`The folder's weights have no classifier head; ${init}.`);
-      else if (!fits) notes.push(`The folder's classifier head predicts ${head.weight.shape[0]} labels but this task has ${labels.length}; ${init}.`);
-      else notes.push(`The folder's classifier head predicts other labels (${config.labels?.join(', ') ?? 'unnamed'}) than this task's (${labels.join(', ')}); ${init}.`);
+      else if (!fits)
+        notes.push(
+          `The folder's classifier head predicts ${head.weight.shape[0]} labels but this task has ${labels.length}; ${init}.`,
+        );
+      else
+        notes.push(
+          `The folder's classifier head predicts other labels (${config.labels?.join(', ') ?? 'unnamed'}) than this task's (${labels.join(', ')}); ${init}.`,
+        );
     }
     config = { ...config, labels: [...labels] };
   } else if (head.weight) {
@@ -236,27 +288,38 @@ export interface SaveOptions {
  * Writes a folder Hugging Face loads as …ForTokenClassification: config.json (with id2label/label2id),
  * model.safetensors (Hugging Face names, "format": "pt" metadata as transformers requires) and the tokenizer files.
  */
-export async function saveModelFolder(folder: string, model: { config: EncoderConfig; weights: ReadonlyMap<string, Tensor> }, options: SaveOptions): Promise<void> {
+export async function saveModelFolder(
+  folder: string,
+  model: { config: EncoderConfig; weights: ReadonlyMap<string, Tensor> },
+  options: SaveOptions,
+): Promise<void> {
   const { config, weights } = model;
-  if (config.labels === null) throw new Error(`saving ${folder}: the config names no labels (id2label), so the classifier head has no meaning`);
+  if (config.labels === null)
+    throw new Error(`saving ${folder}: the config names no labels (id2label), so the classifier head has no meaning`);
   checkEncoderConfig(config, join(folder, 'config.json'));
   const shapes = new Map([...encoderShapes(config), ...classifierShapes(config, config.labels.length)]);
   const named = new Map<string, Tensor>();
   for (const [name, shape] of shapes) {
     const t = weights.get(name);
     if (!t) throw new Error(`saving ${folder}: the weights lack "${name}"`);
-    if (!sameShape(t.shape, shape)) throw new Error(`saving ${folder}: "${name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    if (!sameShape(t.shape, shape))
+      throw new Error(`saving ${folder}: "${name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
     named.set(hfName(name, config.modelType), t);
   }
   const extra = [...weights.keys()].filter((n) => !shapes.has(n));
-  if (extra.length) throw new Error(`saving ${folder}: weights ${extra.slice(0, 3).join(', ')} are not part of a ${config.modelType} token classifier`);
+  if (extra.length)
+    throw new Error(
+      `saving ${folder}: weights ${extra.slice(0, 3).join(', ')} are not part of a ${config.modelType} token classifier`,
+    );
   const tokenizerFiles = TOKENIZER_FILES.filter((f) => existsSync(join(options.tokenizerFrom, f)));
-  if (tokenizerFiles.length === 0) throw new Error(`saving ${folder}: ${options.tokenizerFrom} holds no tokenizer files to copy`);
+  if (tokenizerFiles.length === 0)
+    throw new Error(`saving ${folder}: ${options.tokenizerFrom} holds no tokenizer files to copy`);
 
   mkdirSync(folder, { recursive: true });
   await writeSafetensors(join(folder, 'model.safetensors'), named, { format: 'pt' }, { checksum: true });
   for (const f of tokenizerFiles) {
-    if (resolve(options.tokenizerFrom, f) !== resolve(folder, f)) copyFileSync(join(options.tokenizerFrom, f), join(folder, f));
+    if (resolve(options.tokenizerFrom, f) !== resolve(folder, f))
+      copyFileSync(join(options.tokenizerFrom, f), join(folder, f));
   }
   // config.json last: a folder without it is visibly incomplete if anything above failed.
   const hf = { ...toHfConfig(config, ARCHITECTURES[config.modelType]), torch_dtype: 'float32' };

@@ -19,7 +19,12 @@ export type PyDict = Map<unknown, unknown>;
 const MARK = Symbol('mark');
 
 /** Reads one pickle starting at byte `start`; returns its value and the position after its STOP. */
-export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks, source: string, start = 0): { value: unknown; end: number } {
+export function unpickle(
+  bytes: Uint8Array,
+  hooks: UnpickleHooks,
+  source: string,
+  start = 0,
+): { value: unknown; end: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const text = new TextDecoder('utf-8');
   const latin1 = new TextDecoder('latin1');

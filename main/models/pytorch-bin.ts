@@ -39,15 +39,22 @@ function isTensorRef(v: unknown): v is TensorRef {
 }
 
 function intList(v: unknown, what: string, source: string): number[] {
-  if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${source}: a tensor has an invalid ${what}`);
+  if (!Array.isArray(v) || !v.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw new Error(`${source}: a tensor has an invalid ${what}`);
   return v as number[];
 }
 
 function rebuildTensor(source: string): PyCallable {
   return ([storage, offset, size, stride]) => {
-    if (typeof storage !== 'object' || storage === null || !('storage' in storage)) throw new Error(`${source}: a tensor does not point at a storage`);
+    if (typeof storage !== 'object' || storage === null || !('storage' in storage))
+      throw new Error(`${source}: a tensor does not point at a storage`);
     if (!Number.isSafeInteger(offset)) throw new Error(`${source}: a tensor has an invalid storage offset`);
-    return { tensorOf: storage as StorageRef, offset: offset as number, shape: intList(size, 'shape', source), stride: intList(stride, 'stride', source) };
+    return {
+      tensorOf: storage as StorageRef,
+      offset: offset as number,
+      shape: intList(size, 'shape', source),
+      stride: intList(stride, 'stride', source),
+    };
   };
 }
 
@@ -69,19 +76,23 @@ function resolveGlobal(source: string) {
       // Storage classes appear only inside persistent ids; resolve to a marker naming the class.
       return Object.assign(() => name, { storageName: name }) as PyCallable;
     }
-    throw new Error(`${source}: the file refers to ${full}, which a plain weights file does not use; refusing to load it`);
+    throw new Error(
+      `${source}: the file refers to ${full}, which a plain weights file does not use; refusing to load it`,
+    );
   };
 }
 
 function persistentLoad(source: string) {
   return (pid: unknown): StorageRef => {
     // ('storage', torch.FloatStorage, '0', 'cpu', numel)
-    if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5) throw new Error(`${source}: unexpected persistent id ${JSON.stringify(pid)}`);
+    if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5)
+      throw new Error(`${source}: unexpected persistent id ${JSON.stringify(pid)}`);
     const [, type, key, , count] = pid;
     const typeName = (type as { storageName?: string }).storageName;
     const dtype = typeName === undefined ? undefined : STORAGE_DTYPES[typeName];
     if (dtype === undefined) throw new Error(`${source}: storage type ${typeName ?? String(type)} is not supported`);
-    if (typeof key !== 'string' || !Number.isSafeInteger(count)) throw new Error(`${source}: malformed storage reference ${JSON.stringify(pid.slice(2))}`);
+    if (typeof key !== 'string' || !Number.isSafeInteger(count))
+      throw new Error(`${source}: malformed storage reference ${JSON.stringify(pid.slice(2))}`);
     return { storage: true, dtype, key, numel: count as number };
   };
 }
@@ -91,10 +102,13 @@ function materialise(name: string, ref: TensorRef, storageBytes: Uint8Array, sou
   const { dtype, numel: storageNumel } = ref.tensorOf;
   const size = bytesPerElement(dtype);
   if (storageBytes.byteLength !== storageNumel * size) {
-    throw new Error(`${source}: storage data/${ref.tensorOf.key} holds ${storageBytes.byteLength} bytes, expected ${storageNumel * size} (truncated file?)`);
+    throw new Error(
+      `${source}: storage data/${ref.tensorOf.key} holds ${storageBytes.byteLength} bytes, expected ${storageNumel * size} (truncated file?)`,
+    );
   }
   const { shape, stride, offset } = ref;
-  if (shape.length !== stride.length) throw new Error(`${source}: tensor "${name}" has ${shape.length} dimensions but ${stride.length} strides`);
+  if (shape.length !== stride.length)
+    throw new Error(`${source}: tensor "${name}" has ${shape.length} dimensions but ${stride.length} strides`);
   const count = numel(shape);
   const last = offset + shape.reduce((s, d, i) => s + (d - 1) * stride[i], 0);
   if (count > 0 && (offset < 0 || last >= storageNumel)) {
@@ -132,7 +146,8 @@ function groupByStorage(root: unknown, path: string): Map<string, [string, Tenso
   if (!(root instanceof Map)) throw new Error(`${path}: the pickle holds no state dict (a {name: tensor} mapping)`);
   const byStorage = new Map<string, [string, TensorRef][]>();
   for (const [name, value] of root) {
-    if (typeof name !== 'string' || !isTensorRef(value)) throw new Error(`${path}: entry ${JSON.stringify(name)} of the state dict is not a tensor`);
+    if (typeof name !== 'string' || !isTensorRef(value))
+      throw new Error(`${path}: entry ${JSON.stringify(name)} of the state dict is not a tensor`);
     const list = byStorage.get(value.tensorOf.key) ?? [];
     list.push([name, value]);
     byStorage.set(value.tensorOf.key, list);
@@ -141,7 +156,11 @@ function groupByStorage(root: unknown, path: string): Map<string, [string, Tenso
 }
 
 /** Materialises every tensor, fetching one storage at a time; keeps the state dict's order. */
-function materialiseAll(root: Map<unknown, unknown>, path: string, storageBytes: (key: string, firstUser: string) => Uint8Array): Map<string, Tensor> {
+function materialiseAll(
+  root: Map<unknown, unknown>,
+  path: string,
+  storageBytes: (key: string, firstUser: string) => Uint8Array,
+): Map<string, Tensor> {
   const tensors = new Map<string, Tensor>();
   for (const [key, refs] of groupByStorage(root, path)) {
     const bytes = storageBytes(key, refs[0][0]);
@@ -157,7 +176,10 @@ function readZip(path: string, data: Uint8Array): Map<string, Tensor> {
     try {
       files = unzipSync(data, { filter: (f) => test(f.name) });
     } catch (e) {
-      throw new Error(`${path}: the zip archive is damaged (${errorMessage(e)}) while reading ${what}; truncated file?`, { cause: e });
+      throw new Error(
+        `${path}: the zip archive is damaged (${errorMessage(e)}) while reading ${what}; truncated file?`,
+        { cause: e },
+      );
     }
     return Object.entries(files)[0];
   };
@@ -165,7 +187,8 @@ function readZip(path: string, data: Uint8Array): Map<string, Tensor> {
   if (!pkl) throw new Error(`${path}: the archive has no data.pkl (not a torch.save file?)`);
   const prefix = pkl[0].slice(0, -'data.pkl'.length);
   const order = entry((n) => n === `${prefix}byteorder`, 'byteorder');
-  if (order && new TextDecoder().decode(order[1]).trim() !== 'little') throw new Error(`${path}: the tensors are stored big-endian, which is not supported`);
+  if (order && new TextDecoder().decode(order[1]).trim() !== 'little')
+    throw new Error(`${path}: the tensors are stored big-endian, which is not supported`);
   const root = unpickle(pkl[1], hooks(path), `${path} (data.pkl)`).value as Map<unknown, unknown>;
   // One storage at a time, so at most one storage's bytes sit beside the file and the finished tensors.
   return materialiseAll(root, path, (key, user) => {
@@ -193,10 +216,12 @@ function readLegacy(path: string, data: Uint8Array): Map<string, Tensor> {
       throw new Error(`${errorMessage(e)} while reading the ${what}`, { cause: e });
     }
   };
-  if (next('magic number') !== LEGACY_MAGIC) throw new Error(`${path}: not a PyTorch weights file (unknown magic number)`);
+  if (next('magic number') !== LEGACY_MAGIC)
+    throw new Error(`${path}: not a PyTorch weights file (unknown magic number)`);
   if (next('protocol version') !== 1001) throw new Error(`${path}: unknown legacy PyTorch protocol version`);
   const info = next('system info');
-  if (info instanceof Map && info.get('little_endian') === false) throw new Error(`${path}: the tensors are stored big-endian, which is not supported`);
+  if (info instanceof Map && info.get('little_endian') === false)
+    throw new Error(`${path}: the tensors are stored big-endian, which is not supported`);
   const root = next('state dict');
   const keys = next('storage list');
   if (!Array.isArray(keys)) throw new Error(`${path}: the storage list is missing`);
@@ -209,7 +234,8 @@ function readLegacy(path: string, data: Uint8Array): Map<string, Tensor> {
     const count = Number(view.getBigInt64(at, true));
     const length = count * (dtype ? bytesPerElement(dtype) : 0);
     at += 8;
-    if (!dtype || at + length > data.length) throw new Error(`${path}: storage ${key} is ${dtype ? 'cut short (truncated file?)' : 'used by no tensor'}`);
+    if (!dtype || at + length > data.length)
+      throw new Error(`${path}: storage ${key} is ${dtype ? 'cut short (truncated file?)' : 'used by no tensor'}`);
     bytes.set(key, data.subarray(at, at + length));
     at += length;
   }

@@ -57,13 +57,16 @@ export function quantizeMatMulWeights(model: Uint8Array, o: QuantizeOptions): Qu
     const values = floats(weight);
     // Scales: max |w| / 127 per column (or over the whole tensor); an all-zero column keeps scale 1.
     const scales = new Float32Array(perChannel ? N : 1);
-    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) {
-      const s = perChannel ? n : 0;
-      scales[s] = Math.max(scales[s], Math.abs(values[k * N + n]));
-    }
+    for (let k = 0; k < K; k++)
+      for (let n = 0; n < N; n++) {
+        const s = perChannel ? n : 0;
+        scales[s] = Math.max(scales[s], Math.abs(values[k * N + n]));
+      }
     for (let s = 0; s < scales.length; s++) scales[s] = scales[s] > 0 ? scales[s] / 127 : 1;
     const q = new Int8Array(K * N);
-    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) q[k * N + n] = Math.max(-127, Math.min(127, Math.round(values[k * N + n] / scales[perChannel ? n : 0])));
+    for (let k = 0; k < K; k++)
+      for (let n = 0; n < N; n++)
+        q[k * N + n] = Math.max(-127, Math.min(127, Math.round(values[k * N + n] / scales[perChannel ? n : 0])));
     added.push(
       { name: `${w}_quantized`, dataType: T.INT8, dims: [K, N], rawData: raw(q) },
       { name: `${w}_scale`, dataType: T.FLOAT, dims: perChannel ? [N] : [], rawData: raw(scales) },
@@ -79,8 +82,19 @@ export function quantizeMatMulWeights(model: Uint8Array, o: QuantizeOptions): Qu
     const out = node.output![0];
     const name = node.name || out;
     nodes.push(
-      { opType: 'MatMulInteger', name: `${name}_integer`, input: [xq[0], `${w}_quantized`, xq[2]], output: [`${out}_int32`] },
-      { opType: 'Cast', name: `${name}_cast`, input: [`${out}_int32`], output: [`${out}_float`], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT }] },
+      {
+        opType: 'MatMulInteger',
+        name: `${name}_integer`,
+        input: [xq[0], `${w}_quantized`, xq[2]],
+        output: [`${out}_int32`],
+      },
+      {
+        opType: 'Cast',
+        name: `${name}_cast`,
+        input: [`${out}_int32`],
+        output: [`${out}_float`],
+        attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT }],
+      },
       { opType: 'Mul', name: `${name}_scales`, input: [xq[1], `${w}_scale`], output: [`${out}_scale`] },
       { opType: 'Mul', name: `${name}_rescale`, input: [`${out}_float`, `${out}_scale`], output: [out] },
     );
@@ -109,7 +123,14 @@ export function quantizeGatherTables(model: Uint8Array, include: (tableName: str
     const [table, ids] = node.input ?? [];
     const t = initializers.get(table ?? '');
     const dims = t?.dims?.map(Number) ?? [];
-    if (node.opType !== 'Gather' || !t || t.dataType !== T.FLOAT || dims.length !== 2 || axisOf(node) !== 0 || !include(table)) {
+    if (
+      node.opType !== 'Gather' ||
+      !t ||
+      t.dataType !== T.FLOAT ||
+      dims.length !== 2 ||
+      axisOf(node) !== 0 ||
+      !include(table)
+    ) {
       nodes.push(node);
       continue;
     }
@@ -135,9 +156,27 @@ export function quantizeGatherTables(model: Uint8Array, include: (tableName: str
     const lastAxis = `${name}_last_axis`;
     added.push({ name: lastAxis, dataType: T.INT64, dims: [1], rawData: new Uint8Array(BigInt64Array.of(-1n).buffer) });
     nodes.push(
-      { opType: 'Gather', name: `${name}_rows`, input: [`${table}_quantized`, ids], output: [`${out}_int8`], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
-      { opType: 'Cast', name: `${name}_cast`, input: [`${out}_int8`], output: [`${out}_float`], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT }] },
-      { opType: 'Gather', name: `${name}_row_scales`, input: [`${table}_scale`, ids], output: [`${out}_scales`], attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
+      {
+        opType: 'Gather',
+        name: `${name}_rows`,
+        input: [`${table}_quantized`, ids],
+        output: [`${out}_int8`],
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+      },
+      {
+        opType: 'Cast',
+        name: `${name}_cast`,
+        input: [`${out}_int8`],
+        output: [`${out}_float`],
+        attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT }],
+      },
+      {
+        opType: 'Gather',
+        name: `${name}_row_scales`,
+        input: [`${table}_scale`, ids],
+        output: [`${out}_scales`],
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+      },
       { opType: 'Unsqueeze', name: `${name}_unsqueeze`, input: [`${out}_scales`, lastAxis], output: [`${out}_scale`] },
       { opType: 'Mul', name: `${name}_rescale`, input: [`${out}_float`, `${out}_scale`], output: [out] },
     );

@@ -9,7 +9,14 @@ import { tokenizerFromJson } from '../../shared/tokenizers/tokenizer-json.ts';
 import { bertTokenizerFromVocabTxt, robertaTokenizerFromFiles } from '../../shared/tokenizers/tokenizer-config.ts';
 import { parseJson } from '../../shared/json.ts';
 
-export const TOKENIZER_FILES = ['tokenizer.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
+export const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+] as const;
 
 function readJsonObject(path: string): Record<string, unknown> {
   const json = parseJson(readRegularFile(path, 'utf8'), path);
@@ -38,7 +45,11 @@ export function loadTokenizer(folder: string): LoadedTokenizer {
   const present = TOKENIZER_FILES.filter(has);
   const config = tokenizerConfig(folder);
   if (has('tokenizer.json')) {
-    return { tokenizer: tokenizerFromJson(readRegularFile(at('tokenizer.json'), 'utf8'), at('tokenizer.json'), config), files: present, notes: [] };
+    return {
+      tokenizer: tokenizerFromJson(readRegularFile(at('tokenizer.json'), 'utf8'), at('tokenizer.json'), config),
+      files: present,
+      notes: [],
+    };
   }
   if (has('vocab.txt')) {
     const text = readRegularFile(at('vocab.txt'), 'utf8');
@@ -53,12 +64,20 @@ export function loadTokenizer(folder: string): LoadedTokenizer {
   }
   if (has('vocab.json') || has('merges.txt')) {
     for (const name of ['vocab.json', 'merges.txt']) {
-      if (!has(name)) throw new Error(`${folder}: the tokenizer needs ${name} next to ${name === 'vocab.json' ? 'merges.txt' : 'vocab.json'}, but it is missing`);
+      if (!has(name))
+        throw new Error(
+          `${folder}: the tokenizer needs ${name} next to ${name === 'vocab.json' ? 'merges.txt' : 'vocab.json'}, but it is missing`,
+        );
     }
-    const tokenizer = robertaTokenizerFromFiles(readRegularFile(at('vocab.json'), 'utf8'), readRegularFile(at('merges.txt'), 'utf8'), config, {
-      vocab: at('vocab.json'),
-      merges: at('merges.txt'),
-    });
+    const tokenizer = robertaTokenizerFromFiles(
+      readRegularFile(at('vocab.json'), 'utf8'),
+      readRegularFile(at('merges.txt'), 'utf8'),
+      config,
+      {
+        vocab: at('vocab.json'),
+        merges: at('merges.txt'),
+      },
+    );
     return { tokenizer, files: present, notes: [] };
   }
   throw new Error(`${folder}: no tokenizer files: expected tokenizer.json, vocab.txt, or vocab.json with merges.txt`);

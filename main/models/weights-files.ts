@@ -9,7 +9,12 @@ import { type DType, type Tensor, toFloat32 } from '../tensors/tensor.ts';
 import { readPytorchBin } from './pytorch-bin.ts';
 import { parseJson } from '../../shared/json.ts';
 
-export const WEIGHTS_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;
+export const WEIGHTS_FILES = [
+  'model.safetensors',
+  'model.safetensors.index.json',
+  'pytorch_model.bin',
+  'pytorch_model.bin.index.json',
+] as const;
 
 export interface CheckpointTensors {
   /** The files read, relative to the folder (the index, then its shards). */
@@ -28,7 +33,9 @@ function refuseLfsPointer(path: string): void {
     closeSync(fd);
   }
   if (head.toString('latin1').startsWith('version https://git-lfs')) {
-    throw new Error(`${path}: is a Git LFS pointer, not the weights; fetch the real file (git lfs pull) or download it again`);
+    throw new Error(
+      `${path}: is a Git LFS pointer, not the weights; fetch the real file (git lfs pull) or download it again`,
+    );
   }
 }
 
@@ -37,12 +44,14 @@ const isFloat = (t: Tensor) => t.dtype === 'float16' || t.dtype === 'bfloat16' |
 async function readSafetensorsFile(path: string, names?: readonly string[]): Promise<Map<string, Tensor>> {
   refuseLfsPointer(path);
   // The folders the workbench saves record their sha256 (others cost nothing here: no digest, no pass).
-  if ((await checksumMatches(path)) === false) throw damagedFileError(path, '; copy the folder again from a backup, or train the model again');
+  if ((await checksumMatches(path)) === false)
+    throw damagedFileError(path, '; copy the folder again from a backup, or train the model again');
   const reader = await openSafetensors(path);
   try {
     const tensors = new Map<string, Tensor>();
     for (const name of names ?? reader.entries.keys()) {
-      if (!reader.entries.has(name)) throw new Error(`${path}: the index lists tensor "${name}" in this shard, but the shard does not hold it`);
+      if (!reader.entries.has(name))
+        throw new Error(`${path}: the index lists tensor "${name}" in this shard, but the shard does not hold it`);
       const t = await reader.read(name);
       tensors.set(name, isFloat(t) ? toFloat32(t) : t);
     }
@@ -56,24 +65,32 @@ async function readSafetensorsFile(path: string, names?: readonly string[]): Pro
 function readIndex(path: string): Map<string, string[]> {
   const json = parseJson(readRegularFile(path, 'utf8'), path);
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new Error(`${path}: has no "weight_map" object`);
+  if (typeof map !== 'object' || map === null || Array.isArray(map))
+    throw new Error(`${path}: has no "weight_map" object`);
   const shards = new Map<string, string[]>();
   for (const [name, shard] of Object.entries(map)) {
-    if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\')) throw new Error(`${path}: tensor "${name}" maps to ${JSON.stringify(shard)}, not a file name`);
+    if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\'))
+      throw new Error(`${path}: tensor "${name}" maps to ${JSON.stringify(shard)}, not a file name`);
     shards.set(shard, [...(shards.get(shard) ?? []), name]);
   }
   if (shards.size === 0) throw new Error(`${path}: the weight_map is empty`);
   return shards;
 }
 
-async function readSharded(folder: string, indexName: string, readShard: (path: string, names: string[]) => Promise<Map<string, Tensor>>): Promise<CheckpointTensors> {
+async function readSharded(
+  folder: string,
+  indexName: string,
+  readShard: (path: string, names: string[]) => Promise<Map<string, Tensor>>,
+): Promise<CheckpointTensors> {
   const indexPath = join(folder, indexName);
   const shards = readIndex(indexPath);
   for (const shard of shards.keys()) {
-    if (!existsSync(join(folder, shard))) throw new Error(`${indexPath}: points at shard ${shard}, which is missing from ${folder}`);
+    if (!existsSync(join(folder, shard)))
+      throw new Error(`${indexPath}: points at shard ${shard}, which is missing from ${folder}`);
   }
   const tensors = new Map<string, Tensor>();
-  for (const [shard, names] of shards) for (const [name, t] of await readShard(join(folder, shard), names)) tensors.set(name, t);
+  for (const [shard, names] of shards)
+    for (const [name, t] of await readShard(join(folder, shard), names)) tensors.set(name, t);
   return { files: [indexName, ...shards.keys()], tensors };
 }
 
@@ -138,7 +155,8 @@ async function safetensorsHeader(path: string, names?: readonly string[]): Promi
   const reader = await openSafetensors(path); // parses the header and checks that the data is all there
   await reader.close();
   for (const name of names ?? []) {
-    if (!reader.entries.has(name)) throw new Error(`${path}: the index lists tensor "${name}" in this shard, but the shard does not hold it`);
+    if (!reader.entries.has(name))
+      throw new Error(`${path}: the index lists tensor "${name}" in this shard, but the shard does not hold it`);
   }
   return new Map([...reader.entries].map(([name, e]) => [name, { dtype: e.dtype, shape: e.shape }]));
 }
@@ -182,7 +200,8 @@ export async function readCheckpointHeaders(folder: string): Promise<CheckpointH
   const tensors = new Map<string, TensorHeader>();
   for (const [shard, names] of shards) {
     const path = join(folder, shard);
-    if (!existsSync(path)) throw new Error(`${join(folder, file)}: points at shard ${shard}, which is missing from ${folder}`);
+    if (!existsSync(path))
+      throw new Error(`${join(folder, file)}: points at shard ${shard}, which is missing from ${folder}`);
     if (file === 'pytorch_model.bin.index.json') checkBinEnd(path);
     else for (const [name, t] of await safetensorsHeader(path, names)) tensors.set(name, t);
   }

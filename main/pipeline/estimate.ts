@@ -13,7 +13,13 @@ import { mergeCorpora } from '../../shared/corpus/merge.ts';
 import type { Sentence } from '../../shared/corpus/types.ts';
 import type { RunEstimate } from '../../shared/ipc/contract.ts';
 import { DEFAULT_LOSS, lossWeights } from '../../shared/method/loss-config.ts';
-import { isMergedBaseline, teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
+import {
+  isMergedBaseline,
+  teachersInCorpusOrder,
+  type ModelSource,
+  type RunConfig,
+  type TrainingSettings,
+} from '../../shared/method/run-config.ts';
 import { seededShuffle } from '../../shared/random.ts';
 import { encodeSentences } from '../../shared/tokenizers/encode.ts';
 import { fineTune } from './fine-tune.ts';
@@ -47,7 +53,8 @@ async function readCorpus(ctx: PipelineContext, c: RunConfig['corpora'][number])
   }
   const { splits } = await loadDataset(folder, { split });
   const of = (name: string) => {
-    if (!splits[name]) throw new Error(`${folder}: the corpus needs a ${name} split; it has ${Object.keys(splits).join(', ')}`);
+    if (!splits[name])
+      throw new Error(`${folder}: the corpus needs a ${name} split; it has ${Object.keys(splits).join(', ')}`);
     return splits[name].sentences;
   };
   return { type: c.type, train: of('train'), dev: of('dev'), test: of('test') };
@@ -63,7 +70,14 @@ interface Timing {
 async function timeSteps(
   ctx: PipelineContext,
   client: RuntimeClient,
-  model: { who: string; source: ModelSource; labels: string[]; settings: TrainingSettings; train: readonly Sentence[]; distilled: boolean },
+  model: {
+    who: string;
+    source: ModelSource;
+    labels: string[];
+    settings: TrainingSettings;
+    train: readonly Sentence[];
+    distilled: boolean;
+  },
   provider: RunConfig['device'],
 ): Promise<Timing> {
   const start = await startingModel(ctx, model.who, model.source, model.labels, model.settings);
@@ -87,7 +101,10 @@ async function timeSteps(
         padId: start.tokenizer.special.pad,
         train: sample.flatMap((b) => batches[b].map((k) => windows[k])),
         ...(model.distilled
-          ? { teacherTargets: model.train.map((s) => s.tokens.map(() => uniform)), loss: { ...DEFAULT_LOSS, weights: lossWeights(DEFAULT_LOSS, model.labels.length) } }
+          ? {
+              teacherTargets: model.train.map((s) => s.tokens.map(() => uniform)),
+              loss: { ...DEFAULT_LOSS, weights: lossWeights(DEFAULT_LOSS, model.labels.length) },
+            }
           : {}),
         selection: { windows: [], wordCounts: [], score: () => ({ score: 0, figures: {} }) },
         settings: { ...model.settings, epochs: 1 },
@@ -116,7 +133,11 @@ async function timeSteps(
 }
 
 /** Times each model shape of `config` once and adds up the run's training and labelling. */
-export async function estimateRun(ctx: PipelineContext, client: RuntimeClient, config: RunConfig): Promise<RunEstimate> {
+export async function estimateRun(
+  ctx: PipelineContext,
+  client: RuntimeClient,
+  config: RunConfig,
+): Promise<RunEstimate> {
   const corpora = [];
   for (const c of config.corpora) corpora.push(await readCorpus(ctx, c));
   const merged = mergeCorpora(corpora.map((c) => ({ name: c.type, type: c.type, sentences: c.train })));
@@ -124,29 +145,65 @@ export async function estimateRun(ctx: PipelineContext, client: RuntimeClient, c
   const testSentences = corpora.reduce((n, c) => n + c.test.length, 0);
   const timings = new Map<string, Timing>();
   const timed = async (model: Parameters<typeof timeSteps>[2]) => {
-    const key = JSON.stringify([model.source, model.labels.length, model.settings.batchSize, model.settings.maxLength, model.distilled, model.train.length]);
+    const key = JSON.stringify([
+      model.source,
+      model.labels.length,
+      model.settings.batchSize,
+      model.settings.maxLength,
+      model.distilled,
+      model.train.length,
+    ]);
     if (!timings.has(key)) timings.set(key, await timeSteps(ctx, client, model, config.device));
     return timings.get(key)!;
   };
   /** Seconds to label n sentences with a model of this timing (about one window per sentence). */
-  const labelling = (t: Timing, settings: TrainingSettings, sentences: number) => (sentences / settings.batchSize) * t.secondsPerStep * FORWARD_SHARE;
+  const labelling = (t: Timing, settings: TrainingSettings, sentences: number) =>
+    (sentences / settings.batchSize) * t.secondsPerStep * FORWARD_SHARE;
 
   const models: RunEstimate['models'] = [];
   for (const [i, t] of teachersInCorpusOrder(config).entries()) {
     const corpus = corpora[i];
     const labels = teacherLabels(t.type);
     if ('trained' in t.model) continue; // used as it is: only its labelling below
-    const timing = await timed({ who: `the ${t.type} teacher`, source: t.model, labels, settings: t, train: corpus.train, distilled: false });
+    const timing = await timed({
+      who: `the ${t.type} teacher`,
+      source: t.model,
+      labels,
+      settings: t,
+      train: corpus.train,
+      distilled: false,
+    });
     const train = t.epochs * (timing.stepsPerEpoch * timing.secondsPerStep + labelling(timing, t, corpus.dev.length));
     // It then labels the merged training set (the distributions) and its own test split.
     const label = labelling(timing, t, merged.sentences.length + corpus.test.length);
-    models.push({ name: `teacher ${t.type}`, steps: t.epochs * timing.stepsPerEpoch, secondsPerStep: timing.secondsPerStep, seconds: train + label, peakMemoryMB: timing.peakMemoryMB });
+    models.push({
+      name: `teacher ${t.type}`,
+      steps: t.epochs * timing.stepsPerEpoch,
+      secondsPerStep: timing.secondsPerStep,
+      seconds: train + label,
+      peakMemoryMB: timing.peakMemoryMB,
+    });
   }
   for (const s of config.students) {
     const distilled = !isMergedBaseline(s);
-    const timing = await timed({ who: s.name, source: s.model, labels: merged.labels, settings: s, train: merged.sentences, distilled });
-    const seconds = s.epochs * (timing.stepsPerEpoch * timing.secondsPerStep + labelling(timing, s, devSentences)) + labelling(timing, s, testSentences);
-    models.push({ name: s.name, steps: s.epochs * timing.stepsPerEpoch, secondsPerStep: timing.secondsPerStep, seconds, peakMemoryMB: timing.peakMemoryMB });
+    const timing = await timed({
+      who: s.name,
+      source: s.model,
+      labels: merged.labels,
+      settings: s,
+      train: merged.sentences,
+      distilled,
+    });
+    const seconds =
+      s.epochs * (timing.stepsPerEpoch * timing.secondsPerStep + labelling(timing, s, devSentences)) +
+      labelling(timing, s, testSentences);
+    models.push({
+      name: s.name,
+      steps: s.epochs * timing.stepsPerEpoch,
+      secondsPerStep: timing.secondsPerStep,
+      seconds,
+      peakMemoryMB: timing.peakMemoryMB,
+    });
   }
   const peaks = models.map((m) => m.peakMemoryMB).filter((p): p is number => p !== null);
   return {

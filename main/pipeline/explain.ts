@@ -80,7 +80,9 @@ export function checkWordIndex(words: readonly string[], wordIndex: number): voi
   const n = words.length;
   if (n === 0) throw new Error('there is no sentence to explain: type at least one word');
   if (!Number.isInteger(wordIndex) || wordIndex < 0 || wordIndex >= n) {
-    throw new Error(`word ${wordIndex} is out of range: the sentence has ${n} word${n === 1 ? '' : 's'} (0 to ${n - 1})`);
+    throw new Error(
+      `word ${wordIndex} is out of range: the sentence has ${n} word${n === 1 ? '' : 's'} (0 to ${n - 1})`,
+    );
   }
 }
 
@@ -93,9 +95,12 @@ export async function explainPrediction(client: RuntimeClient, o: ExplainOptions
   const m = await loadModelFolder(o.modelFolder);
   const { config, tokenizer } = m;
   const labels = config.labels;
-  if (labels === null || labels.length === 0) throw new Error(`${o.modelFolder}: config.json names no labels (id2label), so there is no prediction to explain`);
+  if (labels === null || labels.length === 0)
+    throw new Error(`${o.modelFolder}: config.json names no labels (id2label), so there is no prediction to explain`);
   if (m.report.missing.length > 0) {
-    throw new Error(`${o.modelFolder}: the weights have no trained classifier head for its ${labels.length} labels, so there is no prediction to explain`);
+    throw new Error(
+      `${o.modelFolder}: the weights have no trained classifier head for its ${labels.length} labels, so there is no prediction to explain`,
+    );
   }
   if (o.label !== undefined && !labels.includes(o.label)) {
     throw new Error(`"${o.label}" is not a label of this model; its labels are ${labels.join(', ')}`);
@@ -110,8 +115,16 @@ export async function explainPrediction(client: RuntimeClient, o: ExplainOptions
   const labelCount = labels.length;
 
   const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
-  await client.request({ kind: 'open', provider: o.provider ?? 'auto', state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, m.weights)) } });
-  await client.request({ kind: 'load', program: PROGRAM.embed, spec: { model: embeddingGraph(layout).bytes, read: ['inputs_embeds'] } });
+  await client.request({
+    kind: 'open',
+    provider: o.provider ?? 'auto',
+    state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, m.weights)) },
+  });
+  await client.request({
+    kind: 'load',
+    program: PROGRAM.embed,
+    spec: { model: embeddingGraph(layout).bytes, read: ['inputs_embeds'] },
+  });
   const { batchInputs } = await client.request({
     kind: 'load',
     program: PROGRAM.attribute,
@@ -120,8 +133,15 @@ export async function explainPrediction(client: RuntimeClient, o: ExplainOptions
 
   // x and x′: the word embeddings of the window's ids and of the baseline's.
   const { special } = tokenizer;
-  const ids = baselineKind === 'pad' ? [window.inputIds, baselineIds(window.inputIds, special.pad, [special.cls, special.sep])] : [window.inputIds];
-  const [embedded] = await client.request({ kind: 'evaluate', program: PROGRAM.embed, batches: [{ [BATCH.inputIds]: tensor('int64', [ids.length, seq], BigInt64Array.from(ids.flat(), BigInt)) }] });
+  const ids =
+    baselineKind === 'pad'
+      ? [window.inputIds, baselineIds(window.inputIds, special.pad, [special.cls, special.sep])]
+      : [window.inputIds];
+  const [embedded] = await client.request({
+    kind: 'evaluate',
+    program: PROGRAM.embed,
+    batches: [{ [BATCH.inputIds]: tensor('int64', [ids.length, seq], BigInt64Array.from(ids.flat(), BigInt)) }],
+  });
   const both = embedded.inputs_embeds.data as Float32Array;
   const input = both.slice(0, seq * width);
   const baseline = baselineKind === 'pad' ? both.slice(seq * width) : new Float32Array(seq * width);
@@ -135,7 +155,11 @@ export async function explainPrediction(client: RuntimeClient, o: ExplainOptions
       target: tensor('float32', [rows, seq, labelCount], target),
     };
     if (batchInputs.includes(BATCH.tokenTypeIds)) {
-      feeds[BATCH.tokenTypeIds] = tensor('int64', [rows, seq], BigInt64Array.from({ length: rows * seq }, (_, i) => BigInt(window.tokenTypeIds[i % seq])));
+      feeds[BATCH.tokenTypeIds] = tensor(
+        'int64',
+        [rows, seq],
+        BigInt64Array.from({ length: rows * seq }, (_, i) => BigInt(window.tokenTypeIds[i % seq])),
+      );
     }
     const [out] = await client.request({ kind: 'evaluate', program: PROGRAM.attribute, batches: [feeds] });
     return { probs: out[BATCH.probs].data as Float32Array, gradients: out.grad_inputs_embeds.data as Float32Array };
@@ -161,7 +185,11 @@ export async function explainPrediction(client: RuntimeClient, o: ExplainOptions
     const alphas = quadrature.alphas.slice(from, from + perBatch);
     const { gradients } = await attribute(pathInputs(baseline, input, alphas), oneHot(alphas.length, labelId));
     const rows = Array.from(alphas, (_, r) => gradients.subarray(r * seq * width, (r + 1) * seq * width));
-    const share = integratedGradients(input, baseline, rows, { rule, alphas, weights: quadrature.weights.slice(from, from + perBatch) });
+    const share = integratedGradients(input, baseline, rows, {
+      rule,
+      alphas,
+      weights: quadrature.weights.slice(from, from + perBatch),
+    });
     for (let i = 0; i < share.length; i++) attributions[i] += share[i];
   }
 
@@ -177,7 +205,12 @@ export async function explainPrediction(client: RuntimeClient, o: ExplainOptions
     label: labels[labelId],
     wordAttributions: Array.from(perWord.words, (a, w) => (inWindow.has(w) ? a : null)),
     specialAttribution: perWord.special,
-    subwords: window.inputIds.map((id, s) => ({ token: tokenizer.token(id), id, word: window.wordIds[s], attribution: perSubword[s] })),
+    subwords: window.inputIds.map((id, s) => ({
+      token: tokenizer.token(id),
+      id,
+      word: window.wordIds[s],
+      attribution: perSubword[s],
+    })),
     fInput,
     fBaseline,
     completeness: completeness(perSubword, fInput, fBaseline),

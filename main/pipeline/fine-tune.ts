@@ -13,7 +13,13 @@ import { IO } from '../engine/optim/train-graphs.ts';
 import { evalProgram, trainProgram } from '../engine/runtime/train-program.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { cancelledError } from '../engine/runtime/protocol.ts';
-import { checksumMatches, DAMAGED_FILE, damagedFileError, readSafetensors, writeSafetensors } from '../tensors/safetensors.ts';
+import {
+  checksumMatches,
+  DAMAGED_FILE,
+  damagedFileError,
+  readSafetensors,
+  writeSafetensors,
+} from '../tensors/safetensors.ts';
 import { tensor, zeros, type Tensor } from '../tensors/tensor.ts';
 import { seededShuffle } from '../../shared/random.ts';
 import type { EncoderConfig } from '../../shared/models/config.ts';
@@ -116,12 +122,18 @@ const POOL_BATCHES = 50;
  * (less padding), and the batches shuffled. So batches change every epoch and mix corpora nearly as a random
  * sampler's would; every pool but the last fills whole batches, so an epoch always has ceil(windows / batchSize).
  */
-export function epochBatches(windows: readonly EncodedWindow[], batchSize: number, seed: number, epoch: number): number[][] {
+export function epochBatches(
+  windows: readonly EncodedWindow[],
+  batchSize: number,
+  seed: number,
+  epoch: number,
+): number[][] {
   const epochSeed = seed * 7919 + epoch;
   const order = seededShuffle([...windows.keys()], epochSeed);
   const pool = batchSize * POOL_BATCHES;
   const batches: number[][] = [];
-  for (let i = 0; i < order.length; i += pool) batches.push(...lengthBuckets(windows, batchSize, order.slice(i, i + pool)));
+  for (let i = 0; i < order.length; i += pool)
+    batches.push(...lengthBuckets(windows, batchSize, order.slice(i, i + pool)));
   return seededShuffle(batches, epochSeed ^ 0x2545f491);
 }
 
@@ -137,7 +149,11 @@ function abortIfCancelled(signal: AbortSignal | undefined): void {
  * checkpoint.ts) cannot be resumed from: the job starts over from its first epoch, which gives the same result,
  * since every step's data order and dropout follow from the seed.
  */
-export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+export async function fineTune(
+  client: RuntimeClient,
+  job: FineTuneJob,
+  hooks: FineTuneHooks = {},
+): Promise<FineTuneResult> {
   try {
     return await fineTuneFromCheckpoint(client, job, hooks);
   } catch (e) {
@@ -149,31 +165,50 @@ export async function fineTune(client: RuntimeClient, job: FineTuneJob, hooks: F
     return await fineTuneFromCheckpoint(client, job, hooks);
   } catch (e) {
     if ((e as Error).name !== DAMAGED_FILE) throw e;
-    throw new Error(`${errorMessage(e)}, again after starting over: check the disk of ${job.dir} (its health, or the program writing there)`, { cause: e });
+    throw new Error(
+      `${errorMessage(e)}, again after starting over: check the disk of ${job.dir} (its health, or the program writing there)`,
+      { cause: e },
+    );
   }
 }
 
-async function fineTuneFromCheckpoint(client: RuntimeClient, job: FineTuneJob, hooks: FineTuneHooks): Promise<FineTuneResult> {
+async function fineTuneFromCheckpoint(
+  client: RuntimeClient,
+  job: FineTuneJob,
+  hooks: FineTuneHooks,
+): Promise<FineTuneResult> {
   const { config, settings } = job;
   const labelCount = config.labels?.length ?? 0;
   const opt = adamwConfig(settings);
   const layout = tokenClassifierLayout(config, opt);
-  if (job.initial.length !== layout.size) throw new Error(`initial parameters hold ${job.initial.length} values, the model needs ${layout.size}`);
-  if (job.loss && !job.teacherTargets) throw new Error('a distillation job needs the teachers\' targets');
+  if (job.initial.length !== layout.size)
+    throw new Error(`initial parameters hold ${job.initial.length} values, the model needs ${layout.size}`);
+  if (job.loss && !job.teacherTargets) throw new Error("a distillation job needs the teachers' targets");
   const task = tokenClassificationTask(config, layout, job.loss ? { distillation: job.loss.weights } : {});
   mkdirSync(job.dir, { recursive: true });
 
   const device = await client.request({
     kind: 'open',
     provider: job.provider,
-    state: { [IO.params]: tensor('float32', [layout.size], job.initial), [IO.m]: zeros('float32', [layout.size]), [IO.v]: zeros('float32', [layout.size]) },
+    state: {
+      [IO.params]: tensor('float32', [layout.size], job.initial),
+      [IO.m]: zeros('float32', [layout.size]),
+      [IO.v]: zeros('float32', [layout.size]),
+    },
   });
   let position: LoopPosition = { step: 0, epoch: 0, best: null, history: [] };
   if (existsSync(join(job.dir, CHECKPOINT))) {
-    position = (await client.request({ kind: 'loadCheckpoint', path: join(job.dir, CHECKPOINT) })) as unknown as LoopPosition;
+    position = (await client.request({
+      kind: 'loadCheckpoint',
+      path: join(job.dir, CHECKPOINT),
+    })) as unknown as LoopPosition;
   }
   await client.request({ kind: 'load', program: 'train', spec: trainProgram(task, opt, device.name) });
-  await client.request({ kind: 'load', program: 'predict', spec: evalProgram(task, device.name, [BATCH.probs], { withLoss: false }) });
+  await client.request({
+    kind: 'load',
+    program: 'predict',
+    spec: evalProgram(task, device.name, [BATCH.probs], { withLoss: false }),
+  });
 
   const batchesPerEpoch = Math.ceil(job.train.length / settings.batchSize);
   const totalSteps = settings.epochs * batchesPerEpoch;
@@ -183,7 +218,10 @@ async function fineTuneFromCheckpoint(client: RuntimeClient, job: FineTuneJob, h
   const stepsAtStart = position.step;
 
   const feedsOf = (ids: readonly number[], step: number): Record<string, Tensor> => {
-    const b = padBatch(ids.map((k) => job.train[k]), job.padId);
+    const b = padBatch(
+      ids.map((k) => job.train[k]),
+      job.padId,
+    );
     const shape = [b.size, b.length];
     const masks = lossMasks(b.labels!, oLabel, job.loss ?? DEFAULT_LOSS);
     const feeds: Record<string, Tensor> = {
@@ -197,7 +235,9 @@ async function fineTuneFromCheckpoint(client: RuntimeClient, job: FineTuneJob, h
     if (job.loss) {
       const probs = new Float32Array(b.size * b.length * labelCount);
       b.windows.forEach((w, row) =>
-        w.labelPositions.forEach((p, i) => probs.set(job.teacherTargets![w.sentence][w.labelWords[i]], (row * b.length + p) * labelCount)),
+        w.labelPositions.forEach((p, i) =>
+          probs.set(job.teacherTargets![w.sentence][w.labelWords[i]], (row * b.length + p) * labelCount),
+        ),
       );
       feeds[BATCH.teacherProbs] = tensor('float32', [...shape, labelCount], probs);
       feeds[BATCH.teacherMask] = tensor('float32', shape, masks.kd);
@@ -214,11 +254,21 @@ async function fineTuneFromCheckpoint(client: RuntimeClient, job: FineTuneJob, h
       const step = epoch * batchesPerEpoch + i + 1;
       const out = await client.request({ kind: 'step', program: 'train', feeds: feedsOf(batches[i], step) });
       const loss = Number(out[IO.loss].data[0]);
-      if (!Number.isFinite(loss)) throw new Error(`the training loss became ${loss} at epoch ${epoch + 1}, step ${step}; try a lower learning rate`);
+      if (!Number.isFinite(loss))
+        throw new Error(
+          `the training loss became ${loss} at epoch ${epoch + 1}, step ${step}; try a lower learning rate`,
+        );
       lossSum += loss;
       const done = step - stepsAtStart;
       const perStep = (performance.now() - started) / 1000 / done;
-      hooks.onProgress?.({ epoch: epoch + 1, epochs: settings.epochs, step, totalSteps, loss: lossSum / (i + 1), etaSeconds: done >= 3 ? perStep * (totalSteps - step) : null });
+      hooks.onProgress?.({
+        epoch: epoch + 1,
+        epochs: settings.epochs,
+        step,
+        totalSteps,
+        loss: lossSum / (i + 1),
+        etaSeconds: done >= 3 ? perStep * (totalSteps - step) : null,
+      });
     }
     abortIfCancelled(hooks.signal);
     const probs = await predictWords(client, config, job.selection.windows, job.selection.wordCounts, {
@@ -228,11 +278,22 @@ async function fineTuneFromCheckpoint(client: RuntimeClient, job: FineTuneJob, h
       signal: hooks.signal,
     });
     const { score, figures } = job.selection.score(argmaxLabels(probs, config.labels!));
-    const record: EpochRecord = { epoch: epoch + 1, trainLoss: lossSum / Math.max(1, batches.length), score, figures, seconds: (performance.now() - epochStart) / 1000 };
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      trainLoss: lossSum / Math.max(1, batches.length),
+      score,
+      figures,
+      seconds: (performance.now() - epochStart) / 1000,
+    };
     const best = position.best === null || score > position.best.score;
     if (best) {
       const params = (await client.request({ kind: 'readState', names: [IO.params] }))[IO.params];
-      await writeSafetensors(join(job.dir, BEST), { [IO.params]: params }, { epoch: String(epoch + 1), score: String(score) }, { checksum: true });
+      await writeSafetensors(
+        join(job.dir, BEST),
+        { [IO.params]: params },
+        { epoch: String(epoch + 1), score: String(score) },
+        { checksum: true },
+      );
     }
     position = {
       step: (epoch + 1) * batchesPerEpoch,

@@ -13,7 +13,9 @@ export function modelFeeds(config: EncoderConfig, b: PaddedBatch): Record<string
   return {
     [BATCH.inputIds]: tensor('int64', shape, BigInt64Array.from(b.inputIds, BigInt)),
     [BATCH.attentionMask]: tensor('float32', shape, Float32Array.from(b.attentionMask)),
-    ...(config.typeVocabSize > 0 ? { [BATCH.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(b.tokenTypeIds, BigInt)) } : {}),
+    ...(config.typeVocabSize > 0
+      ? { [BATCH.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(b.tokenTypeIds, BigInt)) }
+      : {}),
   };
 }
 
@@ -21,7 +23,11 @@ export function modelFeeds(config: EncoderConfig, b: PaddedBatch): Record<string
  * Window indices (`ids`, by default all in corpus order) in batches of similar length (less padding); windows of one
  * length keep their order in `ids`.
  */
-export function lengthBuckets(windows: readonly EncodedWindow[], batchSize: number, ids: readonly number[] = [...windows.keys()]): number[][] {
+export function lengthBuckets(
+  windows: readonly EncodedWindow[],
+  batchSize: number,
+  ids: readonly number[] = [...windows.keys()],
+): number[][] {
   // Array.prototype.sort is stable.
   const order = [...ids].sort((a, b) => windows[a].inputIds.length - windows[b].inputIds.length);
   const batches: number[][] = [];
@@ -53,7 +59,12 @@ export async function predictWords(
 ): Promise<Float32Array[][]> {
   const labels = config.labels?.length ?? 0;
   const buckets = lengthBuckets(windows, o.batchSize);
-  const padded = buckets.map((ids) => padBatch(ids.map((k) => windows[k]), o.padId));
+  const padded = buckets.map((ids) =>
+    padBatch(
+      ids.map((k) => windows[k]),
+      o.padId,
+    ),
+  );
   const outputs = await client.request(
     { kind: 'evaluate', program: o.program, batches: padded.map(o.feeds ?? ((b) => modelFeeds(config, b))) },
     { signal: o.signal, onProgress: o.onProgress && ((p) => o.onProgress!(p.done, p.total)) },

@@ -4,7 +4,12 @@
 // on disk) and takes the maxLength asked of it. A resumed run goes through it again.
 import { checkModelFolder } from '../models/model-folder.ts';
 import type { Sentence } from '../../shared/corpus/types.ts';
-import { teachersInCorpusOrder, type ModelSource, type RunConfig, type TrainingSettings } from '../../shared/method/run-config.ts';
+import {
+  teachersInCorpusOrder,
+  type ModelSource,
+  type RunConfig,
+  type TrainingSettings,
+} from '../../shared/method/run-config.ts';
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
 import { errorMessage } from '../../shared/error-message.ts';
@@ -19,10 +24,16 @@ export interface PreflightCorpus {
 }
 
 /** Refuses a maxLength the model has no positions for; `who` names the model ("the Disease teacher"). */
-export function checkMaxLength(who: string, settings: Pick<TrainingSettings, 'maxLength'>, config: EncoderConfig): void {
+export function checkMaxLength(
+  who: string,
+  settings: Pick<TrainingSettings, 'maxLength'>,
+  config: EncoderConfig,
+): void {
   const positions = maxSequenceLength(config);
   if (settings.maxLength > positions) {
-    throw new Error(`${who}: maxLength ${settings.maxLength} is more than the model's ${positions} positions (max_position_embeddings); set its maxLength to at most ${positions}`);
+    throw new Error(
+      `${who}: maxLength ${settings.maxLength} is more than the model's ${positions} positions (max_position_embeddings); set its maxLength to at most ${positions}`,
+    );
   }
 }
 
@@ -30,7 +41,8 @@ export function checkMaxLength(who: string, settings: Pick<TrainingSettings, 'ma
 function checkSplits(c: PreflightCorpus): void {
   const empty = (['train', 'dev', 'test'] as const).filter((split) => c[split].length === 0);
   if (empty.length === 0) return;
-  const names = empty.length === 1 ? `its ${empty[0]} split` : `its ${empty.slice(0, -1).join(', ')} and ${empty.at(-1)} splits`;
+  const names =
+    empty.length === 1 ? `its ${empty[0]} split` : `its ${empty.slice(0, -1).join(', ')} and ${empty.at(-1)} splits`;
   throw new Error(
     `the ${c.type} corpus ${c.name} has no sentences in ${names}, and a run trains on train, chooses epochs on dev and ` +
       `scores on test: register it again cut so that each split gets sentences (e.g. 80/10/10), or give it a folder with ` +

@@ -42,30 +42,67 @@ export const sourceTokenizer = (ctx: PipelineContext, source: ModelSource): Subw
   loadTokenizer('folder' in source ? source.folder : shippedVocab(ctx)).tokenizer;
 
 /** A stored model's folder: imported ones are absolute, the ones runs wrote are under the data folder. */
-export const storedModelFolder = (ctx: PipelineContext, m: Model): string => (isAbsolute(m.folder) ? m.folder : join(ctx.store.dataDir, m.folder));
+export const storedModelFolder = (ctx: PipelineContext, m: Model): string =>
+  isAbsolute(m.folder) ? m.folder : join(ctx.store.dataDir, m.folder);
 
 /** The model a source gives, with a classifier head for `labels`; `who` names it in errors. */
-export async function startingModel(ctx: PipelineContext, who: string, source: ModelSource, labels: string[], settings: TrainingSettings): Promise<Starting> {
+export async function startingModel(
+  ctx: PipelineContext,
+  who: string,
+  source: ModelSource,
+  labels: string[],
+  settings: TrainingSettings,
+): Promise<Starting> {
   const opt = adamwConfig(settings);
   let start: Starting;
   if ('folder' in source) {
     const m = await loadModelFolder(source.folder, { labels });
-    start = { config: m.config, initial: initParams(tokenClassifierLayout(m.config, opt), settings.seed, m.weights), tokenizer: m.tokenizer, tokenizerFrom: source.folder };
+    start = {
+      config: m.config,
+      initial: initParams(tokenClassifierLayout(m.config, opt), settings.seed, m.weights),
+      tokenizer: m.tokenizer,
+      tokenizerFrom: source.folder,
+    };
   } else {
     const vocab = shippedVocab(ctx);
     const config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, labels);
-    start = { config, initial: initParams(tokenClassifierLayout(config, opt), settings.seed), tokenizer: loadTokenizer(vocab).tokenizer, tokenizerFrom: vocab };
+    start = {
+      config,
+      initial: initParams(tokenClassifierLayout(config, opt), settings.seed),
+      tokenizer: loadTokenizer(vocab).tokenizer,
+      tokenizerFrom: vocab,
+    };
   }
   checkMaxLength(who, settings, start.config);
   return start;
 }
 
 /** Saves trained parameters as a Hugging Face folder under models/run-ID/ and adds the model to the store. */
-export async function saveRunModel(ctx: PipelineContext, runId: number, kind: Model['kind'], name: string, s: Starting, params: Float32Array, settings: TrainingSettings): Promise<Model> {
+export async function saveRunModel(
+  ctx: PipelineContext,
+  runId: number,
+  kind: Model['kind'],
+  name: string,
+  s: Starting,
+  params: Float32Array,
+  settings: TrainingSettings,
+): Promise<Model> {
   const folder = join('models', `run-${runId}`, name.replace(/[^\w.-]+/g, '-'));
   const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
-  await saveModelFolder(join(ctx.store.dataDir, folder), { config: s.config, weights: paramsToWeights(layout, params) }, { tokenizerFrom: s.tokenizerFrom });
-  return addModel(ctx.store, { name, kind, architecture: architectureLabel(s.config), parameterCount: layout.size, sizeBytes: layout.size * 4, folder, runId });
+  await saveModelFolder(
+    join(ctx.store.dataDir, folder),
+    { config: s.config, weights: paramsToWeights(layout, params) },
+    { tokenizerFrom: s.tokenizerFrom },
+  );
+  return addModel(ctx.store, {
+    name,
+    kind,
+    architecture: architectureLabel(s.config),
+    parameterCount: layout.size,
+    sizeBytes: layout.size * 4,
+    folder,
+    runId,
+  });
 }
 
 /** Label ids per word of typed sentences. */
@@ -80,9 +117,18 @@ export const labelled = (sentences: readonly Sentence[], labels: readonly string
   }));
 
 /** The split a model's checkpoint is chosen on, and how its predictions are scored. */
-export function selection(tokenizer: SubwordTokenizer, sentences: readonly Sentence[], windows: WindowOptions, score: Selection['score']): Selection {
+export function selection(
+  tokenizer: SubwordTokenizer,
+  sentences: readonly Sentence[],
+  windows: WindowOptions,
+  score: Selection['score'],
+): Selection {
   return {
-    windows: encodeSentences(tokenizer, sentences.map((s) => ({ words: s.tokens })), windows),
+    windows: encodeSentences(
+      tokenizer,
+      sentences.map((s) => ({ words: s.tokens })),
+      windows,
+    ),
     wordCounts: sentences.map((s) => s.tokens.length),
     score,
   };
@@ -96,20 +142,55 @@ export interface Labelling<T> {
 }
 
 /** A model's label distributions per word (opens its parameters in the engine), and how fast it gave them. */
-export async function predictProbs(client: RuntimeClient, provider: ProviderRequest, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<Labelling<Float32Array[][]>> {
+export async function predictProbs(
+  client: RuntimeClient,
+  provider: ProviderRequest,
+  s: Starting,
+  sentences: readonly Sentence[],
+  settings: TrainingSettings,
+  signal?: AbortSignal,
+): Promise<Labelling<Float32Array[][]>> {
   const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
-  const device = await client.request({ kind: 'open', provider, state: { [IO.params]: tensor('float32', [layout.size], s.initial) } });
-  await client.request({ kind: 'load', program: 'predict', spec: evalProgram(tokenClassificationTask(s.config, layout), device.name, ['probs'], { withLoss: false }) });
+  const device = await client.request({
+    kind: 'open',
+    provider,
+    state: { [IO.params]: tensor('float32', [layout.size], s.initial) },
+  });
+  await client.request({
+    kind: 'load',
+    program: 'predict',
+    spec: evalProgram(tokenClassificationTask(s.config, layout), device.name, ['probs'], { withLoss: false }),
+  });
   const started = performance.now();
-  const windows = encodeSentences(s.tokenizer, sentences.map((x) => ({ words: x.tokens })), windowsFor(settings));
+  const windows = encodeSentences(
+    s.tokenizer,
+    sentences.map((x) => ({ words: x.tokens })),
+    windowsFor(settings),
+  );
   const wordCounts = sentences.map((x) => x.tokens.length);
-  const probs = await predictWords(client, s.config, windows, wordCounts, { program: 'predict', padId: s.tokenizer.special.pad, batchSize: 32, signal });
+  const probs = await predictWords(client, s.config, windows, wordCounts, {
+    program: 'predict',
+    padId: s.tokenizer.special.pad,
+    batchSize: 32,
+    signal,
+  });
   const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
-  return { values: probs, samplesPerSecond: sentences.length / seconds, wordsPerSecond: wordCounts.reduce((a, b) => a + b, 0) / seconds };
+  return {
+    values: probs,
+    samplesPerSecond: sentences.length / seconds,
+    wordsPerSecond: wordCounts.reduce((a, b) => a + b, 0) / seconds,
+  };
 }
 
 /** A model's predicted labels for sentences, and how fast it gave them. */
-export async function predictLabels(client: RuntimeClient, provider: ProviderRequest, s: Starting, sentences: readonly Sentence[], settings: TrainingSettings, signal?: AbortSignal): Promise<Labelling<string[][]>> {
+export async function predictLabels(
+  client: RuntimeClient,
+  provider: ProviderRequest,
+  s: Starting,
+  sentences: readonly Sentence[],
+  settings: TrainingSettings,
+  signal?: AbortSignal,
+): Promise<Labelling<string[][]>> {
   const { values, ...speed } = await predictProbs(client, provider, s, sentences, settings, signal);
   return { values: argmaxLabels(values, s.config.labels!), ...speed };
 }

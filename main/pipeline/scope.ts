@@ -64,8 +64,12 @@ export async function inPhase<T>(scope: RunScope, name: string, message: string,
   try {
     return await work();
   } finally {
-    const before = listMetrics(store, scope.run.id, { phase: name }).find((m) => m.name === PHASE_SECONDS && m.epoch === 0)?.value ?? 0;
-    recordMetrics(store, scope.run.id, [{ phase: name, epoch: 0, name: PHASE_SECONDS, value: before + (performance.now() - started) / 1000 }]);
+    const before =
+      listMetrics(store, scope.run.id, { phase: name }).find((m) => m.name === PHASE_SECONDS && m.epoch === 0)?.value ??
+      0;
+    recordMetrics(store, scope.run.id, [
+      { phase: name, epoch: 0, name: PHASE_SECONDS, value: before + (performance.now() - started) / 1000 },
+    ]);
   }
 }
 
@@ -81,8 +85,12 @@ export function trainingHooks(scope: RunScope, phase: string): FineTuneHooks {
       // This model's pace times the steps left here and in the phases still planned after it.
       const left = p.totalSteps - p.step;
       const later = [...scope.plan].reduce((n, [name, steps]) => n + (name === phase ? 0 : steps), 0);
-      const runEtaSeconds = p.etaSeconds === null ? null : left === 0 ? 0 : p.etaSeconds + (p.etaSeconds / left) * later;
-      scope.emit(phase, `epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}`, { training: p, runEtaSeconds });
+      const runEtaSeconds =
+        p.etaSeconds === null ? null : left === 0 ? 0 : p.etaSeconds + (p.etaSeconds / left) * later;
+      scope.emit(phase, `epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}`, {
+        training: p,
+        runEtaSeconds,
+      });
     },
     onNote: (message) => scope.emit(phase, message),
     onEpoch: (e) => {
@@ -91,7 +99,10 @@ export function trainingHooks(scope: RunScope, phase: string): FineTuneHooks {
         { phase, epoch: e.epoch, name: 'selection_score', value: e.score },
         ...Object.entries(e.figures).map(([name, value]) => ({ phase, epoch: e.epoch, name: `dev_${name}`, value })),
       ]);
-      scope.emit(phase, `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, selection score ${e.score.toFixed(4)}${e.best ? ' (best so far)' : ''}`);
+      scope.emit(
+        phase,
+        `epoch ${e.epoch}: train loss ${e.trainLoss.toFixed(4)}, selection score ${e.score.toFixed(4)}${e.best ? ' (best so far)' : ''}`,
+      );
     },
   };
 }

@@ -16,8 +16,23 @@ import { CANCELLED } from '../engine/runtime/protocol.ts';
 import { diskFullError, isDiskFull, releaseSpaceReserve } from '../store/disk-full.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../store/owner.ts';
 import { listModels } from '../store/models.ts';
-import { beatHeartbeat, createRun, getRun, ownsRun, requeueRun, setRunStatus, type RunStatusChange } from '../store/runs.ts';
-import { isMergedBaseline, parseRunConfig, parseStudentConfig, teacherLabel, teacherName, teacherSeedsInCorpusOrder } from '../../shared/method/run-config.ts';
+import {
+  beatHeartbeat,
+  createRun,
+  getRun,
+  ownsRun,
+  requeueRun,
+  setRunStatus,
+  type RunStatusChange,
+} from '../store/runs.ts';
+import {
+  isMergedBaseline,
+  parseRunConfig,
+  parseStudentConfig,
+  teacherLabel,
+  teacherName,
+  teacherSeedsInCorpusOrder,
+} from '../../shared/method/run-config.ts';
 import type { Normalise } from '../../shared/method/aggregate.ts';
 import { RUN_TRANSITIONS, type Run } from '../../shared/store-types.ts';
 import { teacherDistributions, type Targets } from './phases/distributions.ts';
@@ -38,7 +53,10 @@ export interface StartRun {
 /** Creates the run row (status queued) from a config, checked first. */
 export function createTaughtNetRun(ctx: PipelineContext, { config, name }: StartRun): Run {
   const parsed = parseRunConfig(config);
-  return createRun(ctx.store, { name: name ?? `TaughtNet ${parsed.corpora.map((c) => c.type).join(' + ')}`, config: parsed });
+  return createRun(ctx.store, {
+    name: name ?? `TaughtNet ${parsed.corpora.map((c) => c.type).join(' + ')}`,
+    config: parsed,
+  });
 }
 
 /**
@@ -58,7 +76,12 @@ export function addStudentToRun(ctx: PipelineContext, runId: number, student: un
  * Runs (or resumes) run `runId` to the end: queued or interrupted → running → completed, failed or cancelled.
  * Returns the finished run.
  */
-export async function executeRun(ctx: PipelineContext, client: RuntimeClient, runId: number, hooks: RunHooks = {}): Promise<Run> {
+export async function executeRun(
+  ctx: PipelineContext,
+  client: RuntimeClient,
+  runId: number,
+  hooks: RunHooks = {},
+): Promise<Run> {
   const run = getRun(ctx.store, runId);
   if (!run) throw new Error(`there is no run ${runId}`);
   const config = parseRunConfig(run.config, `run ${runId}'s config`);
@@ -71,7 +94,9 @@ export async function executeRun(ctx: PipelineContext, client: RuntimeClient, ru
     choice = await client.request({ kind: 'open', provider: config.device, state: {} }, { signal });
   } catch (e) {
     // Recorded where the user looks; a failed run can be retried once the device works.
-    const end: RunStatusChange = isAbort(e) ? { runId, status: 'cancelled' } : { runId, status: 'failed', error: `the engine cannot start: ${errorMessage(e)}` };
+    const end: RunStatusChange = isAbort(e)
+      ? { runId, status: 'cancelled' }
+      : { runId, status: 'failed', error: `the engine cannot start: ${errorMessage(e)}` };
     if (RUN_TRANSITIONS[run.status].includes(end.status)) setRunStatus(ctx.store, end);
     throw e;
   }
@@ -91,7 +116,8 @@ export async function executeRun(ctx: PipelineContext, client: RuntimeClient, ru
   // dead (asleep, cut off) may have resumed the run: then this process stops and leaves the run to it.
   const heartbeat = setInterval(() => {
     try {
-      if (!beatHeartbeat(ctx.store, runId)) lost.abort(new Error(`run ${runId} was taken over by another process after its heartbeat went stale`));
+      if (!beatHeartbeat(ctx.store, runId))
+        lost.abort(new Error(`run ${runId} was taken over by another process after its heartbeat went stale`));
     } catch (e) {
       // A busy or unreachable shared drive: the next beat tries again.
       process.stderr.write(`run ${runId}: the heartbeat could not be recorded (${errorMessage(e)})\n`);
@@ -103,7 +129,9 @@ export async function executeRun(ctx: PipelineContext, client: RuntimeClient, ru
     if (!ownsRun(ctx.store, runId)) throw lost.signal.reason ?? new Error(`run ${runId} is no longer this process's`);
     if (failed.length > 0) {
       const which = failed.map((f) => `${f.name}: ${f.error.message}`).join('; ');
-      throw new Error(`${failed.length} of ${config.students.length} students failed (${which}); the other models' results are stored, and resuming the run trains only the failed students`);
+      throw new Error(
+        `${failed.length} of ${config.students.length} students failed (${which}); the other models' results are stored, and resuming the run trains only the failed students`,
+      );
     }
     rmSync(scope.work, { recursive: true, force: true }); // checkpoints are only for resuming
     scope.emit('done', 'the run is complete');
@@ -112,7 +140,8 @@ export async function executeRun(ctx: PipelineContext, client: RuntimeClient, ru
     const { status, error } = runFailure(ctx, e);
     try {
       // A run marked interrupted meanwhile (the app quitting, see services/runs.ts) or taken over stays as it is.
-      if (ownsRun(ctx.store, runId)) setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, status, error: error.message });
+      if (ownsRun(ctx.store, runId))
+        setRunStatus(ctx.store, isAbort(e) ? { runId, status: 'cancelled' } : { runId, status, error: error.message });
     } catch (statusError) {
       // Still no room: the next start-up marks the run interrupted, as it does for any run whose process is gone.
       error.message += ` (and the run could not be marked ${status} yet: ${errorMessage(statusError)})`;
@@ -135,7 +164,14 @@ function runFailure(ctx: PipelineContext, e: unknown): { status: 'failed' | 'int
     return { status: 'interrupted', error: diskFullError(ctx.store.dataDir, e) };
   }
   const crash = engineCrashOf(e);
-  if (crash) return { status: 'failed', error: new Error(`${crashForUser(crash)}; what the run had finished is kept, and it can be resumed from its last finished epoch`, { cause: e }) };
+  if (crash)
+    return {
+      status: 'failed',
+      error: new Error(
+        `${crashForUser(crash)}; what the run had finished is kept, and it can be resumed from its last finished epoch`,
+        { cause: e },
+      ),
+    };
   return { status: 'failed', error: e as Error };
 }
 
@@ -150,7 +186,8 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
   // Distributions only for the aggregations of students still to distil (a λ = 0 student needs none).
   const toDistil = scope.config.students.filter((s) => !isMergedBaseline(s) && !finishedStudent(scope, s.name));
   const aggregations = [...new Set(toDistil.map((s) => s.aggregation))] as Normalise[];
-  const targets: Map<Normalise, Targets> = aggregations.length > 0 ? await teacherDistributions({ ...scope, ...prepared, teachers, aggregations }) : new Map();
+  const targets: Map<Normalise, Targets> =
+    aggregations.length > 0 ? await teacherDistributions({ ...scope, ...prepared, teachers, aggregations }) : new Map();
 
   const students: Student[] = [];
   const failed: { name: string; error: Error }[] = [];
@@ -171,15 +208,16 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
 
 /** The optimizer steps each model still to train will take, for the whole run's ETA (windows ≈ sentences). */
 function planTraining(scope: RunScope, { corpora, merged }: Prepared): void {
-  const steps = (sentences: number, s: { epochs: number; batchSize: number }) => s.epochs * Math.ceil(sentences / s.batchSize);
+  const steps = (sentences: number, s: { epochs: number; batchSize: number }) =>
+    s.epochs * Math.ceil(sentences / s.batchSize);
   const trained = new Set(listModels(scope.ctx.store, { runId: scope.run.id }).map((m) => m.name));
   teacherSeedsInCorpusOrder(scope.config).forEach((seeded, i) => {
     for (const t of seeded) {
-      if (!('trained' in t.model) && !trained.has(teacherName(scope.config, t))) scope.plan.set(teacherPhase(teacherLabel(scope.config, t)), steps(corpora[i].train.length, t));
+      if (!('trained' in t.model) && !trained.has(teacherName(scope.config, t)))
+        scope.plan.set(teacherPhase(teacherLabel(scope.config, t)), steps(corpora[i].train.length, t));
     }
   });
   for (const s of scope.config.students) {
     if (!trained.has(s.name)) scope.plan.set(studentPhase(s.name), steps(merged.train.sentences.length, s));
   }
 }
-

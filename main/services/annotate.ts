@@ -23,7 +23,14 @@ export async function annotateText(ctx: ServiceContext, args: ParsedArgs<'annota
   const { model, folder } = storedModel(ctx, args.modelId);
   const loaded = await loadLabellingModel(folder);
   // Mentions of an untyped model (labels B, I) have seqeval's type '_', so only 'O' adds no type.
-  const types = [...new Set(loaded.config.labels!.flatMap((l) => { const p = parseLabel(l); return p && p.prefix !== 'O' ? [p.type] : []; }))];
+  const types = [
+    ...new Set(
+      loaded.config.labels!.flatMap((l) => {
+        const p = parseLabel(l);
+        return p && p.prefix !== 'O' ? [p.type] : [];
+      }),
+    ),
+  ];
   const client = ctx.startRuntime();
   try {
     const labeller = await openLabeller(client, loaded);
@@ -41,12 +48,17 @@ let lastJob = 0;
 /** The subfolder of a labelled folder that its output goes to. */
 export const OUTPUT_FOLDER = 'taughtnet-annotations';
 
-export async function annotateFolder(ctx: ServiceContext, args: ParsedArgs<'annotate:folder'>): Promise<Result<'annotate:folder'>> {
+export async function annotateFolder(
+  ctx: ServiceContext,
+  args: ParsedArgs<'annotate:folder'>,
+): Promise<Result<'annotate:folder'>> {
   const { folder: path, format } = args;
   if (!isAbsolute(path)) throw new Error(`"${path}" is not a full path`);
   if (!statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${path}: no such folder`);
   const files = readdirSync(path)
-    .filter((name) => INPUT_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext)) && statSync(join(path, name)).isFile())
+    .filter(
+      (name) => INPUT_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext)) && statSync(join(path, name)).isFile(),
+    )
     .sort();
   if (files.length === 0) throw new Error(`${path} holds no file to label (${INPUT_EXTENSIONS.join(', ')})`);
   const inputs = files.map((name) => inputOf(join(path, name)));
@@ -57,12 +69,16 @@ export async function annotateFolder(ctx: ServiceContext, args: ParsedArgs<'anno
   mkdirSync(outFolder, { recursive: true });
   const run = { model: modelFolder, folder: path, files, format };
   const output = format === 'brat' ? outFolder : join(outFolder, `mentions.${format}`);
-  const writer = format === 'brat' ? bratOutput(outFolder, { resume: false, run }) : fileOutput(format, output, { first: true, resume: false, run });
+  const writer =
+    format === 'brat'
+      ? bratOutput(outFolder, { resume: false, run })
+      : fileOutput(format, output, { first: true, resume: false, run });
   const client = ctx.startRuntime();
   const jobId = ++lastJob;
   const controller = new AbortController();
   jobs.set(jobId, controller);
-  const report = (p: Omit<FolderProgress, 'jobId' | 'output'>) => ctx.emit('annotate:progress', { jobId, output, ...p });
+  const report = (p: Omit<FolderProgress, 'jobId' | 'output'>) =>
+    ctx.emit('annotate:progress', { jobId, output, ...p });
   void (async () => {
     let documents = 0;
     try {
@@ -75,11 +91,21 @@ export async function annotateFolder(ctx: ServiceContext, args: ParsedArgs<'anno
         onProgress: (p) => {
           documents = p.documents;
           const share = p.totalBytes ? Math.min(1, p.bytes / p.totalBytes) : 0;
-          report({ status: 'running', documents, share, etaSeconds: share > 0 ? (p.seconds * (1 - share)) / share : null });
+          report({
+            status: 'running',
+            documents,
+            share,
+            etaSeconds: share > 0 ? (p.seconds * (1 - share)) / share : null,
+          });
         },
       });
       if (!result.stopped) writer.finish();
-      report({ status: result.stopped ? 'cancelled' : 'done', documents: result.documents, share: result.stopped ? 0 : 1, etaSeconds: 0 });
+      report({
+        status: result.stopped ? 'cancelled' : 'done',
+        documents: result.documents,
+        share: result.stopped ? 0 : 1,
+        etaSeconds: 0,
+      });
     } catch (e) {
       report({ status: 'failed', documents, share: 0, etaSeconds: null, error: (e as Error).message });
     } finally {

@@ -3,7 +3,13 @@
 // (registerDatasetFiles, which runs use too).
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { DatasetEntry, DatasetRef, DatasetRegistration, DatasetReport, ParsedArgs } from '../../shared/ipc/contract.ts';
+import type {
+  DatasetEntry,
+  DatasetRef,
+  DatasetRegistration,
+  DatasetReport,
+  ParsedArgs,
+} from '../../shared/ipc/contract.ts';
 import type { Dataset as StoredDataset } from '../../shared/store-types.ts';
 import { CorpusError, loadDataset } from '../corpus/dataset.ts';
 import { registerDatasetFiles, splitReports } from '../store/dataset-registration.ts';
@@ -14,18 +20,32 @@ const shippedFolder = (ctx: ServiceContext) => join(ctx.resourcesFolder, 'datase
 
 async function listShipped(ctx: ServiceContext): Promise<DatasetEntry[]> {
   const entries = await readdir(shippedFolder(ctx), { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new Error(`the included datasets cannot be listed: ${shippedFolder(ctx)} (${e.code ?? e.message}); reinstall the workbench`);
+    throw new Error(
+      `the included datasets cannot be listed: ${shippedFolder(ctx)} (${e.code ?? e.message}); reinstall the workbench`,
+    );
   });
-  return entries
-    .filter((e) => e.isDirectory())
-    .map((e) => e.name)
-    .sort()
-    // Their entity types are in their labels, known once read (datasets:inspect): listing reads no corpus.
-    .map((name) => ({ ref: { source: 'shipped', name }, name, folder: join(shippedFolder(ctx), name), entityTypes: [] }));
+  return (
+    entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort()
+      // Their entity types are in their labels, known once read (datasets:inspect): listing reads no corpus.
+      .map((name) => ({
+        ref: { source: 'shipped', name },
+        name,
+        folder: join(shippedFolder(ctx), name),
+        entityTypes: [],
+      }))
+  );
 }
 
 function userEntry(dataset: StoredDataset): DatasetEntry {
-  return { ref: { source: 'user', id: dataset.id }, name: dataset.name, folder: dataset.source, entityTypes: dataset.entityTypes };
+  return {
+    ref: { source: 'user', id: dataset.id },
+    name: dataset.name,
+    folder: dataset.source,
+    entityTypes: dataset.entityTypes,
+  };
 }
 
 /**
@@ -35,7 +55,12 @@ function userEntry(dataset: StoredDataset): DatasetEntry {
 export async function listAllDatasets(ctx: ServiceContext): Promise<DatasetEntry[]> {
   const shipped = await listShipped(ctx);
   const shippedFolders = new Set(shipped.map((e) => resolve(e.folder)));
-  return [...shipped, ...listDatasets(ctx.store).filter((d) => !shippedFolders.has(resolve(d.source))).map(userEntry)];
+  return [
+    ...shipped,
+    ...listDatasets(ctx.store)
+      .filter((d) => !shippedFolders.has(resolve(d.source)))
+      .map(userEntry),
+  ];
 }
 
 async function findEntry(ctx: ServiceContext, ref: DatasetRef): Promise<DatasetEntry> {
@@ -68,7 +93,10 @@ export async function inspectDataset(ctx: ServiceContext, ref: DatasetRef): Prom
  * Registers a dataset folder, or one file cut into train/dev/test (see registerDatasetFiles), and tells the
  * windows when it is new.
  */
-export async function registerDataset(ctx: ServiceContext, args: ParsedArgs<'datasets:register'>): Promise<DatasetRegistration> {
+export async function registerDataset(
+  ctx: ServiceContext,
+  args: ParsedArgs<'datasets:register'>,
+): Promise<DatasetRegistration> {
   const { dataset, added, repairs, repairCount } = await registerDatasetFiles(ctx.store, args);
   if (added) ctx.emit('datasets:changed', { name: dataset.name });
   return { entry: userEntry(dataset), added, repairs, repairCount };

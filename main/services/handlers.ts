@@ -1,14 +1,32 @@
 // The IPC handler table: channel → service. Electron registers it with ipcMain.handle (main/app/ipc.ts) and the
 // renderer test harness serves it over HTTP; both go through handleIpc, so both validate the same way.
 import { z } from 'zod';
-import { contract, isChannel, type Channel, type ParsedArgs, type Reply, type Result } from '../../shared/ipc/contract.ts';
+import {
+  contract,
+  isChannel,
+  type Channel,
+  type ParsedArgs,
+  type Reply,
+  type Result,
+} from '../../shared/ipc/contract.ts';
 import { annotateFolder, annotateText, cancelFolder } from './annotate.ts';
 import { appInfo } from './app-info.ts';
 import type { ServiceContext } from './context.ts';
 import { inspectDataset, listAllDatasets, registerDataset } from './datasets.ts';
 import { explainModel } from './explain.ts';
 import { deleteModel, importModel, listAllModels } from './models.ts';
-import { addStudent, cancelRun, crossRunKappa, deleteRun, estimateRunTime, listRunSummaries, listTrainedTeachers, resumeRun, showRun, startRun } from './runs.ts';
+import {
+  addStudent,
+  cancelRun,
+  crossRunKappa,
+  deleteRun,
+  estimateRunTime,
+  listRunSummaries,
+  listTrainedTeachers,
+  resumeRun,
+  showRun,
+  startRun,
+} from './runs.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 
 type Handlers = { [C in Channel]: (ctx: ServiceContext, args: ParsedArgs<C>) => Promise<Result<C>> };
@@ -44,7 +62,8 @@ export const handlers: Handlers = {
 export async function handleIpc(ctx: ServiceContext, channel: unknown, args: unknown): Promise<Reply<unknown>> {
   if (!isChannel(channel)) return { ok: false, error: `unknown channel "${String(channel)}"` };
   const parsed = contract[channel].args.safeParse(args);
-  if (!parsed.success) return { ok: false, error: `invalid arguments for ${channel}:\n${z.prettifyError(parsed.error)}` };
+  if (!parsed.success)
+    return { ok: false, error: `invalid arguments for ${channel}:\n${z.prettifyError(parsed.error)}` };
   try {
     const handler = handlers[channel] as (ctx: ServiceContext, args: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(ctx, parsed.data) };

@@ -7,7 +7,13 @@ import type { ModelImport, ParsedArgs } from '../../shared/ipc/contract.ts';
 import { architectureLabel } from '../../shared/models/config.ts';
 import type { Model } from '../../shared/store-types.ts';
 import { loadModelFolder } from '../models/model-folder.ts';
-import { addModel, deleteModel as deleteStoredModel, findModelByFolder, getModel, listModels } from '../store/models.ts';
+import {
+  addModel,
+  deleteModel as deleteStoredModel,
+  findModelByFolder,
+  getModel,
+  listModels,
+} from '../store/models.ts';
 import { numel } from '../tensors/tensor.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -16,7 +22,10 @@ export function listAllModels(ctx: ServiceContext): Model[] {
 }
 
 /** Registers a model folder as 'pretrained' once it loads; the same folder again returns the model stored for it. */
-export async function importModel(ctx: ServiceContext, { folder: path, name }: ParsedArgs<'models:import'>): Promise<ModelImport> {
+export async function importModel(
+  ctx: ServiceContext,
+  { folder: path, name }: ParsedArgs<'models:import'>,
+): Promise<ModelImport> {
   if (!isAbsolute(path)) throw new Error(`"${path}" is not a full path`);
   const folder = resolve(path); // one spelling per folder (no trailing separator, no "..")
   const { config, weights, report } = await loadModelFolder(folder);
@@ -42,7 +51,9 @@ export function deleteModel(ctx: ServiceContext, modelId: number): { deleted: bo
   if (!model) throw new Error(`there is no model ${modelId}`);
   if (model.kind !== 'pretrained') {
     const run = model.runId === null ? 'a run' : `run ${model.runId}`;
-    throw new Error(`“${model.name}” is a ${model.kind} that ${run} trained: it stays with that run’s results. Only imported models can be removed.`);
+    throw new Error(
+      `“${model.name}” is a ${model.kind} that ${run} trained: it stays with that run’s results. Only imported models can be removed.`,
+    );
   }
   const deleted = deleteStoredModel(ctx.store, modelId);
   ctx.emit('models:changed', { modelId });

@@ -4,7 +4,15 @@
 // The CLI's `runs` commands read runs through these functions too.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CrossRunKappa, ParsedArgs, RunDetails, RunEstimate, RunProgress, RunSummary, TrainedTeacher } from '../../shared/ipc/contract.ts';
+import type {
+  CrossRunKappa,
+  ParsedArgs,
+  RunDetails,
+  RunEstimate,
+  RunProgress,
+  RunSummary,
+  TrainedTeacher,
+} from '../../shared/ipc/contract.ts';
 import { runConfigSchema, type RunConfig } from '../../shared/method/run-config.ts';
 import type { Run, RunMetric } from '../../shared/store-types.ts';
 import { estimateRun } from '../pipeline/estimate.ts';
@@ -43,7 +51,9 @@ function storedRun(ctx: ServiceContext, runId: number): Run {
 /** Refuses a second run while one executes here. */
 function assertIdle(ctx: ServiceContext): void {
   for (const { runId } of ctx.executing.values()) {
-    throw new Error(`run ${runId} (${storedRun(ctx, runId).name}) is training: wait for it to finish, or cancel it first`);
+    throw new Error(
+      `run ${runId} (${storedRun(ctx, runId).name}) is training: wait for it to finish, or cancel it first`,
+    );
   }
 }
 
@@ -53,7 +63,16 @@ function toProgress(runId: number, e: RunEvent): RunProgress {
     runId,
     phase: e.phase,
     message: e.message,
-    training: t ? { epoch: t.epoch, epochs: t.epochs, step: t.step, totalSteps: t.totalSteps, loss: t.loss, etaSeconds: t.etaSeconds } : null,
+    training: t
+      ? {
+          epoch: t.epoch,
+          epochs: t.epochs,
+          step: t.step,
+          totalSteps: t.totalSteps,
+          loss: t.loss,
+          etaSeconds: t.etaSeconds,
+        }
+      : null,
     runEtaSeconds: e.runEtaSeconds ?? null,
   };
 }
@@ -79,7 +98,10 @@ function launch(ctx: ServiceContext, runId: number): ExecutingRun {
   const onDatasetAdded = (name: string) => ctx.emit('datasets:changed', { name });
   entry.done = executeRun(ctx, client, runId, { signal: entry.controller.signal, onEvent, onDatasetAdded })
     // The outcome (completed, failed with its error, cancelled) is in the run's row; the window reads it there.
-    .then(() => undefined, () => undefined)
+    .then(
+      () => undefined,
+      () => undefined,
+    )
     .finally(async () => {
       ctx.executing.delete(runId);
       ctx.emit('runs:changed', { runId }); // before the host's stop, which may wait out a batch
@@ -129,7 +151,9 @@ export function cancelRun(ctx: ServiceContext, runId: number): Run {
     return run;
   }
   if (run.status === 'running') {
-    throw new Error(`run ${runId} is training in another process (pid ${run.ownerPid} on ${run.ownerHost}): cancel it there`);
+    throw new Error(
+      `run ${runId} is training in another process (pid ${run.ownerPid} on ${run.ownerHost}): cancel it there`,
+    );
   }
   const cancelled = setRunStatus(ctx.store, { runId, status: 'cancelled' });
   ctx.emit('runs:changed', { runId });
@@ -139,7 +163,8 @@ export function cancelRun(ctx: ServiceContext, runId: number): Run {
 /** Deletes a run that is not training, with its figures and its resume checkpoints; its models stay. */
 export async function deleteRun(ctx: ServiceContext, runId: number): Promise<{ deleted: boolean }> {
   const run = storedRun(ctx, runId);
-  if (ctx.executing.has(runId) || run.status === 'running') throw new Error(`run ${runId} is training: cancel it before deleting it`);
+  if (ctx.executing.has(runId) || run.status === 'running')
+    throw new Error(`run ${runId} is training: cancel it before deleting it`);
   const deleted = deleteStoredRun(ctx.store, runId);
   ctx.emit('runs:changed', { runId });
   // Gigabytes on a network drive take a while: the window does not wait for them.
@@ -156,7 +181,9 @@ const summary = (ctx: ServiceContext, run: Run): RunSummary => ({
 /** The runs, newest first (or only those of one status). */
 export function listRunSummaries(ctx: ServiceContext, filter: { status?: Run['status'] } = {}): RunSummary[] {
   noticeInterrupted(ctx);
-  return listRuns(ctx.store, filter).reverse().map((run) => summary(ctx, run));
+  return listRuns(ctx.store, filter)
+    .reverse()
+    .map((run) => summary(ctx, run));
 }
 
 export function showRun(ctx: ServiceContext, runId: number): RunDetails {
@@ -167,7 +194,9 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
   const datasetIds = [...new Set([...evaluations, ...agreements, ...errorAnalyses].map((r) => r.datasetId))];
   // Its own models, and the trained teachers it took from other runs (scored here too).
   const own = listModels(ctx.store, { runId });
-  const taken = [...new Set(evaluations.map((e) => e.modelId))].filter((id) => !own.some((m) => m.id === id)).flatMap((id) => getModel(ctx.store, id) ?? []);
+  const taken = [...new Set(evaluations.map((e) => e.modelId))]
+    .filter((id) => !own.some((m) => m.id === id))
+    .flatMap((id) => getModel(ctx.store, id) ?? []);
   return {
     ...summary(ctx, run),
     metrics: listMetrics(ctx.store, runId, { perStep: false }),
@@ -185,7 +214,9 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
 /** How long a config would take here, timed in an engine host of its own (never in this process). */
 export async function estimateRunTime(ctx: ServiceContext, config: RunConfig): Promise<RunEstimate> {
   for (const { runId } of ctx.executing.values()) {
-    throw new Error(`run ${runId} is training: the time could not be measured fairly now; estimate once it has finished`);
+    throw new Error(
+      `run ${runId} is training: the time could not be measured fairly now; estimate once it has finished`,
+    );
   }
   const client = ctx.startRuntime();
   try {
@@ -201,9 +232,13 @@ export function listTrainedTeachers(ctx: ServiceContext): TrainedTeacher[] {
     .reverse()
     .flatMap((model) => {
       const run = model.runId === null ? undefined : getRun(ctx.store, model.runId);
-      const type = run && runConfigSchema.safeParse(run.config).data?.teachers.find((t) => model.name === `teacher ${t.type}`)?.type;
+      const type =
+        run &&
+        runConfigSchema.safeParse(run.config).data?.teachers.find((t) => model.name === `teacher ${t.type}`)?.type;
       if (!run || !type) return [];
-      const own = listEvaluations(ctx.store, { runId: run.id }).find((e) => e.modelId === model.id && e.mode === 'lenient');
+      const own = listEvaluations(ctx.store, { runId: run.id }).find(
+        (e) => e.modelId === model.id && e.mode === 'lenient',
+      );
       return [{ model, type, runName: run.name, testF1: own?.f1 ?? null }];
     });
 }
@@ -215,7 +250,10 @@ export function listTrainedTeachers(ctx: ServiceContext): TrainedTeacher[] {
  */
 export async function crossRunKappa(ctx: ServiceContext, runIds: number[]): Promise<CrossRunKappa[]> {
   const runs = [...new Set(runIds)].map((id) => storedRun(ctx, id));
-  const scored = runs.map((run) => ({ run, evaluations: listEvaluations(ctx.store, { runId: run.id }).filter((e) => e.mode === 'lenient') }));
+  const scored = runs.map((run) => ({
+    run,
+    evaluations: listEvaluations(ctx.store, { runId: run.id }).filter((e) => e.mode === 'lenient'),
+  }));
   const datasetIds = [...new Set(scored.flatMap((s) => s.evaluations.map((e) => e.datasetId)))];
   const out: CrossRunKappa[] = [];
   for (const datasetId of datasetIds) {
@@ -232,14 +270,21 @@ export async function crossRunKappa(ctx: ServiceContext, runIds: number[]): Prom
       for (const e of evaluations.filter((x) => x.datasetId === datasetId)) {
         const model = getModel(ctx.store, e.modelId);
         const name = `${run.name}: ${model?.name ?? `model ${e.modelId}`}`;
-        const stored = listArtifacts(ctx.store, { runId: run.id, modelId: e.modelId, kind: 'predictions' }).filter((a) => a.name === testPredictionsName(datasetId)).at(-1);
-        const labels = stored && (JSON.parse(await readFile(artifactFile(ctx.store, stored), 'utf8')) as { labels: string[][] }).labels.flat();
+        const stored = listArtifacts(ctx.store, { runId: run.id, modelId: e.modelId, kind: 'predictions' })
+          .filter((a) => a.name === testPredictionsName(datasetId))
+          .at(-1);
+        const labels =
+          stored &&
+          (JSON.parse(await readFile(artifactFile(ctx.store, stored), 'utf8')) as { labels: string[][] }).labels.flat();
         // A run that dropped long sentences labelled fewer tokens than the split holds: not comparable token by token.
         if (!labels || labels.length !== labellings[0].labels.length || labellings.some((l) => l.name === name)) {
           missing.push(name);
           continue;
         }
-        const covers = model?.kind === 'student' ? [...new Set(evaluations.filter((x) => x.modelId === e.modelId).map((x) => typeOf(x.datasetId)))] : [type];
+        const covers =
+          model?.kind === 'student'
+            ? [...new Set(evaluations.filter((x) => x.modelId === e.modelId).map((x) => typeOf(x.datasetId)))]
+            : [type];
         labellings.push({ name, covers, labels });
       }
     }

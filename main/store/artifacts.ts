@@ -99,7 +99,7 @@ export async function openArtifactWriter(store: Store, meta: ArtifactMeta): Prom
     write: (chunk) =>
       orAbort(async () => {
         if (closed) throw new Error('artifact writer is already finished or aborted');
-        for (let done = 0; done < chunk.length; ) {
+        for (let done = 0; done < chunk.length;) {
           done += (await file.write(chunk, done, chunk.length - done)).bytesWritten;
         }
         hash.update(chunk);
@@ -210,7 +210,16 @@ export function shareArtifact(store: Store, artifact: Artifact, meta: ArtifactMe
     prepared(
       store,
       `INSERT INTO artifacts (kind, sha256, bytes, path, name, run_id, model_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-    ).get(m.kind, artifact.sha256, artifact.bytes, artifact.path, m.name ?? null, m.runId ?? null, m.modelId ?? null, nowIso()),
+    ).get(
+      m.kind,
+      artifact.sha256,
+      artifact.bytes,
+      artifact.path,
+      m.name ?? null,
+      m.runId ?? null,
+      m.modelId ?? null,
+      nowIso(),
+    ),
   );
   return toArtifact(row as ArtifactRow);
 }

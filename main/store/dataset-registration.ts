@@ -34,7 +34,11 @@ async function contentHash(dataset: Dataset, cut: SingleFileSplit | null): Promi
   if (cut) {
     hash.update(`${JSON.stringify(cut)}\0`).update(await readFile(Object.values(dataset.splits)[0].file));
   } else {
-    for (const [name, split] of Object.entries(dataset.splits)) hash.update(`${name}\0`).update(await readFile(split.file)).update('\0');
+    for (const [name, split] of Object.entries(dataset.splits))
+      hash
+        .update(`${name}\0`)
+        .update(await readFile(split.file))
+        .update('\0');
   }
   return hash.digest('hex');
 }
@@ -44,10 +48,13 @@ async function contentHash(dataset: Dataset, cut: SingleFileSplit | null): Promi
  * here, where the user can still choose other ratios, rather than after hours of training.
  */
 function refuseEmptySplits(path: string, dataset: Dataset, cut: SingleFileSplit): void {
-  const empty = Object.entries(dataset.splits).filter(([, s]) => s.sentences.length === 0).map(([name]) => name);
+  const empty = Object.entries(dataset.splits)
+    .filter(([, s]) => s.sentences.length === 0)
+    .map(([name]) => name);
   if (empty.length === 0) return;
   const total = Object.values(dataset.splits).reduce((n, s) => n + s.sentences.length, 0);
-  const names = empty.length === 1 ? `the ${empty[0]} split` : `the ${empty.slice(0, -1).join(', ')} and ${empty.at(-1)} splits`;
+  const names =
+    empty.length === 1 ? `the ${empty[0]} split` : `the ${empty.slice(0, -1).join(', ')} and ${empty.at(-1)} splits`;
   throw new Error(
     `${path}: cutting its ${total} sentences by ${cut.ratios.join('/')} leaves ${names} empty, and a run needs sentences in ` +
       `train, dev and test: choose split ratios that give each a share (e.g. 80/10/10; --split on the command line)` +
@@ -74,8 +81,11 @@ export async function registerDatasetFiles(
   if (!isAbsolute(path)) throw new Error(`"${path}" is not a full path`);
   const info = checkPath(path, 'file or folder'); // a FIFO, device or link loop is refused by name here
   const isFile = info.isFile();
-  if (split && !isFile) throw new Error(`${path} is not a single file: a split applies to one file, a folder brings its own splits`);
-  const cut: SingleFileSplit | null = isFile ? { ratios: split?.ratios ?? [...DEFAULT_SPLIT.ratios], seed: split?.seed ?? DEFAULT_SPLIT.seed } : null;
+  if (split && !isFile)
+    throw new Error(`${path} is not a single file: a split applies to one file, a folder brings its own splits`);
+  const cut: SingleFileSplit | null = isFile
+    ? { ratios: split?.ratios ?? [...DEFAULT_SPLIT.ratios], seed: split?.seed ?? DEFAULT_SPLIT.seed }
+    : null;
   let dataset: Dataset;
   try {
     dataset = await loadDataset(path, { split: cut ?? undefined });
@@ -92,7 +102,9 @@ export async function registerDatasetFiles(
     throw new Error(`the labels in ${path} carry no entity type (bare B / I): say which type they mark, e.g. Disease`);
   }
   if (!labelTypes.includes(UNTYPED) && entityType && !typed.includes(entityType)) {
-    throw new Error(`the labels in ${path} mark ${typed.join(', ')}, not ${entityType}: leave the entity type empty or correct it`);
+    throw new Error(
+      `the labels in ${path} mark ${typed.join(', ')}, not ${entityType}: leave the entity type empty or correct it`,
+    );
   }
   const entityTypes = entityType && !typed.includes(entityType) ? [...typed, entityType] : typed;
 
@@ -106,7 +118,12 @@ export async function registerDatasetFiles(
     entityTypes,
     contentHash: hash,
     split: cut,
-    splits: splits.map((s) => ({ name: s.name, sentences: s.stats.sentences, tokens: s.stats.tokens, mentions: s.stats.mentions })),
+    splits: splits.map((s) => ({
+      name: s.name,
+      sentences: s.stats.sentences,
+      tokens: s.stats.tokens,
+      mentions: s.stats.mentions,
+    })),
   });
   return { dataset: stored, added: true, repairs, repairCount };
 }

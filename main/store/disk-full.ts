@@ -23,7 +23,12 @@ const freeBytes = (dir: string): number => {
 /** Whether `error` (or an error it was caused by) is the disk under `dataDir` being full. */
 export function isDiskFull(error: unknown, dataDir: string): boolean {
   for (let e = error as (Error & { code?: string; cause?: unknown }) | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 'ENOSPC' || e.code === 'SQLITE_FULL' || /ENOSPC|no space left on device|database or disk is full/i.test(e.message ?? '')) return true;
+    if (
+      e.code === 'ENOSPC' ||
+      e.code === 'SQLITE_FULL' ||
+      /ENOSPC|no space left on device|database or disk is full/i.test(e.message ?? '')
+    )
+      return true;
     if (e.code?.startsWith('SQLITE_IOERR') && freeBytes(dataDir) < NEARLY_FULL_BYTES) return true;
   }
   return false;
@@ -35,7 +40,8 @@ export const DISK_FULL = 'DiskFullError';
 /** The error a user reads: which folder's disk is full and what to do; `error` stays as its cause. */
 export function diskFullError(dataDir: string, error: unknown): Error {
   // Said already (maybe with more added, such as how to resume): left as it is.
-  for (let e = error as Error | undefined; e; e = e.cause as Error | undefined) if (e.name === DISK_FULL) return error as Error;
+  for (let e = error as Error | undefined; e; e = e.cause as Error | undefined)
+    if (e.name === DISK_FULL) return error as Error;
   const e = new Error(
     `the disk of the data folder ${dataDir} is full (${errorMessage(error)}): free some space on it, or choose another data folder`,
     { cause: error },

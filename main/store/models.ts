@@ -61,7 +61,9 @@ export function getModel(store: Store, modelId: number): Model | undefined {
 
 /** The model stored with exactly this folder (an imported one's absolute path), if any. */
 export function findModelByFolder(store: Store, folder: string): Model | undefined {
-  const row = prepared(store, `SELECT * FROM models WHERE folder = ? ORDER BY id LIMIT 1`).get(parseInput(nonEmpty, folder, 'model folder'));
+  const row = prepared(store, `SELECT * FROM models WHERE folder = ? ORDER BY id LIMIT 1`).get(
+    parseInput(nonEmpty, folder, 'model folder'),
+  );
   return row ? toModel(row as ModelRow) : undefined;
 }
 

@@ -134,13 +134,14 @@ export function requeueRun(store: Store, runId: number, config: Record<string, u
       const run = getRun(store, runId);
       if (!run) throw new Error(`there is no run ${runId}`);
       if (!['completed', 'failed', 'cancelled'].includes(run.status)) {
-        throw new Error(`run ${runId} is ${run.status}: only a completed, failed or cancelled run takes a new student (resume an interrupted one first)`);
+        throw new Error(
+          `run ${runId} is ${run.status}: only a completed, failed or cancelled run takes a new student (resume an interrupted one first)`,
+        );
       }
-      const row = prepared(store, `UPDATE runs SET config = ?, status = 'queued', error = NULL, finished_at = NULL, updated_at = ? WHERE id = ? RETURNING *`).get(
-        JSON.stringify(cfg),
-        nowIso(),
-        runId,
-      );
+      const row = prepared(
+        store,
+        `UPDATE runs SET config = ?, status = 'queued', error = NULL, finished_at = NULL, updated_at = ? WHERE id = ? RETURNING *`,
+      ).get(JSON.stringify(cfg), nowIso(), runId);
       return toRun(row as RunRow);
     })
     .immediate();
@@ -179,9 +180,9 @@ export function beatHeartbeat(store: Store, runId: number): boolean {
 
 /** Whether this process is the one running the run (another may have taken it over after a stale heartbeat). */
 export function ownsRun(store: Store, runId: number): boolean {
-  const row = prepared(store, `SELECT status, owner_pid, owner_host FROM runs WHERE id = ?`).get(parseInput(id, runId, 'run id')) as
-    | Pick<RunRow, 'status' | 'owner_pid' | 'owner_host'>
-    | undefined;
+  const row = prepared(store, `SELECT status, owner_pid, owner_host FROM runs WHERE id = ?`).get(
+    parseInput(id, runId, 'run id'),
+  ) as Pick<RunRow, 'status' | 'owner_pid' | 'owner_host'> | undefined;
   return row?.status === 'running' && row.owner_pid === process.pid && row.owner_host === thisHost();
 }
 

@@ -127,9 +127,13 @@ export function folderIsReadOnly(dir: string): boolean {
  * the database file (and of its -wal, if one was left) is copied to the temp folder and read there; closing the
  * store removes it. Nothing is marked or migrated: a store of an older schema is refused.
  */
-export function openStoreReadOnly({ dataDir, nativeBinding }: Pick<OpenStoreOptions, 'dataDir' | 'nativeBinding'>): Store {
+export function openStoreReadOnly({
+  dataDir,
+  nativeBinding,
+}: Pick<OpenStoreOptions, 'dataDir' | 'nativeBinding'>): Store {
   const paths = dataPaths(dataDir);
-  if (!existsSync(paths.database)) throw new Error(`${dataDir} holds no experiment store (${paths.database} is not there)`);
+  if (!existsSync(paths.database))
+    throw new Error(`${dataDir} holds no experiment store (${paths.database} is not there)`);
   const copy = mkdtempSync(join(tmpdir(), 'taughtnet-read-only-'));
   let db: Database.Database | undefined;
   try {
@@ -139,7 +143,9 @@ export function openStoreReadOnly({ dataDir, nativeBinding }: Pick<OpenStoreOpti
     db = new Database(file, { readonly: true, fileMustExist: true, nativeBinding });
     const version = schemaVersion(db);
     if (version !== LATEST_VERSION) {
-      throw new Error(`the store in ${dataDir} has schema version ${version} and this program reads ${LATEST_VERSION}; it cannot be migrated on a read-only folder`);
+      throw new Error(
+        `the store in ${dataDir} has schema version ${version} and this program reads ${LATEST_VERSION}; it cannot be migrated on a read-only folder`,
+      );
     }
   } catch (error) {
     db?.close();

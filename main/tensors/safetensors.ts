@@ -74,7 +74,8 @@ function parseHeader(
   const spans: { name: string; begin: number; end: number; dtype: DType; shape: number[] }[] = [];
   for (const [name, value] of Object.entries(json as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, '__metadata__ is not an object');
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        fail(path, '__metadata__ is not an object');
       for (const [k, v] of Object.entries(value)) {
         if (typeof v !== 'string') fail(path, `__metadata__.${k} is not a string`);
       }
@@ -107,10 +108,16 @@ function parseHeader(
     const [begin, end] = offsets as [number, number];
     const expected = numel(shape) * bytesPerElement(dtype);
     if (end - begin !== expected) {
-      fail(path, `${where} (${code} [${shape.join(', ')}]) needs ${expected} bytes but data_offsets span ${end - begin}`);
+      fail(
+        path,
+        `${where} (${code} [${shape.join(', ')}]) needs ${expected} bytes but data_offsets span ${end - begin}`,
+      );
     }
     if (end > dataBytes) {
-      fail(path, `${where} ends at byte ${end} of the data but the data holds only ${dataBytes} bytes (truncated file?)`);
+      fail(
+        path,
+        `${where} ends at byte ${end} of the data but the data holds only ${dataBytes} bytes (truncated file?)`,
+      );
     }
     spans.push({ name, begin, end, dtype, shape });
   }
@@ -124,7 +131,8 @@ function parseHeader(
     }
     cursor = s.end;
   }
-  if (cursor !== dataBytes) fail(path, `the tensors cover ${cursor} bytes but the data holds ${dataBytes} (trailing bytes)`);
+  if (cursor !== dataBytes)
+    fail(path, `the tensors cover ${cursor} bytes but the data holds ${dataBytes} (trailing bytes)`);
 
   const entries = new Map<string, SafetensorsEntry>();
   for (const s of spans) {
@@ -247,7 +255,9 @@ export function safetensorsChunks(
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== 'string') throw new Error(`${where}: metadata "${k}" must be a string`);
   }
-  list.sort(([an, a], [bn, b]) => bytesPerElement(b.dtype) - bytesPerElement(a.dtype) || (an < bn ? -1 : an > bn ? 1 : 0));
+  list.sort(
+    ([an, a], [bn, b]) => bytesPerElement(b.dtype) - bytesPerElement(a.dtype) || (an < bn ? -1 : an > bn ? 1 : 0),
+  );
   return [encodeHeader(list, metadata), ...list.map(([, t]) => tensorBytes(t))];
 }
 
@@ -265,7 +275,9 @@ export const DAMAGED_FILE = 'DamagedFileError';
 
 /** `whatToDo` follows the diagnosis, e.g. "; copy it again from a backup". */
 export function damagedFileError(path: string, whatToDo: string): Error {
-  const e = new Error(`${path} is damaged: its content no longer matches the sha256 recorded when it was written (a disk or copy fault)${whatToDo}`);
+  const e = new Error(
+    `${path} is damaged: its content no longer matches the sha256 recorded when it was written (a disk or copy fault)${whatToDo}`,
+  );
   e.name = DAMAGED_FILE;
   return e;
 }
@@ -295,7 +307,8 @@ export async function checksumMatches(path: string): Promise<boolean | null> {
     const recorded = new TextDecoder().decode(header.subarray(at, at + 64));
     header.set(new TextEncoder().encode(UNSET_DIGEST), at);
     const hash = createHash('sha256').update(prefix).update(header);
-    for await (const chunk of file.createReadStream({ start: 8 + Number(headerLength), autoClose: false })) hash.update(chunk as Buffer);
+    for await (const chunk of file.createReadStream({ start: 8 + Number(headerLength), autoClose: false }))
+      hash.update(chunk as Buffer);
     return hash.digest('hex') === recorded;
   } finally {
     await file.close();
@@ -314,7 +327,11 @@ export async function writeSafetensors(
   metadata: Record<string, string> = {},
   options: WriteOptions = {},
 ): Promise<void> {
-  const chunks = safetensorsChunks(tensors, options.checksum ? { ...metadata, [CHECKSUM_KEY]: UNSET_DIGEST } : metadata, path);
+  const chunks = safetensorsChunks(
+    tensors,
+    options.checksum ? { ...metadata, [CHECKSUM_KEY]: UNSET_DIGEST } : metadata,
+    path,
+  );
   if (options.checksum) {
     const hash = createHash('sha256');
     for (const bytes of chunks) hash.update(bytes);

@@ -23,7 +23,16 @@ export interface Tensor<D extends DType = DType> {
   readonly data: DataOf[D];
 }
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'uint8', 'bool'];
+export const DTYPES: readonly DType[] = [
+  'float32',
+  'float64',
+  'float16',
+  'bfloat16',
+  'int64',
+  'int32',
+  'uint8',
+  'bool',
+];
 
 const ARRAY_TYPE = {
   float32: Float32Array,
@@ -73,7 +82,9 @@ export function tensorFromBytes<D extends DType>(dtype: D, shape: readonly numbe
   checkShape(shape);
   const expected = numel(shape) * bytesPerElement(dtype);
   if (bytes.byteLength !== expected) {
-    throw new Error(`a ${dtype} tensor of shape [${shape.join(', ')}] needs ${expected} bytes, got ${bytes.byteLength}`);
+    throw new Error(
+      `a ${dtype} tensor of shape [${shape.join(', ')}] needs ${expected} bytes, got ${bytes.byteLength}`,
+    );
   }
   const copy = new Uint8Array(expected);
   copy.set(bytes);

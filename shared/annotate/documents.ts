@@ -26,9 +26,13 @@ export class InputError extends Error {
 /** The sentences of a document: its own tokens (CoNLL), else its text split (PubTator's title and abstract apart). */
 export function documentSentences(doc: Document): (readonly Word[])[] {
   if (doc.tokens) return doc.tokens.length > 0 ? [doc.tokens] : [];
-  const parts: [number, number][] = doc.titleLength === undefined
-    ? [[0, doc.text.length]]
-    : [[0, doc.titleLength], [Math.min(doc.titleLength + 1, doc.text.length), doc.text.length]];
+  const parts: [number, number][] =
+    doc.titleLength === undefined
+      ? [[0, doc.text.length]]
+      : [
+          [0, doc.titleLength],
+          [Math.min(doc.titleLength + 1, doc.text.length), doc.text.length],
+        ];
   return parts.flatMap(([from, to]) => splitSentences(doc.text, from, to).map((s) => s.words));
 }
 
@@ -40,10 +44,12 @@ export function jsonlDocument(line: string, where: string): Document {
   } catch (e) {
     throw new InputError(`${where}: not JSON: ${errorMessage(e)}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${where}: expected an object {"id": …, "text": …}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InputError(`${where}: expected an object {"id": …, "text": …}`);
   const { id, text } = value as { id?: unknown; text?: unknown };
   if (typeof text !== 'string') throw new InputError(`${where}: "text" must be a string`);
-  if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id))) throw new InputError(`${where}: "id" must be a string or a number`);
+  if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))
+    throw new InputError(`${where}: "id" must be a string or a number`);
   return { id: String(id), text, source: where };
 }
 

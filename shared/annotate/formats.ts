@@ -17,7 +17,13 @@ const score = (x: number) => Number(x.toFixed(4));
 
 /** {"id", "text", "entities": [{"start", "end", "type", "text", "score"}]} on one line. */
 export function jsonlRecord({ doc, mentions }: Labelled): string {
-  const entities = mentions.map((m) => ({ start: m.start, end: m.end, type: m.type, text: m.text, score: score(m.score) }));
+  const entities = mentions.map((m) => ({
+    start: m.start,
+    end: m.end,
+    type: m.type,
+    text: m.text,
+    score: score(m.score),
+  }));
   return JSON.stringify({ id: doc.id, text: doc.text, entities }) + '\n';
 }
 
@@ -44,7 +50,8 @@ export function pubtatorBlock({ doc, mentions }: Labelled): string {
   const abstract = titled ? doc.text.slice(doc.titleLength! + 1) : doc.text;
   const shift = titled ? 0 : 1;
   const lines = [`${doc.id}|t|${oneLine(title)}`, `${doc.id}|a|${oneLine(abstract)}`];
-  for (const m of mentions) lines.push(`${doc.id}\t${m.start + shift}\t${m.end + shift}\t${oneLine(m.text)}\t${m.type}`);
+  for (const m of mentions)
+    lines.push(`${doc.id}\t${m.start + shift}\t${m.end + shift}\t${oneLine(m.text)}\t${m.type}`);
   return lines.join('\n') + '\n\n';
 }
 
@@ -54,7 +61,11 @@ export const CSV_HEADER = 'document,start,end,type,text,score\n';
 const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 export function csvRows({ doc, mentions }: Labelled): string {
-  return mentions.map((m) => [doc.id, m.start, m.end, m.type, m.text, score(m.score)].map((v) => csvField(String(v))).join(',') + '\n').join('');
+  return mentions
+    .map(
+      (m) => [doc.id, m.start, m.end, m.type, m.text, score(m.score)].map((v) => csvField(String(v))).join(',') + '\n',
+    )
+    .join('');
 }
 
 /** Code points before each UTF-16 offset: brat counts offsets in characters as Python does. */

@@ -30,7 +30,8 @@ const SHOWN_CHARACTERS = 40;
 /** Text from the file as an error quotes it: cut to SHOWN_CHARACTERS, control characters escaped. */
 function quoted(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
-  const escape = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escape = (s: string) =>
+    s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   const chars = [...text];
   if (chars.length <= SHOWN_CHARACTERS) return `'${escape(text)}'`;
   return `'${escape(chars.slice(0, SHOWN_CHARACTERS).join(''))}…' (${chars.length} characters)`;
@@ -62,7 +63,10 @@ export function columns(line: string): string[] {
     const label = line.slice(tab + 1).trim();
     if (token !== '' && label !== '') return [token, label];
   }
-  return line.split('\t').map((c) => c.trim()).filter((c) => c !== '');
+  return line
+    .split('\t')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
 }
 
 /**
@@ -90,10 +94,16 @@ export function parseConll(text: string, options: ParseOptions): ParseResult {
       errors.add(i + 1, 'a NUL byte (\\0) in the line: this is not a text file in UTF-8 (binary, or saved as UTF-16?)');
       current.bad = true;
     } else if (cols.length < 2) {
-      errors.add(i + 1, `missing label column: expected TOKEN and LABEL separated by a tab, found only ${quoted(cols[0])}`);
+      errors.add(
+        i + 1,
+        `missing label column: expected TOKEN and LABEL separated by a tab, found only ${quoted(cols[0])}`,
+      );
       current.bad = true;
     } else if (!parseLabel(cols[cols.length - 1])) {
-      errors.add(i + 1, `bad label ${quoted(cols[cols.length - 1])}: expected O, or B-/I- (E-/S- in BIOES) followed by an entity type`);
+      errors.add(
+        i + 1,
+        `bad label ${quoted(cols[cols.length - 1])}: expected O, or B-/I- (E-/S- in BIOES) followed by an entity type`,
+      );
       current.bad = true;
     }
     current.tokens.push(cols[0]);
@@ -101,13 +111,17 @@ export function parseConll(text: string, options: ParseOptions): ParseResult {
   }
 
   const good = raw.filter((s) => !s.bad);
-  const scheme: Scheme = !options.scheme || options.scheme === 'auto' ? detectScheme(good.map((s) => s.labels)) : options.scheme;
+  const scheme: Scheme =
+    !options.scheme || options.scheme === 'auto' ? detectScheme(good.map((s) => s.labels)) : options.scheme;
   const allowed = SCHEME_PREFIXES[scheme];
   for (const s of good) {
     s.labels.forEach((label, i) => {
       const prefix = parseLabel(label)!.prefix;
       if (!allowed.includes(prefix)) {
-        errors.add(s.line + i, `label '${label}' is not ${scheme.toUpperCase()} (${prefix}- belongs to BIOES; choose the bioes scheme)`);
+        errors.add(
+          s.line + i,
+          `label '${label}' is not ${scheme.toUpperCase()} (${prefix}- belongs to BIOES; choose the bioes scheme)`,
+        );
         s.bad = true;
       }
     });
@@ -135,7 +149,5 @@ export function parseConll(text: string, options: ParseOptions): ParseResult {
 
 /** Writes sentences as TOKEN<TAB>LABEL lines with a blank line after each sentence. */
 export function formatConll(sentences: readonly Pick<Sentence, 'tokens' | 'labels'>[]): string {
-  return sentences
-    .map((s) => s.tokens.map((t, i) => `${t}\t${s.labels[i]}\n`).join('') + '\n')
-    .join('');
+  return sentences.map((s) => s.tokens.map((t, i) => `${t}\t${s.labels[i]}\n`).join('') + '\n').join('');
 }

@@ -57,7 +57,10 @@ export const singleFileSplit = z.strictObject({
   ratios: z
     .tuple([z.number().min(0), z.number().min(0), z.number().min(0)])
     .refine(([a, b, c]) => a + b + c > 0, 'the split ratios must not all be 0'),
-  seed: z.int().min(0).max(2 ** 32 - 1),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1),
 });
 
 /**

@@ -65,7 +65,8 @@ export function toIob2(
   const fix = policy !== 'keep';
   const before = (i: number) => (i === 0 ? 'at the start of a sentence' : `after ${labels[i - 1]}`);
   const stray = (i: number) =>
-    `stray ${labels[i]} ${before(i)}: ` + (policy === 'error' ? `an entity starts with B- (or S-)` : `read as ${out[i]}`);
+    `stray ${labels[i]} ${before(i)}: ` +
+    (policy === 'error' ? `an entity starts with B- (or S-)` : `read as ${out[i]}`);
 
   if (scheme !== 'bioes') {
     input.forEach((cur, i) => {
@@ -85,7 +86,8 @@ export function toIob2(
   let open: string | null = null;
   const unclosed = (i: number) => {
     if (open !== null && fix) {
-      const what = policy === 'error' ? 'an entity ends with E- (or is one S- token)' : 'the entity is read as ending here';
+      const what =
+        policy === 'error' ? 'an entity ends with E- (or is one S- token)' : 'the entity is read as ending here';
       repairs.push({ index: i, message: `${labels[i]} is not followed by I- or E- of its type: ${what}` });
     }
   };

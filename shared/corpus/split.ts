@@ -11,7 +11,10 @@ export interface SplitOptions {
 export const DEFAULT_SPLIT = { ratios: [80, 10, 10] as const, seed: 42 };
 
 /** Shuffles with the seed, then cuts train, dev, test by the ratios (dev and test rounded, train takes the rest). */
-export function splitSentences<T>(items: readonly T[], options: SplitOptions = {}): { train: T[]; dev: T[]; test: T[] } {
+export function splitSentences<T>(
+  items: readonly T[],
+  options: SplitOptions = {},
+): { train: T[]; dev: T[]; test: T[] } {
   const [rTrain, rDev, rTest] = options.ratios ?? DEFAULT_SPLIT.ratios;
   const seed = options.seed ?? DEFAULT_SPLIT.seed;
   const total = rTrain + rDev + rTest;

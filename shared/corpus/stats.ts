@@ -45,5 +45,11 @@ export function corpusStats(sentences: readonly Sentence[]): CorpusStats {
       types[e.type] = (types[e.type] ?? 0) + 1;
     }
   }
-  return { sentences: sentences.length, tokens, mentions, types, lengths: lengthStats(sentences.map((s) => s.tokens.length)) };
+  return {
+    sentences: sentences.length,
+    tokens,
+    mentions,
+    types,
+    lengths: lengthStats(sentences.map((s) => s.tokens.length)),
+  };
 }

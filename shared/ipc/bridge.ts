@@ -1,6 +1,15 @@
 // The API the renderer sees as `window.taughtnet`, built over a transport: Electron's ipcRenderer in the preload,
 // HTTP in the renderer test harness. Only the contract's channels and events get through.
-import { isChannel, isEventName, type Args, type Channel, type EventName, type Events, type Reply, type Result } from './contract.ts';
+import {
+  isChannel,
+  isEventName,
+  type Args,
+  type Channel,
+  type EventName,
+  type Events,
+  type Reply,
+  type Result,
+} from './contract.ts';
 
 export interface Transport {
   invoke(channel: Channel, args: unknown): Promise<Reply<unknown>>;

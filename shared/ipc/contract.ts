@@ -16,7 +16,22 @@ import type { Model, Run } from '../store-types.ts';
 
 export { datasetRef, datasetRegistrationRequest, entityType, singleFileSplit };
 export type { DatasetRef, SplitReport } from '../corpus/datasets.ts';
-export type { AppInfo, DatasetEntry, DatasetRegistration, DatasetReport, Explanation, ModelImport, CrossRunKappa, RunDetails, RunEstimate, RunProgress, RunSummary, TextAnnotation, TrainedTeacher, FolderProgress };
+export type {
+  AppInfo,
+  DatasetEntry,
+  DatasetRegistration,
+  DatasetReport,
+  Explanation,
+  ModelImport,
+  CrossRunKappa,
+  RunDetails,
+  RunEstimate,
+  RunProgress,
+  RunSummary,
+  TextAnnotation,
+  TrainedTeacher,
+  FolderProgress,
+};
 export type { ProviderInfo } from '../app-info.ts';
 
 // ── Values the channels carry ────────────────────────────────────────────────────────────────────────────────
@@ -58,7 +73,10 @@ export const contract = {
    * refused while another run executes in this app. Progress arrives as 'runs:progress' events.
    */
   'runs:start': channel<Run>()(
-    z.strictObject({ name: z.string().trim().min(1, 'give the run a name').max(100).optional(), config: runConfigSchema }),
+    z.strictObject({
+      name: z.string().trim().min(1, 'give the run a name').max(100).optional(),
+      config: runConfigSchema,
+    }),
   ),
   /**
    * Adds a student (as in a run config's "students") to a completed, failed or cancelled run and executes it in the
@@ -76,7 +94,9 @@ export const contract = {
    * Per corpus that two or more of these runs were scored on: Cohen's kappa over the ground truth and every teacher
    * and student of those runs (from each model's stored test predictions).
    */
-  'runs:cross-kappa': channel<CrossRunKappa[]>()(z.strictObject({ runIds: z.array(z.int().positive()).min(2).max(20) })),
+  'runs:cross-kappa': channel<CrossRunKappa[]>()(
+    z.strictObject({ runIds: z.array(z.int().positive()).min(2).max(20) }),
+  ),
   /** Asks the executing run to stop after its current step; it ends 'cancelled'. */
   'runs:cancel': channel<Run>()(runId),
   /** Continues an interrupted (or queued) run from its last finished epoch, in the background. */
@@ -105,7 +125,10 @@ export const contract = {
   'annotate:text': channel<TextAnnotation>()(
     z.strictObject({
       modelId: z.int().positive(),
-      text: z.string().refine((t) => t.trim().length > 0, 'paste or type some text').pipe(z.string().max(200_000, 'at most 200,000 characters at once: label longer texts as files')),
+      text: z
+        .string()
+        .refine((t) => t.trim().length > 0, 'paste or type some text')
+        .pipe(z.string().max(200_000, 'at most 200,000 characters at once: label longer texts as files')),
     }),
   ),
   /**
@@ -113,7 +136,11 @@ export const contract = {
    * its taughtnet-annotations subfolder; progress arrives as 'annotate:progress' events.
    */
   'annotate:folder': channel<{ jobId: number; files: number; output: string }>()(
-    z.strictObject({ modelId: z.int().positive(), folder: z.string().trim().min(1, 'choose a folder'), format: z.enum(OUTPUT_FORMATS) }),
+    z.strictObject({
+      modelId: z.int().positive(),
+      folder: z.string().trim().min(1, 'choose a folder'),
+      format: z.enum(OUTPUT_FORMATS),
+    }),
   ),
   /** Stops a folder being labelled; what is written stays. */
   'annotate:cancel': channel<{ cancelled: boolean }>()(z.strictObject({ jobId: z.int().positive() })),
@@ -158,7 +185,13 @@ export interface Events {
   'annotate:progress': FolderProgress;
 }
 export type EventName = keyof Events;
-export const EVENTS: readonly EventName[] = ['datasets:changed', 'runs:changed', 'runs:progress', 'models:changed', 'annotate:progress'];
+export const EVENTS: readonly EventName[] = [
+  'datasets:changed',
+  'runs:changed',
+  'runs:progress',
+  'models:changed',
+  'annotate:progress',
+];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (EVENTS as readonly string[]).includes(name);

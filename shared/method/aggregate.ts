@@ -85,7 +85,10 @@ export function stackTeachers(byType: Readonly<Record<string, Float32Array>>, ty
   });
   const tokens = Math.floor(columns[0].length / 3);
   columns.forEach((probs, i) => {
-    if (probs.length !== tokens * 3 || probs.length % 3 !== 0) throw new Error(`teacher ${types[i]} gives ${probs.length} probabilities, expected ${tokens} tokens × 3 (as teacher ${types[0]})`);
+    if (probs.length !== tokens * 3 || probs.length % 3 !== 0)
+      throw new Error(
+        `teacher ${types[i]} gives ${probs.length} probabilities, expected ${tokens} tokens × 3 (as teacher ${types[0]})`,
+      );
   });
   const n = types.length;
   const out = new Float32Array(tokens * n * 3);
@@ -102,7 +105,8 @@ interface Scratch {
 }
 const scratch = (n: number): Scratch => ({ prefix: new Float64Array(2 * n + 2), suffix: new Float64Array(2 * n + 2) });
 
-const shown = (p: ArrayLike<number>, at: number, n: number) => Array.from({ length: 3 * n }, (_, j) => p[at + j]).join(', ');
+const shown = (p: ArrayLike<number>, at: number, n: number) =>
+  Array.from({ length: 3 * n }, (_, j) => p[at + j]).join(', ');
 
 /** Aggregates the token whose n teachers' B, I, O start at p[at] into out[0 .. 2n]. */
 function aggregateInto(
@@ -171,7 +175,10 @@ export function bioColumns(teacherLabels: readonly string[], teacher = 'teacher'
     const parts = parseLabel(label);
     if (!parts || !(parts.prefix in at)) throw new Error(`${teacher}: label '${label}' is not B, I or O (IOB2)`);
     const prefix = parts.prefix as keyof typeof at;
-    if (at[prefix] >= 0) throw new Error(`${teacher}: two labels are ${prefix} ('${teacherLabels[at[prefix]]}', '${label}'); a teacher knows one entity type`);
+    if (at[prefix] >= 0)
+      throw new Error(
+        `${teacher}: two labels are ${prefix} ('${teacherLabels[at[prefix]]}', '${label}'); a teacher knows one entity type`,
+      );
     at[prefix] = index;
     if (prefix !== 'O') types.add(parts.type);
   });

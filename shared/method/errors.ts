@@ -27,19 +27,27 @@ export const ERROR_CATEGORY_INFO: Record<ErrorCategory, { name: string; explanat
   CORRECT: { name: 'Correct', explanation: 'An annotated mention found with its exact span and the corpus’s type.' },
   NEW: {
     name: 'New',
-    explanation: 'A predicted mention of another type that overlaps nothing annotated: a type this corpus does not annotate (not an error).',
+    explanation:
+      'A predicted mention of another type that overlaps nothing annotated: a type this corpus does not annotate (not an error).',
   },
-  CFP: { name: 'Complete false positive', explanation: 'A predicted mention of the corpus’s type that overlaps nothing annotated.' },
+  CFP: {
+    name: 'Complete false positive',
+    explanation: 'A predicted mention of the corpus’s type that overlaps nothing annotated.',
+  },
   CFN: { name: 'Complete false negative', explanation: 'An annotated mention that no prediction overlaps.' },
   WLRS: {
     name: 'Wrong label, right span',
     explanation:
       'An annotated mention whose exact span the predictions cover, in one piece or several, with another type in it (e.g. “estrogen receptor” predicted as a chemical then a gene).',
   },
-  WLOS: { name: 'Wrong label, overlapping span', explanation: 'An annotated mention overlapped only by predictions of other types, on a different span.' },
+  WLOS: {
+    name: 'Wrong label, overlapping span',
+    explanation: 'An annotated mention overlapped only by predictions of other types, on a different span.',
+  },
   RLOS: {
     name: 'Right label, overlapping span',
-    explanation: 'An annotated mention found with the corpus’s type but a different span: cut short, run over or split in pieces.',
+    explanation:
+      'An annotated mention found with the corpus’s type but a different span: cut short, run over or split in pieces.',
   },
 };
 
@@ -114,15 +122,33 @@ export function analyseErrors(
     const gold = entities(typeLabels(sentence.labels, type, `gold ${where}`), 'lenient');
     const predicted = entities(predictions[s], 'lenient');
     if (predicted.some((p) => p.type === UNTYPED)) {
-      throw new Error(`predictions for ${where} hold bare B/I labels: give a single-type model's labels their type first (typeLabels)`);
+      throw new Error(
+        `predictions for ${where} hold bare B/I labels: give a single-type model's labels their type first (typeLabels)`,
+      );
     }
     const note = (category: ErrorCategory, mention: Entity) => {
       if (++counts[category] <= examplesPerCategory) {
-        examples.push({ category, sentence: s, line: sentence.line, tokens: sentence.tokens, mention, gold, predicted });
+        examples.push({
+          category,
+          sentence: s,
+          line: sentence.line,
+          tokens: sentence.tokens,
+          mention,
+          gold,
+          predicted,
+        });
       }
     };
     goldMentions += gold.length;
-    for (const g of gold) note(categoriseGold(g, predicted.filter((p) => overlaps(p, g)), type), g);
+    for (const g of gold)
+      note(
+        categoriseGold(
+          g,
+          predicted.filter((p) => overlaps(p, g)),
+          type,
+        ),
+        g,
+      );
     for (const p of predicted) if (!gold.some((g) => overlaps(g, p))) note(p.type === type ? 'CFP' : 'NEW', p);
   });
   return { type, goldMentions, counts, examples };

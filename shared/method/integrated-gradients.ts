@@ -25,7 +25,9 @@ export interface IgSteps {
 
 export function igSteps(rule: Quadrature, steps: number): IgSteps {
   if (!Number.isInteger(steps) || steps < (rule === 'trapezoid' ? 2 : 1)) {
-    throw new Error(`${rule} needs an integer number of steps of at least ${rule === 'trapezoid' ? 2 : 1}, got ${steps}`);
+    throw new Error(
+      `${rule} needs an integer number of steps of at least ${rule === 'trapezoid' ? 2 : 1}, got ${steps}`,
+    );
   }
   if (rule === 'trapezoid') {
     const alphas = Float64Array.from({ length: steps }, (_, k) => k / (steps - 1));
@@ -74,11 +76,17 @@ export function baselineIds(inputIds: readonly number[], padId: number, keepIds:
 }
 
 /** The baseline embeddings [subwords × hidden], looked up in a word-embedding table [vocab × hidden]. */
-export function baselineEmbeddings(baseline: Baseline, inputIds: readonly number[], table: Float32Array, hidden: number): Float32Array {
+export function baselineEmbeddings(
+  baseline: Baseline,
+  inputIds: readonly number[],
+  table: Float32Array,
+  hidden: number,
+): Float32Array {
   const out = new Float32Array(inputIds.length * hidden);
   if (baseline.kind === 'zeros') return out;
   baselineIds(inputIds, baseline.padId, baseline.keepIds).forEach((id, s) => {
-    if (!(id >= 0 && (id + 1) * hidden <= table.length)) throw new Error(`token id ${id} is outside the embedding table`);
+    if (!(id >= 0 && (id + 1) * hidden <= table.length))
+      throw new Error(`token id ${id} is outside the embedding table`);
     out.set(table.subarray(id * hidden, (id + 1) * hidden), s * hidden);
   });
   return out;
@@ -86,7 +94,8 @@ export function baselineEmbeddings(baseline: Baseline, inputIds: readonly number
 
 /** The path points x' + α_k(x − x'), stacked: [steps × size], ready to run as one batch. */
 export function pathInputs(baseline: Float32Array, input: Float32Array, alphas: ArrayLike<number>): Float32Array {
-  if (baseline.length !== input.length) throw new Error(`baseline has ${baseline.length} values, input ${input.length}`);
+  if (baseline.length !== input.length)
+    throw new Error(`baseline has ${baseline.length} values, input ${input.length}`);
   const size = input.length;
   const out = new Float32Array(alphas.length * size);
   for (let k = 0; k < alphas.length; k++) {
@@ -103,8 +112,10 @@ export function integratedGradients(
   gradients: readonly ArrayLike<number>[],
   steps: IgSteps,
 ): Float64Array {
-  if (gradients.length !== steps.weights.length) throw new Error(`${gradients.length} gradients for ${steps.weights.length} steps`);
-  if (baseline.length !== input.length) throw new Error(`baseline has ${baseline.length} values, input ${input.length}`);
+  if (gradients.length !== steps.weights.length)
+    throw new Error(`${gradients.length} gradients for ${steps.weights.length} steps`);
+  if (baseline.length !== input.length)
+    throw new Error(`baseline has ${baseline.length} values, input ${input.length}`);
   const out = new Float64Array(input.length);
   gradients.forEach((g, k) => {
     if (g.length !== input.length) throw new Error(`gradient ${k + 1} has ${g.length} values, input ${input.length}`);
@@ -117,7 +128,8 @@ export function integratedGradients(
 
 /** Per-subword attributions: the sum over the hidden dimension of [subwords × hidden]. */
 export function sumOverHidden(attributions: ArrayLike<number>, hidden: number): Float64Array {
-  if (attributions.length % hidden !== 0) throw new Error(`${attributions.length} values do not divide into rows of ${hidden}`);
+  if (attributions.length % hidden !== 0)
+    throw new Error(`${attributions.length} values do not divide into rows of ${hidden}`);
   const out = new Float64Array(attributions.length / hidden);
   for (let s = 0; s < out.length; s++) {
     let sum = 0;
@@ -136,7 +148,8 @@ export function wordAttributions(
   wordIds: readonly (number | null)[],
   words: number,
 ): { words: Float64Array; special: number } {
-  if (wordIds.length !== perSubword.length) throw new Error(`${perSubword.length} subword attributions for ${wordIds.length} word ids`);
+  if (wordIds.length !== perSubword.length)
+    throw new Error(`${perSubword.length} subword attributions for ${wordIds.length} word ids`);
   const out = new Float64Array(words);
   let special = 0;
   wordIds.forEach((w, s) => {

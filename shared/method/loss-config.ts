@@ -50,7 +50,8 @@ export function lossConfig(partial: Partial<LossConfig> = {}): LossConfig {
   if (typeof config.lambda !== 'number' || !(config.lambda >= 0 && config.lambda <= 1)) {
     throw new Error(`λ must be a number from 0 to 1, got ${config.lambda}`);
   }
-  if (typeof config.gtIgnoresO !== 'boolean') throw new Error(`gtIgnoresO must be true or false, got ${config.gtIgnoresO}`);
+  if (typeof config.gtIgnoresO !== 'boolean')
+    throw new Error(`gtIgnoresO must be true or false, got ${config.gtIgnoresO}`);
   if (!KD_REDUCTIONS.includes(config.kdReduction)) {
     throw new Error(`kdReduction must be one of ${KD_REDUCTIONS.join(', ')}, got ${config.kdReduction}`);
   }
@@ -66,7 +67,11 @@ export function lossWeights(config: LossConfig, numLabels: number): { kd: number
  * Per-token masks (1 = in the term) from label ids with IGNORE_LABEL on unlabelled positions. `oLabel` is O's
  * id in Y_multi (the last one: 2n for n corpora).
  */
-export function lossMasks(labels: Int32Array, oLabel: number, config: LossConfig): { kd: Float32Array; gt: Float32Array } {
+export function lossMasks(
+  labels: Int32Array,
+  oLabel: number,
+  config: LossConfig,
+): { kd: Float32Array; gt: Float32Array } {
   const kd = new Float32Array(labels.length);
   const gt = new Float32Array(labels.length);
   labels.forEach((label, t) => {
@@ -105,7 +110,9 @@ export function referenceLoss(input: LossInput, config: LossConfig): LossValue {
   const { logits, teacherProbs, labels, numLabels: c } = input;
   const tokens = labels.length;
   if (logits.length !== tokens * c || teacherProbs.length !== tokens * c) {
-    throw new Error(`expected ${tokens} tokens × ${c} labels: got ${logits.length} logits and ${teacherProbs.length} teacher probabilities`);
+    throw new Error(
+      `expected ${tokens} tokens × ${c} labels: got ${logits.length} logits and ${teacherProbs.length} teacher probabilities`,
+    );
   }
   const masks = lossMasks(labels, c - 1, config);
   const logp = new Float64Array(c);
@@ -134,7 +141,14 @@ export function referenceLoss(input: LossInput, config: LossConfig): LossValue {
   const kd = kdSum / Math.max(kdTokens, 1);
   const gt = gtSum / Math.max(gtTokens, 1);
   const w = lossWeights(config, c);
-  return { loss: w.kd * kd + w.gt * gt, kd, gt, teacherEntropy: entropySum / Math.max(kdTokens, 1), kdTokens, gtTokens };
+  return {
+    loss: w.kd * kd + w.gt * gt,
+    kd,
+    gt,
+    teacherEntropy: entropySum / Math.max(kdTokens, 1),
+    kdTokens,
+    gtTokens,
+  };
 }
 
 function logSoftmax(x: ArrayLike<number>, at: number, c: number, out: Float64Array): void {

@@ -36,7 +36,13 @@ export function scoreOnCorpus(corpus: TypedCorpus, predictions: readonly (readon
     return keepTypes(labels, [corpus.type], `corpus ${corpus.name}, predictions for sentence ${s + 1}`);
   });
   const score = (mode: EntityMode) => prf(gold, kept, mode).micro;
-  return { corpus: corpus.name, type: corpus.type, lenient: score('lenient'), strict: score('strict'), otherTypeEntities };
+  return {
+    corpus: corpus.name,
+    type: corpus.type,
+    lenient: score('lenient'),
+    strict: score('strict'),
+    otherTypeEntities,
+  };
 }
 
 /**

@@ -46,8 +46,13 @@ const presetIds = SIZE_PRESETS.map((p) => p.id) as [PresetId, ...PresetId[]];
 
 /** A model to start from: a size preset (from scratch, shipped vocabulary) or a local Hugging Face model folder. */
 const modelSource = z.union(
-  [z.strictObject({ preset: z.enum(presetIds) }), z.strictObject({ folder: z.string().min(1, 'give the model folder') })],
-  { error: `a model is { "preset": ${presetIds.map((id) => `"${id}"`).join(' | ')} } or { "folder": "/path/to/model" }` },
+  [
+    z.strictObject({ preset: z.enum(presetIds) }),
+    z.strictObject({ folder: z.string().min(1, 'give the model folder') }),
+  ],
+  {
+    error: `a model is { "preset": ${presetIds.map((id) => `"${id}"`).join(' | ')} } or { "folder": "/path/to/model" }`,
+  },
 );
 
 /** A corpus: a dataset already in the app (its id) or a folder holding train/devel/test.tsv; and its entity type. */
@@ -85,18 +90,23 @@ const training = (epochs: number) => ({
 
 /** A teacher's model: one to train, or a teacher already in the store used as it is (its training settings then
  *  only say how it labels: maxLength and batch size). */
-const teacherSource = z.union(
-  [modelSource, z.strictObject({ trained: z.number().int().positive() })],
-  { error: `a teacher's model is { "preset": … }, { "folder": "/path/to/model" } or { "trained": MODEL_ID } (a teacher in the store)` },
-);
+const teacherSource = z.union([modelSource, z.strictObject({ trained: z.number().int().positive() })], {
+  error: `a teacher's model is { "preset": … }, { "folder": "/path/to/model" } or { "trained": MODEL_ID } (a teacher in the store)`,
+});
 
 export const DEFAULT_SEED = 1;
 
 /** "seed" or "seeds", not both; each seed once. */
 function checkSeeds(s: { seed?: number; seeds?: number[] }, ctx: z.RefinementCtx): void {
-  if (s.seed !== undefined && s.seeds !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'give "seed": N or "seeds": [ … ], not both' });
+  if (s.seed !== undefined && s.seeds !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'give "seed": N or "seeds": [ … ], not both' });
   s.seeds?.forEach((seed, i) => {
-    if (s.seeds!.indexOf(seed) !== i) ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `seed ${seed} is listed twice; each seed trains one model` });
+    if (s.seeds!.indexOf(seed) !== i)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seeds', i],
+        message: `seed ${seed} is listed twice; each seed trains one model`,
+      });
   });
 }
 
@@ -109,7 +119,12 @@ const teacher = z
   })
   .superRefine((t, ctx) => {
     checkSeeds(t, ctx);
-    if ('trained' in t.model && t.seeds) ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'a teacher taken from the store is used as it is: it has no seeds to train' });
+    if ('trained' in t.model && t.seeds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seeds'],
+        message: 'a teacher taken from the store is used as it is: it has no seeds to train',
+      });
   });
 
 export const studentSchema = z
@@ -163,15 +178,20 @@ function studentProblems(students: readonly ExpandedStudent[]): string[] {
   const problems: string[] = [];
   const names = students.map((s) => s.name);
   names.forEach((name, i) => {
-    if (names.indexOf(name) === i && names.lastIndexOf(name) !== i) problems.push(`two students are named "${name}"; give each its own name`);
+    if (names.indexOf(name) === i && names.lastIndexOf(name) !== i)
+      problems.push(`two students are named "${name}"; give each its own name`);
   });
   for (const [group, members] of groupBy(students, studentGroup)) {
     const seeds = members.map((s) => s.seed);
     seeds.forEach((seed, i) => {
-      if (seeds.indexOf(seed) === i && seeds.lastIndexOf(seed) !== i) problems.push(`two students of group "${group}" have seed ${seed}; each seed trains one student`);
+      if (seeds.indexOf(seed) === i && seeds.lastIndexOf(seed) !== i)
+        problems.push(`two students of group "${group}" have seed ${seed}; each seed trains one student`);
     });
     const differ = differences(members.map(({ group: _, ...s }) => s));
-    if (differ.length > 0) problems.push(`the students of group "${group}" differ in ${differ.join(', ')}; the students of a group differ only in their seed`);
+    if (differ.length > 0)
+      problems.push(
+        `the students of group "${group}" differ in ${differ.join(', ')}; the students of a group differ only in their seed`,
+      );
   }
   return problems;
 }
@@ -195,10 +215,20 @@ export const runConfigSchema = z
   .superRefine((config, ctx) => {
     const types = config.corpora.map((c) => c.type);
     types.forEach((type, i) => {
-      if (types.indexOf(type) !== i) ctx.addIssue({ code: 'custom', path: ['corpora', i, 'type'], message: `two corpora have type ${type}; each type is one corpus` });
+      if (types.indexOf(type) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['corpora', i, 'type'],
+          message: `two corpora have type ${type}; each type is one corpus`,
+        });
     });
     config.teachers.forEach((t, i) => {
-      if (!types.includes(t.type)) ctx.addIssue({ code: 'custom', path: ['teachers', i, 'type'], message: `no corpus has type ${t.type} (corpora: ${types.join(', ')})` });
+      if (!types.includes(t.type))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['teachers', i, 'type'],
+          message: `no corpus has type ${t.type} (corpora: ${types.join(', ')})`,
+        });
     });
     // Several teachers of one type (a stored config's form of "seeds") are seeds of one teacher.
     for (const [type, seeded] of groupBy(expandTeachers(config.teachers), (t) => t.type)) {
@@ -206,22 +236,38 @@ export const runConfigSchema = z
       const twice = seeds.find((seed, i) => seeds.indexOf(seed) !== i);
       const differ = differences(seeded);
       if (twice !== undefined || differ.length > 0 || (seeded.length > 1 && 'trained' in seeded[0].model)) {
-        const why = twice !== undefined ? `seed ${twice} twice` : `differing in ${differ.join(', ') || 'nothing but a seed'}`;
-        ctx.addIssue({ code: 'custom', path: ['teachers'], message: `a second teacher for ${type} (${why}); give one per corpus, with "seeds": [ … ] to train it with several seeds` });
+        const why =
+          twice !== undefined ? `seed ${twice} twice` : `differing in ${differ.join(', ') || 'nothing but a seed'}`;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['teachers'],
+          message: `a second teacher for ${type} (${why}); give one per corpus, with "seeds": [ … ] to train it with several seeds`,
+        });
       }
     }
     for (const type of new Set(types)) {
-      if (!config.teachers.some((t) => t.type === type)) ctx.addIssue({ code: 'custom', path: ['teachers'], message: `no teacher for ${type}` });
+      if (!config.teachers.some((t) => t.type === type))
+        ctx.addIssue({ code: 'custom', path: ['teachers'], message: `no teacher for ${type}` });
     }
     if ((config.student === undefined) === (config.students === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['students'], message: 'give "students": [ … ] (or one "student": { … }), not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['students'],
+        message: 'give "students": [ … ] (or one "student": { … }), not both',
+      });
     }
-    for (const message of studentProblems(expandStudents(config.students ?? (config.student ? [config.student] : [])))) {
+    for (const message of studentProblems(
+      expandStudents(config.students ?? (config.student ? [config.student] : [])),
+    )) {
       ctx.addIssue({ code: 'custom', path: ['students'], message });
     }
   })
   // A stored config always has "students", each named, and a model per seed, so it reads back the same.
-  .transform(({ student, students, teachers, ...rest }) => ({ ...rest, teachers: expandTeachers(teachers), students: expandStudents(students ?? [student!]) }));
+  .transform(({ student, students, teachers, ...rest }) => ({
+    ...rest,
+    teachers: expandTeachers(teachers),
+    students: expandStudents(students ?? [student!]),
+  }));
 
 /** The config as written (defaults may be left out). */
 export type RunConfigInput = z.input<typeof runConfigSchema>;
@@ -272,12 +318,19 @@ export const studentGroup = (s: { name: string; group?: string }): string => s.g
  * in a run config, named "student N" (N counts the run's groups) unless it has a name, which must be new. With
  * the name of a group of the run and new seeds, it adds seeds to that group.
  */
-export function parseStudentConfig(value: unknown, existing: readonly StudentConfig[], source = 'student config'): StudentConfig[] {
+export function parseStudentConfig(
+  value: unknown,
+  existing: readonly StudentConfig[],
+  source = 'student config',
+): StudentConfig[] {
   const result = studentSchema.safeParse(value);
   if (!result.success) throw new Error(`invalid ${source}:\n${z.prettifyError(result.error)}`);
   const added = expandStudents([result.data], new Set(existing.map(studentGroup)).size);
   const taken = added.find((s) => existing.some((e) => e.name === s.name));
-  if (taken) throw new Error(`invalid ${source}: the run already has a student named "${taken.name}"; give this one another "name"`);
+  if (taken)
+    throw new Error(
+      `invalid ${source}: the run already has a student named "${taken.name}"; give this one another "name"`,
+    );
   const problems = studentProblems([...existing, ...added]);
   if (problems.length > 0) throw new Error(`invalid ${source}: ${problems.join('; ')}`);
   return added;
@@ -313,7 +366,7 @@ export const REFERENCE_CODE_OPTIONS: readonly ReferenceCodeOption[] = [
     reference: 'softmax',
     explanation:
       'The products of eqs 9–11 do not sum to 1. The paper treats them as a distribution, so we divide by their sum. ' +
-      'The authors\' code applies a softmax instead, which flattens the targets (0.68 in the paper\'s example becomes about 0.24).',
+      "The authors' code applies a softmax instead, which flattens the targets (0.68 in the paper's example becomes about 0.24).",
     warning: 'Teacher targets are nearly uniform under the softmax; the student learns less from its teachers.',
   },
   {
@@ -321,17 +374,18 @@ export const REFERENCE_CODE_OPTIONS: readonly ReferenceCodeOption[] = [
     label: 'Ground-truth loss skips tokens labelled O',
     paper: false,
     reference: true,
-    explanation: 'Eq. 15 sums over every labelled token. The authors\' code leaves O tokens out of the ground-truth term.',
+    explanation:
+      "Eq. 15 sums over every labelled token. The authors' code leaves O tokens out of the ground-truth term.",
     warning: 'The gold O labels will not teach the student directly.',
   },
   {
     setting: 'student.kdReduction',
-    label: 'Knowledge-distillation loss averaged over tokens × labels (PyTorch KLDivLoss\'s default)',
+    label: "Knowledge-distillation loss averaged over tokens × labels (PyTorch KLDivLoss's default)",
     paper: 'token',
     reference: 'element',
     explanation:
-      'The paper (§IV-D) computes the distillation term with PyTorch\'s KLDivLoss, whose default reduction averages over every ' +
-      'token and label, as the authors\' code does: the term is divided by the number of labels. With three corpora (7 labels) ' +
+      "The paper (§IV-D) computes the distillation term with PyTorch's KLDivLoss, whose default reduction averages over every " +
+      "token and label, as the authors' code does: the term is divided by the number of labels. With three corpora (7 labels) " +
       'and λ = 0.99 it then weighs 0.14, not 0.99. Our default averages over tokens only (KLDivLoss\'s "batchmean", which PyTorch ' +
       'recommends), so λ is the weight it says.',
     warning: 'λ no longer means the weight shown: the distillation term is divided by the number of labels.',
@@ -342,11 +396,11 @@ export const REFERENCE_CODE_OPTIONS: readonly ReferenceCodeOption[] = [
     paper: 'dev',
     reference: 'test',
     explanation:
-      'The checkpoint to keep should be chosen on the development split. The authors\' code kept the epoch with the best test F1 ' +
+      "The checkpoint to keep should be chosen on the development split. The authors' code kept the epoch with the best test F1 " +
       '(averaged over two of its three corpora).',
     warning:
       'The test split picks the checkpoint, so the reported test scores are optimistic: they are no longer an unbiased estimate. ' +
-      'Use only to reproduce the authors\' code.',
+      "Use only to reproduce the authors' code.",
   },
   {
     setting: 'longSentences',
@@ -354,10 +408,10 @@ export const REFERENCE_CODE_OPTIONS: readonly ReferenceCodeOption[] = [
     paper: 'window',
     reference: 'drop',
     explanation:
-      'We split a long sentence into overlapping windows, so every word is trained on and predicted. The authors\' code ' +
-      'silently drops sentences longer than the maximum length (in subwords of the student\'s tokenizer) from training, ' +
-      'development and test data. The paper\'s Tables IV–VI were computed that way, with long sentences dropped: choose this to ' +
-      'compare with them. Here the dropped sentences are counted and reported; the first student\'s tokenizer and maxLength decide.',
+      "We split a long sentence into overlapping windows, so every word is trained on and predicted. The authors' code " +
+      "silently drops sentences longer than the maximum length (in subwords of the student's tokenizer) from training, " +
+      "development and test data. The paper's Tables IV–VI were computed that way, with long sentences dropped: choose this to " +
+      "compare with them. Here the dropped sentences are counted and reported; the first student's tokenizer and maxLength decide.",
     warning: 'Long sentences are neither learnt nor scored: test scores no longer cover the whole test split.',
   },
 ];
@@ -367,16 +421,17 @@ export const REFERENCE_CODE_DIFFERENCES: readonly { label: string; explanation: 
   {
     label: 'Teacher order from the directory listing',
     explanation:
-      'The authors\' code took teachers in os.listdir() order against a fixed label list, so which teacher fed which labels ' +
+      "The authors' code took teachers in os.listdir() order against a fixed label list, so which teacher fed which labels " +
       'depended on the file system. Here teachers are matched to corpora by entity type, in the corpus order you give.',
   },
   {
     label: 'λ fixed at 0.99',
-    explanation: 'The authors\' code hard-codes λ = 0.99 (the paper gives no value). It is our default, and a setting.',
+    explanation: "The authors' code hard-codes λ = 0.99 (the paper gives no value). It is our default, and a setting.",
   },
   {
     label: 'Student trained on train + dev',
-    explanation: 'The authors\' code trained the student on the training and development splits together; we train on train and keep dev for choosing the checkpoint.',
+    explanation:
+      "The authors' code trained the student on the training and development splits together; we train on train and keep dev for choosing the checkpoint.",
   },
 ];
 

@@ -101,7 +101,8 @@ function testSpread(tests: readonly ModelTest[]): TestSpread {
   return { lenient: over('lenient'), strict: over('strict') };
 }
 
-const prf = (e: Evaluation | undefined): PRF => (e ? { precision: e.precision, recall: e.recall, f1: e.f1 } : { precision: NaN, recall: NaN, f1: NaN });
+const prf = (e: Evaluation | undefined): PRF =>
+  e ? { precision: e.precision, recall: e.recall, f1: e.f1 } : { precision: NaN, recall: NaN, f1: NaN };
 
 export function summariseRun(details: RunDetails): RunResults {
   const { run, models, evaluations, errorAnalyses, agreements, metrics } = details;
@@ -109,12 +110,18 @@ export function summariseRun(details: RunDetails): RunResults {
   // Every evaluation carries the entity type of its corpus.
   const typeOf = new Map(evaluations.map((e) => [e.datasetId, Object.keys(e.perType)[0]]));
   const testOf = (modelId: number, datasetId: number): ModelTest => {
-    const of = (mode: Evaluation['mode']) => evaluations.find((e) => e.modelId === modelId && e.datasetId === datasetId && e.mode === mode);
+    const of = (mode: Evaluation['mode']) =>
+      evaluations.find((e) => e.modelId === modelId && e.datasetId === datasetId && e.mode === mode);
     return { lenient: prf(of('lenient')), strict: prf(of('strict')) };
   };
   const errorsOf = (modelId: number) =>
-    Object.fromEntries(errorAnalyses.filter((a) => a.modelId === modelId).map((a) => [typeOf.get(a.datasetId) ?? String(a.datasetId), a.counts]));
-  const figure = (phase: string, name: string) => metrics.find((m) => m.phase === phase && m.name === name && m.epoch === 0)?.value ?? null;
+    Object.fromEntries(
+      errorAnalyses
+        .filter((a) => a.modelId === modelId)
+        .map((a) => [typeOf.get(a.datasetId) ?? String(a.datasetId), a.counts]),
+    );
+  const figure = (phase: string, name: string) =>
+    metrics.find((m) => m.phase === phase && m.name === name && m.epoch === 0)?.value ?? null;
   const datasetsOf = (m: Model) => [...new Set(evaluations.filter((e) => e.modelId === m.id).map((e) => e.datasetId))];
 
   const teachers = models
@@ -129,9 +136,13 @@ export function summariseRun(details: RunDetails): RunResults {
         errors: errorsOf(m.id)[typeOf.get(datasetId)!] ?? {},
       })),
     )
-    .sort((a, b) => config.corpora.findIndex((c) => c.type === a.type) - config.corpora.findIndex((c) => c.type === b.type));
+    .sort(
+      (a, b) => config.corpora.findIndex((c) => c.type === a.type) - config.corpora.findIndex((c) => c.type === b.type),
+    );
 
-  const studentModels = new Map(models.filter((m) => m.kind === 'student' && m.runId === run.id).map((m) => [m.name, m]));
+  const studentModels = new Map(
+    models.filter((m) => m.kind === 'student' && m.runId === run.id).map((m) => [m.name, m]),
+  );
   const students = config.students.flatMap((s): StudentSummary[] => {
     const m = studentModels.get(s.name);
     if (!m) return [];
@@ -156,7 +167,12 @@ export function summariseRun(details: RunDetails): RunResults {
   });
 
   const groups = {
-    teachers: [...groupBy(teachers.filter((t) => complete(t.test)), (t) => t.type)].map(([type, seeded]) => ({
+    teachers: [
+      ...groupBy(
+        teachers.filter((t) => complete(t.test)),
+        (t) => t.type,
+      ),
+    ].map(([type, seeded]) => ({
       type,
       modelIds: seeded.map((t) => t.modelId),
       test: testSpread(seeded.map((t) => t.test)),
@@ -178,18 +194,23 @@ export function summariseRun(details: RunDetails): RunResults {
   const phases = phaseDurations(metrics);
   return {
     teachers,
-    distributions: { reused: metrics.some((m) => m.phase === 'distributions' && m.name.startsWith('reused:') && m.value === 1) },
+    distributions: {
+      reused: metrics.some((m) => m.phase === 'distributions' && m.name.startsWith('reused:') && m.value === 1),
+    },
     students,
     groups,
     untrainedStudents: config.students.filter((s) => !studentModels.has(s.name)).map((s) => s.name),
-    kappa: Object.fromEntries(agreements.map((a) => [typeOf.get(a.datasetId) ?? String(a.datasetId), { labels: a.labels, matrix: a.matrix }])),
+    kappa: Object.fromEntries(
+      agreements.map((a) => [typeOf.get(a.datasetId) ?? String(a.datasetId), { labels: a.labels, matrix: a.matrix }]),
+    ),
     phases,
   };
 }
 
 /** How long each phase took, in the pipeline's order (a resumed phase's figure is rewritten, so order is restored). */
 export function phaseDurations(metrics: readonly RunMetric[]): { phase: string; seconds: number }[] {
-  const rank = (phase: string) => ['prepare', 'teacher', 'distributions', 'student', 'evaluate'].indexOf(phase.split(':')[0]);
+  const rank = (phase: string) =>
+    ['prepare', 'teacher', 'distributions', 'student', 'evaluate'].indexOf(phase.split(':')[0]);
   return metrics
     .filter((m) => m.name === 'seconds' && m.epoch === 0 && m.step === null)
     .map((m) => ({ phase: m.phase, seconds: m.value }))

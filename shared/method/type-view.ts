@@ -18,7 +18,8 @@ export function typeLabels(labels: readonly string[], type: string, what = 'labe
     const p = parseLabel(label);
     if (!p) throw new Error(`${what}, token ${i + 1}: '${label}' is not a label`);
     if (p.prefix === 'O') return 'O';
-    if (p.type !== UNTYPED && p.type !== type) throw new Error(`${what}, token ${i + 1}: '${label}' is not of type ${type}`);
+    if (p.type !== UNTYPED && p.type !== type)
+      throw new Error(`${what}, token ${i + 1}: '${label}' is not of type ${type}`);
     return makeLabel(p.prefix, type);
   });
 }

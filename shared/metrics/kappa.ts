@@ -28,5 +28,10 @@ export function cohenKappa(a: readonly string[], b: readonly string[]): Kappa {
   const observed = agree / n;
   // Rounding can leave p_e a hair from 1 in the degenerate case; test the definition, not the float.
   const degenerate = countA.size === 1 && countB.size === 1 && agree === n;
-  return { kappa: degenerate ? 1 : (observed - expected) / (1 - expected), observed, expected: degenerate ? 1 : expected, tokens: n };
+  return {
+    kappa: degenerate ? 1 : (observed - expected) / (1 - expected),
+    observed,
+    expected: degenerate ? 1 : expected,
+    tokens: n,
+  };
 }

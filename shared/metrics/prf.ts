@@ -33,7 +33,11 @@ interface Counts {
 }
 
 /** Scores predicted labels against gold labels, sentence by sentence; both must have the same shape. */
-export function prf(gold: readonly (readonly string[])[], pred: readonly (readonly string[])[], mode: EntityMode): PrfReport {
+export function prf(
+  gold: readonly (readonly string[])[],
+  pred: readonly (readonly string[])[],
+  mode: EntityMode,
+): PrfReport {
   if (gold.length !== pred.length) throw new Error(`gold has ${gold.length} sentences, predictions ${pred.length}`);
   const byType = new Map<string, Counts>();
   const countsOf = (type: string) => {

@@ -8,7 +8,12 @@ export const MODEL_TYPES: readonly ModelType[] = ['bert', 'roberta', 'distilbert
 export type HiddenAct = 'gelu' | 'gelu_new' | 'relu' | 'silu' | 'tanh';
 const HIDDEN_ACTS: readonly HiddenAct[] = ['gelu', 'gelu_new', 'relu', 'silu', 'tanh'];
 /** Other names transformers' ACT2FN gives the same functions. */
-const ACT_ALIASES: Readonly<Record<string, HiddenAct>> = { swish: 'silu', gelu_python: 'gelu', gelu_pytorch_tanh: 'gelu_new', gelu_fast: 'gelu_new' };
+const ACT_ALIASES: Readonly<Record<string, HiddenAct>> = {
+  swish: 'silu',
+  gelu_python: 'gelu',
+  gelu_pytorch_tanh: 'gelu_new',
+  gelu_fast: 'gelu_new',
+};
 
 export interface EncoderConfig {
   readonly modelType: ModelType;
@@ -56,21 +61,24 @@ function reader(json: Json, source: string) {
         return fallback;
       }
       const v = json[key];
-      if (!Number.isSafeInteger(v) || (v as number) < min) throw new Error(`${where(key)} must be an integer of at least ${min}, got ${JSON.stringify(v)}`);
+      if (!Number.isSafeInteger(v) || (v as number) < min)
+        throw new Error(`${where(key)} must be an integer of at least ${min}, got ${JSON.stringify(v)}`);
       return v as number;
     },
     prob(keys: readonly string[], fallback: number): number {
       const key = get(keys);
       if (key === undefined) return fallback;
       const v = json[key];
-      if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw new Error(`${where(key)} must be a number in [0, 1), got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !(v >= 0 && v < 1))
+        throw new Error(`${where(key)} must be a number in [0, 1), got ${JSON.stringify(v)}`);
       return v;
     },
     positive(keys: readonly string[], fallback: number): number {
       const key = get(keys);
       if (key === undefined) return fallback;
       const v = json[key];
-      if (typeof v !== 'number' || !(v > 0)) throw new Error(`${where(key)} must be a positive number, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !(v > 0))
+        throw new Error(`${where(key)} must be a positive number, got ${JSON.stringify(v)}`);
       return v;
     },
     act(keys: readonly string[], fallback: HiddenAct): HiddenAct {
@@ -78,7 +86,10 @@ function reader(json: Json, source: string) {
       if (key === undefined) return fallback;
       const v = json[key];
       if (typeof v === 'string' && ACT_ALIASES[v]) return ACT_ALIASES[v];
-      if (!HIDDEN_ACTS.includes(v as HiddenAct)) throw new Error(`${where(key)} is ${JSON.stringify(v)}; supported: ${[...HIDDEN_ACTS, ...Object.keys(ACT_ALIASES)].join(', ')}`);
+      if (!HIDDEN_ACTS.includes(v as HiddenAct))
+        throw new Error(
+          `${where(key)} is ${JSON.stringify(v)}; supported: ${[...HIDDEN_ACTS, ...Object.keys(ACT_ALIASES)].join(', ')}`,
+        );
       return v as HiddenAct;
     },
   };
@@ -88,15 +99,20 @@ function reader(json: Json, source: string) {
 function labelsOf(json: Json, source: string): string[] | null {
   const raw = json.id2label;
   if (raw === undefined || raw === null) {
-    return Number.isSafeInteger(json.num_labels) ? Array.from({ length: json.num_labels as number }, (_, i) => `LABEL_${i}`) : null;
+    return Number.isSafeInteger(json.num_labels)
+      ? Array.from({ length: json.num_labels as number }, (_, i) => `LABEL_${i}`)
+      : null;
   }
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${source}: "id2label" must be an object {id: label}`);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new Error(`${source}: "id2label" must be an object {id: label}`);
   const entries = Object.entries(raw as Json);
   const labels = new Array<string>(entries.length);
   for (const [key, name] of entries) {
     const i = Number(key);
     if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof name !== 'string') {
-      throw new Error(`${source}: "id2label" must map the ids 0..${entries.length - 1} to names, got ${JSON.stringify(key)}: ${JSON.stringify(name)}`);
+      throw new Error(
+        `${source}: "id2label" must map the ids 0..${entries.length - 1} to names, got ${JSON.stringify(key)}: ${JSON.stringify(name)}`,
+      );
     }
     labels[i] = name;
   }
@@ -108,11 +124,37 @@ function labelsOf(json: Json, source: string): string[] | null {
  * make stale (_num_labels, as older transformers wrote it); the rest is `extra`.
  */
 const MODELLED_KEYS = new Set([
-  'architectures', 'model_type', 'position_embedding_type', 'id2label', 'label2id', 'num_labels', '_num_labels', 'torch_dtype',
-  'vocab_size', 'embedding_size', 'hidden_size', 'dim', 'num_hidden_layers', 'n_layers', 'num_attention_heads', 'n_heads',
-  'intermediate_size', 'hidden_dim', 'hidden_act', 'activation', 'layer_norm_eps', 'type_vocab_size',
-  'max_position_embeddings', 'sinusoidal_pos_embds', 'pad_token_id', 'hidden_dropout_prob', 'dropout',
-  'attention_probs_dropout_prob', 'attention_dropout', 'classifier_dropout', 'initializer_range',
+  'architectures',
+  'model_type',
+  'position_embedding_type',
+  'id2label',
+  'label2id',
+  'num_labels',
+  '_num_labels',
+  'torch_dtype',
+  'vocab_size',
+  'embedding_size',
+  'hidden_size',
+  'dim',
+  'num_hidden_layers',
+  'n_layers',
+  'num_attention_heads',
+  'n_heads',
+  'intermediate_size',
+  'hidden_dim',
+  'hidden_act',
+  'activation',
+  'layer_norm_eps',
+  'type_vocab_size',
+  'max_position_embeddings',
+  'sinusoidal_pos_embds',
+  'pad_token_id',
+  'hidden_dropout_prob',
+  'dropout',
+  'attention_probs_dropout_prob',
+  'attention_dropout',
+  'classifier_dropout',
+  'initializer_range',
 ]);
 
 /** Normalises a parsed config.json; `source` names the file in errors. */
@@ -120,12 +162,21 @@ export function parseEncoderConfig(json: unknown, source = 'config.json'): Encod
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${source}: not a JSON object`);
   const c = json as Json;
   const modelType = c.model_type;
-  if (modelType === undefined) throw new Error(`${source}: has no "model_type" (expected one of ${MODEL_TYPES.join(', ')})`);
+  if (modelType === undefined)
+    throw new Error(`${source}: has no "model_type" (expected one of ${MODEL_TYPES.join(', ')})`);
   if (!MODEL_TYPES.includes(modelType as ModelType)) {
-    throw new Error(`${source}: model_type "${String(modelType)}" is not supported (expected one of ${MODEL_TYPES.join(', ')})`);
+    throw new Error(
+      `${source}: model_type "${String(modelType)}" is not supported (expected one of ${MODEL_TYPES.join(', ')})`,
+    );
   }
-  if (c.position_embedding_type !== undefined && c.position_embedding_type !== null && c.position_embedding_type !== 'absolute') {
-    throw new Error(`${source}: position_embedding_type "${String(c.position_embedding_type)}" is not supported (only "absolute")`);
+  if (
+    c.position_embedding_type !== undefined &&
+    c.position_embedding_type !== null &&
+    c.position_embedding_type !== 'absolute'
+  ) {
+    throw new Error(
+      `${source}: position_embedding_type "${String(c.position_embedding_type)}" is not supported (only "absolute")`,
+    );
   }
   const r = reader(c, source);
   const labels = labelsOf(c, source);
@@ -161,8 +212,14 @@ export function parseEncoderConfig(json: unknown, source = 'config.json'): Encod
   const hiddenSize = r.int(['hidden_size'], modelType === 'electra' ? 256 : 768);
   const padTokenId = r.int(['pad_token_id'], modelType === 'roberta' ? 1 : 0, 0);
   const classifierDropout = c.classifier_dropout;
-  if (classifierDropout !== undefined && classifierDropout !== null && !(typeof classifierDropout === 'number' && classifierDropout >= 0 && classifierDropout < 1)) {
-    throw new Error(`${source}: "classifier_dropout" must be null or a number in [0, 1), got ${JSON.stringify(classifierDropout)}`);
+  if (
+    classifierDropout !== undefined &&
+    classifierDropout !== null &&
+    !(typeof classifierDropout === 'number' && classifierDropout >= 0 && classifierDropout < 1)
+  ) {
+    throw new Error(
+      `${source}: "classifier_dropout" must be null or a number in [0, 1), got ${JSON.stringify(classifierDropout)}`,
+    );
   }
   return {
     modelType: modelType as ModelType,
@@ -191,12 +248,17 @@ export function parseEncoderConfig(json: unknown, source = 'config.json'): Encod
 /** Checks what the graph needs: heads divide the hidden size, RoBERTa's offset fits the position table. */
 export function checkEncoderConfig(config: EncoderConfig, source = 'config.json'): void {
   if (config.hiddenSize % config.numHeads !== 0) {
-    throw new Error(`${source}: hidden size ${config.hiddenSize} is not divisible by ${config.numHeads} attention heads`);
+    throw new Error(
+      `${source}: hidden size ${config.hiddenSize} is not divisible by ${config.numHeads} attention heads`,
+    );
   }
   if (config.positionOffset >= config.maxPositionEmbeddings) {
-    throw new Error(`${source}: max_position_embeddings ${config.maxPositionEmbeddings} leaves no positions after the padding offset ${config.positionOffset}`);
+    throw new Error(
+      `${source}: max_position_embeddings ${config.maxPositionEmbeddings} leaves no positions after the padding offset ${config.positionOffset}`,
+    );
   }
-  if (config.padTokenId >= config.vocabSize) throw new Error(`${source}: pad_token_id ${config.padTokenId} is outside the vocabulary (${config.vocabSize})`);
+  if (config.padTokenId >= config.vocabSize)
+    throw new Error(`${source}: pad_token_id ${config.padTokenId} is outside the vocabulary (${config.vocabSize})`);
 }
 
 /**
@@ -211,7 +273,8 @@ export function maxSequenceLength(config: EncoderConfig): number {
 }
 
 /** The short description the store keeps of a model's shape, e.g. "bert 12L 768H". */
-export const architectureLabel = (config: EncoderConfig): string => `${config.modelType} ${config.numLayers}L ${config.hiddenSize}H`;
+export const architectureLabel = (config: EncoderConfig): string =>
+  `${config.modelType} ${config.numLayers}L ${config.hiddenSize}H`;
 
 /** The config.json Hugging Face would write for this config, `labels` giving id2label/label2id, `extra` the rest. */
 export function toHfConfig(config: EncoderConfig, architecture: string): Record<string, unknown> {

@@ -22,10 +22,54 @@ export interface SizePreset {
 }
 
 export const SIZE_PRESETS: readonly SizePreset[] = [
-  { id: 'large', name: 'Large', architectureOf: 'RoBERTa-large', modelType: 'roberta', numLayers: 24, hiddenSize: 1024, numHeads: 16, intermediateSize: 4096, maxPositionEmbeddings: 514, pretrainedVocabSize: 50265 },
-  { id: 'base', name: 'Base', architectureOf: 'RoBERTa-base', modelType: 'roberta', numLayers: 12, hiddenSize: 768, numHeads: 12, intermediateSize: 3072, maxPositionEmbeddings: 514, pretrainedVocabSize: 50265 },
-  { id: 'distil', name: 'Distil', architectureOf: 'DistilBERT-base', modelType: 'distilbert', numLayers: 6, hiddenSize: 768, numHeads: 12, intermediateSize: 3072, maxPositionEmbeddings: 512, pretrainedVocabSize: 30522 },
-  { id: 'tiny', name: 'Tiny', architectureOf: 'TinyBERT-4L-312D', modelType: 'bert', numLayers: 4, hiddenSize: 312, numHeads: 12, intermediateSize: 1200, maxPositionEmbeddings: 512, pretrainedVocabSize: 30522 },
+  {
+    id: 'large',
+    name: 'Large',
+    architectureOf: 'RoBERTa-large',
+    modelType: 'roberta',
+    numLayers: 24,
+    hiddenSize: 1024,
+    numHeads: 16,
+    intermediateSize: 4096,
+    maxPositionEmbeddings: 514,
+    pretrainedVocabSize: 50265,
+  },
+  {
+    id: 'base',
+    name: 'Base',
+    architectureOf: 'RoBERTa-base',
+    modelType: 'roberta',
+    numLayers: 12,
+    hiddenSize: 768,
+    numHeads: 12,
+    intermediateSize: 3072,
+    maxPositionEmbeddings: 514,
+    pretrainedVocabSize: 50265,
+  },
+  {
+    id: 'distil',
+    name: 'Distil',
+    architectureOf: 'DistilBERT-base',
+    modelType: 'distilbert',
+    numLayers: 6,
+    hiddenSize: 768,
+    numHeads: 12,
+    intermediateSize: 3072,
+    maxPositionEmbeddings: 512,
+    pretrainedVocabSize: 30522,
+  },
+  {
+    id: 'tiny',
+    name: 'Tiny',
+    architectureOf: 'TinyBERT-4L-312D',
+    modelType: 'bert',
+    numLayers: 4,
+    hiddenSize: 312,
+    numHeads: 12,
+    intermediateSize: 1200,
+    maxPositionEmbeddings: 512,
+    pretrainedVocabSize: 30522,
+  },
 ];
 
 export function sizePreset(id: PresetId): SizePreset {

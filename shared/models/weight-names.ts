@@ -62,7 +62,14 @@ export function hfName(canonical: string, modelType: ModelType): string {
 
 /** Every encoder parameter the config implies, canonical name → shape, in checkpoint order. */
 export function encoderShapes(config: EncoderConfig): Map<string, number[]> {
-  const { vocabSize: V, embeddingSize: E, hiddenSize: H, intermediateSize: I, maxPositionEmbeddings: P, typeVocabSize: T } = config;
+  const {
+    vocabSize: V,
+    embeddingSize: E,
+    hiddenSize: H,
+    intermediateSize: I,
+    maxPositionEmbeddings: P,
+    typeVocabSize: T,
+  } = config;
   const shapes = new Map<string, number[]>();
   shapes.set('embeddings.word_embeddings.weight', [V, E]);
   shapes.set('embeddings.position_embeddings.weight', [P, E]);

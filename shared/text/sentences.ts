@@ -17,8 +17,39 @@ export interface TextSentence {
 
 /** Words that a full stop follows without ending the sentence (compared in lower case). */
 const ABBREVIATIONS = new Set([
-  'al', 'approx', 'ca', 'cf', 'co', 'corp', 'dept', 'dr', 'eq', 'eqs', 'etc', 'fig', 'figs', 'inc', 'jr', 'ltd', 'mr',
-  'mrs', 'ms', 'no', 'nos', 'pp', 'prof', 'ref', 'refs', 'resp', 'sr', 'st', 'suppl', 'tab', 'viz', 'vol', 'vs',
+  'al',
+  'approx',
+  'ca',
+  'cf',
+  'co',
+  'corp',
+  'dept',
+  'dr',
+  'eq',
+  'eqs',
+  'etc',
+  'fig',
+  'figs',
+  'inc',
+  'jr',
+  'ltd',
+  'mr',
+  'mrs',
+  'ms',
+  'no',
+  'nos',
+  'pp',
+  'prof',
+  'ref',
+  'refs',
+  'resp',
+  'sr',
+  'st',
+  'suppl',
+  'tab',
+  'viz',
+  'vol',
+  'vs',
 ]);
 /** Words an initial follows: another initial's full stop, or words that introduce or list names. */
 const NAME_LIST = new Set(['.', ',', 'and', '&', 'by']);
@@ -39,12 +70,19 @@ function isAbbreviation(words: readonly Word[], i: number): boolean {
   if (ABBREVIATIONS.has(before.text.toLowerCase()) && before.text.toLowerCase() !== 'etc') return true;
   // Dotted: "e.g.", "i.v.", "U.S." — a letter or two right after another full stop.
   const dot = words[i - 2];
-  if (dot && dot.text === '.' && adjacent(dot, before) && before.text.length <= 2 && /^\p{L}+$/u.test(before.text)) return true;
+  if (dot && dot.text === '.' && adjacent(dot, before) && before.text.length <= 2 && /^\p{L}+$/u.test(before.text))
+    return true;
   // An initial: one capital, a capital next, and before it another initial, a list of names or the paragraph's start
   // ("J. R. Smith", "by J. Smith"); "vitamin A. The" ends a sentence.
   const prev = words[i - 2];
   const next = words[i + 1];
-  return before.text.length === 1 && isUpper(before.text) && next !== undefined && isUpper(next.text) && (prev === undefined || NAME_LIST.has(prev.text));
+  return (
+    before.text.length === 1 &&
+    isUpper(before.text) &&
+    next !== undefined &&
+    isUpper(next.text) &&
+    (prev === undefined || NAME_LIST.has(prev.text))
+  );
 }
 
 /** The sentences of text[from, to), with their words; offsets into the whole text. */
@@ -71,7 +109,12 @@ function splitParagraph(words: readonly Word[], out: TextSentence[]): void {
   for (let i = 0; i < words.length; i++) {
     if (!TERMINAL.has(words[i].text)) continue;
     let end = i + 1;
-    while (end < words.length && adjacent(words[end - 1], words[end]) && (CLOSING.has(words[end].text) || TERMINAL.has(words[end].text))) end++;
+    while (
+      end < words.length &&
+      adjacent(words[end - 1], words[end]) &&
+      (CLOSING.has(words[end].text) || TERMINAL.has(words[end].text))
+    )
+      end++;
     const next = words[end];
     if (next === undefined) break;
     if (adjacent(words[end - 1], next) || !canStartSentence(next)) continue;

@@ -18,7 +18,8 @@ const WORD = /[\p{L}\p{N}\p{M}]+|[^\s\p{L}\p{N}\p{M}]/gu;
 export function splitWords(text: string, from = 0, to = text.length): Word[] {
   const words: Word[] = [];
   const slice = text.slice(from, to);
-  for (const m of slice.matchAll(WORD)) words.push({ text: m[0], start: from + m.index, end: from + m.index + m[0].length });
+  for (const m of slice.matchAll(WORD))
+    words.push({ text: m[0], start: from + m.index, end: from + m.index + m[0].length });
   return words;
 }
 

@@ -10,7 +10,12 @@ export interface BertBasicOptions {
   readonly stripAccents: boolean | null;
 }
 
-export const UNCASED_BERT: BertBasicOptions = { cleanText: true, tokenizeChineseChars: true, lowercase: true, stripAccents: null };
+export const UNCASED_BERT: BertBasicOptions = {
+  cleanText: true,
+  tokenizeChineseChars: true,
+  lowercase: true,
+  stripAccents: null,
+};
 
 const CONTROL = /\p{C}/u;
 const SPACE_SEPARATOR = /\p{Zs}/u;
@@ -29,7 +34,8 @@ function isControl(ch: string): boolean {
 /** BERT treats every ASCII non-alphanumeric (e.g. "$", "^", "`") as punctuation, besides Unicode's P* classes. */
 export function isBertPunctuation(ch: string): boolean {
   const cp = ch.codePointAt(0)!;
-  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) return true;
+  if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126))
+    return true;
   return PUNCTUATION.test(ch);
 }
 

@@ -98,10 +98,12 @@ export function byteLevelBpeTokenizer(
 /** vocab.json: {token: id}. */
 export function parseVocabJson(text: string, source: string): Map<string, number> {
   const json = parseJson(text, source);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${source}: not a {token: id} object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new Error(`${source}: not a {token: id} object`);
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(json)) {
-    if (!Number.isSafeInteger(id) || (id as number) < 0) throw new Error(`${source}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}`);
+    if (!Number.isSafeInteger(id) || (id as number) < 0)
+      throw new Error(`${source}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}`);
     vocab.set(token, id as number);
   }
   return vocab;
@@ -114,7 +116,8 @@ export function parseMergesTxt(text: string, source: string): [string, string][]
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '' || (index === 0 && line.startsWith('#version'))) return;
     const parts = line.split(' ');
-    if (parts.length !== 2) throw new Error(`${source}:${index + 1}: expected two symbols separated by one space, got "${line}"`);
+    if (parts.length !== 2)
+      throw new Error(`${source}:${index + 1}: expected two symbols separated by one space, got "${line}"`);
     merges.push(parts as [string, string]);
   });
   return merges;

@@ -51,10 +51,15 @@ export interface SentenceInput {
 }
 
 function checkOptions({ maxLength, stride }: WindowOptions): number {
-  if (!Number.isSafeInteger(maxLength) || maxLength < 3) throw new Error(`maxLength must be an integer of at least 3, got ${maxLength}`);
-  if (!Number.isSafeInteger(stride) || stride < 0) throw new Error(`stride must be a non-negative integer, got ${stride}`);
+  if (!Number.isSafeInteger(maxLength) || maxLength < 3)
+    throw new Error(`maxLength must be an integer of at least 3, got ${maxLength}`);
+  if (!Number.isSafeInteger(stride) || stride < 0)
+    throw new Error(`stride must be a non-negative integer, got ${stride}`);
   const core = maxLength - 2 - 2 * stride;
-  if (core < 1) throw new Error(`stride ${stride} leaves no room for a window's own words at maxLength ${maxLength} (need 2*stride <= maxLength - 3)`);
+  if (core < 1)
+    throw new Error(
+      `stride ${stride} leaves no room for a window's own words at maxLength ${maxLength} (need 2*stride <= maxLength - 3)`,
+    );
   return core;
 }
 
@@ -68,7 +73,7 @@ function planWindows(lengths: readonly number[], budget: number, coreBudget: num
   const total = lengths.reduce((a, b) => a + b, 0);
   if (total <= budget) return [{ core: [0, lengths.length], span: [0, lengths.length] }];
   const plans: Span[] = [];
-  for (let start = 0; start < lengths.length; ) {
+  for (let start = 0; start < lengths.length;) {
     let end = start;
     let size = 0;
     while (end < lengths.length && (end === start || size + lengths[end] <= coreBudget)) size += lengths[end++];
@@ -204,12 +209,14 @@ export function stitchWords<T>(
 ): T[][] {
   const out: (T | undefined)[][] = wordCounts.map((n) => new Array<T | undefined>(n));
   windows.forEach((w, k) => {
-    if (w.sentence >= out.length) throw new Error(`window ${k} belongs to sentence ${w.sentence} of only ${out.length}`);
+    if (w.sentence >= out.length)
+      throw new Error(`window ${k} belongs to sentence ${w.sentence} of only ${out.length}`);
     w.labelPositions.forEach((p, i) => (out[w.sentence][w.labelWords[i]] = at(k, p)));
   });
   out.forEach((row, s) => {
     for (let i = 0; i < row.length; i++) {
-      if (row[i] === undefined) throw new Error(`sentence ${s}: word ${i} has no prediction (is one of its windows missing?)`);
+      if (row[i] === undefined)
+        throw new Error(`sentence ${s}: word ${i} has no prediction (is one of its windows missing?)`);
     }
   });
   return out as T[][];

@@ -1,7 +1,13 @@
 // Builds a tokenizer from the "slow" Hugging Face files: vocab.txt (BERT family) or vocab.json + merges.txt
 // (RoBERTa family), read with the options of tokenizer_config.json and special_tokens_map.json.
 import { byteLevelBpeTokenizer, parseMergesTxt, parseVocabJson } from './byte-level-bpe.ts';
-import { BERT_SPECIALS, ROBERTA_SPECIALS, type SpecialTokenNames, type SubwordTokenizer, type TokenizerConfig } from './tokenizer.ts';
+import {
+  BERT_SPECIALS,
+  ROBERTA_SPECIALS,
+  type SpecialTokenNames,
+  type SubwordTokenizer,
+  type TokenizerConfig,
+} from './tokenizer.ts';
 import { parseVocabTxt, wordPieceTokenizer } from './wordpiece.ts';
 
 /** A special token is written as "[CLS]" or, by newer versions, as an AddedToken {"content": "[CLS]", ...}. */
@@ -24,7 +30,11 @@ function specialsFrom(config: TokenizerConfig, defaults: SpecialTokenNames): Spe
 }
 
 /** HF's BertTokenizer defaults: lowercase unless do_lower_case is false; strip_accents null follows it. */
-export function bertTokenizerFromVocabTxt(vocabText: string, config: TokenizerConfig, source: string): SubwordTokenizer {
+export function bertTokenizerFromVocabTxt(
+  vocabText: string,
+  config: TokenizerConfig,
+  source: string,
+): SubwordTokenizer {
   const strip = config.strip_accents;
   return wordPieceTokenizer(parseVocabTxt(vocabText, source), {
     basic: {
@@ -46,8 +56,12 @@ export function robertaTokenizerFromFiles(
   config: TokenizerConfig,
   sources: { vocab: string; merges: string },
 ): SubwordTokenizer {
-  return byteLevelBpeTokenizer(parseVocabJson(vocabJsonText, sources.vocab), parseMergesTxt(mergesText, sources.merges), {
-    specials: specialsFrom(config, ROBERTA_SPECIALS),
-    source: sources.vocab,
-  });
+  return byteLevelBpeTokenizer(
+    parseVocabJson(vocabJsonText, sources.vocab),
+    parseMergesTxt(mergesText, sources.merges),
+    {
+      specials: specialsFrom(config, ROBERTA_SPECIALS),
+      source: sources.vocab,
+    },
+  );
 }

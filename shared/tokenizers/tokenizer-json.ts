@@ -3,7 +3,13 @@
 // (RoBERTa family). Anything else is refused by name rather than tokenized subtly wrong.
 import type { BertBasicOptions } from './bert-basic.ts';
 import { byteLevelBpeTokenizer } from './byte-level-bpe.ts';
-import { BERT_SPECIALS, ROBERTA_SPECIALS, type SpecialTokenNames, type SubwordTokenizer, type TokenizerConfig } from './tokenizer.ts';
+import {
+  BERT_SPECIALS,
+  ROBERTA_SPECIALS,
+  type SpecialTokenNames,
+  type SubwordTokenizer,
+  type TokenizerConfig,
+} from './tokenizer.ts';
 import { wordPieceTokenizer } from './wordpiece.ts';
 import { parseJson } from '../json.ts';
 
@@ -21,11 +27,13 @@ function vocabMap(raw: unknown, addedTokens: unknown, source: string): Map<strin
   if (!isObject(raw)) throw new Error(`${source}: model.vocab is not a {token: id} object`);
   const vocab = new Map<string, number>();
   for (const [token, id] of Object.entries(raw)) {
-    if (!Number.isSafeInteger(id) || (id as number) < 0) throw new Error(`${source}: model.vocab gives "${token}" the id ${JSON.stringify(id)}`);
+    if (!Number.isSafeInteger(id) || (id as number) < 0)
+      throw new Error(`${source}: model.vocab gives "${token}" the id ${JSON.stringify(id)}`);
     vocab.set(token, id as number);
   }
   for (const added of Array.isArray(addedTokens) ? addedTokens : []) {
-    if (isObject(added) && typeof added.content === 'string' && Number.isSafeInteger(added.id)) vocab.set(added.content, added.id as number);
+    if (isObject(added) && typeof added.content === 'string' && Number.isSafeInteger(added.id))
+      vocab.set(added.content, added.id as number);
   }
   return vocab;
 }
@@ -39,7 +47,9 @@ function specialsOf(json: Json, defaults: SpecialTokenNames, unk: unknown): Spec
     if (Array.isArray(post.cls) && typeof post.cls[0] === 'string') cls = post.cls[0];
     if (Array.isArray(post.sep) && typeof post.sep[0] === 'string') sep = post.sep[0];
   } else if (isObject(post) && kind === 'TemplateProcessing' && Array.isArray(post.single)) {
-    const specials = post.single.flatMap((p) => (isObject(p) && isObject(p.SpecialToken) && typeof p.SpecialToken.id === 'string' ? [p.SpecialToken.id] : []));
+    const specials = post.single.flatMap((p) =>
+      isObject(p) && isObject(p.SpecialToken) && typeof p.SpecialToken.id === 'string' ? [p.SpecialToken.id] : [],
+    );
     if (specials.length >= 2) [cls, sep] = [specials[0], specials.at(-1)!];
   }
   const padding = json.padding;
@@ -86,30 +96,42 @@ export function tokenizerFromJson(text: string, source: string, config: Tokenize
   if (!isObject(json) || !isObject(json.model)) throw new Error(`${source}: has no "model" object`);
   const model = json.model;
   const preTokenizer = typeOf(json.pre_tokenizer);
-  const modelType = model.type ?? (model.merges ? 'BPE' : model.continuing_subword_prefix !== undefined ? 'WordPiece' : null);
+  const modelType =
+    model.type ?? (model.merges ? 'BPE' : model.continuing_subword_prefix !== undefined ? 'WordPiece' : null);
 
   if (modelType === 'WordPiece') {
-    if (preTokenizer !== 'BertPreTokenizer') throw new Error(`${source}: a WordPiece model with pre-tokenizer "${preTokenizer}" is not supported (only BertPreTokenizer)`);
+    if (preTokenizer !== 'BertPreTokenizer')
+      throw new Error(
+        `${source}: a WordPiece model with pre-tokenizer "${preTokenizer}" is not supported (only BertPreTokenizer)`,
+      );
     return wordPieceTokenizer(vocabMap(model.vocab, json.added_tokens, source), {
       basic: bertNormalizerOptions(json.normalizer, config, source),
       specials: specialsOf(json, BERT_SPECIALS, model.unk_token),
-      continuingSubwordPrefix: typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '##',
-      maxInputCharsPerWord: Number.isSafeInteger(model.max_input_chars_per_word) ? (model.max_input_chars_per_word as number) : 100,
+      continuingSubwordPrefix:
+        typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '##',
+      maxInputCharsPerWord: Number.isSafeInteger(model.max_input_chars_per_word)
+        ? (model.max_input_chars_per_word as number)
+        : 100,
       source,
     });
   }
   if (modelType === 'BPE') {
-    if (preTokenizer !== 'ByteLevel') throw new Error(`${source}: a BPE model with pre-tokenizer "${preTokenizer}" is not supported (only ByteLevel)`);
+    if (preTokenizer !== 'ByteLevel')
+      throw new Error(`${source}: a BPE model with pre-tokenizer "${preTokenizer}" is not supported (only ByteLevel)`);
     if (model.continuing_subword_prefix || model.end_of_word_suffix) {
       throw new Error(`${source}: BPE with a subword prefix or word suffix is not byte-level BPE and is not supported`);
     }
     if (json.normalizer !== null && json.normalizer !== undefined) {
-      throw new Error(`${source}: a byte-level BPE model with normalizer "${typeOf(json.normalizer)}" is not supported`);
+      throw new Error(
+        `${source}: a byte-level BPE model with normalizer "${typeOf(json.normalizer)}" is not supported`,
+      );
     }
     return byteLevelBpeTokenizer(vocabMap(model.vocab, json.added_tokens, source), mergesOf(model.merges, source), {
       specials: specialsOf(json, ROBERTA_SPECIALS, model.unk_token),
       source,
     });
   }
-  throw new Error(`${source}: tokenizer model "${String(modelType)}" is not supported (only WordPiece and byte-level BPE)`);
+  throw new Error(
+    `${source}: tokenizer model "${String(modelType)}" is not supported (only WordPiece and byte-level BPE)`,
+  );
 }

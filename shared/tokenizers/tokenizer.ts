@@ -18,8 +18,20 @@ export interface SpecialTokenNames {
   readonly mask: string | null;
 }
 
-export const BERT_SPECIALS: SpecialTokenNames = { cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]' };
-export const ROBERTA_SPECIALS: SpecialTokenNames = { cls: '<s>', sep: '</s>', pad: '<pad>', unk: '<unk>', mask: '<mask>' };
+export const BERT_SPECIALS: SpecialTokenNames = {
+  cls: '[CLS]',
+  sep: '[SEP]',
+  pad: '[PAD]',
+  unk: '[UNK]',
+  mask: '[MASK]',
+};
+export const ROBERTA_SPECIALS: SpecialTokenNames = {
+  cls: '<s>',
+  sep: '</s>',
+  pad: '<pad>',
+  unk: '<unk>',
+  mask: '<mask>',
+};
 
 /** The parsed JSON of tokenizer_config.json merged over special_tokens_map.json (either may be absent: {}). */
 export type TokenizerConfig = Readonly<Record<string, unknown>>;
@@ -36,7 +48,11 @@ export interface SubwordTokenizer {
 }
 
 /** Looks the special tokens up in a vocabulary, naming the one that is missing. */
-export function resolveSpecials(vocab: ReadonlyMap<string, number>, names: SpecialTokenNames, source: string): SpecialTokenIds {
+export function resolveSpecials(
+  vocab: ReadonlyMap<string, number>,
+  names: SpecialTokenNames,
+  source: string,
+): SpecialTokenIds {
   const id = (token: string, role: string): number => {
     const found = vocab.get(token);
     if (found === undefined) throw new Error(`${source}: the vocabulary has no ${role} token "${token}"`);

@@ -59,8 +59,8 @@ export function wordPieceTokenizer(vocab: ReadonlyMap<string, number>, options: 
     token: (id) => tokens[id],
     wordIds: cachedWordIds((word) =>
       bertBasicTokens(word, options.basic).flatMap((basic) =>
-        wordPieces(basic, vocab, unk, options.continuingSubwordPrefix, options.maxInputCharsPerWord).map(
-          (piece) => vocab.get(piece)!,
+        wordPieces(basic, vocab, unk, options.continuingSubwordPrefix, options.maxInputCharsPerWord).map((piece) =>
+          vocab.get(piece)!,
         ),
       ),
     ),

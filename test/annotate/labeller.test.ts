@@ -18,7 +18,8 @@ import { splitWords, detokenize } from '../../shared/text/words.ts';
 import { TINY_BERT } from '../pipeline/fixtures.ts';
 
 const CORPORA = ['NCBI-disease', 'BC5CDR-chem', 'BC2GM'];
-const testSplit = (name: string) => parseConll(readFileSync(`resources/datasets/${name}/test.tsv`, 'utf8'), { file: name }).sentences;
+const testSplit = (name: string) =>
+  parseConll(readFileSync(`resources/datasets/${name}/test.tsv`, 'utf8'), { file: name }).sentences;
 const model = await loadLabellingModel(TINY_BERT);
 
 test('every mention on the shipped test splits, as raw text, slices out of its document; no word is left out', async () => {
@@ -30,11 +31,18 @@ test('every mention on the shipped test splits, as raw text, slices out of its d
       const sentences = testSplit(name);
       const docs: Document[] = [];
       for (let i = 0; i < sentences.length; i += 10) {
-        const text = sentences.slice(i, i + 10).map((s) => detokenize(s.tokens).text).join(' ');
+        const text = sentences
+          .slice(i, i + 10)
+          .map((s) => detokenize(s.tokens).text)
+          .join(' ');
         docs.push({ id: `${name}:${i}`, text, source: `${name}:${i}` });
       }
       for (const l of await labeller.label(docs)) {
-        assert.equal(l.sentences.reduce((n, s) => n + s.words.length, 0), splitWords(l.doc.text).length, l.doc.id);
+        assert.equal(
+          l.sentences.reduce((n, s) => n + s.words.length, 0),
+          splitWords(l.doc.text).length,
+          l.doc.id,
+        );
         for (const m of l.mentions) {
           assert.equal(l.doc.text.slice(m.start, m.end), m.text);
           assert.ok(m.score > 0 && m.score <= 1);
@@ -48,7 +56,7 @@ test('every mention on the shipped test splits, as raw text, slices out of its d
   }
 });
 
-test('CoNLL input gets exactly the labels the run\'s evaluation predicts (predictWords on the eval graph, windowsOf(maxLength))', async () => {
+test("CoNLL input gets exactly the labels the run's evaluation predicts (predictWords on the eval graph, windowsOf(maxLength))", async () => {
   const client = startRuntime();
   try {
     for (const name of ['NCBI-disease', 'BC5CDR-chem']) {
@@ -57,20 +65,47 @@ test('CoNLL input gets exactly the labels the run\'s evaluation predicts (predic
       // windows of the run's maxLength (64 here: the fixture's positions), batches of 32, argmax per word.
       const { config, tokenizer } = model;
       const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
-      await client.request({ kind: 'open', provider: 'cpu', state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) } });
-      await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(tokenClassificationTask(config, layout), { withLoss: false }).bytes, read: [BATCH.probs] } });
-      const windows = encodeSentences(tokenizer, sentences.map((s) => ({ words: s.tokens })), windowsOf(64));
-      const probs = await predictWords(client, config, windows, sentences.map((s) => s.tokens.length), { program: 'predict', padId: tokenizer.special.pad, batchSize: 32 });
+      await client.request({
+        kind: 'open',
+        provider: 'cpu',
+        state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) },
+      });
+      await client.request({
+        kind: 'load',
+        program: 'predict',
+        spec: {
+          model: evalGraph(tokenClassificationTask(config, layout), { withLoss: false }).bytes,
+          read: [BATCH.probs],
+        },
+      });
+      const windows = encodeSentences(
+        tokenizer,
+        sentences.map((s) => ({ words: s.tokens })),
+        windowsOf(64),
+      );
+      const probs = await predictWords(
+        client,
+        config,
+        windows,
+        sentences.map((s) => s.tokens.length),
+        { program: 'predict', padId: tokenizer.special.pad, batchSize: 32 },
+      );
       const expected = argmaxLabels(probs, config.labels!);
       await client.request({ kind: 'close' });
 
       const labeller = await openLabeller(client, model, { provider: 'cpu', maxLength: 64 });
       const docs = sentences.map((s, i) => conllDocument(s.tokens, `${name}:${i}`, `${name}:${s.line}`));
       const labelled = await labeller.label(docs);
-      assert.deepEqual(labelled.map((l) => l.sentences.flatMap((s) => s.words.map((w) => w.text))), sentences.map((s) => s.tokens));
+      assert.deepEqual(
+        labelled.map((l) => l.sentences.flatMap((s) => s.words.map((w) => w.text))),
+        sentences.map((s) => s.tokens),
+      );
       const got = labelled.map((l) => l.sentences.flatMap((s) => s.labels));
       assert.deepEqual(got, expected, name);
-      assert.ok(expected.flat().some((l) => l !== 'O'), 'the fixture predicts entities');
+      assert.ok(
+        expected.flat().some((l) => l !== 'O'),
+        'the fixture predicts entities',
+      );
       await client.request({ kind: 'close' });
     }
   } finally {
@@ -90,7 +125,11 @@ test('int8 labels almost as float32 does, with probabilities as scores', async (
     const b = int8.flatMap((l) => l.sentences.flatMap((s) => s.labels));
     const same = a.filter((x, i) => x === b[i]).length / a.length;
     assert.ok(same > 0.9, `int8 agrees with float32 on ${(100 * same).toFixed(1)} % of words`);
-    assert.ok(same < 1 || int8.some((l, d) => l.sentences.some((s, k) => s.scores.some((p, w) => p !== float[d].sentences[k].scores[w]))), 'int8 is really another graph');
+    assert.ok(
+      same < 1 ||
+        int8.some((l, d) => l.sentences.some((s, k) => s.scores.some((p, w) => p !== float[d].sentences[k].scores[w]))),
+      'int8 is really another graph',
+    );
     for (const l of int8) for (const s of l.sentences) for (const p of s.scores) assert.ok(p > 0 && p <= 1);
   } finally {
     await client.terminate();

@@ -23,7 +23,10 @@ test('app info asks one engine host for the providers, once per context', async 
     const first = await appInfo(ctx);
     const second = await appInfo(ctx);
     assert.equal(hosts, 1);
-    assert.deepEqual(first.providers.map((p) => p.name), ['cuda', 'webgpu', 'cpu']);
+    assert.deepEqual(
+      first.providers.map((p) => p.name),
+      ['cuda', 'webgpu', 'cpu'],
+    );
     assert.ok(first.providers.find((p) => p.name === 'cpu')?.available, JSON.stringify(first.providers));
     assert.ok(first.autoProvider.name, first.autoProvider.reason);
     assert.deepEqual(second.providers, first.providers);
@@ -34,10 +37,13 @@ test('app info asks one engine host for the providers, once per context', async 
   }
 });
 
-test('app info leaves ONNX Runtime out of the calling process', { skip: process.platform !== 'linux' && 'reads /proc/self/maps' }, () => {
-  // A fresh process, so that no other test has loaded onnxruntime into it: it answers app info as the Electron main
-  // process does, then lists the native libraries it has mapped.
-  const script = `
+test(
+  'app info leaves ONNX Runtime out of the calling process',
+  { skip: process.platform !== 'linux' && 'reads /proc/self/maps' },
+  () => {
+    // A fresh process, so that no other test has loaded onnxruntime into it: it answers app info as the Electron main
+    // process does, then lists the native libraries it has mapped.
+    const script = `
     import { mkdtempSync, readFileSync } from 'node:fs';
     import { tmpdir } from 'node:os';
     import { join } from 'node:path';
@@ -51,6 +57,10 @@ test('app info leaves ONNX Runtime out of the calling process', { skip: process.
     console.log(JSON.stringify({ cpu: info.providers.find((p) => p.name === 'cpu').available, ort: ort.length }));
     store.close();
   `;
-  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
-  assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)!), { cpu: true, ort: 0 });
-});
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    assert.deepEqual(JSON.parse(out.trim().split('\n').at(-1)!), { cpu: true, ort: 0 });
+  },
+);

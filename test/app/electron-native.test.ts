@@ -35,41 +35,50 @@ function headersMirror(version: string): Map<string, Buffer> {
   ]);
 }
 
-test('npm start builds better-sqlite3 for Electron from a headers mirror, and refuses a build for another ABI', { skip, timeout: 600_000 }, async (t) => {
-  const files = headersMirror(ELECTRON);
-  const asked: string[] = [];
-  const server = createServer((req, res) => {
-    asked.push(req.url ?? '');
-    const body = files.get(req.url ?? '');
-    res.writeHead(body ? 200 : 404).end(body);
-  }).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => server.close());
-  const headerURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+test(
+  'npm start builds better-sqlite3 for Electron from a headers mirror, and refuses a build for another ABI',
+  { skip, timeout: 600_000 },
+  async (t) => {
+    const files = headersMirror(ELECTRON);
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      const body = files.get(req.url ?? '');
+      res.writeHead(body ? 200 : 404).end(body);
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => server.close());
+    const headerURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  // A project root whose node_modules holds better-sqlite3 (linked, as some package managers do).
-  const root = tempDir('electron-native-');
-  mkdirSync(join(root, 'node_modules'));
-  symlinkSync(resolve('node_modules/better-sqlite3'), join(root, 'node_modules', 'better-sqlite3'));
-  // npm's nodedir (set on this machine kind) must not make node-gyp skip the mirror. @electron/rebuild keeps
-  // downloaded headers in ~/.electron-gyp/VERSION: a home of the test's own, so the stand-ins never land there.
-  const home = process.env.HOME;
-  process.env.npm_config_nodedir = dirname(dirname(nodeHeaders));
-  process.env.HOME = tempDir('home-');
-  t.after(() => {
-    delete process.env.npm_config_nodedir;
-    process.env.HOME = home;
-  });
+    // A project root whose node_modules holds better-sqlite3 (linked, as some package managers do).
+    const root = tempDir('electron-native-');
+    mkdirSync(join(root, 'node_modules'));
+    symlinkSync(resolve('node_modules/better-sqlite3'), join(root, 'node_modules', 'better-sqlite3'));
+    // npm's nodedir (set on this machine kind) must not make node-gyp skip the mirror. @electron/rebuild keeps
+    // downloaded headers in ~/.electron-gyp/VERSION: a home of the test's own, so the stand-ins never land there.
+    const home = process.env.HOME;
+    process.env.npm_config_nodedir = dirname(dirname(nodeHeaders));
+    process.env.HOME = tempDir('home-');
+    t.after(() => {
+      delete process.env.npm_config_nodedir;
+      process.env.HOME = home;
+    });
 
-  const nodeAbi = getAbi(process.versions.node, 'node');
-  await assert.rejects(
-    ensureElectronSqlite({ root, electronVersion: ELECTRON, headerURL }),
-    new RegExp(`could not be built for Electron ${ELECTRON}: the build is for ABI ${nodeAbi}, not Electron's ${getAbi(ELECTRON, 'electron')}`),
-  );
-  assert.ok(asked.includes(`/v${ELECTRON}/node-v${ELECTRON}-headers.tar.gz`), `the headers came from the mirror (asked: ${asked.join(', ')})`);
-  // Nothing the app would load, no scratch project left, and the Node build in node_modules untouched.
-  const target = electronSqlitePath(root, ELECTRON);
-  assert.equal(existsSync(target), false);
-  assert.deepEqual(readdirSync(dirname(target)), []);
-  assert.ok(existsSync(resolve('node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
-});
+    const nodeAbi = getAbi(process.versions.node, 'node');
+    await assert.rejects(
+      ensureElectronSqlite({ root, electronVersion: ELECTRON, headerURL }),
+      new RegExp(
+        `could not be built for Electron ${ELECTRON}: the build is for ABI ${nodeAbi}, not Electron's ${getAbi(ELECTRON, 'electron')}`,
+      ),
+    );
+    assert.ok(
+      asked.includes(`/v${ELECTRON}/node-v${ELECTRON}-headers.tar.gz`),
+      `the headers came from the mirror (asked: ${asked.join(', ')})`,
+    );
+    // Nothing the app would load, no scratch project left, and the Node build in node_modules untouched.
+    const target = electronSqlitePath(root, ELECTRON);
+    assert.equal(existsSync(target), false);
+    assert.deepEqual(readdirSync(dirname(target)), []);
+    assert.ok(existsSync(resolve('node_modules/better-sqlite3/build/Release/better_sqlite3.node')));
+  },
+);

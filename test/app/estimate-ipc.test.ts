@@ -17,7 +17,10 @@ import { ok, refusal, testServiceContext } from './service-context.ts';
 const corpora = tempDir('estimate-ipc-corpora-');
 const training = { epochs: 2, lr: 3e-3, batchSize: 4, maxLength: 64, seed: 3 };
 const CONFIG: RunConfigInput = {
-  corpora: [{ path: corpusSlice(corpora, 'NCBI-disease', 24), type: 'Disease' }, { path: corpusSlice(corpora, 'BC5CDR-chem', 24), type: 'Chemical' }],
+  corpora: [
+    { path: corpusSlice(corpora, 'NCBI-disease', 24), type: 'Disease' },
+    { path: corpusSlice(corpora, 'BC5CDR-chem', 24), type: 'Chemical' },
+  ],
   teachers: [
     { type: 'Disease', model: { folder: TINY_BERT }, ...training },
     { type: 'Chemical', model: { folder: TINY_BERT }, ...training },
@@ -51,7 +54,10 @@ after(() => {
 test('runs:estimate times each model in an engine host and adds up the run, storing nothing', async () => {
   const estimate = ok<Result<'runs:estimate'>>(await handleIpc(ctx, 'runs:estimate', { config: CONFIG }));
   assert.equal(hostsStarted, 1, 'measured in an engine host of its own');
-  assert.deepEqual(estimate.models.map((m) => m.name), ['teacher Disease', 'teacher Chemical', 'student 1', 'student 2']);
+  assert.deepEqual(
+    estimate.models.map((m) => m.name),
+    ['teacher Disease', 'teacher Chemical', 'student 1', 'student 2'],
+  );
   // 24 training sentences, batches of 4 (a long sentence may need two windows), 2 epochs.
   for (const m of estimate.models.slice(0, 2)) assert.ok(m.steps >= 12 && m.steps <= 16, `${m.name}: ${m.steps} steps`);
   for (const m of estimate.models.slice(2)) assert.ok(m.steps >= 24 && m.steps <= 30, `${m.name}: ${m.steps} steps`);
@@ -62,24 +68,46 @@ test('runs:estimate times each model in an engine host and adds up the run, stor
   assert.ok(Math.abs(estimate.seconds - estimate.models.reduce((n, m) => n + m.seconds, 0)) < 1e-9);
   if (process.platform === 'linux') assert.ok(estimate.peakMemoryMB! > 20, `peak ${estimate.peakMemoryMB} MB`);
   assert.deepEqual(estimate.reusedTeachers, []);
-  assert.equal(store.db.prepare('SELECT count(*) FROM datasets').pluck().get(), 0, 'the corpora are not registered by an estimate');
-  assert.match(refusal(await handleIpc(ctx, 'runs:estimate', { config: { ...CONFIG, device: 'tpu' } })), /invalid arguments for runs:estimate/);
-  const missing = refusal(await handleIpc(ctx, 'runs:estimate', { config: { ...CONFIG, corpora: [{ path: '/no/such/corpus', type: 'Disease' }, CONFIG.corpora[1]] } }));
+  assert.equal(
+    store.db.prepare('SELECT count(*) FROM datasets').pluck().get(),
+    0,
+    'the corpora are not registered by an estimate',
+  );
+  assert.match(
+    refusal(await handleIpc(ctx, 'runs:estimate', { config: { ...CONFIG, device: 'tpu' } })),
+    /invalid arguments for runs:estimate/,
+  );
+  const missing = refusal(
+    await handleIpc(ctx, 'runs:estimate', {
+      config: { ...CONFIG, corpora: [{ path: '/no/such/corpus', type: 'Disease' }, CONFIG.corpora[1]] },
+    }),
+  );
   assert.match(missing, /\/no\/such\/corpus/);
 });
 
 test('runs:trained-teachers offers the teachers of a finished run with their types; an estimate reusing them times only the students', async () => {
-  const run = ok<Result<'runs:start'>>(await handleIpc(ctx, 'runs:start', { name: 'first', config: { ...CONFIG, students: [CONFIG.students![1]] } }));
-  assert.match(refusal(await handleIpc(ctx, 'runs:estimate', { config: CONFIG })), /is training: .*estimate once it has finished/);
+  const run = ok<Result<'runs:start'>>(
+    await handleIpc(ctx, 'runs:start', { name: 'first', config: { ...CONFIG, students: [CONFIG.students![1]] } }),
+  );
+  assert.match(
+    refusal(await handleIpc(ctx, 'runs:estimate', { config: CONFIG })),
+    /is training: .*estimate once it has finished/,
+  );
   await ctx.executing.get(run.id)?.done;
   assert.equal(ok<RunDetails>(await handleIpc(ctx, 'runs:show', { runId: run.id })).run.status, 'completed');
 
   const teachers = ok<Result<'runs:trained-teachers'>>(await handleIpc(ctx, 'runs:trained-teachers', {}));
-  assert.deepEqual(teachers.map((t) => [t.type, t.runName, t.model.name]).sort(), [['Chemical', 'first', 'teacher Chemical'], ['Disease', 'first', 'teacher Disease']]);
+  assert.deepEqual(teachers.map((t) => [t.type, t.runName, t.model.name]).sort(), [
+    ['Chemical', 'first', 'teacher Chemical'],
+    ['Disease', 'first', 'teacher Disease'],
+  ]);
   for (const t of teachers) assert.ok(t.testF1! >= 0 && t.testF1! <= 1);
 
   const reused = { ...CONFIG, teachers: teachers.map((t) => ({ type: t.type, model: { trained: t.model.id } })) };
   const estimate = ok<Result<'runs:estimate'>>(await handleIpc(ctx, 'runs:estimate', { config: reused }));
-  assert.deepEqual(estimate.models.map((m) => m.name), ['student 1', 'student 2']);
+  assert.deepEqual(
+    estimate.models.map((m) => m.name),
+    ['student 1', 'student 2'],
+  );
   assert.deepEqual(estimate.reusedTeachers.sort(), ['Chemical', 'Disease']);
 });

@@ -41,16 +41,26 @@ before(() => {
   });
   // As a run stores the models it writes: a folder relative to the data folder.
   cpSync(TINY_BERT, join(store.dataDir, 'models', 'tiny'), { recursive: true });
-  modelId = addModel(store, { name: 'student', kind: 'student', architecture: 'BertForTokenClassification', parameterCount: 1, sizeBytes: 1, folder: 'models/tiny' }).id;
+  modelId = addModel(store, {
+    name: 'student',
+    kind: 'student',
+    architecture: 'BertForTokenClassification',
+    parameterCount: 1,
+    sizeBytes: 1,
+    folder: 'models/tiny',
+  }).id;
 });
 
 after(() => store.close());
 
-
 test('a stored model explains a word of a typed sentence: words, the predicted label, attributions per word and subword', async () => {
   const started = performance.now();
-  const e = ok<Explanation>(await handleIpc(ctx, 'models:explain', { modelId, text: '  hereditary breast\tcancer  ', wordIndex: 2 }));
-  console.log(`models:explain, 3 words, 50 steps: ${(performance.now() - started).toFixed(0)} ms (engine host start included)`);
+  const e = ok<Explanation>(
+    await handleIpc(ctx, 'models:explain', { modelId, text: '  hereditary breast\tcancer  ', wordIndex: 2 }),
+  );
+  console.log(
+    `models:explain, 3 words, 50 steps: ${(performance.now() - started).toFixed(0)} ms (engine host start included)`,
+  );
   assert.deepEqual(e.words, ['hereditary', 'breast', 'cancer']);
   assert.equal(e.wordIndex, 2);
   assert.deepEqual(e.labels, ['O', 'B-Disease', 'I-Disease']);
@@ -59,7 +69,10 @@ test('a stored model explains a word of a typed sentence: words, the predicted l
   assert.equal(e.fInput, e.predicted.probability);
   assert.equal(e.wordAttributions.length, 3);
   assert.ok(e.wordAttributions.every((a) => typeof a === 'number' && Number.isFinite(a)));
-  assert.deepEqual(e.subwords.map((s) => s.token), ['[CLS]', 'hereditary', 'breast', 'cancer', '[SEP]']);
+  assert.deepEqual(
+    e.subwords.map((s) => s.token),
+    ['[CLS]', 'hereditary', 'breast', 'cancer', '[SEP]'],
+  );
   assert.equal(e.steps, 50);
   assert.equal(e.rule, 'gauss-legendre');
   assert.equal(e.baseline, 'pad');
@@ -67,16 +80,29 @@ test('a stored model explains a word of a typed sentence: words, the predicted l
   assert.ok(e.completeness.relativeError < 1e-3, `${e.completeness.relativeError}`);
   assert.deepEqual(JSON.parse(JSON.stringify(e)), e, 'plain data: it crosses IPC and the harness as it is');
 
-  const other = ok<Explanation>(await handleIpc(ctx, 'models:explain', { modelId, text: 'hereditary breast cancer', wordIndex: 0, label: 'B-Disease', steps: 20, rule: 'trapezoid' }));
+  const other = ok<Explanation>(
+    await handleIpc(ctx, 'models:explain', {
+      modelId,
+      text: 'hereditary breast cancer',
+      wordIndex: 0,
+      label: 'B-Disease',
+      steps: 20,
+      rule: 'trapezoid',
+    }),
+  );
   assert.equal(other.label, 'B-Disease');
   assert.equal(other.steps, 20);
   assert.equal(other.rule, 'trapezoid');
 });
 
 test('a word index outside the sentence, an unknown label or model are refused with readable messages', async () => {
-  const call = (args: object) => handleIpc(ctx, 'models:explain', { modelId, text: 'hereditary breast cancer', wordIndex: 0, ...args });
+  const call = (args: object) =>
+    handleIpc(ctx, 'models:explain', { modelId, text: 'hereditary breast cancer', wordIndex: 0, ...args });
   assert.equal(refusal(await call({ wordIndex: 3 })), 'word 3 is out of range: the sentence has 3 words (0 to 2)');
-  assert.equal(refusal(await call({ label: 'B-Gene' })), '"B-Gene" is not a label of this model; its labels are O, B-Disease, I-Disease');
+  assert.equal(
+    refusal(await call({ label: 'B-Gene' })),
+    '"B-Gene" is not a label of this model; its labels are O, B-Disease, I-Disease',
+  );
   assert.equal(refusal(await call({ modelId: 999 })), 'there is no model 999');
   const invalid: [object, RegExp][] = [
     [{ text: '   ' }, /type a sentence/],

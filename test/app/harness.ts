@@ -34,14 +34,23 @@ const CONFIG_FILE = join(ROOT, 'electron.vite.config.ts');
 /** Builds out/renderer alone, as `electron-vite build` would, when it is missing or older than its sources (a second or two). */
 export async function ensureRendererBuilt(): Promise<void> {
   if (!isStale(RENDERER_OUTPUTS, RENDERER_SOURCES)) return;
-  const { config } = await resolveConfig({ root: ROOT, configFile: CONFIG_FILE, logLevel: 'warn' }, 'build', 'production');
+  const { config } = await resolveConfig(
+    { root: ROOT, configFile: CONFIG_FILE, logLevel: 'warn' },
+    'build',
+    'production',
+  );
   if (!config?.renderer) throw new Error(`${CONFIG_FILE} has no renderer config`);
   await viteBuild({ ...config.renderer, configFile: false });
 }
 
 /** Builds the whole app (main with the engine's worker, preload, renderer) into `outDir`: `npm run build`, elsewhere. */
 export async function buildAppInto(outDir: string): Promise<void> {
-  await electronViteBuild({ root: ROOT, configFile: CONFIG_FILE, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await electronViteBuild({
+    root: ROOT,
+    configFile: CONFIG_FILE,
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
 }
 
 /** http-bridge.ts bundled for the browser (one classic script, no imports). */
@@ -140,7 +149,14 @@ export const CHROMIUM = '/usr/bin/chromium';
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -151,7 +167,9 @@ export async function openAppPage(browser: Browser, harness: Harness, errors: st
   await page.addInitScript(() => {
     const w = window as unknown as { cspViolations: string[] };
     w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.cspViolations.push(`${e.violatedDirective}: ${e.blockedURI}`),
+    );
   });
   page.on('pageerror', (e) => errors.push(e.message));
   return page;
@@ -162,13 +180,17 @@ export const cspViolations = (page: Page): Promise<string[]> =>
   page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
 
 /** Why the window tests skip here, or false where Chromium is installed. */
-export const withoutChromium = (): string | false => skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
+export const withoutChromium = (): string | false =>
+  skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
 
 /**
  * The set-up of a test file that drives one app page: the renderer built, a harness, Chromium and a page (with its
  * errors collected), opened before the file's tests (then `setUp` runs) and closed after them; nothing when `skip` says so.
  */
-export function appPageForTests(skip: unknown, setUp?: (harness: Harness) => Promise<void>): { readonly harness: Harness; readonly page: Page; readonly errors: string[] } {
+export function appPageForTests(
+  skip: unknown,
+  setUp?: (harness: Harness) => Promise<void>,
+): { readonly harness: Harness; readonly page: Page; readonly errors: string[] } {
   const state = { errors: [] as string[] } as { harness: Harness; browser: Browser; page: Page; errors: string[] };
   before(async () => {
     if (skip) return;

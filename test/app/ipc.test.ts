@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHANNELS, type DatasetEntry, type DatasetRegistration, type DatasetReport } from '../../shared/ipc/contract.ts';
+import {
+  CHANNELS,
+  type DatasetEntry,
+  type DatasetRegistration,
+  type DatasetReport,
+} from '../../shared/ipc/contract.ts';
 import { handleIpc, handlers } from '../../main/services/handlers.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
 import { RESOURCES, ok, refusal, testServiceContext } from './service-context.ts';
@@ -56,7 +61,11 @@ test('arguments that do not match the schema are refused before any service runs
     ['app:info', { extra: 1 }, /Unrecognized key/],
     ['app:info', undefined, /expected object/],
     ['datasets:inspect', {}, /dataset/],
-    ['datasets:inspect', { dataset: { source: 'shipped', name: '../../etc' } }, /must be a folder name under resources\/datasets/],
+    [
+      'datasets:inspect',
+      { dataset: { source: 'shipped', name: '../../etc' } },
+      /must be a folder name under resources\/datasets/,
+    ],
     ['datasets:inspect', { dataset: { source: 'shipped', name: '/etc' } }, /must be a folder name/],
     ['datasets:inspect', { dataset: { source: 'user', id: -1 } }, /dataset\.id/],
     ['datasets:inspect', { dataset: { source: 'user', id: 1.5 } }, /dataset\.id/],
@@ -86,7 +95,9 @@ test('datasets:list and datasets:inspect read the shipped corpora', async () => 
       ['NCBI-disease', { source: 'shipped', name: 'NCBI-disease' }],
     ],
   );
-  const report = ok<DatasetReport>(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'shipped', name: 'NCBI-disease' } }));
+  const report = ok<DatasetReport>(
+    await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'shipped', name: 'NCBI-disease' } }),
+  );
   assert.deepEqual(
     report.splits.map((s) => [s.name, s.stats.sentences, s.stats.mentions, s.stats.types]),
     [
@@ -96,22 +107,38 @@ test('datasets:list and datasets:inspect read the shipped corpora', async () => 
     ],
   );
   assert.equal(report.errorCount, 0);
-  assert.match(refusal(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'shipped', name: 'BC4CHEMD' } })), /no shipped dataset named "BC4CHEMD"/);
-  assert.match(refusal(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'user', id: 99 } })), /no registered dataset number 99/);
+  assert.match(
+    refusal(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'shipped', name: 'BC4CHEMD' } })),
+    /no shipped dataset named "BC4CHEMD"/,
+  );
+  assert.match(
+    refusal(await handleIpc(ctx, 'datasets:inspect', { dataset: { source: 'user', id: 99 } })),
+    /no registered dataset number 99/,
+  );
 });
 
 test('datasets:register refuses a folder it cannot use, saying why, and stores nothing', async () => {
-  assert.match(refusal(await handleIpc(ctx, 'datasets:register', { folder: 'relative/path', name: 'x' })), /not a full path/);
+  assert.match(
+    refusal(await handleIpc(ctx, 'datasets:register', { folder: 'relative/path', name: 'x' })),
+    /not a full path/,
+  );
   const untyped = corpusFolder('untyped', 20, (text) => text.replace(/\t([BI])-Disease$/gm, '\t$1'));
-  assert.match(refusal(await handleIpc(ctx, 'datasets:register', { folder: untyped, name: 'x' })), /carry no entity type/);
+  assert.match(
+    refusal(await handleIpc(ctx, 'datasets:register', { folder: untyped, name: 'x' })),
+    /carry no entity type/,
+  );
   const typed = corpusFolder('typed', 20);
   assert.match(
     refusal(await handleIpc(ctx, 'datasets:register', { folder: typed, name: 'x', entityType: 'Chemical' })),
     /mark Disease, not Chemical/,
   );
   // Line 3 of devel.tsv gets a label that is no label.
-  const broken = corpusFolder('broken', 20, (text, split) => (split === 'devel' ? text.replace(/^((?:.*\n){2}\S+)\t\S+/, '$1\tDISEASE') : text));
-  const error = refusal(await handleIpc(ctx, 'datasets:register', { folder: broken, name: 'broken', entityType: 'Disease' }));
+  const broken = corpusFolder('broken', 20, (text, split) =>
+    split === 'devel' ? text.replace(/^((?:.*\n){2}\S+)\t\S+/, '$1\tDISEASE') : text,
+  );
+  const error = refusal(
+    await handleIpc(ctx, 'datasets:register', { folder: broken, name: 'broken', entityType: 'Disease' }),
+  );
   assert.match(error, new RegExp(`cannot be read:\\n${join(broken, 'devel.tsv')}:3`));
   assert.deepEqual(listDatasets(store), []);
   assert.deepEqual(events, []);
@@ -120,15 +147,31 @@ test('datasets:register refuses a folder it cannot use, saying why, and stores n
 test('datasets:register stores a good folder once and tells the renderer the list changed', async () => {
   // Bare B / I labels, as many corpora are written: the user says which type they mark.
   const folder = corpusFolder('good', 25, (text) => text.replace(/\t([BI])-Disease$/gm, '\t$1'));
-  const first = ok<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: ' Slice ', entityType: 'Disease' }));
+  const first = ok<DatasetRegistration>(
+    await handleIpc(ctx, 'datasets:register', { folder, name: ' Slice ', entityType: 'Disease' }),
+  );
   const { entry } = first;
-  assert.deepEqual(entry, { ref: { source: 'user', id: entry.ref.source === 'user' ? entry.ref.id : -1 }, name: 'Slice', folder, entityTypes: ['Disease'] });
+  assert.deepEqual(entry, {
+    ref: { source: 'user', id: entry.ref.source === 'user' ? entry.ref.id : -1 },
+    name: 'Slice',
+    folder,
+    entityTypes: ['Disease'],
+  });
   assert.deepEqual([first.added, first.repairs, first.repairCount], [true, [], 0]);
   assert.deepEqual(events, [{ event: 'datasets:changed', payload: { name: 'Slice' } }]);
   const [stored] = listDatasets(store);
-  assert.deepEqual(stored.splits.map((s) => [s.name, s.sentences]), [['train', 25], ['dev', 25], ['test', 25]]);
+  assert.deepEqual(
+    stored.splits.map((s) => [s.name, s.sentences]),
+    [
+      ['train', 25],
+      ['dev', 25],
+      ['test', 25],
+    ],
+  );
   // Same name, same content: the same dataset, not a second one.
-  const again = ok<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: 'Slice', entityType: 'Disease' }));
+  const again = ok<DatasetRegistration>(
+    await handleIpc(ctx, 'datasets:register', { folder, name: 'Slice', entityType: 'Disease' }),
+  );
   assert.deepEqual([again.entry.ref, again.added], [entry.ref, false]);
   assert.equal(listDatasets(store).length, 1);
   const list = ok<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
@@ -138,7 +181,9 @@ test('datasets:register stores a good folder once and tells the renderer the lis
 
 test('a shipped corpus a run registered by its path is listed once, as the shipped one', async () => {
   const folder = join(RESOURCES, 'datasets', 'BC5CDR-chem');
-  const registered = ok<DatasetRegistration>(await handleIpc(ctx, 'datasets:register', { folder, name: 'BC5CDR-chem' }));
+  const registered = ok<DatasetRegistration>(
+    await handleIpc(ctx, 'datasets:register', { folder, name: 'BC5CDR-chem' }),
+  );
   assert.equal(registered.entry.ref.source, 'user');
   const list = ok<DatasetEntry[]>(await handleIpc(ctx, 'datasets:list', {}));
   assert.deepEqual(

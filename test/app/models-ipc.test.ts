@@ -84,9 +84,17 @@ test('a fixture folder is imported as one pretrained model with its architecture
   const roberta = ok<ModelImport>(await importFolder(TINY_ROBERTA, '  Tiny RoBERTa  ')).model;
   assert.deepEqual(
     [roberta.name, roberta.architecture, roberta.parameterCount, roberta.sizeBytes],
-    ['Tiny RoBERTa', 'roberta 2L 16H', parametersOf(TINY_ROBERTA), statSync(join(TINY_ROBERTA, 'model.safetensors')).size],
+    [
+      'Tiny RoBERTa',
+      'roberta 2L 16H',
+      parametersOf(TINY_ROBERTA),
+      statSync(join(TINY_ROBERTA, 'model.safetensors')).size,
+    ],
   );
-  assert.deepEqual(ok<Model[]>(await handleIpc(ctx, 'models:list', {})).map((m) => m.id), [roberta.id, model.id]);
+  assert.deepEqual(
+    ok<Model[]>(await handleIpc(ctx, 'models:list', {})).map((m) => m.id),
+    [roberta.id, model.id],
+  );
   events = [];
 });
 
@@ -107,15 +115,26 @@ test('a folder that a run could not load is refused, naming the file and the pro
   const cases: [string, RegExp][] = [
     [noConfig, new RegExp(`^${noConfig}: no config\\.json`)],
     [gpt2, new RegExp(`^${join(gpt2, 'config.json')}: model_type "gpt2" is not supported`)],
-    [wider, new RegExp(`^${join(wider, 'model.safetensors')}: tensor "bert\\.encoder\\.layer\\.\\d\\.[\\w.]+" has shape \\[[\\d, ]+\\] but config\\.json implies`)],
+    [
+      wider,
+      new RegExp(
+        `^${join(wider, 'model.safetensors')}: tensor "bert\\.encoder\\.layer\\.\\d\\.[\\w.]+" has shape \\[[\\d, ]+\\] but config\\.json implies`,
+      ),
+    ],
     [truncated, new RegExp(`^${join(truncated, 'model.safetensors')}: not a valid safetensors file`)],
     [otherVocab, new RegExp(`^${otherVocab}: the tokenizer has 30522 entries but config\\.json's vocab_size is 2036`)],
     ['relative/folder', /"relative\/folder" is not a full path/],
     [join(noConfig, 'nothing-here'), /nothing-here: no such folder/],
   ];
   for (const [folder, problem] of cases) assert.match(refusal(await importFolder(folder)), problem, folder);
-  assert.match(refusal(await handleIpc(ctx, 'models:import', { folder: ' ' })), /^invalid arguments for models:import:[\s\S]*choose a folder/);
-  assert.match(refusal(await handleIpc(ctx, 'models:import', { folder: TINY_BERT, name: '' })), /give the model a name/);
+  assert.match(
+    refusal(await handleIpc(ctx, 'models:import', { folder: ' ' })),
+    /^invalid arguments for models:import:[\s\S]*choose a folder/,
+  );
+  assert.match(
+    refusal(await handleIpc(ctx, 'models:import', { folder: TINY_BERT, name: '' })),
+    /give the model a name/,
+  );
   assert.deepEqual(listModels(store), before);
   assert.deepEqual(events, []);
 });
@@ -123,10 +142,20 @@ test('a folder that a run could not load is refused, naming the file and the pro
 test('removing forgets an imported model and leaves its folder; a run’s models are refused', async () => {
   const folder = copyOf(TINY_ROBERTA);
   const imported = ok<ModelImport>(await importFolder(folder)).model;
-  const student = addModel(store, { name: 'student', kind: 'student', architecture: 'bert 2L 16H', parameterCount: 1, sizeBytes: 4, folder: 'models/run-1/student' });
+  const student = addModel(store, {
+    name: 'student',
+    kind: 'student',
+    architecture: 'bert 2L 16H',
+    parameterCount: 1,
+    sizeBytes: 4,
+    folder: 'models/run-1/student',
+  });
   events = [];
 
-  assert.match(refusal(await handleIpc(ctx, 'models:delete', { modelId: student.id })), /“student” is a student that a run trained: it stays with that run’s results/);
+  assert.match(
+    refusal(await handleIpc(ctx, 'models:delete', { modelId: student.id })),
+    /“student” is a student that a run trained: it stays with that run’s results/,
+  );
   assert.match(refusal(await handleIpc(ctx, 'models:delete', { modelId: 999 })), /there is no model 999/);
   assert.match(refusal(await handleIpc(ctx, 'models:delete', { modelId: 0 })), /^invalid arguments for models:delete/);
   assert.deepEqual(events, []);
@@ -135,7 +164,8 @@ test('removing forgets an imported model and leaves its folder; a run’s models
   assert.deepEqual(events, [{ event: 'models:changed', payload: { modelId: imported.id } }]);
   const left = listModels(store).map((m) => m.id);
   assert.ok(!left.includes(imported.id) && left.includes(student.id), `left: ${left.join(', ')}`);
-  for (const file of ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt']) assert.ok(existsSync(join(folder, file)), file);
+  for (const file of ['config.json', 'model.safetensors', 'vocab.json', 'merges.txt'])
+    assert.ok(existsSync(join(folder, file)), file);
   // Forgotten, it can be imported again.
   assert.equal(ok<ModelImport>(await importFolder(folder)).added, true);
 });

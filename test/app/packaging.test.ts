@@ -18,7 +18,9 @@ function loadedBy(entry: string, seen = new Set<string>()): string {
   if (seen.has(entry)) return '';
   seen.add(entry);
   const text = readFileSync(entry, 'utf8');
-  const chunks = [...text.matchAll(/^import [^'"]*?["'](\.{1,2}\/[^"']+)["']/gm)].map((m) => join(dirname(entry), m[1]));
+  const chunks = [...text.matchAll(/^import [^'"]*?["'](\.{1,2}\/[^"']+)["']/gm)].map((m) =>
+    join(dirname(entry), m[1]),
+  );
   return [text, ...chunks.map((c) => loadedBy(c, seen))].join('\n');
 }
 
@@ -31,7 +33,10 @@ test('the build writes main, the engine worker, a self-contained CommonJS preloa
     }
     // A sandboxed preload can require only electron: everything else must be bundled in.
     const preload = readFileSync(join(out, 'preload/preload.cjs'), 'utf8');
-    assert.deepEqual([...new Set([...preload.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]))], ['electron']);
+    assert.deepEqual(
+      [...new Set([...preload.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]))],
+      ['electron'],
+    );
     assert.doesNotMatch(preload, /^\s*(import|export)\s/m);
     // Native modules stay outside the bundle, loaded from node_modules; onnxruntime-node only by the engine worker
     // (the main process asks a host even which providers work).
@@ -40,9 +45,16 @@ test('the build writes main, the engine worker, a self-contained CommonJS preloa
     const importsOrt = (code: string) => /from "onnxruntime-node"|\(\s*"onnxruntime-node"\s*\)/.test(code);
     assert.ok(/from "better-sqlite3"/.test(main), 'main/index.js imports better-sqlite3 from node_modules');
     assert.ok(!importsOrt(main), 'main/index.js and its chunks do not load onnxruntime-node');
-    assert.ok(importsOrt(loadedBy(join(out, 'main/worker.js'))), 'the engine worker imports onnxruntime-node from node_modules');
+    assert.ok(
+      importsOrt(loadedBy(join(out, 'main/worker.js'))),
+      'the engine worker imports onnxruntime-node from node_modules',
+    );
     const html = readFileSync(join(out, 'renderer/index.html'), 'utf8');
-    assert.ok(html.includes(`<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY.replaceAll("'", '&#39;')}">`));
+    assert.ok(
+      html.includes(
+        `<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY.replaceAll("'", '&#39;')}">`,
+      ),
+    );
     assert.doesNotMatch(html, /<script>(?!<\/script>)|<style/); // no inline script or style for the CSP to block
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -58,7 +70,8 @@ test('electron-builder.yml passes electron-builder’s schema and names the inst
   assert.deepEqual(config.win?.target, ['nsis']);
   assert.equal(config.npmRebuild, true);
   const unpacked = config.asarUnpack as string[];
-  for (const native of ['onnxruntime-node', 'better-sqlite3']) assert.ok(unpacked.includes(`**/node_modules/${native}/**`), native);
+  for (const native of ['onnxruntime-node', 'better-sqlite3'])
+    assert.ok(unpacked.includes(`**/node_modules/${native}/**`), native);
   assert.ok(unpacked.includes('out/main/**'), 'the engine worker must load from plain files');
   const [resources, ...others] = config.extraResources as { from: string; to?: string; filter: string[] }[];
   assert.deepEqual(others, []);

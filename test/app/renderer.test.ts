@@ -10,7 +10,15 @@ import type { Browser, Page } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.ts';
 import { listDatasets } from '../../main/store/datasets.ts';
 import { skipUnless } from '../needs.ts';
-import { CHROMIUM, cspViolations, ensureRendererBuilt, launchChromium, openAppPage, startHarness, type Harness } from './harness.ts';
+import {
+  CHROMIUM,
+  cspViolations,
+  ensureRendererBuilt,
+  launchChromium,
+  openAppPage,
+  startHarness,
+  type Harness,
+} from './harness.ts';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../.tmp/', import.meta.url));
 const skip = skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
@@ -67,7 +75,10 @@ test('the About page lists the folders, the ONNX Runtime providers and the versi
   await page.locator('[data-provider="cpu"]').waitFor({ timeout: 60_000 });
   assert.equal(await page.getByTestId('data-folder').textContent(), harness.store.dataDir);
   assert.match((await page.locator('[data-provider="cpu"]').textContent()) ?? '', /Works/);
-  assert.match((await page.getByTestId('auto-provider').textContent()) ?? '', /Training runs on: (Processor|NVIDIA|GPU)/);
+  assert.match(
+    (await page.getByTestId('auto-provider').textContent()) ?? '',
+    /Training runs on: (Processor|NVIDIA|GPU)/,
+  );
   // CUDA's provider libraries are not installed by default: the page says so instead of hiding it.
   assert.match((await page.locator('[data-provider="cuda"]').textContent()) ?? '', /Not available|Works/);
   await page.screenshot({ path: `${SCREENSHOTS}app-about.png`, fullPage: true });
@@ -120,62 +131,81 @@ test('a bad argument from the page is refused by validation and never reaches th
   const error = await page.evaluate(() =>
     (window as unknown as { taughtnet: { invoke(c: string, a: unknown): Promise<unknown> } }).taughtnet
       .invoke('datasets:register', { folder: 42, name: '' })
-      .then(() => 'resolved', (e: Error) => e.message),
+      .then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      ),
   );
   assert.match(error, /^invalid arguments for datasets:register/);
   assert.match(error, /folder/);
   const traversal = await page.evaluate(() =>
     (window as unknown as { taughtnet: { invoke(c: string, a: unknown): Promise<unknown> } }).taughtnet
       .invoke('datasets:inspect', { dataset: { source: 'shipped', name: '../../../etc' } })
-      .then(() => 'resolved', (e: Error) => e.message),
+      .then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      ),
   );
   assert.match(traversal, /must be a folder name under resources\/datasets/);
   const unknown = await page.evaluate(() =>
     (window as unknown as { taughtnet: { invoke(c: string, a: unknown): Promise<unknown> } }).taughtnet
       .invoke('store:drop-everything', {})
-      .then(() => 'resolved', (e: Error) => e.message),
+      .then(
+        () => 'resolved',
+        (e: Error) => e.message,
+      ),
   );
   assert.equal(unknown, 'unknown channel "store:drop-everything"');
   assert.equal(listDatasets(harness.store).length, before);
 });
 
-test('a registered dataset appears in the list; when its files go bad the page shows each FILE:LINE', { skip }, async () => {
-  const folder = mkdtempSync(join(tmpdir(), 'taughtnet-user-corpus-'));
-  try {
-    // The first 30 sentences of each NCBI-disease split: a small, real corpus.
-    for (const split of ['train', 'devel', 'test']) {
-      const text = readFileSync(new URL(`../../resources/datasets/NCBI-disease/${split}.tsv`, import.meta.url), 'utf8');
-      writeFileSync(join(folder, `${split}.tsv`), text.split('\n\n').slice(0, 30).join('\n\n') + '\n');
-    }
-    // One stray I- after O in test.tsv: read as B- and reported, never silently.
-    const testFile = join(folder, 'test.tsv');
-    writeFileSync(testFile, readFileSync(testFile, 'utf8').replace(/(\tO\n\S+\t)B-Disease/, '$1I-Disease'));
-    await page.goto(`${harness.url}/index.html#/datasets`);
-    await page.getByRole('button', { name: /NCBI-disease/ }).waitFor();
-    await page.getByText('Add your own dataset').click();
-    await page.getByLabel('Folder').fill(folder);
-    await page.getByLabel('Name').fill('My NCBI slice');
-    await page.getByLabel('Entity type').fill('Disease');
-    await page.getByRole('button', { name: 'Add dataset' }).click();
-    await page.getByRole('status').filter({ hasText: 'Added “My NCBI slice”' }).waitFor();
-    const repairs = page.getByRole('note').filter({ hasText: '1 label was repaired' });
-    await repairs.waitFor();
-    assert.match((await repairs.textContent()) ?? '', new RegExp(`${testFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: stray I-Disease after O`));
-    // The list refreshes on the datasets:changed event.
-    const item = page.getByRole('button', { name: /My NCBI slice/ });
-    await item.waitFor();
-    assert.equal(listDatasets(harness.store).length, 1);
+test(
+  'a registered dataset appears in the list; when its files go bad the page shows each FILE:LINE',
+  { skip },
+  async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'taughtnet-user-corpus-'));
+    try {
+      // The first 30 sentences of each NCBI-disease split: a small, real corpus.
+      for (const split of ['train', 'devel', 'test']) {
+        const text = readFileSync(
+          new URL(`../../resources/datasets/NCBI-disease/${split}.tsv`, import.meta.url),
+          'utf8',
+        );
+        writeFileSync(join(folder, `${split}.tsv`), text.split('\n\n').slice(0, 30).join('\n\n') + '\n');
+      }
+      // One stray I- after O in test.tsv: read as B- and reported, never silently.
+      const testFile = join(folder, 'test.tsv');
+      writeFileSync(testFile, readFileSync(testFile, 'utf8').replace(/(\tO\n\S+\t)B-Disease/, '$1I-Disease'));
+      await page.goto(`${harness.url}/index.html#/datasets`);
+      await page.getByRole('button', { name: /NCBI-disease/ }).waitFor();
+      await page.getByText('Add your own dataset').click();
+      await page.getByLabel('Folder').fill(folder);
+      await page.getByLabel('Name').fill('My NCBI slice');
+      await page.getByLabel('Entity type').fill('Disease');
+      await page.getByRole('button', { name: 'Add dataset' }).click();
+      await page.getByRole('status').filter({ hasText: 'Added “My NCBI slice”' }).waitFor();
+      const repairs = page.getByRole('note').filter({ hasText: '1 label was repaired' });
+      await repairs.waitFor();
+      assert.match(
+        (await repairs.textContent()) ?? '',
+        new RegExp(`${testFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: stray I-Disease after O`),
+      );
+      // The list refreshes on the datasets:changed event.
+      const item = page.getByRole('button', { name: /My NCBI slice/ });
+      await item.waitFor();
+      assert.equal(listDatasets(harness.store).length, 1);
 
-    // Someone edits a file afterwards: line 2 loses its label column.
-    const train = join(folder, 'train.tsv');
-    writeFileSync(train, readFileSync(train, 'utf8').replace(/^(\S+)\t(\S+)\n(\S+)\t\S+\n/, '$1\t$2\n$3\n'));
-    await item.click();
-    const alert = page.getByRole('alert').filter({ hasText: 'This dataset cannot be used' });
-    await alert.waitFor();
-    assert.match((await alert.textContent()) ?? '', new RegExp(`${train.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2`));
-    await page.screenshot({ path: `${SCREENSHOTS}app-dataset-error.png`, fullPage: true });
-    assert.deepEqual(await cspViolations(page), []);
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
-});
+      // Someone edits a file afterwards: line 2 loses its label column.
+      const train = join(folder, 'train.tsv');
+      writeFileSync(train, readFileSync(train, 'utf8').replace(/^(\S+)\t(\S+)\n(\S+)\t\S+\n/, '$1\t$2\n$3\n'));
+      await item.click();
+      const alert = page.getByRole('alert').filter({ hasText: 'This dataset cannot be used' });
+      await alert.waitFor();
+      assert.match((await alert.textContent()) ?? '', new RegExp(`${train.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2`));
+      await page.screenshot({ path: `${SCREENSHOTS}app-dataset-error.png`, fullPage: true });
+      assert.deepEqual(await cspViolations(page), []);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  },
+);

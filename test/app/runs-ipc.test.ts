@@ -20,7 +20,10 @@ import { TINY_BERT, corpusSlice } from '../pipeline/fixtures.ts';
 const corpora = tempDir('runs-ipc-corpora-');
 const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
 const CONFIG: RunConfigInput = {
-  corpora: [{ path: corpusSlice(corpora, 'NCBI-disease', 24), type: 'Disease' }, { path: corpusSlice(corpora, 'BC5CDR-chem', 24), type: 'Chemical' }],
+  corpora: [
+    { path: corpusSlice(corpora, 'NCBI-disease', 24), type: 'Disease' },
+    { path: corpusSlice(corpora, 'BC5CDR-chem', 24), type: 'Chemical' },
+  ],
   teachers: [
     { type: 'Disease', model: { folder: TINY_BERT }, ...training },
     { type: 'Chemical', model: { folder: TINY_BERT }, ...training },
@@ -43,7 +46,10 @@ after(async () => {
   store.close();
 });
 
-async function call<C extends Parameters<typeof handleIpc>[1] & string>(channel: C, args: unknown): Promise<Reply<unknown>> {
+async function call<C extends Parameters<typeof handleIpc>[1] & string>(
+  channel: C,
+  args: unknown,
+): Promise<Reply<unknown>> {
   return handleIpc(ctx, channel, args);
 }
 /** Waits for the run executing in the background to end. */
@@ -64,14 +70,20 @@ function progressWhere(runId: number, wanted: (p: RunProgress) => boolean): Prom
     }, 20);
     void running.done.then(() => {
       clearInterval(timer);
-      reject(new Error(`run ${runId} ended before the awaited progress: ${JSON.stringify(store.db.prepare('SELECT status, error FROM runs WHERE id = ?').get(runId))}`));
+      reject(
+        new Error(
+          `run ${runId} ended before the awaited progress: ${JSON.stringify(store.db.prepare('SELECT status, error FROM runs WHERE id = ?').get(runId))}`,
+        ),
+      );
     });
   });
 }
 const firstTrainingStep = (runId: number) => progressWhere(runId, (p) => p.training !== null);
 
 test('a bad config is refused with each problem named, and nothing is stored', async () => {
-  const message = refusal(await call('runs:start', { config: { ...CONFIG, student: { ...CONFIG.student, lambda: 2 }, corpora: [] } }));
+  const message = refusal(
+    await call('runs:start', { config: { ...CONFIG, student: { ...CONFIG.student, lambda: 2 }, corpora: [] } }),
+  );
   assert.match(message, /^invalid arguments for runs:start/);
   assert.match(message, /lambda/);
   assert.match(message, /corpora/);
@@ -85,7 +97,10 @@ test('a run started from the window trains in the background, reports progress, 
   const run = ok<Result<'runs:start'>>(await call('runs:start', { name: 'two corpora', config: CONFIG }));
   assert.equal(run.name, 'two corpora');
   // One run at a time on a workstation.
-  assert.match(refusal(await call('runs:start', { config: CONFIG })), new RegExp(`run ${run.id} \\(two corpora\\) is training: wait for it to finish, or cancel it first`));
+  assert.match(
+    refusal(await call('runs:start', { config: CONFIG })),
+    new RegExp(`run ${run.id} \\(two corpora\\) is training: wait for it to finish, or cancel it first`),
+  );
   await firstTrainingStep(run.id);
   const listed = ok<Result<'runs:list'>>(await call('runs:list', {}));
   assert.equal(listed[0].run.id, run.id);
@@ -95,31 +110,68 @@ test('a run started from the window trains in the background, reports progress, 
   const details = await settled(run.id);
   assert.equal(details.run.status, 'completed', details.run.error ?? '');
   assert.equal(details.progress, null, 'no progress once it has ended');
-  assert.deepEqual(details.models.map((m) => [m.name, m.kind]), [['teacher Disease', 'teacher'], ['teacher Chemical', 'teacher'], ['student 1', 'student']]);
+  assert.deepEqual(
+    details.models.map((m) => [m.name, m.kind]),
+    [
+      ['teacher Disease', 'teacher'],
+      ['teacher Chemical', 'teacher'],
+      ['student 1', 'student'],
+    ],
+  );
   assert.equal(details.evaluations.length, 8); // 2 corpora × (teacher, student) × (lenient, strict)
   assert.ok(details.evaluations.every((e) => e.wordsPerSecond! > 0));
-  assert.deepEqual(details.datasets.map((d) => [d.name, d.entityTypes]), [['NCBI-disease', ['Disease']], ['BC5CDR-chem', ['Chemical']]]);
+  assert.deepEqual(
+    details.datasets.map((d) => [d.name, d.entityTypes]),
+    [
+      ['NCBI-disease', ['Disease']],
+      ['BC5CDR-chem', ['Chemical']],
+    ],
+  );
   assert.equal(details.agreements.length, 2);
   assert.equal(details.errorAnalyses.length, 4); // every model on every corpus it was scored on
-  assert.deepEqual([...new Set(details.metrics.map((m) => m.phase))], ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student:student 1', 'evaluate']);
-  assert.ok(details.metrics.every((m) => m.step === null), 'per-epoch figures only');
+  assert.deepEqual(
+    [...new Set(details.metrics.map((m) => m.phase))],
+    ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student:student 1', 'evaluate'],
+  );
+  assert.ok(
+    details.metrics.every((m) => m.step === null),
+    'per-epoch figures only',
+  );
 
   // The windows heard of it: progress with training figures, phases in order, and the end.
   const progress = events.filter((e) => e.event === 'runs:progress').map((e) => e.payload as Events['runs:progress']);
   assert.ok(progress.some((p) => p.training && p.training.step === p.training.totalSteps));
-  assert.deepEqual([...new Set(progress.map((p) => p.phase))], ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student:student 1', 'evaluate', 'done']);
-  assert.ok(progress.some((p) => p.training && p.runEtaSeconds !== null), 'progress carries the whole run\'s ETA');
+  assert.deepEqual(
+    [...new Set(progress.map((p) => p.phase))],
+    ['prepare', 'teacher:Disease', 'teacher:Chemical', 'distributions', 'student:student 1', 'evaluate', 'done'],
+  );
+  assert.ok(
+    progress.some((p) => p.training && p.runEtaSeconds !== null),
+    "progress carries the whole run's ETA",
+  );
   assert.ok(events.filter((e) => e.event === 'runs:changed').length >= 3);
   assert.equal(ok<Result<'models:list'>>(await call('models:list', {}))[0].name, 'student 1');
-  assert.match(refusal(await call('runs:resume', { runId: run.id })), /is completed: only an interrupted, failed or queued run can be resumed/);
+  assert.match(
+    refusal(await call('runs:resume', { runId: run.id })),
+    /is completed: only an interrupted, failed or queued run can be resumed/,
+  );
 
   // A student added from the window trains alone, in the background, and is scored beside the first.
-  assert.match(refusal(await call('runs:add-student', { runId: run.id, student: { model: { trained: 1 } } })), /^invalid arguments for runs:add-student/);
+  assert.match(
+    refusal(await call('runs:add-student', { runId: run.id, student: { model: { trained: 1 } } })),
+    /^invalid arguments for runs:add-student/,
+  );
   const student = { ...CONFIG.student, lambda: 0, epochs: 1 };
-  assert.equal(ok<Result<'runs:add-student'>>(await call('runs:add-student', { runId: run.id, student })).status, 'queued');
+  assert.equal(
+    ok<Result<'runs:add-student'>>(await call('runs:add-student', { runId: run.id, student })).status,
+    'queued',
+  );
   const grown = await settled(run.id);
   assert.equal(grown.run.status, 'completed', grown.run.error ?? '');
-  assert.deepEqual(grown.models.map((m) => m.name), ['teacher Disease', 'teacher Chemical', 'student 1', 'student 2']);
+  assert.deepEqual(
+    grown.models.map((m) => m.name),
+    ['teacher Disease', 'teacher Chemical', 'student 1', 'student 2'],
+  );
   assert.deepEqual(grown.agreements[0].labels, ['ground truth', 'teacher Disease', 'student 1', 'student 2']);
 });
 
@@ -129,7 +181,10 @@ test('cancel stops the run after its current step; a cancelled run can be delete
   ok(await call('runs:cancel', { runId: run.id }));
   const details = await settled(run.id);
   assert.equal(details.run.status, 'cancelled');
-  assert.ok(existsSync(join(store.dataDir, 'runs', String(run.id))), 'the checkpoints are there until the run is deleted');
+  assert.ok(
+    existsSync(join(store.dataDir, 'runs', String(run.id))),
+    'the checkpoints are there until the run is deleted',
+  );
   assert.deepEqual(ok(await call('runs:delete', { runId: run.id })), { deleted: true });
   assert.equal(existsSync(join(store.dataDir, 'runs', String(run.id))), false);
   assert.match(refusal(await call('runs:show', { runId: run.id })), new RegExp(`there is no run ${run.id}`));
@@ -151,8 +206,13 @@ test('a run the app quit in the middle of is interrupted, then resumes from the 
   const details = await settled(run.id);
   assert.equal(details.run.status, 'completed', details.run.error ?? '');
   assert.equal(details.evaluations.length, 8);
-  const phases = new Set(events.filter((e) => e.event === 'runs:progress').map((e) => (e.payload as RunProgress).phase));
-  assert.ok(phases.has('teacher:Chemical') && !phases.has('teacher:Disease'), `phases after resume: ${[...phases].join(', ')}`);
+  const phases = new Set(
+    events.filter((e) => e.event === 'runs:progress').map((e) => (e.payload as RunProgress).phase),
+  );
+  assert.ok(
+    phases.has('teacher:Chemical') && !phases.has('teacher:Disease'),
+    `phases after resume: ${[...phases].join(', ')}`,
+  );
 });
 
 test('a run left running by a process that died meanwhile is marked interrupted when the window lists runs', async () => {
@@ -163,7 +223,9 @@ test('a run left running by a process that died meanwhile is marked interrupted 
   const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
   const now = new Date().toISOString();
   store.db
-    .prepare(`UPDATE runs SET status = 'running', started_at = ?, finished_at = NULL, owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?`)
+    .prepare(
+      `UPDATE runs SET status = 'running', started_at = ?, finished_at = NULL, owner_pid = ?, owner_host = ?, heartbeat_at = ? WHERE id = ?`,
+    )
     .run(now, dead, thisHost(), now, run.id);
   events = [];
   const listed = ok<Result<'runs:list'>>(await call('runs:list', {}));
@@ -172,14 +234,21 @@ test('a run left running by a process that died meanwhile is marked interrupted 
   assert.equal(ok<Result<'runs:cancel'>>(await call('runs:cancel', { runId: run.id })).status, 'cancelled');
 });
 
-test('a run another machine took over (after this one\'s heartbeat went stale) is left to it', async () => {
+test("a run another machine took over (after this one's heartbeat went stale) is left to it", async () => {
   const run = ok<Result<'runs:start'>>(await call('runs:start', { config: CONFIG }));
   await firstTrainingStep(run.id);
   // What a machine that resumed the run writes.
-  store.db.prepare(`UPDATE runs SET owner_host = 'other-lab-pc', owner_pid = 4242, heartbeat_at = ? WHERE id = ?`).run(new Date().toISOString(), run.id);
+  store.db
+    .prepare(`UPDATE runs SET owner_host = 'other-lab-pc', owner_pid = 4242, heartbeat_at = ? WHERE id = ?`)
+    .run(new Date().toISOString(), run.id);
   const details = await settled(run.id);
   assert.deepEqual([details.run.status, details.run.ownerHost], ['running', 'other-lab-pc']);
   assert.ok(!details.models.some((m) => m.kind === 'student'), 'this process stopped at its next phase');
-  assert.ok(existsSync(join(store.dataDir, 'runs', String(run.id))), 'the checkpoints stay for the machine that runs it now');
-  store.db.prepare(`UPDATE runs SET status = 'failed', finished_at = ?, owner_host = NULL, owner_pid = NULL WHERE id = ?`).run(new Date().toISOString(), run.id);
+  assert.ok(
+    existsSync(join(store.dataDir, 'runs', String(run.id))),
+    'the checkpoints stay for the machine that runs it now',
+  );
+  store.db
+    .prepare(`UPDATE runs SET status = 'failed', finished_at = ?, owner_host = NULL, owner_pid = NULL WHERE id = ?`)
+    .run(new Date().toISOString(), run.id);
 });

@@ -43,7 +43,15 @@ test('the CSP allows only the app itself: no inline code, no eval, no network, n
 test('only app://workbench pages count as the app', () => {
   assert.equal(isAppUrl(`${APP_ORIGIN}/index.html`), true);
   assert.equal(isAppUrl(`${APP_ORIGIN}/index.html#/about`), true);
-  for (const url of ['app://elsewhere/index.html', 'https://workbench/index.html', 'file:///etc/passwd', 'devtools://x', '', undefined, 'not a url']) {
+  for (const url of [
+    'app://elsewhere/index.html',
+    'https://workbench/index.html',
+    'file:///etc/passwd',
+    'devtools://x',
+    '',
+    undefined,
+    'not a url',
+  ]) {
     assert.equal(isAppUrl(url), false, String(url));
   }
 });
@@ -66,7 +74,13 @@ test('the app protocol serves files of out/renderer with the CSP, and nothing ou
     assert.equal(script.headers.get('content-type'), 'text/javascript; charset=utf-8');
     assert.equal(await script.text(), 'export {}');
 
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/../../secret.txt', '/..%2fsecret.txt', '/missing.js']) {
+    for (const path of [
+      '/../secret.txt',
+      '/%2e%2e/secret.txt',
+      '/assets/../../secret.txt',
+      '/..%2fsecret.txt',
+      '/missing.js',
+    ]) {
       assert.equal((await rendererResponse(folder, path)).status, 404, path);
     }
     assert.equal((await rendererResponse(folder, '/%E0%A4%A')).status, 400);

@@ -18,15 +18,23 @@ const SCREENSHOTS = fileURLToPath(new URL('../../.tmp/', import.meta.url));
 const skip = withoutChromium();
 const app = appPageForTests(skip);
 
-test('the run page shows a seeded student\'s F1 with its group\'s mean ± sd', { skip }, async () => {
+test("the run page shows a seeded student's F1 with its group's mean ± sd", { skip }, async () => {
   const { harness, page, errors: pageErrors } = app;
   const root = tempDir('seeds-page-');
-  const corpora = [{ path: corpusSlice(root, 'NCBI-disease', 16), type: 'Disease' }, { path: corpusSlice(root, 'BC5CDR-chem', 16), type: 'Chemical' }];
+  const corpora = [
+    { path: corpusSlice(root, 'NCBI-disease', 16), type: 'Disease' },
+    { path: corpusSlice(root, 'BC5CDR-chem', 16), type: 'Chemical' },
+  ];
   const training = { model: { folder: TINY_BERT }, epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64 };
   const ctx = serviceContext(harness.store);
   const run = createTaughtNetRun(ctx, {
     name: 'Seeds',
-    config: { corpora, teachers: corpora.map((c) => ({ type: c.type, ...training })), students: [{ name: 'fixture', ...training, lambda: 0.5, seeds: [1, 2] }], device: 'cpu' },
+    config: {
+      corpora,
+      teachers: corpora.map((c) => ({ type: c.type, ...training })),
+      students: [{ name: 'fixture', ...training, lambda: 0.5, seeds: [1, 2] }],
+      device: 'cpu',
+    },
   });
   const client = startRuntime();
   try {
@@ -39,18 +47,32 @@ test('the run page shows a seeded student\'s F1 with its group\'s mean ± sd', {
 
   await page.goto(`${harness.url}/#/runs/${run.id}`);
   await page.locator('[data-testid="scores-table"]').waitFor();
-  const overSeeds = (type: string) => page.locator(`tr[data-role="student"] td[data-f1="${type}"] [data-testid="f1-over-seeds"]`);
+  const overSeeds = (type: string) =>
+    page.locator(`tr[data-role="student"] td[data-f1="${type}"] [data-testid="f1-over-seeds"]`);
   for (const type of ['Disease', 'Chemical']) {
     const f1 = groups.students[0].test[type].lenient.f1;
     const expected = `mean ${pct(f1.mean)} ± ${pct(f1.sd!)} (n = 2)`;
     assert.deepEqual(await overSeeds(type).allTextContents(), [expected, expected], type);
   }
-  assert.equal(await page.locator('tr[data-role="teachers"] [data-testid="f1-over-seeds"]').count(), 0, 'one seed per teacher: no spread');
-  await page.getByRole('radio', { name: /Strict/ }).first().check();
+  assert.equal(
+    await page.locator('tr[data-role="teachers"] [data-testid="f1-over-seeds"]').count(),
+    0,
+    'one seed per teacher: no spread',
+  );
+  await page
+    .getByRole('radio', { name: /Strict/ })
+    .first()
+    .check();
   await page.locator('[data-testid="scores-table"][data-mode="strict"]').waitFor();
   const strict = groups.students[0].test.Disease.strict.f1;
-  assert.equal(await overSeeds('Disease').first().textContent(), `mean ${pct(strict.mean)} ± ${pct(strict.sd!)} (n = 2)`);
-  await page.getByRole('radio', { name: /Lenient/ }).first().check();
+  assert.equal(
+    await overSeeds('Disease').first().textContent(),
+    `mean ${pct(strict.mean)} ± ${pct(strict.sd!)} (n = 2)`,
+  );
+  await page
+    .getByRole('radio', { name: /Lenient/ })
+    .first()
+    .check();
   await page.locator('[data-testid="scores-table"]').screenshot({ path: `${SCREENSHOTS}app-run-seeds.png` });
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(pageErrors, []);

@@ -30,11 +30,21 @@ const records: string[] = [];
 for (const name of ['NCBI-disease', 'BC5CDR-chem', 'BC2GM']) {
   const sentences = parseConll(readFileSync(`resources/datasets/${name}/test.tsv`, 'utf8'), { file: name }).sentences;
   for (let i = 0; i < sentences.length; i += 10) {
-    records.push(JSON.stringify({ id: `${name}:${i}`, text: sentences.slice(i, i + 10).map((s) => detokenize(s.tokens).text).join(' ') }));
+    records.push(
+      JSON.stringify({
+        id: `${name}:${i}`,
+        text: sentences
+          .slice(i, i + 10)
+          .map((s) => detokenize(s.tokens).text)
+          .join(' '),
+      }),
+    );
   }
 }
 writeFileSync(input, records.join('\n') + '\n');
-console.log(`machine: ${cpus().length} × ${cpus()[0].model}; input: ${records.length} documents of the three test splits; ${SECONDS} s per configuration`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0].model}; input: ${records.length} documents of the three test splits; ${SECONDS} s per configuration`,
+);
 
 const load = () => loadavg()[0].toFixed(1);
 
@@ -77,10 +87,16 @@ try {
     const config = presetConfig(preset, SHIPPED_VOCAB, LABELS);
     const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
     const folder = join(root, id);
-    await saveModelFolder(folder, { config, weights: paramsToWeights(layout, initParams(layout, 1)) }, { tokenizerFrom: 'resources/models/bert-uncased-vocab' });
+    await saveModelFolder(
+      folder,
+      { config, weights: paramsToWeights(layout, initParams(layout, 1)) },
+      { tokenizerFrom: 'resources/models/bert-uncased-vocab' },
+    );
     for (const precision of ['float32', 'int8'] as const) {
       for (const workers of [1, 2]) {
-        console.log(`${preset.name} (${preset.architectureOf} shape, ${(layout.size / 1e6).toFixed(1)}M parameters) ${precision}, ${workers} worker${workers > 1 ? 's' : ''}: ${await measure(folder, precision, workers)}`);
+        console.log(
+          `${preset.name} (${preset.architectureOf} shape, ${(layout.size / 1e6).toFixed(1)}M parameters) ${precision}, ${workers} worker${workers > 1 ? 's' : ''}: ${await measure(folder, precision, workers)}`,
+        );
       }
     }
     rmSync(folder, { recursive: true, force: true });

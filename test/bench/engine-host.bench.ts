@@ -35,7 +35,9 @@ function workerThreadHost(): HostTransport {
 
 /** Three float32 tensors (like params, Adam m and v) of MB megabytes in all. */
 const n = Math.round((MB * 1e6) / 4 / 3);
-const bigState: Record<string, Tensor> = Object.fromEntries(['params', 'm', 'v'].map((name, i) => [name, tensor('float32', [n], numbers(i, n))]));
+const bigState: Record<string, Tensor> = Object.fromEntries(
+  ['params', 'm', 'v'].map((name, i) => [name, tensor('float32', [n], numbers(i, n))]),
+);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -63,7 +65,11 @@ async function viaHost(label: string, host: () => HostTransport): Promise<void> 
     const open = await measure(() => runtime.request({ kind: 'open', provider: 'cpu', state: bigState }));
     const read = await measure(() => runtime.request({ kind: 'readState' }));
     await runtime.request({ kind: 'open', provider: 'cpu', state: Object.fromEntries(initialState(16)) });
-    await runtime.request({ kind: 'load', program: 'train', spec: { model: trainModel(16), updates: TRAIN_UPDATES, read: ['loss'] } });
+    await runtime.request({
+      kind: 'load',
+      program: 'train',
+      spec: { model: trainModel(16), updates: TRAIN_UPDATES, read: ['loss'] },
+    });
     const t1 = performance.now();
     for (let i = 0; i < STEPS; i++) await runtime.request({ kind: 'step', program: 'train', feeds: batch(16, i) });
     const step = (performance.now() - t1) / STEPS;
@@ -86,7 +92,9 @@ async function inProcess(): Promise<void> {
   for (let i = 0; i < STEPS; i++) await train.run(batch(16, i));
   const step = (performance.now() - t1) / STEPS;
   await small.dispose();
-  console.log(`${'in-process'.padEnd(14)} readState ${ms(read.time)} (no copy: the workspace's own arrays) | step ${step.toFixed(2)} ms`);
+  console.log(
+    `${'in-process'.padEnd(14)} readState ${ms(read.time)} (no copy: the workspace's own arrays) | step ${step.toFixed(2)} ms`,
+  );
 }
 
 console.log(`state ${MB} MB (3 float32 tensors), median of ${REPS}; step: linear model, mean of ${STEPS}`);

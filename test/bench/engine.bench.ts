@@ -34,7 +34,11 @@ const tiny = presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, LABELS);
 /** TinyBERT-4L-312D, BERT-base's shape with the same (BERT) vocabulary, and RoBERTa-large with its own (355 M parameters). */
 const MODELS: Record<string, { config: EncoderConfig; warmup: number; steps: number }> = {
   tiny: { config: tiny, warmup: 3, steps: 10 },
-  base: { config: { ...tiny, hiddenSize: 768, embeddingSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072 }, warmup: 1, steps: 3 },
+  base: {
+    config: { ...tiny, hiddenSize: 768, embeddingSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072 },
+    warmup: 1,
+    steps: 3,
+  },
   large: { config: presetConfig(sizePreset('large'), { size: 50265, padTokenId: 1 }, LABELS), warmup: 1, steps: 2 },
 };
 const MATMUL_OPS = new Set(['MatMul', 'Gemm', 'FusedMatMul', 'FusedGemm']);
@@ -85,14 +89,19 @@ function batchFeeds(c: EncoderConfig): Record<string, Tensor> {
     [BATCH.inputIds]: tensor('int64', shape, ids),
     [BATCH.tokenTypeIds]: tensor('int64', shape, new BigInt64Array(n)),
     [BATCH.attentionMask]: tensor('float32', shape, new Float32Array(n).fill(1)),
-    [BATCH.labels]: tensor('int64', shape, ids.map((x) => x % BigInt(LABELS.length))),
+    [BATCH.labels]: tensor(
+      'int64',
+      shape,
+      ids.map((x) => x % BigInt(LABELS.length)),
+    ),
     [BATCH.labelMask]: tensor('float32', shape, new Float32Array(n).fill(1)),
   };
 }
 
 const scalar = (x: number): Tensor => tensor('float32', [], Float32Array.of(x));
 /** The feeds a program or session takes (a RoBERTa has no token types; a gradient graph no optimizer inputs). */
-const only = <T>(names: readonly string[], feeds: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k)));
+const only = <T>(names: readonly string[], feeds: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k)));
 
 interface Profile {
   /** Kernel time per op type, ms per run. */
@@ -106,7 +115,14 @@ interface Profile {
 }
 
 /** Runs `runs` steps in a profiled session and sums ORT's kernel times over the last `counted` of them. */
-async function profile(model: Uint8Array, provider: ProviderName, feeds: Record<string, ort.Tensor>, runs: number, counted: number, threads?: number): Promise<Profile> {
+async function profile(
+  model: Uint8Array,
+  provider: ProviderName,
+  feeds: Record<string, ort.Tensor>,
+  runs: number,
+  counted: number,
+  threads?: number,
+): Promise<Profile> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-bench-'));
   const session = await ort.InferenceSession.create(model, {
     executionProviders: [provider],
@@ -117,12 +133,19 @@ async function profile(model: Uint8Array, provider: ProviderName, feeds: Record<
   for (let i = 0; i < runs; i++) await session.run(only(session.inputNames, feeds));
   session.endProfiling(); // onnxruntime-node writes the file but does not return its name
   const events = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8')) as {
-    cat: string; name: string; ts: number; dur: number; args?: { op_name?: string; provider?: string };
+    cat: string;
+    name: string;
+    ts: number;
+    dur: number;
+    args?: { op_name?: string; provider?: string };
   }[];
   await session.release();
   rmSync(dir, { recursive: true });
   // Only node events inside the last `counted` runs (the first ones allocate and warm up).
-  const runsSeen = events.filter((e) => e.cat === 'Session' && e.name === 'model_run').sort((a, b) => a.ts - b.ts).slice(-counted);
+  const runsSeen = events
+    .filter((e) => e.cat === 'Session' && e.name === 'model_run')
+    .sort((a, b) => a.ts - b.ts)
+    .slice(-counted);
   const inCounted = (ts: number) => runsSeen.some((r) => ts >= r.ts && ts <= r.ts + r.dur);
   const byOp = new Map<string, number>();
   const byNode = new Map<string, number>();
@@ -151,11 +174,15 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   const built = performance.now() - t0;
   const batch = batchFeeds(config);
   const n = layout.size;
-  const ws = await createWorkspace(provider, new Map([
-    [IO.params, tensor('float32', [n], initParams(layout, 1))],
-    [IO.m, tensor('float32', [n], new Float32Array(n))],
-    [IO.v, tensor('float32', [n], new Float32Array(n))],
-  ]), threads ? { intraOpNumThreads: threads } : undefined);
+  const ws = await createWorkspace(
+    provider,
+    new Map([
+      [IO.params, tensor('float32', [n], initParams(layout, 1))],
+      [IO.m, tensor('float32', [n], new Float32Array(n))],
+      [IO.v, tensor('float32', [n], new Float32Array(n))],
+    ]),
+    threads ? { intraOpNumThreads: threads } : undefined,
+  );
   const program = await ws.load(spec);
   const feedsAt = (t: number): Record<string, Tensor> => ({
     ...only(program.batchInputs, batch),
@@ -179,7 +206,9 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   const sysMs = (after.systemCPUTime - before.systemCPUTime) / 1000 / steps;
   await program.release();
   // Labelling: the eval() forward (no dropout, no loss) over the same batch, after the training step's peak was taken.
-  const infer = await ws.load(evalProgram(tokenClassificationTask(config, layout), provider, [BATCH.probs], { withLoss: false }));
+  const infer = await ws.load(
+    evalProgram(tokenClassificationTask(config, layout), provider, [BATCH.probs], { withLoss: false }),
+  );
   const inputs = only(infer.batchInputs, batch);
   const inferTimes: number[] = [];
   for (let i = 0; i < 1 + Math.max(1, steps); i++) {
@@ -199,29 +228,52 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
       [IO.m]: new ort.Tensor('float32', new Float32Array(n), [n]),
       [IO.v]: new ort.Tensor('float32', new Float32Array(n), [n]),
     };
-    for (const [k, v] of Object.entries(feedsAt(1))) f[k] = new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.shape]);
-    for (const [k, v] of Object.entries(spec.views ?? {})) f[k] = new ort.Tensor('float32', params.subarray(v.offset, v.offset + numel(v.shape)), [...v.shape]);
+    for (const [k, v] of Object.entries(feedsAt(1)))
+      f[k] = new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.shape]);
+    for (const [k, v] of Object.entries(spec.views ?? {}))
+      f[k] = new ort.Tensor('float32', params.subarray(v.offset, v.offset + numel(v.shape)), [...v.shape]);
     return f;
   })();
   const counted = Math.max(2, Math.min(steps, 5));
-  const p = args.includes('--no-profile') ? null : await profile(spec.model, provider, state, warmup + counted, counted, threads);
+  const p = args.includes('--no-profile')
+    ? null
+    : await profile(spec.model, provider, state, warmup + counted, counted, threads);
 
   const step50 = median(times);
   const tokens = BATCH_SIZE * SEQ;
   const kernels = p && [...p.byOp.values()].reduce((a, b) => a + b, 0);
   const matmul = p && [...p.byOp].filter(([op]) => MATMUL_OPS.has(op)).reduce((a, [, t]) => a + t, 0);
   const result: Ours = {
-    stepMs: step50, peakRssMB: peakRss, matmulMs: matmul, kernelsMs: kernels, ortRunMs: p?.run ?? null, inferMs: median(inferTimes),
-    pageFaultsPerStep: pageFaults, sysMsPerStep: sysMs, parameters: n,
+    stepMs: step50,
+    peakRssMB: peakRss,
+    matmulMs: matmul,
+    kernelsMs: kernels,
+    ortRunMs: p?.run ?? null,
+    inferMs: median(inferTimes),
+    pageFaultsPerStep: pageFaults,
+    sysMsPerStep: sysMs,
+    parameters: n,
   };
-  console.log(`\n== ${modelName} (${config.numLayers}L ${config.hiddenSize}D ${config.numHeads}h ${config.intermediateSize}FF, vocab ${config.vocabSize}, ${(n / 1e6).toFixed(1)}M params) on ${provider}, batch ${BATCH_SIZE}×${SEQ}`);
-  console.log(`graph ${(spec.model.byteLength / 2 ** 20).toFixed(1)} MiB${spec.adamw ? ' (forward + backward; AdamW in place outside ORT)' : ''}, built in ${ms(built)}; loss ${loss.toFixed(3)}`);
-  console.log(`step ${ms(step50)} median of ${times.length} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}) → ${Math.round((tokens / step50) * 1000)} tokens/s; peak RSS ${peakRss.toFixed(0)} MB`);
-  console.log(`per step: ${Math.round(pageFaults)} minor page faults, ${ms(sysMs)} kernel (sys) time; eval() forward ${ms(result.inferMs)}`);
+  console.log(
+    `\n== ${modelName} (${config.numLayers}L ${config.hiddenSize}D ${config.numHeads}h ${config.intermediateSize}FF, vocab ${config.vocabSize}, ${(n / 1e6).toFixed(1)}M params) on ${provider}, batch ${BATCH_SIZE}×${SEQ}`,
+  );
+  console.log(
+    `graph ${(spec.model.byteLength / 2 ** 20).toFixed(1)} MiB${spec.adamw ? ' (forward + backward; AdamW in place outside ORT)' : ''}, built in ${ms(built)}; loss ${loss.toFixed(3)}`,
+  );
+  console.log(
+    `step ${ms(step50)} median of ${times.length} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}) → ${Math.round((tokens / step50) * 1000)} tokens/s; peak RSS ${peakRss.toFixed(0)} MB`,
+  );
+  console.log(
+    `per step: ${Math.round(pageFaults)} minor page faults, ${ms(sysMs)} kernel (sys) time; eval() forward ${ms(result.inferMs)}`,
+  );
   console.log(RESULT + JSON.stringify(result));
   if (!p || kernels === null || matmul === null) return;
-  console.log(`profiled: ORT run ${ms(p.run)}, kernels ${ms(kernels)}, of which matmul ${ms(matmul)}; outside matmul ${((1 - matmul / kernels) * 100).toFixed(0)}% of kernel time`);
-  console.log(`step / matmul = ${(step50 / matmul).toFixed(2)}×  (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×; step − ORT run = ${ms(step50 - p.run)} outside ORT: feeds, output copies)`);
+  console.log(
+    `profiled: ORT run ${ms(p.run)}, kernels ${ms(kernels)}, of which matmul ${ms(matmul)}; outside matmul ${((1 - matmul / kernels) * 100).toFixed(0)}% of kernel time`,
+  );
+  console.log(
+    `step / matmul = ${(step50 / matmul).toFixed(2)}×  (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×; step − ORT run = ${ms(step50 - p.run)} outside ORT: feeds, output copies)`,
+  );
   console.log(`nodes per provider: ${[...p.placement].map(([ep, k]) => `${ep} ${Math.round(k)}`).join(', ')}`);
   console.log('kernel time by op type (ms per step, share of kernel time):');
   for (const [op, t] of [...p.byOp].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
@@ -229,7 +281,10 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   }
   if (args.includes('--nodes')) {
     console.log('costliest nodes outside matmul:');
-    for (const [node, t] of [...p.byNode].filter(([k]) => !MATMUL_OPS.has(k.split(' ')[0])).sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    for (const [node, t] of [...p.byNode]
+      .filter(([k]) => !MATMUL_OPS.has(k.split(' ')[0]))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 30)) {
       console.log(`  ${t.toFixed(2).padStart(8)} ms  ${node}`);
     }
   }
@@ -250,13 +305,27 @@ function torchMissing(): string | null {
 /** PyTorch's step and forward for `config`, in a process of its own. */
 function runTorch(config: EncoderConfig, warmup: number, steps: number, threads?: number): Torch {
   const shape = {
-    vocab: config.vocabSize, hidden: config.hiddenSize, layers: config.numLayers, heads: config.numHeads,
-    intermediate: config.intermediateSize, positions: config.maxPositionEmbeddings, typeVocab: config.typeVocabSize,
-    layerNormEps: config.layerNormEps, labels: LABELS.length, batch: BATCH_SIZE, seq: SEQ, warmup, steps, threads,
+    vocab: config.vocabSize,
+    hidden: config.hiddenSize,
+    layers: config.numLayers,
+    heads: config.numHeads,
+    intermediate: config.intermediateSize,
+    positions: config.maxPositionEmbeddings,
+    typeVocab: config.typeVocabSize,
+    layerNormEps: config.layerNormEps,
+    labels: LABELS.length,
+    batch: BATCH_SIZE,
+    seq: SEQ,
+    warmup,
+    steps,
+    threads,
   };
   const script = fileURLToPath(new URL('torch_step.py', import.meta.url));
   const child = spawnSync(torchPython(), [script, JSON.stringify(shape)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (child.status !== 0) throw new Error(`PyTorch step failed (exit ${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  if (child.status !== 0)
+    throw new Error(
+      `PyTorch step failed (exit ${child.status ?? child.signal}): ${child.stderr.trim().split('\n').slice(-5).join('\n')}`,
+    );
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Torch;
 }
 
@@ -269,21 +338,31 @@ async function main(): Promise<void> {
     return benchOne(model, provider as ProviderName);
   }
   const cpu = cpus();
-  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = (): string =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   const loadAtStart = loadavg();
-  say(`machine: ${cpu[0]?.model ?? '?'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load()}`);
+  say(
+    `machine: ${cpu[0]?.model ?? '?'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load()}`,
+  );
   say(`node ${process.version}, onnxruntime-node ${ort.env.versions.common}`);
   const statuses = await listProviders();
   const providers = statuses.filter((s) => s.available && (s.name !== 'webgpu' || args.includes('--webgpu')));
-  for (const s of statuses) if (!providers.includes(s)) say(`skipping ${s.name}: ${s.available ? 'pass --webgpu to run it (' + s.reason + ')' : s.reason}`);
+  for (const s of statuses)
+    if (!providers.includes(s))
+      say(`skipping ${s.name}: ${s.available ? 'pass --webgpu to run it (' + s.reason + ')' : s.reason}`);
   const models = (flag('models') ?? 'tiny,base').split(',');
-  for (const model of models) if (!MODELS[model]) throw new Error(`unknown model "${model}" (expected ${Object.keys(MODELS).join(', ')})`);
+  for (const model of models)
+    if (!MODELS[model]) throw new Error(`unknown model "${model}" (expected ${Object.keys(MODELS).join(', ')})`);
   const vsTorch = args.includes('--vs-torch');
   const noTorch = vsTorch ? torchMissing() : null;
   if (noTorch) say(`PyTorch is missing, so ours is printed alone: ${noTorch}`);
   const self = fileURLToPath(import.meta.url);
   const valued = ['--steps', '--warmup', '--threads'];
-  const passOn = args.filter((a, i) => valued.includes(args[i - 1] ?? '') || [...valued, '--nodes', '--no-profile'].includes(a));
+  const passOn = args.filter(
+    (a, i) => valued.includes(args[i - 1] ?? '') || [...valued, '--nodes', '--no-profile'].includes(a),
+  );
   const rows: { model: string; provider: string; ours: Ours | null; torch: Torch | null }[] = [];
   for (const model of models) {
     for (const { name } of providers) {
@@ -296,18 +375,32 @@ async function main(): Promise<void> {
       for (const line of lines) if (line && !line.startsWith(RESULT)) say(line);
       const found = lines.find((l) => l.startsWith(RESULT));
       if (child.status !== 0 || !found) say(`${model} on ${name} failed (exit ${child.status ?? child.signal})`);
-      rows.push({ model, provider: name, ours: found ? (JSON.parse(found.slice(RESULT.length)) as Ours) : null, torch: null });
+      rows.push({
+        model,
+        provider: name,
+        ours: found ? (JSON.parse(found.slice(RESULT.length)) as Ours) : null,
+        torch: null,
+      });
     }
     if (vsTorch && !noTorch) {
       const { config, warmup, steps } = MODELS[model];
-      const t = runTorch(config, Number(flag('warmup') ?? warmup), Number(flag('steps') ?? steps), flag('threads') ? Number(flag('threads')) : undefined);
-      say(`\n== ${model} in PyTorch ${t.torch} (${t.threads} threads, BLAS ${t.blas.join(', ') || 'none found in /proc/self/maps'})`);
+      const t = runTorch(
+        config,
+        Number(flag('warmup') ?? warmup),
+        Number(flag('steps') ?? steps),
+        flag('threads') ? Number(flag('threads')) : undefined,
+      );
+      say(
+        `\n== ${model} in PyTorch ${t.torch} (${t.threads} threads, BLAS ${t.blas.join(', ') || 'none found in /proc/self/maps'})`,
+      );
       say(`step ${ms(t.stepMs)} median, peak RSS ${t.peakRssMB.toFixed(0)} MB; eval() forward ${ms(t.inferMs)}`);
       for (const row of rows.filter((r) => r.model === model)) {
         row.torch = t;
         if (!row.ours) continue;
         const o = row.ours;
-        say(`ours (${row.provider}) / PyTorch: step ${ratio(o.stepMs, t.stepMs)}, peak RSS ${ratio(o.peakRssMB, t.peakRssMB)}, eval() forward ${ratio(o.inferMs, t.inferMs)}`);
+        say(
+          `ours (${row.provider}) / PyTorch: step ${ratio(o.stepMs, t.stepMs)}, peak RSS ${ratio(o.peakRssMB, t.peakRssMB)}, eval() forward ${ratio(o.inferMs, t.inferMs)}`,
+        );
       }
     }
   }

@@ -25,30 +25,47 @@ import { seededShuffle } from '../../shared/random.ts';
 const TRAIN_SECONDS = Number(process.argv[2] ?? 240);
 const BATCH_SIZE = 16;
 const VOCAB = 'resources/models/bert-uncased-vocab';
-const read = (split: string) => parseConll(readFileSync(`resources/datasets/NCBI-disease/${split}.tsv`, 'utf8'), { file: split }).sentences;
+const read = (split: string) =>
+  parseConll(readFileSync(`resources/datasets/NCBI-disease/${split}.tsv`, 'utf8'), { file: split }).sentences;
 const train = read('train');
 const dev = read('devel');
 const labels = [...new Set(train.flatMap((s) => s.labels))].sort();
 const labelId = new Map(labels.map((l, i) => [l, i]));
 const { tokenizer } = loadTokenizer(VOCAB);
-const config = parseEncoderConfig({ ...JSON.parse(readFileSync(`${VOCAB}/config.json`, 'utf8')), id2label: Object.fromEntries(labels.map((l, i) => [i, l])) });
+const config = parseEncoderConfig({
+  ...JSON.parse(readFileSync(`${VOCAB}/config.json`, 'utf8')),
+  id2label: Object.fromEntries(labels.map((l, i) => [i, l])),
+});
 const windowing = { maxLength: 128, stride: 16 };
-console.log(`machine: ${cpus().length} × ${cpus()[0].model}; model: ${config.modelType} ${config.numLayers} layers, hidden ${config.hiddenSize}, vocab ${config.vocabSize}; labels ${labels.join(' ')}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0].model}; model: ${config.modelType} ${config.numLayers} layers, hidden ${config.hiddenSize}, vocab ${config.vocabSize}; labels ${labels.join(' ')}`,
+);
 
 // ---- train (length-bucketed batches in shuffled order) ----
-const trainWindows = encodeSentences(tokenizer, train.map((s) => ({ words: s.tokens, labels: s.labels.map((l) => labelId.get(l)!) })), windowing);
+const trainWindows = encodeSentences(
+  tokenizer,
+  train.map((s) => ({ words: s.tokens, labels: s.labels.map((l) => labelId.get(l)!) })),
+  windowing,
+);
 const sorted = [...trainWindows].sort((a, b) => a.inputIds.length - b.inputIds.length);
 const batches: EncodedWindow[][] = [];
 for (let i = 0; i < sorted.length; i += BATCH_SIZE) batches.push(sorted.slice(i, i + BATCH_SIZE));
 
 const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
 const step = trainStepGraph(tokenClassificationTask(config, layout), ADAMW_DEFAULTS);
-const ws = await createWorkspace('cpu', new Map([
-  [IO.params, tensor('float32', [layout.size], initParams(layout, 42))],
-  [IO.m, zeros('float32', [layout.size])],
-  [IO.v, zeros('float32', [layout.size])],
-]));
-const program = await ws.load({ model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read: [IO.loss] });
+const ws = await createWorkspace(
+  'cpu',
+  new Map([
+    [IO.params, tensor('float32', [layout.size], initParams(layout, 42))],
+    [IO.m, zeros('float32', [layout.size])],
+    [IO.v, zeros('float32', [layout.size])],
+  ]),
+);
+const program = await ws.load({
+  model: step.model.bytes,
+  updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])),
+  read: [IO.loss],
+});
 const feeds = (windows: EncodedWindow[], t: number, lr: number) => {
   const b = padBatch(windows, tokenizer.special.pad);
   const shape = [b.size, b.length];
@@ -57,7 +74,11 @@ const feeds = (windows: EncodedWindow[], t: number, lr: number) => {
     [BATCH.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(b.tokenTypeIds, BigInt)),
     [BATCH.attentionMask]: tensor('float32', shape, Float32Array.from(b.attentionMask)),
     [BATCH.labels]: tensor('int64', shape, BigInt64Array.from(b.labels!, BigInt)),
-    [BATCH.labelMask]: tensor('float32', shape, Float32Array.from(b.labels!, (l) => (l === IGNORE_LABEL ? 0 : 1))),
+    [BATCH.labelMask]: tensor(
+      'float32',
+      shape,
+      Float32Array.from(b.labels!, (l) => (l === IGNORE_LABEL ? 0 : 1)),
+    ),
     [IO.lr]: tensor('float32', [], Float32Array.of(lr)),
     [IO.step]: tensor('float32', [], Float32Array.of(t)),
     [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(t))),
@@ -72,23 +93,37 @@ let recent: number[] = [];
 let tenth = 0; // the first steps are slower (session warm-up): time steps 11-40
 while ((performance.now() - start) / 1000 < TRAIN_SECONDS && t < schedule.totalSteps) {
   t++;
-  const loss = (await program.run(feeds(batches[order[(t - 1) % order.length]], t, linearWarmupDecay(schedule, t - 1)))).loss.data[0] as number;
+  const loss = (await program.run(feeds(batches[order[(t - 1) % order.length]], t, linearWarmupDecay(schedule, t - 1))))
+    .loss.data[0] as number;
   recent.push(loss);
   if (t === 10) tenth = performance.now();
-  if (t === 40) schedule = { ...schedule, totalSteps: 40 + Math.floor((start + TRAIN_SECONDS * 1000 - performance.now()) / ((performance.now() - tenth) / 30)) };
+  if (t === 40)
+    schedule = {
+      ...schedule,
+      totalSteps:
+        40 + Math.floor((start + TRAIN_SECONDS * 1000 - performance.now()) / ((performance.now() - tenth) / 30)),
+    };
   if (t % 100 === 0) {
-    console.log(`step ${t}/${schedule.totalSteps} (epoch ${(t / batches.length).toFixed(2)}): loss ${(recent.reduce((a, b) => a + b) / recent.length).toFixed(4)}`);
+    console.log(
+      `step ${t}/${schedule.totalSteps} (epoch ${(t / batches.length).toFixed(2)}): loss ${(recent.reduce((a, b) => a + b) / recent.length).toFixed(4)}`,
+    );
     recent = [];
   }
 }
 const trainSeconds = (performance.now() - start) / 1000;
-console.log(`trained ${t} steps of ${BATCH_SIZE} in ${trainSeconds.toFixed(0)} s (${(t / batches.length).toFixed(2)} epochs of ${train.length} sentences)`);
+console.log(
+  `trained ${t} steps of ${BATCH_SIZE} in ${trainSeconds.toFixed(0)} s (${(t / batches.length).toFixed(2)} epochs of ${train.length} sentences)`,
+);
 const weights = paramsToWeights(layout, (await ws.readState([IO.params])).get(IO.params)!.data as Float32Array);
 await ws.dispose();
 
 // ---- export and evaluate ----
 const dir = mkdtempSync(join(tmpdir(), 'export-bench-'));
-const devWindows = encodeSentences(tokenizer, dev.map((s) => ({ words: s.tokens })), windowing);
+const devWindows = encodeSentences(
+  tokenizer,
+  dev.map((s) => ({ words: s.tokens })),
+  windowing,
+);
 const byLength = [...devWindows.keys()].sort((a, b) => devWindows[a].inputIds.length - devWindows[b].inputIds.length);
 const runFeeds = (windows: EncodedWindow[]) => {
   const b = padBatch(windows, tokenizer.special.pad);
@@ -124,9 +159,20 @@ async function evaluate(path: string) {
   for (const w of one) await session.run(runFeeds([w]).feeds);
   const latencyMs = (performance.now() - t0) / one.length;
   await session.release();
-  const pred = stitchWords(devWindows, dev.map((s) => s.tokens.length), (k, p) => labels[argmax[k][p]]);
+  const pred = stitchWords(
+    devWindows,
+    dev.map((s) => s.tokens.length),
+    (k, p) => labels[argmax[k][p]],
+  );
   const gold = dev.map((s) => s.labels);
-  return { argmax, pred, f1: prf(gold, pred, 'lenient').micro.f1, strictF1: prf(gold, pred, 'strict').micro.f1, throughput, latencyMs };
+  return {
+    argmax,
+    pred,
+    f1: prf(gold, pred, 'lenient').micro.f1,
+    strictF1: prf(gold, pred, 'strict').micro.f1,
+    throughput,
+    latencyMs,
+  };
 }
 
 const results = [];
@@ -149,6 +195,8 @@ for (const r of results) {
   console.log(
     `  ${r.name.padEnd(9)} F1 ${(100 * r.f1).toFixed(2)} (strict ${(100 * r.strictF1).toFixed(2)})  size ${r.megabytes.toFixed(2)} MB  ` +
       `latency ${r.latencyMs.toFixed(2)} ms/window  throughput ${r.throughput.toFixed(0)} windows/s` +
-      (r === f ? '' : `  | vs float32: labels agree ${((100 * same) / total).toFixed(2)}%, throughput ×${(r.throughput / f.throughput).toFixed(2)}, latency ×${(f.latencyMs / r.latencyMs).toFixed(2)}, size ×${(r.megabytes / f.megabytes).toFixed(2)}`),
+      (r === f
+        ? ''
+        : `  | vs float32: labels agree ${((100 * same) / total).toFixed(2)}%, throughput ×${(r.throughput / f.throughput).toFixed(2)}, latency ×${(f.latencyMs / r.latencyMs).toFixed(2)}, size ×${(r.megabytes / f.megabytes).toFixed(2)}`),
   );
 }

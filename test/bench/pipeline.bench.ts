@@ -18,21 +18,44 @@ import { openStore } from '../../main/store/store.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
 import { corpusSlice } from '../pipeline/fixtures.ts';
 
-const [SENTENCES, EPOCHS, HIDDEN] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 5), Number(process.argv[4] ?? 64)];
+const [SENTENCES, EPOCHS, HIDDEN] = [
+  Number(process.argv[2] ?? 1000),
+  Number(process.argv[3] ?? 5),
+  Number(process.argv[4] ?? 64),
+];
 const root = mkdtempSync(join(tmpdir(), 'pipeline-bench-'));
 
 const model = join(root, 'small-bert');
-const config = { ...presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, ['O', 'B-X', 'I-X']), hiddenSize: HIDDEN, embeddingSize: HIDDEN, numLayers: 2, numHeads: 2, intermediateSize: 4 * HIDDEN };
+const config = {
+  ...presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, ['O', 'B-X', 'I-X']),
+  hiddenSize: HIDDEN,
+  embeddingSize: HIDDEN,
+  numLayers: 2,
+  numHeads: 2,
+  intermediateSize: 4 * HIDDEN,
+};
 const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
-await saveModelFolder(model, { config, weights: paramsToWeights(layout, initParams(layout, 1)) }, { tokenizerFrom: 'resources/models/bert-uncased-vocab' });
+await saveModelFolder(
+  model,
+  { config, weights: paramsToWeights(layout, initParams(layout, 1)) },
+  { tokenizerFrom: 'resources/models/bert-uncased-vocab' },
+);
 const training = { epochs: EPOCHS, lr: 2e-3, batchSize: 16 };
 const runConfig = {
-  corpora: [{ path: corpusSlice(root, 'NCBI-disease', SENTENCES), type: 'Disease' }, { path: corpusSlice(root, 'BC5CDR-chem', SENTENCES), type: 'Chemical' }],
-  teachers: [{ type: 'Disease', model: { folder: model }, ...training }, { type: 'Chemical', model: { folder: model }, ...training }],
+  corpora: [
+    { path: corpusSlice(root, 'NCBI-disease', SENTENCES), type: 'Disease' },
+    { path: corpusSlice(root, 'BC5CDR-chem', SENTENCES), type: 'Chemical' },
+  ],
+  teachers: [
+    { type: 'Disease', model: { folder: model }, ...training },
+    { type: 'Chemical', model: { folder: model }, ...training },
+  ],
   student: { model: { folder: model }, ...training },
   device: 'cpu',
 };
-console.log(`machine: ${cpus().length} × ${cpus()[0].model}; ${SENTENCES} training sentences per corpus, ${EPOCHS} epochs, BERT 2 layers hidden ${HIDDEN} (${(layout.size / 1e6).toFixed(1)}M parameters)`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0].model}; ${SENTENCES} training sentences per corpus, ${EPOCHS} epochs, BERT 2 layers hidden ${HIDDEN} (${(layout.size / 1e6).toFixed(1)}M parameters)`,
+);
 
 const store = openStore({ dataDir: join(root, 'store') });
 const client = startRuntime();
@@ -52,8 +75,15 @@ try {
   const models = listModels(store, { runId: run.id });
   console.log('test split, lenient (strict) F1, labelling speed:');
   for (const e of listEvaluations(store, { runId: run.id, mode: 'lenient' })) {
-    const strict = listEvaluations(store, { runId: run.id, modelId: e.modelId, datasetId: e.datasetId, mode: 'strict' })[0];
-    console.log(`  ${models.find((m) => m.id === e.modelId)!.name.padEnd(18)} on ${runConfig.corpora[e.datasetId - 1].type.padEnd(9)} ${(100 * e.f1).toFixed(2)} (${(100 * strict.f1).toFixed(2)})  ${Math.round(e.wordsPerSecond ?? 0)} words/s`);
+    const strict = listEvaluations(store, {
+      runId: run.id,
+      modelId: e.modelId,
+      datasetId: e.datasetId,
+      mode: 'strict',
+    })[0];
+    console.log(
+      `  ${models.find((m) => m.id === e.modelId)!.name.padEnd(18)} on ${runConfig.corpora[e.datasetId - 1].type.padEnd(9)} ${(100 * e.f1).toFixed(2)} (${(100 * strict.f1).toFixed(2)})  ${Math.round(e.wordsPerSecond ?? 0)} words/s`,
+    );
   }
 } finally {
   await client.terminate();

@@ -35,16 +35,23 @@ const CORPORA = [
 ];
 const split = (name: string, file: string, count: number) =>
   parseConll(readFileSync(`resources/datasets/${name}/${file}.tsv`, 'utf8'), { file }).sentences.slice(0, count);
-const merged = (file: string, count: number) => mergeCorpora(CORPORA.map((c) => ({ ...c, sentences: split(c.name, file, count) })));
+const merged = (file: string, count: number) =>
+  mergeCorpora(CORPORA.map((c) => ({ ...c, sentences: split(c.name, file, count) })));
 const train = merged('train', SENTENCES);
 const dev = merged('devel', SENTENCES / 2);
 const labels = train.labels;
 
 const { tokenizer } = loadTokenizer('resources/models/bert-uncased-vocab');
-const trainWindows = encodeSentences(tokenizer, train.sentences.map((s) => ({ words: s.tokens, labels: s.labels.map((l) => labels.indexOf(l)) })));
+const trainWindows = encodeSentences(
+  tokenizer,
+  train.sentences.map((s) => ({ words: s.tokens, labels: s.labels.map((l) => labels.indexOf(l)) })),
+);
 const tiny = presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, labels);
 const hidden = Number(SIZE);
-const config = SIZE === 'tiny' ? tiny : { ...tiny, hiddenSize: hidden, embeddingSize: hidden, numLayers: 2, numHeads: 2, intermediateSize: 4 * hidden };
+const config =
+  SIZE === 'tiny'
+    ? tiny
+    : { ...tiny, hiddenSize: hidden, embeddingSize: hidden, numLayers: 2, numHeads: 2, intermediateSize: 4 * hidden };
 const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
 
 /** Mean over corpora of the lenient F1 on each corpus's dev sentences, its own type only. */
@@ -82,7 +89,10 @@ try {
       padId: tokenizer.special.pad,
       train: trainWindows,
       selection: {
-        windows: encodeSentences(tokenizer, dev.sentences.map((s) => ({ words: s.tokens }))),
+        windows: encodeSentences(
+          tokenizer,
+          dev.sentences.map((s) => ({ words: s.tokens })),
+        ),
         wordCounts: dev.sentences.map((s) => s.tokens.length),
         score: devScore,
       },

@@ -25,7 +25,9 @@ for (const folder of ['resources/models/bert-uncased-vocab']) {
   const windows = encodeSentences(tokenizer, sentences);
   const encodeMs = performance.now() - t;
   const split = windows.length - sentences.length;
-  console.log(`encode ${sentences.length} sentences (${windows.length} windows, ${split} extra from long sentences): ${encodeMs.toFixed(0)} ms`);
+  console.log(
+    `encode ${sentences.length} sentences (${windows.length} windows, ${split} extra from long sentences): ${encodeMs.toFixed(0)} ms`,
+  );
   t = performance.now();
   for (let i = 0; i < windows.length; i += 32) padBatch(windows.slice(i, i + 32), tokenizer.special.pad);
   console.log(`pad into batches of 32: ${(performance.now() - t).toFixed(0)} ms`);

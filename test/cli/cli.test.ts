@@ -56,10 +56,9 @@ test('dataset inspect NCBI-disease --json gives the shipped counts', async () =>
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   const counts = Object.fromEntries(
-    Object.entries(report.splits as Record<string, { sentences: number; mentions: number; types: object }>).map(([k, s]) => [
-      k,
-      [s.sentences, s.mentions, s.types],
-    ]),
+    Object.entries(report.splits as Record<string, { sentences: number; mentions: number; types: object }>).map(
+      ([k, s]) => [k, [s.sentences, s.mentions, s.types]],
+    ),
   );
   assert.deepEqual(counts, {
     train: [5424, 5134, { Disease: 5134 }],
@@ -150,7 +149,10 @@ test('eval and kappa refuse files that part, naming the line in both', async () 
 test('kappa --json: hand-computed agreement', async () => {
   // Labels: gold B-X I-X O O I-Y I-Y, pred B-X I-X O O B-Y O; agree on 4 of 6.
   // p_e = (1·1 + 1·1 + 2·3 + 0) / 36 = 8/36; kappa = (4/6 − 8/36) / (1 − 8/36) = 16/28.
-  const [r, text] = await Promise.all([taughtnet('kappa', '--a', gold, '--b', pred, '--json'), taughtnet('kappa', '--a', gold, '--b', pred)]);
+  const [r, text] = await Promise.all([
+    taughtnet('kappa', '--a', gold, '--b', pred, '--json'),
+    taughtnet('kappa', '--a', gold, '--b', pred),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const k = JSON.parse(r.stdout);
   assert.equal(k.tokens, 6);

@@ -18,8 +18,14 @@ function file(name: string, text: string): string {
 const sentences = readFileSync('resources/datasets/NCBI-disease/test.tsv', 'utf8')
   .split(/\n\s*\n/)
   .slice(0, 3)
-  .map((block) => block.trim().split('\n').map((line) => line.split('\t')));
-const write = (name: string, labelled: string[][][]) => file(name, labelled.map((s) => s.map((row) => row.join('\t')).join('\n')).join('\n\n') + '\n');
+  .map((block) =>
+    block
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t')),
+  );
+const write = (name: string, labelled: string[][][]) =>
+  file(name, labelled.map((s) => s.map((row) => row.join('\t')).join('\n')).join('\n\n') + '\n');
 
 // Gold mentions: s1 "ataxia - telangiectasia" 6–8, "sporadic T - cell leukaemia" 12–16;
 // s2 "Ataxia - telangiectasia" 0–2, "A - T" 4–6, "recessive multi - system disorder" 10–14;
@@ -27,27 +33,45 @@ const write = (name: string, labelled: string[][][]) => file(name, labelled.map(
 const predicted: Record<number, string>[] = [
   {
     2: 'B-Gene', // "missense": overlaps nothing, another type → NEW
-    6: 'B-Disease', 7: 'I-Disease', 8: 'I-Disease', // exact → CORRECT
-    13: 'B-Gene', 14: 'I-Gene', 15: 'I-Gene', 16: 'B-Disease', // "sporadic" left out, a Disease piece → RLOS
+    6: 'B-Disease',
+    7: 'I-Disease',
+    8: 'I-Disease', // exact → CORRECT
+    13: 'B-Gene',
+    14: 'I-Gene',
+    15: 'I-Gene',
+    16: 'B-Disease', // "sporadic" left out, a Disease piece → RLOS
   },
   {
     // "Ataxia - telangiectasia" untouched → CFN
-    4: 'B-Chemical', 5: 'I-Chemical', 6: 'I-Chemical', // exact span, another type → WLRS
-    11: 'B-Disease', 12: 'I-Disease', 13: 'I-Disease', 14: 'I-Disease', // cut short → RLOS
+    4: 'B-Chemical',
+    5: 'I-Chemical',
+    6: 'I-Chemical', // exact span, another type → WLRS
+    11: 'B-Disease',
+    12: 'I-Disease',
+    13: 'I-Disease',
+    14: 'I-Disease', // cut short → RLOS
     20: 'B-Gene', // "ATM" → NEW
     23: 'B-Disease', // "11q22" → CFP
   },
   {
     3: 'B-Disease', // "cancer" → CORRECT
     6: 'B-Chemical', // "lymphoid" of "lymphoid neoplasias", another type → WLOS
-    13: 'B-Disease', 14: 'B-Disease', 15: 'I-Disease', // "A" | "- T": split in two Disease pieces → RLOS
+    13: 'B-Disease',
+    14: 'B-Disease',
+    15: 'I-Disease', // "A" | "- T": split in two Disease pieces → RLOS
   },
 ];
 const EXPECTED = { CORRECT: 2, NEW: 2, CFP: 1, CFN: 1, WLRS: 1, WLOS: 1, RLOS: 3 };
 
 const gold = write('gold.tsv', sentences);
-const bareGold = write('gold-bare.tsv', sentences.map((s) => s.map(([token, label]) => [token, label.replace('-Disease', '')])));
-const pred = write('pred.tsv', sentences.map((s, i) => s.map(([token], t) => [token, predicted[i][t] ?? 'O'])));
+const bareGold = write(
+  'gold-bare.tsv',
+  sentences.map((s) => s.map(([token, label]) => [token, label.replace('-Disease', '')])),
+);
+const pred = write(
+  'pred.tsv',
+  sentences.map((s, i) => s.map(([token], t) => [token, predicted[i][t] ?? 'O'])),
+);
 
 test('errors --json on an NCBI-disease slice: hand-checked counts, typed or bare gold alike', async () => {
   const [typed, bare, text] = await Promise.all([

@@ -13,10 +13,15 @@ import type { CliResult } from './run-cli.ts';
 /** The CLI with a deadline (generous: the machine may be busy): a command that blocks on a FIFO is killed and reported as hung. */
 function taughtnet(...args: string[]): Promise<CliResult & { hung: boolean }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['main/cli/taughtnet.mjs', ...args], { timeout: 90_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      const hung = error?.killed === true;
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, hung });
-    });
+    execFile(
+      process.execPath,
+      ['main/cli/taughtnet.mjs', ...args],
+      { timeout: 90_000, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        const hung = error?.killed === true;
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, hung });
+      },
+    );
   });
 }
 
@@ -34,7 +39,8 @@ const fixtureModel = fileURLToPath(new URL('../models/fixtures/tiny-bert-ner', i
 
 /** Every line the CLI wrote on stderr starts with `taughtnet:` (warnings aside, which start with `warning:`). */
 function assertPrefixed(r: CliResult): void {
-  for (const line of r.stderr.split('\n').filter(Boolean)) assert.match(line, /^(taughtnet|warning): /, `unprefixed stderr line: ${line}`);
+  for (const line of r.stderr.split('\n').filter(Boolean))
+    assert.match(line, /^(taughtnet|warning): /, `unprefixed stderr line: ${line}`);
 }
 
 test('fault 1: a FIFO given as a corpus, a kappa file or a run config is refused at once, not read forever', async () => {
@@ -77,7 +83,10 @@ test('a folder given as a file and a symbolic-link loop are named for what they 
 });
 
 test('fault 6: Latin-1 text and NUL bytes are errors naming FILE:LINE, not silently changed', async () => {
-  const latin1 = file('latin1.tsv', Buffer.concat([Buffer.from('a\tO\n\nSj'), Buffer.from([0xf6]), Buffer.from('gren\tB-Disease\n')]));
+  const latin1 = file(
+    'latin1.tsv',
+    Buffer.concat([Buffer.from('a\tO\n\nSj'), Buffer.from([0xf6]), Buffer.from('gren\tB-Disease\n')]),
+  );
   const nul = file('nul.tsv', 'a\tO\nb\u0000c\tB-Disease\n');
   const [l, n] = await Promise.all([taughtnet('dataset', 'inspect', latin1), taughtnet('dataset', 'inspect', nul)]);
   assert.equal(l.code, 1, l.stdout);
@@ -106,7 +115,10 @@ test('binary garbage: the echo of a bad line is capped, and the errors are cappe
 test('a run config with a UTF-8 byte-order mark is read', async () => {
   const data = tempDir('taughtnet-hostile-data-');
   // A config whose corpus is missing: it fails at reading the corpus, so the BOM was read past.
-  const config = file('bom.json', `\ufeff${JSON.stringify({ corpora: [{ path: join(dir, 'missing-corpus'), type: 'Disease' }], teachers: [{ type: 'Disease', model: { preset: 'tiny' } }], student: { model: { preset: 'tiny' } } })}`);
+  const config = file(
+    'bom.json',
+    `\ufeff${JSON.stringify({ corpora: [{ path: join(dir, 'missing-corpus'), type: 'Disease' }], teachers: [{ type: 'Disease', model: { preset: 'tiny' } }], student: { model: { preset: 'tiny' } } })}`,
+  );
   const r = await taughtnet('run', config, '--data-dir', data);
   assert.doesNotMatch(r.stderr, /Unexpected token/);
   assert.match(r.stderr, /^taughtnet: .*missing-corpus/m);
@@ -129,13 +141,20 @@ test('fault 3: dataset add refuses a cut that leaves dev or test empty, and says
     await taughtnet('dataset', 'list', '--data-dir', data, '--json'),
   ];
   assert.equal(all.code, 1, all.stdout);
-  assert.match(all.stderr, /train-only\.tsv: cutting its 20 sentences by 100\/0\/0 leaves the dev and test splits empty/);
+  assert.match(
+    all.stderr,
+    /train-only\.tsv: cutting its 20 sentences by 100\/0\/0 leaves the dev and test splits empty/,
+  );
   assert.match(all.stderr, /--split/);
   assert.equal(small.code, 1, small.stdout);
   assert.match(small.stderr, /two\.tsv: cutting its 2 sentences by 80\/10\/10 leaves the dev and test splits empty/);
   assertPrefixed(all);
   assert.equal(list.code, 0, list.stderr);
-  assert.deepEqual(JSON.parse(list.stdout).filter((d: { ref: { source: string } }) => d.ref.source === 'user'), [], 'nothing was registered');
+  assert.deepEqual(
+    JSON.parse(list.stdout).filter((d: { ref: { source: string } }) => d.ref.source === 'user'),
+    [],
+    'nothing was registered',
+  );
 });
 
 test('fault 2: models export refuses an --out that is a FIFO, a device or a symbolic link, and leaves it as it was', async (t) => {

@@ -21,7 +21,11 @@ const json = (r: CliResult) => {
 };
 
 /** The largest |exported − engine| logit on the fixture sentences, and the largest |engine| logit. */
-async function differenceFromEngine(file: string, folder: string, inputs: string[]): Promise<{ diff: number; scale: number }> {
+async function differenceFromEngine(
+  file: string,
+  folder: string,
+  inputs: string[],
+): Promise<{ diff: number; scale: number }> {
   const m = await loadModelFolder(folder);
   const b = fixtureBatch(m);
   const expected = await engineLogits(m, b);
@@ -29,20 +33,30 @@ async function differenceFromEngine(file: string, folder: string, inputs: string
   try {
     const got = (await session.run(exportFeeds(b, inputs))).logits.data as Float32Array;
     assert.equal(got.length, expected.length);
-    return { diff: Math.max(...Array.from(expected, (v, i) => Math.abs(v - got[i]))), scale: Math.max(...Array.from(expected, Math.abs)) };
+    return {
+      diff: Math.max(...Array.from(expected, (v, i) => Math.abs(v - got[i]))),
+      scale: Math.max(...Array.from(expected, Math.abs)),
+    };
   } finally {
     await session.release();
   }
 }
 
-test('models export ID: a stored teacher (its folder under the data folder) as float32 gives the engine\'s logits', async () => {
+test("models export ID: a stored teacher (its folder under the data folder) as float32 gives the engine's logits", async () => {
   const dataDir = tempDir('cli-export-');
   const folder = 'models/run-1/teacher-ncbi';
   cpSync(fixture('tiny-roberta-ner'), join(dataDir, folder), { recursive: true });
   const store = openStore({ dataDir });
   let id: number;
   try {
-    id = addModel(store, { name: 'teacher-ncbi', kind: 'teacher', architecture: 'roberta 2L 16H', parameterCount: 12_000, sizeBytes: 48_000, folder }).id;
+    id = addModel(store, {
+      name: 'teacher-ncbi',
+      kind: 'teacher',
+      architecture: 'roberta 2L 16H',
+      parameterCount: 12_000,
+      sizeBytes: 48_000,
+      folder,
+    }).id;
   } finally {
     store.close();
   }
@@ -66,7 +80,17 @@ test('models export --folder: float32 as text, int8 (with int8 embeddings) as JS
   const dir = tempDir('cli-export-out-');
   const [float, int8] = await Promise.all([
     taughtnet(['models', 'export', '--folder', folder, '--out', join(dir, 'float.onnx')]),
-    taughtnet(['models', 'export', '--folder', folder, '--out', join(dir, 'int8.onnx'), '--int8', '--int8-embeddings', '--json']),
+    taughtnet([
+      'models',
+      'export',
+      '--folder',
+      folder,
+      '--out',
+      join(dir, 'int8.onnx'),
+      '--int8',
+      '--int8-embeddings',
+      '--json',
+    ]),
   ]);
   assert.equal(float.code, 0, float.stderr);
   const bytes = statSync(join(dir, 'float.onnx')).size;
@@ -102,7 +126,10 @@ test('models export: wrong use and unusable models get a one-line error, a non-z
   const unfit = join(dir, 'unfit');
   cpSync(folder, unfit, { recursive: true });
   const config = JSON.parse(readFileSync(join(unfit, 'config.json'), 'utf8'));
-  writeFileSync(join(unfit, 'config.json'), JSON.stringify({ ...config, id2label: { 0: 'O', 1: 'B-A', 2: 'I-A', 3: 'B-B', 4: 'I-B' }, label2id: undefined }));
+  writeFileSync(
+    join(unfit, 'config.json'),
+    JSON.stringify({ ...config, id2label: { 0: 'O', 1: 'B-A', 2: 'I-A', 3: 'B-B', 4: 'I-B' }, label2id: undefined }),
+  );
   const broken = join(dir, 'broken');
   cpSync(folder, broken, { recursive: true });
   writeFileSync(join(broken, 'config.json'), JSON.stringify({ ...config, model_type: 'gpt2' }));
@@ -116,9 +143,17 @@ test('models export: wrong use and unusable models get a one-line error, a non-z
     [['7', '--out', out, '--data-dir', dataDir], 1, `there is no model 7 in ${dataDir} (see taughtnet models list)`],
     [['--folder', join(dir, 'nowhere'), '--out', out], 1, `${join(dir, 'nowhere')}: no such folder`],
     [['--folder', broken, '--out', out], 1, `${join(broken, 'config.json')}: model_type "gpt2" is not supported`],
-    [['--folder', unfit, '--out', out], 1, `${unfit}: has no classifier head for its labels, so there is nothing to export`],
+    [
+      ['--folder', unfit, '--out', out],
+      1,
+      `${unfit}: has no classifier head for its labels, so there is nothing to export`,
+    ],
     [['--folder', folder, '--out', dir], 1, `--out ${dir} is a folder; name the .onnx file to write`],
-    [['--folder', folder, '--out', join(dir, 'missing', 'model.onnx')], 1, `the folder ${join(dir, 'missing')} does not exist`],
+    [
+      ['--folder', folder, '--out', join(dir, 'missing', 'model.onnx')],
+      1,
+      `the folder ${join(dir, 'missing')} does not exist`,
+    ],
   ];
   const results = await Promise.all(cases.map(([args]) => taughtnet(['models', 'export', ...args])));
   results.forEach((r, i) => {

@@ -20,15 +20,28 @@ const NCBI = 'resources/datasets/NCBI-disease';
 const SLICE_SENTENCES = 200;
 
 /** The first 200 sentences of each NCBI-disease split, written to a fresh folder, with counts made by hand. */
-function ncbiSlice(): { folder: string; expected: Record<string, { sentences: number; tokens: number; mentions: number }> } {
+function ncbiSlice(): {
+  folder: string;
+  expected: Record<string, { sentences: number; tokens: number; mentions: number }>;
+} {
   const folder = join(tempDir('cli-ncbi-slice-'), 'NCBI-slice');
   mkdirSync(folder);
   const expected: Record<string, { sentences: number; tokens: number; mentions: number }> = {};
-  for (const [file, split] of [['train.tsv', 'train'], ['devel.tsv', 'dev'], ['test.tsv', 'test']]) {
-    const sentences = readFileSync(join(NCBI, file), 'utf8').split(/\n\s*\n/).slice(0, SLICE_SENTENCES);
+  for (const [file, split] of [
+    ['train.tsv', 'train'],
+    ['devel.tsv', 'dev'],
+    ['test.tsv', 'test'],
+  ]) {
+    const sentences = readFileSync(join(NCBI, file), 'utf8')
+      .split(/\n\s*\n/)
+      .slice(0, SLICE_SENTENCES);
     writeFileSync(join(folder, file), sentences.join('\n\n') + '\n');
     const lines = sentences.flatMap((s) => s.split('\n'));
-    expected[split] = { sentences: SLICE_SENTENCES, tokens: lines.length, mentions: lines.filter((l) => l.endsWith('\tB-Disease')).length };
+    expected[split] = {
+      sentences: SLICE_SENTENCES,
+      tokens: lines.length,
+      mentions: lines.filter((l) => l.endsWith('\tB-Disease')).length,
+    };
   }
   return { folder, expected };
 }
@@ -58,7 +71,10 @@ test('dataset add: a real slice is registered once, a malformed one is refused n
   assert.equal(first.dataset.source, folder);
   assert.deepEqual(first.dataset.entityTypes, ['Disease']);
   assert.match(first.dataset.contentHash, /^[0-9a-f]{64}$/);
-  assert.deepEqual(first.dataset.splits, Object.entries(expected).map(([name, counts]) => ({ name, ...counts })));
+  assert.deepEqual(
+    first.dataset.splits,
+    Object.entries(expected).map(([name, counts]) => ({ name, ...counts })),
+  );
 
   const [again, broken] = await Promise.all([
     // With --data-dir before the command name, and as text.
@@ -66,7 +82,10 @@ test('dataset add: a real slice is registered once, a malformed one is refused n
     taughtnet(['dataset', 'add', bad, '--data-dir', dataDir, '--name', 'broken']),
   ]);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /^already registered as dataset #1 "NCBI-slice" \(Disease; sentences: train 200, dev 200, test 200\): nothing added\n$/);
+  assert.match(
+    again.stdout,
+    /^already registered as dataset #1 "NCBI-slice" \(Disease; sentences: train 200, dev 200, test 200\): nothing added\n$/,
+  );
   assert.equal(broken.code, 1);
   assert.equal(broken.stdout, '');
   assert.match(broken.stderr, new RegExp(`${join(bad, 'train.tsv')}:5: missing label column`));
@@ -92,7 +111,11 @@ test('dataset add: a real slice is registered once, a malformed one is refused n
 test('dataset add FILE: cut by --split/--seed, the cut stored with it, repairs printed as FILE:LINE warnings', async () => {
   const dataDir = tempDir('cli-store-');
   const file = join(tempDir('cli-file-'), 'ncbi-100.tsv');
-  const lines = readFileSync(join(NCBI, 'train.tsv'), 'utf8').split(/\n\s*\n/).slice(0, 100).join('\n\n').split('\n');
+  const lines = readFileSync(join(NCBI, 'train.tsv'), 'utf8')
+    .split(/\n\s*\n/)
+    .slice(0, 100)
+    .join('\n\n')
+    .split('\n');
   // A stray I- after O: read as B- (lenient, as conlleval), and said so.
   const stray = lines.findIndex((l, i) => l.endsWith('\tB-Disease') && lines[i - 1]?.endsWith('\tO'));
   lines[stray] = lines[stray].replace('\tB-Disease', '\tI-Disease');
@@ -134,9 +157,20 @@ test('on an empty store: info --json lists cpu as available, runs and models lis
   assert.equal(report.schemaVersion, LATEST_VERSION);
   assert.equal(report.version, JSON.parse(readFileSync('package.json', 'utf8')).version);
   assert.equal(report.versions.node, process.versions.node);
-  assert.equal(report.versions.onnxruntime, JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version);
-  assert.deepEqual(report.providers.map((p: { name: string }) => p.name), ['cuda', 'webgpu', 'cpu']);
-  assert.deepEqual(report.providers[2], { name: 'cpu', available: true, emulated: false, reason: 'a test session ran on cpu' });
+  assert.equal(
+    report.versions.onnxruntime,
+    JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version,
+  );
+  assert.deepEqual(
+    report.providers.map((p: { name: string }) => p.name),
+    ['cuda', 'webgpu', 'cpu'],
+  );
+  assert.deepEqual(report.providers[2], {
+    name: 'cpu',
+    available: true,
+    emulated: false,
+    reason: 'a test session ran on cpu',
+  });
   for (const p of report.providers) assert.ok(p.reason.length > 0, `${p.name} says why`);
   assert.deepEqual(json(runs), []);
   assert.deepEqual(json(models), []);
@@ -160,30 +194,59 @@ test('runs list/show and models list read what runs recorded; a run whose proces
       { phase, epoch: 1, name: 'f1', value: 0.75 },
     ]);
     const model = addModel(store, {
-      name: 'teacher-ncbi', kind: 'teacher', architecture: 'bert', parameterCount: 4_400_000, sizeBytes: 17_600_000, folder: 'models/1', runId,
+      name: 'teacher-ncbi',
+      kind: 'teacher',
+      architecture: 'bert',
+      parameterCount: 4_400_000,
+      sizeBytes: 17_600_000,
+      folder: 'models/1',
+      runId,
     });
     const dataset = addDataset(store, {
-      name: 'NCBI slice', source: '/data/ncbi', entityTypes: ['Disease'], contentHash: 'a'.repeat(64),
+      name: 'NCBI slice',
+      source: '/data/ncbi',
+      entityTypes: ['Disease'],
+      contentHash: 'a'.repeat(64),
       splits: [{ name: 'test', sentences: 200, tokens: 5000, mentions: 10 }],
     });
     const scores = { precision: 0.8, recall: 0.6, f1: (2 * 0.8 * 0.6) / 1.4, support: 10 };
-    saveEvaluation(store, { runId, modelId: model.id, datasetId: dataset.id, split: 'test', mode: 'strict', ...scores, perType: { Disease: scores } });
+    saveEvaluation(store, {
+      runId,
+      modelId: model.id,
+      datasetId: dataset.id,
+      split: 'test',
+      mode: 'strict',
+      ...scores,
+      perType: { Disease: scores },
+    });
     setRunStatus(store, { runId, status: 'completed' });
   } finally {
     store.close();
   }
   // A second run, left 'running' by a process that has exited.
   const crashedId = Number(
-    execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/leave-run-running.ts', import.meta.url)), dataDir], {
-      encoding: 'utf8',
-    }),
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./fixtures/leave-run-running.ts', import.meta.url)), dataDir],
+      {
+        encoding: 'utf8',
+      },
+    ),
   );
 
   const list = await taughtnet(['runs', 'list', '--json', '--data-dir', dataDir]);
-  assert.match(list.stderr, new RegExp(`note: run ${crashedId} \\(crashed distillation\\) was left running by a process that is gone: marked interrupted`));
+  assert.match(
+    list.stderr,
+    new RegExp(
+      `note: run ${crashedId} \\(crashed distillation\\) was left running by a process that is gone: marked interrupted`,
+    ),
+  );
   assert.deepEqual(
     json(list).map((r: { id: number; status: string }) => [r.id, r.status]),
-    [[runId, 'completed'], [crashedId, 'interrupted']],
+    [
+      [runId, 'completed'],
+      [crashedId, 'interrupted'],
+    ],
   );
 
   const [show, showText, interrupted, teachers, students, missing] = await Promise.all([
@@ -200,21 +263,51 @@ test('runs list/show and models list read what runs recorded; a run whose proces
   assert.equal(report.run.device, 'cpu');
   assert.ok(report.run.startedAt <= report.run.finishedAt);
   assert.deepEqual(report.metrics, [
-    { phase: 'teacher:NCBI-disease', name: 'loss', per: 'step', points: 3, last: { epoch: 1, step: 30, value: 1.5 }, min: 1.25, max: 2.5 },
-    { phase: 'teacher:NCBI-disease', name: 'f1', per: 'epoch', points: 2, last: { epoch: 1, step: null, value: 0.75 }, min: 0.5, max: 0.75 },
+    {
+      phase: 'teacher:NCBI-disease',
+      name: 'loss',
+      per: 'step',
+      points: 3,
+      last: { epoch: 1, step: 30, value: 1.5 },
+      min: 1.25,
+      max: 2.5,
+    },
+    {
+      phase: 'teacher:NCBI-disease',
+      name: 'f1',
+      per: 'epoch',
+      points: 2,
+      last: { epoch: 1, step: null, value: 0.75 },
+      min: 0.5,
+      max: 0.75,
+    },
   ]);
-  assert.deepEqual(report.models.map((m: { name: string }) => m.name), ['teacher-ncbi']);
+  assert.deepEqual(
+    report.models.map((m: { name: string }) => m.name),
+    ['teacher-ncbi'],
+  );
   assert.equal(report.evaluations.length, 1);
   assert.deepEqual(
-    [report.evaluations[0].modelName, report.evaluations[0].datasetName, report.evaluations[0].split, report.evaluations[0].precision],
+    [
+      report.evaluations[0].modelName,
+      report.evaluations[0].datasetName,
+      report.evaluations[0].split,
+      report.evaluations[0].precision,
+    ],
     ['teacher-ncbi', 'NCBI slice', 'test', 0.8],
   );
   assert.match(showText.stdout, /status\s+completed\n/);
   assert.match(showText.stdout, /teacher:NCBI-disease\s+loss\s+step\s+3\s+step 30\s+1\.500\s+1\.250\s+2\.500\n/);
   assert.match(showText.stdout, /teacher-ncbi\s+NCBI slice\s+test\s+strict\s+80\.00\s+60\.00\s+68\.57\s+10\n/);
 
-  assert.deepEqual(json(interrupted).map((r: { id: number }) => r.id), [crashedId]);
-  assert.deepEqual(json(teachers).map((m: { name: string; runId: number }) => [m.name, m.runId]), [['teacher-ncbi', runId]]);
+  assert.deepEqual(
+    json(interrupted).map((r: { id: number }) => r.id),
+    [crashedId],
+  );
+  assert.deepEqual(
+    json(teachers).map((m: { name: string; runId: number }) => [m.name, m.runId]),
+    [['teacher-ncbi', runId]],
+  );
 
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^taughtnet: there is no run 99 in /);
@@ -233,7 +326,8 @@ test('the data folder: --data-dir, else $TAUGHTNET_DATA_DIR, else the platform f
   assert.ok(existsSync(join(flag, 'workbench.sqlite')));
   assert.ok(!existsSync(join(env, 'unused')));
 
-  if (process.platform !== 'linux') return t.skip('the platform folder is checked on Linux, where $XDG_DATA_HOME moves it');
+  if (process.platform !== 'linux')
+    return t.skip('the platform folder is checked on Linux, where $XDG_DATA_HOME moves it');
   const platform = await taughtnet(['runs', 'list'], { TAUGHTNET_DATA_DIR: undefined, XDG_DATA_HOME: xdg });
   assert.equal(platform.code, 0, platform.stderr);
   assert.ok(existsSync(join(xdg, 'taughtnet-workbench', 'workbench.sqlite')));
@@ -259,5 +353,8 @@ test('store and usage errors are one plain line on stderr with a non-zero exit',
   assert.equal(badId.code, 2);
   assert.match(badId.stderr, /ID must be a run number; got 'first'/);
   assert.equal(badStatus.code, 2);
-  assert.match(badStatus.stderr, /--status must be one of queued, running, completed, failed, cancelled, interrupted; got 'done'/);
+  assert.match(
+    badStatus.stderr,
+    /--status must be one of queued, running, completed, failed, cancelled, interrupted; got 'done'/,
+  );
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatConll, formatIssue, parseConll } from '../../shared/corpus/conll.ts';
 
-const labelsOf = (text: string, options = {}) => parseConll(text, { file: 'x.tsv', ...options }).sentences.map((s) => s.labels);
+const labelsOf = (text: string, options = {}) =>
+  parseConll(text, { file: 'x.tsv', ...options }).sentences.map((s) => s.labels);
 
 test('reads tokens, labels and line numbers; skips -DOCSTART- and extra blank lines', () => {
   const r = parseConll('-DOCSTART-\tO\n\nA\tB-X\nb\tI-X\n\n\n\nc\tO\n', { file: 'x.tsv' });
@@ -41,7 +42,10 @@ test('caps the kept errors but counts them all', () => {
   const r = parseConll(text, { file: 'x.tsv', maxIssues: 5 });
   assert.equal(r.errors.length, 5);
   assert.equal(r.errorCount, 30);
-  assert.deepEqual(r.errors.map((e) => e.line), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    r.errors.map((e) => e.line),
+    [1, 2, 3, 4, 5],
+  );
 });
 
 test('an empty or blank-only file is an error', () => {
@@ -55,7 +59,10 @@ test('an empty or blank-only file is an error', () => {
 test('a stray I-X is repaired to B-X and reported by default, refused under "error", kept under "keep"', () => {
   const text = 'a\tO\nb\tI-X\nc\tB-Y\nd\tI-X\n\ne\tI-Y\n';
   const fixed = parseConll(text, { file: 'x.tsv', scheme: 'iob2' });
-  assert.deepEqual(fixed.sentences.map((s) => s.labels), [['O', 'B-X', 'B-Y', 'B-X'], ['B-Y']]);
+  assert.deepEqual(
+    fixed.sentences.map((s) => s.labels),
+    [['O', 'B-X', 'B-Y', 'B-X'], ['B-Y']],
+  );
   assert.deepEqual(fixed.repairs.map(formatIssue), [
     'x.tsv:2: stray I-X after O: read as B-X',
     'x.tsv:4: stray I-X after B-Y: read as B-X',
@@ -64,12 +71,18 @@ test('a stray I-X is repaired to B-X and reported by default, refused under "err
   assert.equal(fixed.errorCount, 0);
 
   const refused = parseConll(text, { file: 'x.tsv', scheme: 'iob2', repair: 'error' });
-  assert.deepEqual(refused.errors.map((e) => e.line), [2, 4, 6]);
+  assert.deepEqual(
+    refused.errors.map((e) => e.line),
+    [2, 4, 6],
+  );
   assert.equal(refused.repairCount, 0);
   assert.deepEqual(refused.sentences, []);
 
   const kept = parseConll(text, { file: 'x.tsv', scheme: 'iob2', repair: 'keep' });
-  assert.deepEqual(kept.sentences.map((s) => s.labels), [['O', 'I-X', 'B-Y', 'I-X'], ['I-Y']]);
+  assert.deepEqual(
+    kept.sentences.map((s) => s.labels),
+    [['O', 'I-X', 'B-Y', 'I-X'], ['I-Y']],
+  );
   assert.equal(kept.repairCount + kept.errorCount, 0);
 });
 
@@ -97,7 +110,9 @@ test('BIOES and BILOU convert to IOB2 and are detected; broken sequences are rep
 
 test('labels outside the chosen scheme are errors that name the scheme', () => {
   const r = parseConll('a\tB-X\nb\tE-X\n', { file: 'x.tsv', scheme: 'iob2' });
-  assert.deepEqual(r.errors.map(formatIssue), ["x.tsv:2: label 'E-X' is not IOB2 (E- belongs to BIOES; choose the bioes scheme)"]);
+  assert.deepEqual(r.errors.map(formatIssue), [
+    "x.tsv:2: label 'E-X' is not IOB2 (E- belongs to BIOES; choose the bioes scheme)",
+  ]);
 });
 
 test('untyped labels (B, I) are read as they are', () => {
@@ -111,5 +126,8 @@ test('formatConll writes what parseConll reads back', () => {
   ];
   const text = formatConll(sentences);
   assert.equal(text, 'A\tB-X\nb\tI-X\n\nc\tO\n\n');
-  assert.deepEqual(parseConll(text, { file: 'x' }).sentences.map(({ tokens, labels }) => ({ tokens, labels })), sentences);
+  assert.deepEqual(
+    parseConll(text, { file: 'x' }).sentences.map(({ tokens, labels }) => ({ tokens, labels })),
+    sentences,
+  );
 });

@@ -22,7 +22,11 @@ for (const [name, expected] of Object.entries(EXPECTED)) {
       const stats = corpusStats(dataset.splits[split].sentences);
       const [sentences, mentions] = expected[split];
       assert.equal(dataset.splits[split].scheme, 'iob2');
-      assert.deepEqual([stats.sentences, stats.mentions, stats.types], [sentences, mentions, { [expected.type]: mentions }], split);
+      assert.deepEqual(
+        [stats.sentences, stats.mentions, stats.types],
+        [sentences, mentions, { [expected.type]: mentions }],
+        split,
+      );
     }
   });
 }
@@ -37,12 +41,17 @@ test('a folder: dev or devel, any of the extensions or none; errors of every fil
   writeFileSync(join(dir, 'notes.md'), 'not a split');
   const ds = await loadDataset(dir);
   assert.deepEqual(Object.keys(ds.splits), ['train', 'dev', 'test']);
-  assert.deepEqual(ds.repairs, [{ file: join(dir, 'test.bio'), line: 3, message: 'stray I-X at the start of a sentence: read as B-X' }]);
+  assert.deepEqual(ds.repairs, [
+    { file: join(dir, 'test.bio'), line: 3, message: 'stray I-X at the start of a sentence: read as B-X' },
+  ]);
 
   writeFileSync(join(dir, 'dev'), 'c\n');
   writeFileSync(join(dir, 'test.bio'), 'd\tX\n');
   await assert.rejects(loadDataset(dir), (e: CorpusError) => {
-    assert.deepEqual(e.issues.map((i) => `${i.file}:${i.line}`), [`${join(dir, 'dev')}:1`, `${join(dir, 'test.bio')}:1`]);
+    assert.deepEqual(
+      e.issues.map((i) => `${i.file}:${i.line}`),
+      [`${join(dir, 'dev')}:1`, `${join(dir, 'test.bio')}:1`],
+    );
     return true;
   });
 });
@@ -66,7 +75,10 @@ test('a single file is one split named after it, or a seeded train/dev/test spli
   assert.deepEqual(Object.keys(whole.splits), ['all']);
   const a = await loadDataset(file, { split: { ratios: [50, 25, 25], seed: 3 } });
   const b = await loadDataset(file, { split: { ratios: [50, 25, 25], seed: 3 } });
-  assert.deepEqual(Object.values(a.splits).map((s) => s.sentences.length), [10, 5, 5]);
+  assert.deepEqual(
+    Object.values(a.splits).map((s) => s.sentences.length),
+    [10, 5, 5],
+  );
   assert.deepEqual(a, b);
   mkdirSync(join(dir, 'folder'));
   writeFileSync(join(dir, 'folder', 'train'), 'a\tO\n');
@@ -80,5 +92,8 @@ test('readAlignedFiles keeps labels as written and names where two files part', 
   writeFileSync(join(dir, 'other.tsv'), 'a\tO\nc\tO\n');
   const [gold] = await readAlignedFiles(join(dir, 'gold.tsv'), join(dir, 'pred.tsv'));
   assert.deepEqual(gold[0].labels, ['O', 'I-X']);
-  await assert.rejects(readAlignedFiles(join(dir, 'gold.tsv'), join(dir, 'other.tsv')), /gold\.tsv:2 and .*other\.tsv:2: tokens differ \('b' vs 'c'\)/);
+  await assert.rejects(
+    readAlignedFiles(join(dir, 'gold.tsv'), join(dir, 'other.tsv')),
+    /gold\.tsv:2 and .*other\.tsv:2: tokens differ \('b' vs 'c'\)/,
+  );
 });

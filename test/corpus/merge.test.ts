@@ -10,7 +10,14 @@ test('concatenates in the given order, types the labels, keeps provenance and bu
     { name: 'genes', type: 'GENE', sentences: [sentence(['B', 'I', 'O'])] },
     { name: 'diseases', type: 'Disease', sentences: [sentence(['O', 'B-Disease']), sentence(['B', 'O'], 4)] },
   ]);
-  assert.deepEqual(merged.sentences.map((s) => s.labels), [['B-GENE', 'I-GENE', 'O'], ['O', 'B-Disease'], ['B-Disease', 'O']]);
+  assert.deepEqual(
+    merged.sentences.map((s) => s.labels),
+    [
+      ['B-GENE', 'I-GENE', 'O'],
+      ['O', 'B-Disease'],
+      ['B-Disease', 'O'],
+    ],
+  );
   assert.deepEqual(merged.provenance, [0, 1, 1]);
   assert.deepEqual(merged.sources, [
     { name: 'genes', type: 'GENE', start: 0, end: 1 },
@@ -26,7 +33,13 @@ test('the label order follows the corpus order, not the alphabet', () => {
     { name: 'a', type: 'Anatomy', sentences: [sentence(['O'])] },
   ];
   assert.deepEqual(mergeCorpora(corpora).labels, ['B-Chemical', 'I-Chemical', 'B-Anatomy', 'I-Anatomy', 'O']);
-  assert.deepEqual(mergeCorpora(corpora.slice().reverse()).labels, ['B-Anatomy', 'I-Anatomy', 'B-Chemical', 'I-Chemical', 'O']);
+  assert.deepEqual(mergeCorpora(corpora.slice().reverse()).labels, [
+    'B-Anatomy',
+    'I-Anatomy',
+    'B-Chemical',
+    'I-Chemical',
+    'O',
+  ]);
   // Two corpora of one type list it once.
   assert.deepEqual(mergeCorpora([corpora[0], corpora[0]]).labels, ['B-Chemical', 'I-Chemical', 'O']);
 });

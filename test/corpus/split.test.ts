@@ -9,13 +9,19 @@ test('the same seed gives the same shuffle; another seed another one', () => {
   assert.deepEqual(seededShuffle(items, 7), seededShuffle(items, 7));
   assert.notDeepEqual(seededShuffle(items, 7), seededShuffle(items, 8));
   assert.notDeepEqual(seededShuffle(items, 7), items);
-  assert.deepEqual([...seededShuffle(items, 7)].sort((a, b) => a - b), items);
+  assert.deepEqual(
+    [...seededShuffle(items, 7)].sort((a, b) => a - b),
+    items,
+  );
 });
 
 test('splits 80/10/10 by default, losing and repeating nothing', () => {
   const { train, dev, test: testSplit } = splitSentences(items);
   assert.deepEqual([train.length, dev.length, testSplit.length], [800, 100, 100]);
-  assert.deepEqual([...train, ...dev, ...testSplit].sort((a, b) => a - b), items);
+  assert.deepEqual(
+    [...train, ...dev, ...testSplit].sort((a, b) => a - b),
+    items,
+  );
   assert.deepEqual(splitSentences(items), { train, dev, test: testSplit });
 });
 

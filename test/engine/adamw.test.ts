@@ -18,7 +18,14 @@ const specs: ParamSpec[] = [
 const opt: AdamWConfig = { ...ADAMW_DEFAULTS, weightDecay: 0.1, maxGradNorm: 3 };
 
 /** torch.optim.AdamW after torch.nn.utils.clip_grad_norm_, per named parameter. */
-function referenceStep(p: Map<string, number[]>, grads: Map<string, number[]>, m: Map<string, number[]>, v: Map<string, number[]>, lr: number, t: number): number {
+function referenceStep(
+  p: Map<string, number[]>,
+  grads: Map<string, number[]>,
+  m: Map<string, number[]>,
+  v: Map<string, number[]>,
+  lr: number,
+  t: number,
+): number {
   const norm = Math.sqrt([...grads.values()].flat().reduce((s, x) => s + x * x, 0));
   const coef = Math.min(1, opt.maxGradNorm! / (norm + 1e-6));
   for (const [name, w] of p) {
@@ -39,13 +46,23 @@ function referenceStep(p: Map<string, number[]>, grads: Map<string, number[]>, m
 for (const dtype of ['float64', 'float32'] as const) {
   test(`AdamW step graph (${dtype}) matches the TypeScript reference over 6 steps with clipping and decay groups`, async () => {
     const layout = layoutParams(specs, decays(opt));
-    assert.deepEqual(layout.entries.map((e) => e.decay), [true, true, false, false], 'decayed group first');
+    assert.deepEqual(
+      layout.entries.map((e) => e.decay),
+      [true, true, false, false],
+      'decayed group first',
+    );
     const { model, state } = applyGraph(layout, opt, dtype);
-    assert.deepEqual(state, [{ input: 'params', output: 'params.next' }, { input: 'adam.m', output: 'adam.m.next' }, { input: 'adam.v', output: 'adam.v.next' }, { input: 'grad_accum', output: 'grad_accum.next' }]);
+    assert.deepEqual(state, [
+      { input: 'params', output: 'params.next' },
+      { input: 'adam.m', output: 'adam.m.next' },
+      { input: 'adam.v', output: 'adam.v.next' },
+      { input: 'grad_accum', output: 'grad_accum.next' },
+    ]);
     const s = await ort.InferenceSession.create(model.bytes);
     const F = dtype === 'float64' ? Float64Array : Float32Array;
     const flat = initParams(layout, 1);
-    const named = (buf: ArrayLike<number>) => new Map(layout.entries.map((e) => [e.name, Array.from(buf).slice(e.offset, e.offset + e.size)]));
+    const named = (buf: ArrayLike<number>) =>
+      new Map(layout.entries.map((e) => [e.name, Array.from(buf).slice(e.offset, e.offset + e.size)]));
     const ref = { p: named(flat), m: named(new Float64Array(layout.size)), v: named(new Float64Array(layout.size)) };
     let feeds: Record<string, ort.Tensor> = {
       [IO.params]: new ort.Tensor(dtype, F.from(flat), [layout.size]),
@@ -72,7 +89,12 @@ for (const dtype of ['float64', 'float32'] as const) {
       assert.ok(Math.abs(Number(out[IO.gradNorm].data[0]) - norm) <= tol * norm, 'grad norm');
       for (const e of layout.entries) {
         const got = Array.from(out[next(IO.params)].data as Float64Array).slice(e.offset, e.offset + e.size);
-        got.forEach((x, i) => assert.ok(Math.abs(x - ref.p.get(e.name)![i]) <= tol * Math.max(1, Math.abs(x)), `step ${t} ${e.name}[${i}]: graph ${x} vs reference ${ref.p.get(e.name)![i]}`));
+        got.forEach((x, i) =>
+          assert.ok(
+            Math.abs(x - ref.p.get(e.name)![i]) <= tol * Math.max(1, Math.abs(x)),
+            `step ${t} ${e.name}[${i}]: graph ${x} vs reference ${ref.p.get(e.name)![i]}`,
+          ),
+        );
       }
       feeds = Object.fromEntries(state.map(({ input, output }) => [input, out[output]]));
     }
@@ -83,9 +105,14 @@ for (const dtype of ['float64', 'float32'] as const) {
 test('AdamW in place (float32 buffers) matches the TypeScript reference over 6 steps with clipping and decay groups', () => {
   const layout = layoutParams(specs, decays(opt));
   const flat = initParams(layout, 1);
-  const named = (buf: ArrayLike<number>) => new Map(layout.entries.map((e) => [e.name, Array.from(buf).slice(e.offset, e.offset + e.size)]));
+  const named = (buf: ArrayLike<number>) =>
+    new Map(layout.entries.map((e) => [e.name, Array.from(buf).slice(e.offset, e.offset + e.size)]));
   const ref = { p: named(flat), m: named(new Float64Array(layout.size)), v: named(new Float64Array(layout.size)) };
-  const buffers = { params: Float32Array.from(flat), m: new Float32Array(layout.size), v: new Float32Array(layout.size) };
+  const buffers = {
+    params: Float32Array.from(flat),
+    m: new Float32Array(layout.size),
+    v: new Float32Array(layout.size),
+  };
   const r = rng(4);
   const schedule = { peakLr: 0.05, warmupSteps: 2, totalSteps: 6 };
   let clipped = 0;
@@ -94,13 +121,19 @@ test('AdamW in place (float32 buffers) matches the TypeScript reference over 6 s
     const lr = linearWarmupDecay(schedule, t - 1);
     const norm = referenceStep(ref.p, named(grad), ref.m, ref.v, lr, t);
     if (norm > opt.maxGradNorm!) clipped++;
-    const segments = layout.entries.map((e) => ({ offset: e.offset, data: grad.subarray(e.offset, e.offset + e.size) }));
+    const segments = layout.entries.map((e) => ({
+      offset: e.offset,
+      data: grad.subarray(e.offset, e.offset + e.size),
+    }));
     const got = adamwInPlace(buffers, segments, lr, t, layout.decaySize, opt);
     assert.ok(Math.abs(got - norm) <= 1e-12 * norm, 'grad norm');
     for (const e of layout.entries) {
       ref.p.get(e.name)!.forEach((x, i) => {
         const y = buffers.params[e.offset + i];
-        assert.ok(Math.abs(x - y) <= 2e-6 * Math.max(1, Math.abs(x)), `step ${t} ${e.name}[${i}]: in place ${y} vs reference ${x}`);
+        assert.ok(
+          Math.abs(x - y) <= 2e-6 * Math.max(1, Math.abs(x)),
+          `step ${t} ${e.name}[${i}]: in place ${y} vs reference ${x}`,
+        );
       });
     }
   }
@@ -109,5 +142,8 @@ test('AdamW in place (float32 buffers) matches the TypeScript reference over 6 s
 
 test('linear warmup then linear decay, as HF get_linear_schedule_with_warmup', () => {
   const s = { peakLr: 1, warmupSteps: 4, totalSteps: 12 };
-  assert.deepEqual([0, 2, 4, 8, 12, 20].map((k) => linearWarmupDecay(s, k)), [0, 0.5, 1, 0.5, 0, 0]);
+  assert.deepEqual(
+    [0, 2, 4, 8, 12, 20].map((k) => linearWarmupDecay(s, k)),
+    [0, 0.5, 1, 0.5, 0, 0],
+  );
 });

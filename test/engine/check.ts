@@ -12,18 +12,30 @@ import { seededRandom } from '../../shared/random.ts';
 export type Feed = { dtype: DType; shape: number[]; data: Float64Array | Float32Array | BigInt64Array | Uint8Array };
 export type Feeds = Record<string, Feed>;
 
-export async function session(g: Graph, outputs: Record<string, Tensor>): Promise<(feeds: Feeds, fetch?: string[]) => Promise<Record<string, Float64Array>>> {
+export async function session(
+  g: Graph,
+  outputs: Record<string, Tensor>,
+): Promise<(feeds: Feeds, fetch?: string[]) => Promise<Record<string, Float64Array>>> {
   const model = toOnnx(g, outputs);
-  const s = await ort.InferenceSession.create(model.bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  const s = await ort.InferenceSession.create(model.bytes, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+  });
   return async (feeds, fetch) => {
     const t: Record<string, ort.Tensor> = {};
     for (const i of model.inputs) {
       const f = feeds[i.name];
       if (!f) throw new Error(`missing feed ${i.name}`);
-      t[i.name] = new ort.Tensor(f.dtype === 'float64' ? 'float64' : f.dtype === 'float32' ? 'float32' : f.dtype === 'int64' ? 'int64' : 'bool', f.data, f.shape);
+      t[i.name] = new ort.Tensor(
+        f.dtype === 'float64' ? 'float64' : f.dtype === 'float32' ? 'float32' : f.dtype === 'int64' ? 'int64' : 'bool',
+        f.data,
+        f.shape,
+      );
     }
     const r = await s.run(t, fetch ?? Object.keys(outputs));
-    return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Float64Array.from(v.data as ArrayLike<number>, Number)]));
+    return Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [k, Float64Array.from(v.data as ArrayLike<number>, Number)]),
+    );
   };
 }
 
@@ -37,7 +49,11 @@ export function randn(r: () => number, shape: number[], scale = 1, dtype: 'float
   return { dtype, shape, data };
 }
 
-export const ints = (shape: number[], values: number[]): Feed => ({ dtype: 'int64', shape, data: BigInt64Array.from(values.map(BigInt)) });
+export const ints = (shape: number[], values: number[]): Feed => ({
+  dtype: 'int64',
+  shape,
+  data: BigInt64Array.from(values.map(BigInt)),
+});
 
 export interface GradCheckOptions {
   /** Coordinates checked per input (all when the input is smaller). */
@@ -75,7 +91,8 @@ export async function gradCheck(
   let checked = 0;
   for (const [k, x] of wrt.entries()) {
     const base = all[x.name].data as Float64Array;
-    const picks = base.length <= coords ? [...base.keys()] : Array.from({ length: coords }, () => Math.floor(r() * base.length));
+    const picks =
+      base.length <= coords ? [...base.keys()] : Array.from({ length: coords }, () => Math.floor(r() * base.length));
     for (const j of picks) {
       const at = async (d: number): Promise<number> => {
         const data = Float64Array.from(base);
@@ -86,7 +103,10 @@ export async function gradCheck(
       const a = analytic[`grad_${k}`][j];
       const err = Math.abs(a - numeric);
       maxError = Math.max(maxError, err / (atol + rtol * Math.abs(numeric)));
-      assert.ok(err <= atol + rtol * Math.abs(numeric), `d loss/d ${x.name}[${j}]: autodiff ${a} vs finite difference ${numeric}`);
+      assert.ok(
+        err <= atol + rtol * Math.abs(numeric),
+        `d loss/d ${x.name}[${j}]: autodiff ${a} vs finite difference ${numeric}`,
+      );
       checked++;
     }
   }

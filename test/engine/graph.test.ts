@@ -25,11 +25,21 @@ test('serialization keeps only what the outputs need, names outputs without copi
   const y = g.scope('layer.0', () => matmul(g, x, w));
   exp(g, unused); // a dead branch
   const model = toOnnx(g, { y, x_again: x });
-  assert.deepEqual(model.inputs.map((i) => i.name), ['x', 'w'], 'the unused input is pruned');
+  assert.deepEqual(
+    model.inputs.map((i) => i.name),
+    ['x', 'w'],
+    'the unused input is pruned',
+  );
   const proto = decode(model.bytes);
-  assert.deepEqual(proto.graph!.node!.map((n) => `${n.opType}:${n.name}`), ['MatMul:layer.0.matmul', 'Identity:output.x_again']);
+  assert.deepEqual(
+    proto.graph!.node!.map((n) => `${n.opType}:${n.name}`),
+    ['MatMul:layer.0.matmul', 'Identity:output.x_again'],
+  );
   assert.deepEqual(proto.graph!.node![0].output, ['y'], 'the producing node writes the output directly');
-  assert.deepEqual(proto.graph!.input![0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue)), ['batch', 4]);
+  assert.deepEqual(
+    proto.graph!.input![0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue)),
+    ['batch', 4],
+  );
   assert.equal(Number(proto.opsetImport[0].version), 18);
   assert.throws(() => toOnnx(g, { w: y }), /already a value/);
 });
@@ -48,7 +58,10 @@ test('gradient nodes are named after the forward node they differentiate', () =>
   const loss = g.scope('encoder', () => reduceSum(g, matmul(g, x, w), [0, 1]));
   const [dw] = grad(g, loss, [w]);
   const names = decode(toOnnx(g, { dw }).bytes).graph!.node!.map((n) => n.name!);
-  assert.ok(names.some((n) => n.startsWith('grad/encoder.matmul.')), names.join(' '));
+  assert.ok(
+    names.some((n) => n.startsWith('grad/encoder.matmul.')),
+    names.join(' '),
+  );
 });
 
 test('a tensor the loss does not depend on gets a zero gradient of its shape', async () => {
@@ -57,7 +70,12 @@ test('a tensor the loss does not depend on gets a zero gradient of its shape', a
   const b = g.input('b', 'float64', [3]);
   const loss = reduceSum(g, mul(g, a, a), [0]);
   const [da, db] = grad(g, loss, [a, b]);
-  const r = await (await session(g, { da, db }))({ a: { dtype: 'float64', shape: [2], data: Float64Array.from([1, -2]) }, b: { dtype: 'float64', shape: [3], data: new Float64Array(3) } });
+  const r = await (
+    await session(g, { da, db })
+  )({
+    a: { dtype: 'float64', shape: [2], data: Float64Array.from([1, -2]) },
+    b: { dtype: 'float64', shape: [3], data: new Float64Array(3) },
+  });
   assert.deepEqual([...r.da], [2, -4]);
   assert.deepEqual([...r.db], [0, 0, 0]);
 });
@@ -67,29 +85,50 @@ test('seeded gradients: d Σ(dy·y) / dx for a non-scalar output', async () => {
   const x = g.input('x', 'float64', [3]);
   const y = add(g, mul(g, x, x), x);
   const [dx] = grad(g, [{ y, dy: g.input('dy', 'float64', [3]) }], [x]);
-  const r = await (await session(g, { dx }))({ x: { dtype: 'float64', shape: [3], data: Float64Array.from([1, 2, 3]) }, dy: { dtype: 'float64', shape: [3], data: Float64Array.from([1, 0, 2]) } });
+  const r = await (
+    await session(g, { dx })
+  )({
+    x: { dtype: 'float64', shape: [3], data: Float64Array.from([1, 2, 3]) },
+    dy: { dtype: 'float64', shape: [3], data: Float64Array.from([1, 0, 2]) },
+  });
   assert.deepEqual([...r.dx], [3, 0, 14]);
 });
 
 test('attribution graph: d Σ(target·probs) / d inputs_embeds matches finite differences (float64)', async () => {
   const cfg = parseEncoderConfig({
-    model_type: 'bert', vocab_size: 9, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 12,
-    max_position_embeddings: 6, type_vocab_size: 2, layer_norm_eps: 1e-12, num_labels: 3, initializer_range: 0.5,
+    model_type: 'bert',
+    vocab_size: 9,
+    hidden_size: 8,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    intermediate_size: 12,
+    max_position_embeddings: 6,
+    type_vocab_size: 2,
+    layer_norm_eps: 1e-12,
+    num_labels: 3,
+    initializer_range: 0.5,
   });
   const layout = tokenClassifierLayout(cfg, ADAMW_DEFAULTS);
   const model = attributionGraph(cfg, layout, 'float64');
-  assert.deepEqual(model.inputs.map((i) => i.name), ['params', 'inputs_embeds', 'token_type_ids', 'attention_mask', 'target'], 'no dropout seed: attribution runs in eval mode');
+  assert.deepEqual(
+    model.inputs.map((i) => i.name),
+    ['params', 'inputs_embeds', 'token_type_ids', 'attention_mask', 'target'],
+    'no dropout seed: attribution runs in eval mode',
+  );
   const s = await ort.InferenceSession.create(model.bytes);
   const r = rng(11);
   const [B, S] = [1, 4];
   const params = new ort.Tensor('float64', Float64Array.from(initParams(layout, 2)), [layout.size]);
   // The embeddings come from the embedding graph, as Integrated Gradients' baseline-to-input path starts there.
   const emb = await ort.InferenceSession.create(embeddingGraph(layout, 'float64').bytes);
-  const embeds = (await emb.run({ params, input_ids: new ort.Tensor('int64', BigInt64Array.from([1n, 5n, 8n, 2n]), [B, S]) })).inputs_embeds.data as Float64Array;
+  const embeds = (
+    await emb.run({ params, input_ids: new ort.Tensor('int64', BigInt64Array.from([1n, 5n, 8n, 2n]), [B, S]) })
+  ).inputs_embeds.data as Float64Array;
   const target = new Float64Array(B * S * 3);
   target[2 * 3 + 1] = 1; // p(label 1) at token 2
   const feeds = (e: Float64Array): Record<string, ort.Tensor> => ({
-    params, inputs_embeds: new ort.Tensor('float64', e, [B, S, cfg.hiddenSize]),
+    params,
+    inputs_embeds: new ort.Tensor('float64', e, [B, S, cfg.hiddenSize]),
     token_type_ids: new ort.Tensor('int64', new BigInt64Array(B * S), [B, S]),
     attention_mask: new ort.Tensor('float64', Float64Array.from([1, 1, 1, 0]), [B, S]),
     target: new ort.Tensor('float64', target, [B, S, 3]),
@@ -105,7 +144,13 @@ test('attribution graph: d Σ(target·probs) / d inputs_embeds matches finite di
     up[j] += h;
     down[j] -= h;
     const numeric = ((await p(up)) - (await p(down))) / (2 * h);
-    assert.ok(Math.abs(gradient[j] - numeric) <= 1e-9 + 1e-6 * Math.abs(numeric), `[${j}] autodiff ${gradient[j]} vs ${numeric}`);
+    assert.ok(
+      Math.abs(gradient[j] - numeric) <= 1e-9 + 1e-6 * Math.abs(numeric),
+      `[${j}] autodiff ${gradient[j]} vs ${numeric}`,
+    );
   }
-  assert.ok(gradient.slice(3 * cfg.hiddenSize).every((v) => Math.abs(v) < 1e-12), 'padding gets no attribution');
+  assert.ok(
+    gradient.slice(3 * cfg.hiddenSize).every((v) => Math.abs(v) < 1e-12),
+    'padding gets no attribution',
+  );
 });

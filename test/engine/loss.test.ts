@@ -15,15 +15,27 @@ import { ints, session, type Feed } from './check.ts';
 const L = Math.log(3);
 const [B, T, C] = [2, 4, 4];
 const logits = [
-  [9, -3, 4, 0], [0, 0, 0, 0], [5, 1, 0, 2], [L, 0, 0, 0],
-  [-2, 7, 1, 3], [L, 0, 0, 0], [0, 0, 0, 0], [6, 6, -1, 0],
+  [9, -3, 4, 0],
+  [0, 0, 0, 0],
+  [5, 1, 0, 2],
+  [L, 0, 0, 0],
+  [-2, 7, 1, 3],
+  [L, 0, 0, 0],
+  [0, 0, 0, 0],
+  [6, 6, -1, 0],
 ].flat();
 const labels = ints([B, T], [-100, 0, -100, 1, -100, 0, 2, -100]);
 const hardMask = [1, 1, 1, 1, 1, 1, 0, 0];
 const softMask = [1, 1, 1, 1, 1, 1, 1, 0];
 const teacher = [
-  [0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0, 0], [0.7, 0.1, 0.1, 0.1], [0.5, 0.5, 0, 0],
-  [0.25, 0.25, 0.25, 0.25], [1, 0, 0, 0], [0, 0, 1, 0], [0.25, 0.25, 0.25, 0.25],
+  [0.25, 0.25, 0.25, 0.25],
+  [0.5, 0.5, 0, 0],
+  [0.7, 0.1, 0.1, 0.1],
+  [0.5, 0.5, 0, 0],
+  [0.25, 0.25, 0.25, 0.25],
+  [1, 0, 0, 0],
+  [0, 0, 1, 0],
+  [0.25, 0.25, 0.25, 0.25],
 ].flat();
 const f64 = (shape: number[], values: number[]): Feed => ({ dtype: 'float64', shape, data: Float64Array.from(values) });
 
@@ -47,10 +59,22 @@ test('cross-entropy: labels of −100 with mask 1 count in neither the sum nor t
   close(r.loss, [CE], 'loss');
   // d/dz of a counted token: (softmax − one-hot) / 3; every other token gets 0.
   const zero = [0, 0, 0, 0];
-  close(r.dz, [
-    zero, [-3 / 4, 1 / 4, 1 / 4, 1 / 4], zero, [1 / 2, -5 / 6, 1 / 6, 1 / 6],
-    zero, [-1 / 2, 1 / 6, 1 / 6, 1 / 6], zero, zero,
-  ].flat().map((v) => v / 3), 'd loss/d logits');
+  close(
+    r.dz,
+    [
+      zero,
+      [-3 / 4, 1 / 4, 1 / 4, 1 / 4],
+      zero,
+      [1 / 2, -5 / 6, 1 / 6, 1 / 6],
+      zero,
+      [-1 / 2, 1 / 6, 1 / 6, 1 / 6],
+      zero,
+      zero,
+    ]
+      .flat()
+      .map((v) => v / 3),
+    'd loss/d logits',
+  );
 });
 
 test('distillation loss: tokens labelled −100 are in neither the KD nor the gold term, whatever their masks', async () => {
@@ -64,8 +88,14 @@ test('distillation loss: tokens labelled −100 are in neither the KD nor the go
     hardMask: input('hard', [B, T]),
     weights: { kd: 0.7, gt: 0.3 },
   });
-  const r = await (await session(g, { loss }))({
-    z: f64([B, T, C], logits), p: f64([B, T, C], teacher), labels, soft: f64([B, T], softMask), hard: f64([B, T], hardMask),
+  const r = await (
+    await session(g, { loss })
+  )({
+    z: f64([B, T, C], logits),
+    p: f64([B, T, C], teacher),
+    labels,
+    soft: f64([B, T], softMask),
+    hard: f64([B, T], hardMask),
   });
   close(r.loss, [0.7 * KD + 0.3 * CE], 'loss');
 });

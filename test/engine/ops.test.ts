@@ -43,20 +43,40 @@ check('div with broadcasting', binary(E.div, [2, 3], [3]), { a: f64([2, 3]), b: 
 check('matmul batched', binary(matmul, [2, 3, 4], [2, 4, 5]), ab([2, 3, 4], [2, 4, 5]));
 check('matmul with a shared 2-D weight', binary(matmul, [2, 3, 4], [4, 5]), ab([2, 3, 4], [4, 5]));
 check('matmul with broadcast batch', binary(matmul, [2, 1, 3, 4], [3, 4, 2]), ab([2, 1, 3, 4], [3, 4, 2]));
-for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-  check(`gemm transA=${transA} transB=${transB} with bias`, (g) => {
-    const a = x(g, 'a', transA ? [4, 3] : [3, 4]);
-    const b = x(g, 'b', transB ? [5, 4] : [4, 5]);
-    const c = x(g, 'c', [5]);
-    return { y: gemm(g, a, b, { transA, transB, c }), wrt: [a, b, c] };
-  }, { a: f64(transA ? [4, 3] : [3, 4]), b: f64(transB ? [5, 4] : [4, 5]), c: f64([5]) });
+for (const [transA, transB] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+]) {
+  check(
+    `gemm transA=${transA} transB=${transB} with bias`,
+    (g) => {
+      const a = x(g, 'a', transA ? [4, 3] : [3, 4]);
+      const b = x(g, 'b', transB ? [5, 4] : [4, 5]);
+      const c = x(g, 'c', [5]);
+      return { y: gemm(g, a, b, { transA, transB, c }), wrt: [a, b, c] };
+    },
+    { a: f64(transA ? [4, 3] : [3, 4]), b: f64(transB ? [5, 4] : [4, 5]), c: f64([5]) },
+  );
 }
 
-const unary = (name: string, op: (g: Graph, a: Tensor) => Tensor, shape: number[], feed: Feed = f64(shape), opts = {}) =>
-  check(name, (g) => {
-    const a = x(g, 'a', shape);
-    return { y: op(g, a), wrt: [a] };
-  }, { a: feed }, opts);
+const unary = (
+  name: string,
+  op: (g: Graph, a: Tensor) => Tensor,
+  shape: number[],
+  feed: Feed = f64(shape),
+  opts = {},
+) =>
+  check(
+    name,
+    (g) => {
+      const a = x(g, 'a', shape);
+      return { y: op(g, a), wrt: [a] };
+    },
+    { a: feed },
+    opts,
+  );
 unary('neg', E.neg, [3, 4]);
 unary('exp', E.exp, [3, 4]);
 unary('log', E.log, [3, 4], positive([3, 4]));
@@ -77,38 +97,64 @@ unary('expand', (g, a) => S.expand(g, a, g.ints([2, 3, 4]), [2, 3, 4]), [3, 1]);
 unary('reduceSum', (g, a) => reduceSum(g, a, [0, 2]), [2, 3, 4]);
 unary('reduceSum keepdims', (g, a) => reduceSum(g, a, [-1], true), [2, 3, 4]);
 unary('reduceMean', (g, a) => reduceMean(g, a, [1]), [2, 3, 4]);
-unary('cast float64→float32→float64 (float32 tolerance)', (g, a) => S.cast(g, S.cast(g, a, 'float32'), 'float64'), [3, 4], f64([3, 4]), { h: 1e-3, atol: 1e-5, rtol: 1e-4 });
+unary(
+  'cast float64→float32→float64 (float32 tolerance)',
+  (g, a) => S.cast(g, S.cast(g, a, 'float32'), 'float64'),
+  [3, 4],
+  f64([3, 4]),
+  { h: 1e-3, atol: 1e-5, rtol: 1e-4 },
+);
 
-check('concat', (g) => {
-  const a = x(g, 'a', [2, 3]);
-  const b = x(g, 'b', [2, 2]);
-  return { y: S.concat(g, [a, b, a], 1), wrt: [a, b] };
-}, ab([2, 3], [2, 2]));
+check(
+  'concat',
+  (g) => {
+    const a = x(g, 'a', [2, 3]);
+    const b = x(g, 'b', [2, 2]);
+    return { y: S.concat(g, [a, b, a], 1), wrt: [a, b] };
+  },
+  ab([2, 3], [2, 2]),
+);
 
-check('where', (g) => {
-  const c = g.input('c', 'bool', [2, 3]);
-  const a = x(g, 'a', [2, 3]);
-  const b = x(g, 'b', [3]);
-  return { y: E.where(g, c, a, b), wrt: [a, b] };
-}, { ...ab([2, 3], [3]), c: { dtype: 'bool', shape: [2, 3], data: Uint8Array.from([1, 0, 1, 0, 0, 1]) } });
+check(
+  'where',
+  (g) => {
+    const c = g.input('c', 'bool', [2, 3]);
+    const a = x(g, 'a', [2, 3]);
+    const b = x(g, 'b', [3]);
+    return { y: E.where(g, c, a, b), wrt: [a, b] };
+  },
+  { ...ab([2, 3], [3]), c: { dtype: 'bool', shape: [2, 3], data: Uint8Array.from([1, 0, 1, 0, 0, 1]) } },
+);
 
-check('gather (embedding lookup with repeated ids)', (g) => {
-  const table = x(g, 'table', [5, 3]);
-  const ids = g.input('ids', 'int64', [2, 3]);
-  return { y: S.gather(g, table, ids), wrt: [table] };
-}, { table: f64([5, 3]), ids: ints([2, 3], [0, 4, 4, 1, 0, 2]) });
+check(
+  'gather (embedding lookup with repeated ids)',
+  (g) => {
+    const table = x(g, 'table', [5, 3]);
+    const ids = g.input('ids', 'int64', [2, 3]);
+    return { y: S.gather(g, table, ids), wrt: [table] };
+  },
+  { table: f64([5, 3]), ids: ints([2, 3], [0, 4, 4, 1, 0, 2]) },
+);
 
-check('layerNorm (float64 decomposed form)', (g) => {
-  const a = x(g, 'a', [2, 3, 6]);
-  const gamma = x(g, 'gamma', [6]);
-  const beta = x(g, 'beta', [6]);
-  return { y: layerNorm(g, a, gamma, beta, 1e-5), wrt: [a, gamma, beta] };
-}, { a: f64([2, 3, 6]), gamma: f64([6]), beta: f64([6]) });
+check(
+  'layerNorm (float64 decomposed form)',
+  (g) => {
+    const a = x(g, 'a', [2, 3, 6]);
+    const gamma = x(g, 'gamma', [6]);
+    const beta = x(g, 'beta', [6]);
+    return { y: layerNorm(g, a, gamma, beta, 1e-5), wrt: [a, gamma, beta] };
+  },
+  { a: f64([2, 3, 6]), gamma: f64([6]), beta: f64([6]) },
+);
 
-check('dropout (mask is fixed by the seed)', (g) => {
-  const a = x(g, 'a', [4, 8]);
-  return { y: dropout(g, a, 0.3, { seed: g.input('seed', 'int64', []), nextSite: 0 }), wrt: [a] };
-}, { a: f64([4, 8]), seed: ints([], [42]) });
+check(
+  'dropout (mask is fixed by the seed)',
+  (g) => {
+    const a = x(g, 'a', [4, 8]);
+    return { y: dropout(g, a, 0.3, { seed: g.input('seed', 'int64', []), nextSite: 0 }), wrt: [a] };
+  },
+  { a: f64([4, 8]), seed: ints([], [42]) },
+);
 
 const logits = [2, 4, 5];
 const labels = ints([2, 4], [0, 4, -100, 2, 1, 1, 3, 0]);
@@ -130,28 +176,58 @@ const crossEntropyOf = (g: Graph) => {
 const distillationOf = (g: Graph) => {
   const z = x(g, 'z', logits);
   const loss = distillationLoss(g, {
-    logits: z, teacherProbs: x(g, 'p', logits), labels: g.input('labels', 'int64', [2, 4]),
-    softMask: x(g, 'soft', [2, 4]), hardMask: x(g, 'hard', [2, 4]), weights: { kd: 0.7, gt: 0.3 },
+    logits: z,
+    teacherProbs: x(g, 'p', logits),
+    labels: g.input('labels', 'int64', [2, 4]),
+    softMask: x(g, 'soft', [2, 4]),
+    hardMask: x(g, 'hard', [2, 4]),
+    weights: { kd: 0.7, gt: 0.3 },
   });
   return { y: loss, wrt: [z] };
 };
 check('masked cross-entropy (ignored label −100)', crossEntropyOf, { z: f64(logits), labels, mask: mask() });
-check('masked soft cross-entropy', (g) => {
-  const z = x(g, 'z', logits);
-  return { y: softCrossEntropy(g, z, x(g, 'p', logits), x(g, 'mask', [2, 4])), wrt: [z] };
-}, { z: f64(logits), p: probs(), mask: mask() });
-check('masked KL divergence', (g) => {
-  const z = x(g, 'z', logits);
-  return { y: klDivergence(g, z, x(g, 'p', logits), x(g, 'mask', [2, 4])), wrt: [z] };
-}, { z: f64(logits), p: probs(), mask: mask() });
-check('TaughtNet distillation loss kd·softCE + gt·CE', distillationOf,
-  { z: f64(logits), p: probs(), labels, soft: mask(), hard: { ...mask(), data: Float64Array.from([1, 0, 0, 1, 1, 1, 0, 1]) } });
+check(
+  'masked soft cross-entropy',
+  (g) => {
+    const z = x(g, 'z', logits);
+    return { y: softCrossEntropy(g, z, x(g, 'p', logits), x(g, 'mask', [2, 4])), wrt: [z] };
+  },
+  { z: f64(logits), p: probs(), mask: mask() },
+);
+check(
+  'masked KL divergence',
+  (g) => {
+    const z = x(g, 'z', logits);
+    return { y: klDivergence(g, z, x(g, 'p', logits), x(g, 'mask', [2, 4])), wrt: [z] };
+  },
+  { z: f64(logits), p: probs(), mask: mask() },
+);
+check('TaughtNet distillation loss kd·softCE + gt·CE', distillationOf, {
+  z: f64(logits),
+  p: probs(),
+  labels,
+  soft: mask(),
+  hard: { ...mask(), data: Float64Array.from([1, 0, 0, 1, 1, 1, 0, 1]) },
+});
 // −100 where the masks are 1 (a [CLS] token, a word's later subword): such tokens count nowhere.
-const ignoredInMask = (): Feed => ({ dtype: 'float64', shape: [2, 4], data: Float64Array.from([1, 1, 1, 1, 1, 1, 1, 0]) });
+const ignoredInMask = (): Feed => ({
+  dtype: 'float64',
+  shape: [2, 4],
+  data: Float64Array.from([1, 1, 1, 1, 1, 1, 1, 0]),
+});
 const labelsIgnoredInMask = ints([2, 4], [-100, 4, -100, 2, 1, -100, 3, -100]);
-check('masked cross-entropy, −100 where the mask is 1', crossEntropyOf, { z: f64(logits), labels: labelsIgnoredInMask, mask: ignoredInMask() });
-check('distillation loss, −100 where both masks are 1', distillationOf,
-  { z: f64(logits), p: probs(), labels: labelsIgnoredInMask, soft: ignoredInMask(), hard: ignoredInMask() });
+check('masked cross-entropy, −100 where the mask is 1', crossEntropyOf, {
+  z: f64(logits),
+  labels: labelsIgnoredInMask,
+  mask: ignoredInMask(),
+});
+check('distillation loss, −100 where both masks are 1', distillationOf, {
+  z: f64(logits),
+  p: probs(),
+  labels: labelsIgnoredInMask,
+  soft: ignoredInMask(),
+  hard: ignoredInMask(),
+});
 
 test('float32 forms (ONNX Erf, GELU, LayerNormalization) match the float64 forms to ~1e-5', async () => {
   const build = (g: Graph, dtype: 'float32' | 'float64') => {
@@ -164,9 +240,17 @@ test('float32 forms (ONNX Erf, GELU, LayerNormalization) match the float64 forms
     return { loss, da, dgamma };
   };
   const feeds64 = { a: f64([3, 8], 1.5), gamma: f64([8]), beta: f64([8]), w: f64([3, 8]) };
-  const feeds32 = Object.fromEntries(Object.entries(feeds64).map(([k, v]) => [k, { ...v, dtype: 'float32' as const, data: Float32Array.from(v.data as Float64Array) }]));
+  const feeds32 = Object.fromEntries(
+    Object.entries(feeds64).map(([k, v]) => [
+      k,
+      { ...v, dtype: 'float32' as const, data: Float32Array.from(v.data as Float64Array) },
+    ]),
+  );
   const results = [];
-  for (const [dtype, feeds] of [['float64', feeds64], ['float32', feeds32]] as const) {
+  for (const [dtype, feeds] of [
+    ['float64', feeds64],
+    ['float32', feeds32],
+  ] as const) {
     const g = new Graph();
     const out = build(g, dtype);
     results.push(await (await session(g, out))(feeds));
@@ -174,7 +258,9 @@ test('float32 forms (ONNX Erf, GELU, LayerNormalization) match the float64 forms
   const [r64, r32] = results;
   for (const k of ['loss', 'da', 'dgamma']) {
     const scale = Math.max(...r64[k].map(Math.abs));
-    r64[k].forEach((v, i) => assert.ok(Math.abs(v - r32[k][i]) <= 2e-5 * scale, `${k}[${i}]: float32 ${r32[k][i]} vs float64 ${v}`));
+    r64[k].forEach((v, i) =>
+      assert.ok(Math.abs(v - r32[k][i]) <= 2e-5 * scale, `${k}[${i}]: float32 ${r32[k][i]} vs float64 ${v}`),
+    );
   }
 });
 
@@ -187,12 +273,20 @@ test('dropout masks at p = 0.5 are pairwise independent across sites and consecu
   const n = 64 * 1024;
   const ones: Feed = { dtype: 'float32', shape: [64, 1024], data: new Float32Array(n).fill(1) };
   const masks: Uint8Array[] = [];
-  for (const seed of [7, 8, 9]) for (const m of Object.values(await run({ a: ones, seed: ints([], [seed]) }))) masks.push(Uint8Array.from(m, (v) => (v === 0 ? 1 : 0)));
+  for (const seed of [7, 8, 9])
+    for (const m of Object.values(await run({ a: ones, seed: ints([], [seed]) })))
+      masks.push(Uint8Array.from(m, (v) => (v === 0 ? 1 : 0)));
   // z-score of a count against Binomial(trials, p): independent masks give |z| ≲ 3, correlated ones far more.
   const z = (count: number, trials: number, p: number) => (count / trials - p) / Math.sqrt((p * (1 - p)) / trials);
   const zs: number[] = [];
   for (const m of masks) {
-    zs.push(z(m.reduce((s, v) => s + v, 0), n, 0.5));
+    zs.push(
+      z(
+        m.reduce((s, v) => s + v, 0),
+        n,
+        0.5,
+      ),
+    );
     for (const stride of [1, 2, 312, 1024]) {
       let both = 0;
       for (let i = 0; i + stride < n; i++) both += m[i] & m[i + stride];

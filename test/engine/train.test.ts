@@ -8,12 +8,28 @@ import { tokenClassifierLayout, tokenClassificationTask, BATCH } from '../../mai
 import { parseEncoderConfig } from '../../shared/models/config.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../../main/engine/optim/schedule.ts';
-import { accumulateGraph, applyGraph, evalGraph, IO, next, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
+import {
+  accumulateGraph,
+  applyGraph,
+  evalGraph,
+  IO,
+  next,
+  trainStepGraph,
+} from '../../main/engine/optim/train-graphs.ts';
 import { rng } from './check.ts';
 
 const cfg = parseEncoderConfig({
-  model_type: 'bert', vocab_size: 24, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64,
-  max_position_embeddings: 16, type_vocab_size: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, num_labels: 3,
+  model_type: 'bert',
+  vocab_size: 24,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 64,
+  max_position_embeddings: 16,
+  type_vocab_size: 2,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  num_labels: 3,
 });
 const [B, S] = [8, 10];
 const STEPS = 100;
@@ -28,7 +44,9 @@ function batch(r: () => number, rows = B): Record<string, ort.Tensor> {
     const marked = r() < 0.5;
     for (let s = 0; s < S; s++) {
       const k = b * S + s;
-      ids[k] = BigInt(s >= len ? 0 : marked && s === Math.floor(len / 2) ? 1 : 2 + Math.floor(r() * (cfg.vocabSize - 2)));
+      ids[k] = BigInt(
+        s >= len ? 0 : marked && s === Math.floor(len / 2) ? 1 : 2 + Math.floor(r() * (cfg.vocabSize - 2)),
+      );
       attention[k] = s < len ? 1 : 0;
     }
     for (let s = 0; s < S; s++) {
@@ -53,8 +71,22 @@ test('tiny BERT learns a toy token-labelling task in 100 steps (fused forward+ba
   const layout = tokenClassifierLayout(cfg, opt);
   const task = tokenClassificationTask(cfg, layout);
   const step = trainStepGraph(task, opt);
-  assert.deepEqual(step.model.inputs.map((i) => i.name).sort(),
-    [IO.params, IO.dropoutSeed, BATCH.inputIds, BATCH.tokenTypeIds, BATCH.attentionMask, BATCH.labels, BATCH.labelMask, IO.m, IO.v, IO.lr, IO.step].sort());
+  assert.deepEqual(
+    step.model.inputs.map((i) => i.name).sort(),
+    [
+      IO.params,
+      IO.dropoutSeed,
+      BATCH.inputIds,
+      BATCH.tokenTypeIds,
+      BATCH.attentionMask,
+      BATCH.labels,
+      BATCH.labelMask,
+      IO.m,
+      IO.v,
+      IO.lr,
+      IO.step,
+    ].sort(),
+  );
   const session = await ort.InferenceSession.create(step.model.bytes);
   let state: Record<string, ort.Tensor> = {
     [IO.params]: new ort.Tensor('float32', initParams(layout, 1), [layout.size]),
@@ -66,7 +98,8 @@ test('tiny BERT learns a toy token-labelling task in 100 steps (fused forward+ba
   const losses: number[] = [];
   for (let t = 1; t <= STEPS; t++) {
     const out = await session.run({
-      ...state, ...batch(r),
+      ...state,
+      ...batch(r),
       [IO.lr]: scalar(linearWarmupDecay(schedule, t - 1)),
       [IO.step]: scalar(t),
       [IO.dropoutSeed]: new ort.Tensor('int64', BigInt64Array.from([BigInt(1000 + t)]), []),
@@ -105,7 +138,9 @@ test('accumulating two micro-batches then applying equals one fused step on the 
   const layout = tokenClassifierLayout(noDropout, opt);
   const task = tokenClassificationTask(noDropout, layout);
   const [fused, accumulate, apply] = await Promise.all(
-    [trainStepGraph(task, opt).model, accumulateGraph(task).model, applyGraph(layout, opt).model].map((m) => ort.InferenceSession.create(m.bytes)),
+    [trainStepGraph(task, opt).model, accumulateGraph(task).model, applyGraph(layout, opt).model].map((m) =>
+      ort.InferenceSession.create(m.bytes),
+    ),
   );
   // Full padding-free rows, every token labelled (a −100 counts in no mean), so each micro-batch's mean is over the
   // same number of tokens.
@@ -113,20 +148,39 @@ test('accumulating two micro-batches then applying equals one fused step on the 
   const ones = new Float32Array(4 * S).fill(1);
   whole[BATCH.attentionMask] = new ort.Tensor('float32', ones, [4, S]);
   whole[BATCH.labelMask] = new ort.Tensor('float32', ones, [4, S]);
-  whole[BATCH.labels] = new ort.Tensor('int64', (whole[BATCH.labels].data as BigInt64Array).map((l) => (l < 0n ? 0n : l)), [4, S]);
-  const half = (h: number) => Object.fromEntries(Object.entries(whole).map(([k, t]) => [k, new ort.Tensor(t.type as 'float32', (t.data as Float32Array).slice(h * 2 * S, (h + 1) * 2 * S), [2, S])]));
+  whole[BATCH.labels] = new ort.Tensor(
+    'int64',
+    (whole[BATCH.labels].data as BigInt64Array).map((l) => (l < 0n ? 0n : l)),
+    [4, S],
+  );
+  const half = (h: number) =>
+    Object.fromEntries(
+      Object.entries(whole).map(([k, t]) => [
+        k,
+        new ort.Tensor(t.type as 'float32', (t.data as Float32Array).slice(h * 2 * S, (h + 1) * 2 * S), [2, S]),
+      ]),
+    );
   const params = new ort.Tensor('float32', initParams(layout, 3), [layout.size]);
-  const opState = { [IO.m]: zeros(layout.size), [IO.v]: zeros(layout.size), [IO.lr]: scalar(1e-3), [IO.step]: scalar(1) };
+  const opState = {
+    [IO.m]: zeros(layout.size),
+    [IO.v]: zeros(layout.size),
+    [IO.lr]: scalar(1e-3),
+    [IO.step]: scalar(1),
+  };
   const a = await fused.run({ [IO.params]: params, ...opState, ...whole });
   let accum: ort.Tensor = zeros(layout.size);
-  for (const h of [0, 1]) accum = (await accumulate.run({ [IO.params]: params, [IO.gradAccum]: accum, ...half(h) }))[next(IO.gradAccum)];
+  for (const h of [0, 1])
+    accum = (await accumulate.run({ [IO.params]: params, [IO.gradAccum]: accum, ...half(h) }))[next(IO.gradAccum)];
   const b = await apply.run({ [IO.params]: params, [IO.gradAccum]: accum, [IO.gradScale]: scalar(0.5), ...opState });
   for (const k of [next(IO.params), next(IO.m), next(IO.v), IO.gradNorm]) {
     const [x, y] = [a[k].data as Float32Array, b[k].data as Float32Array];
     const scale = Math.max(...x.map(Math.abs));
     x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) <= 1e-5 * scale, `${k}[${i}]: fused ${v} vs accumulated ${y[i]}`));
   }
-  assert.ok((b[next(IO.gradAccum)].data as Float32Array).every((x) => x === 0), 'apply resets the accumulator');
+  assert.ok(
+    (b[next(IO.gradAccum)].data as Float32Array).every((x) => x === 0),
+    'apply resets the accumulator',
+  );
 });
 
 test('distillation step graph: TaughtNet loss inputs, one step runs; the predict graph needs no labels', async () => {
@@ -142,12 +196,21 @@ test('distillation step graph: TaughtNet loss inputs, one step runs; the predict
     [BATCH.teacherProbs]: new ort.Tensor('float32', probs, [2, S, 3]),
     [BATCH.teacherMask]: b[BATCH.attentionMask],
     [IO.params]: new ort.Tensor('float32', initParams(layout, 1), [layout.size]),
-    [IO.m]: zeros(layout.size), [IO.v]: zeros(layout.size), [IO.lr]: scalar(1e-3), [IO.step]: scalar(1),
+    [IO.m]: zeros(layout.size),
+    [IO.v]: zeros(layout.size),
+    [IO.lr]: scalar(1e-3),
+    [IO.step]: scalar(1),
     [IO.dropoutSeed]: new ort.Tensor('int64', BigInt64Array.from([1n]), []),
   });
   // Near-uniform student, uniform teacher: both terms are ≈ ln 3.
   assert.ok(Math.abs(Number(out[IO.loss].data[0]) - Math.log(3)) < 0.05, `loss ${out[IO.loss].data[0]}`);
   const predict = evalGraph(task, { withLoss: false });
-  assert.deepEqual(predict.inputs.map((i) => i.name), [IO.params, BATCH.inputIds, BATCH.tokenTypeIds, BATCH.attentionMask]);
-  assert.deepEqual(predict.outputs.map((o) => o.name), [BATCH.probs]);
+  assert.deepEqual(
+    predict.inputs.map((i) => i.name),
+    [IO.params, BATCH.inputIds, BATCH.tokenTypeIds, BATCH.attentionMask],
+  );
+  assert.deepEqual(
+    predict.outputs.map((o) => o.name),
+    [BATCH.probs],
+  );
 });

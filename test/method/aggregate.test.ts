@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregateBatch, aggregateToken, bioColumns, stackTeachers, type TeacherProbs } from '../../shared/method/aggregate.ts';
+import {
+  aggregateBatch,
+  aggregateToken,
+  bioColumns,
+  stackTeachers,
+  type TeacherProbs,
+} from '../../shared/method/aggregate.ts';
 
 const close = (actual: readonly number[] | Float32Array, expected: readonly number[], tol = 1e-12) => {
   assert.equal(actual.length, expected.length);
@@ -25,13 +31,19 @@ const exampleProducts = [0.684, 0.0855, 0.009, 0.0405, 0.019, 0.0855, 0.072];
 test("the paper's running example: raw products of eqs 9–11, and the paper's rounding", () => {
   const raw = aggregateToken(example, 'none');
   close(raw, exampleProducts);
-  assert.deepEqual(raw.map((x) => x.toFixed(2)), ['0.68', '0.09', '0.01', '0.04', '0.02', '0.09', '0.07']);
+  assert.deepEqual(
+    raw.map((x) => x.toFixed(2)),
+    ['0.68', '0.09', '0.01', '0.04', '0.02', '0.09', '0.07'],
+  );
   close([raw.reduce((s, x) => s + x, 0)], [0.9955]);
 });
 
 test("'sum' (the paper, the default) divides by the sum and gives a distribution", () => {
   const a = aggregateToken(example);
-  close(a, exampleProducts.map((x) => x / 0.9955));
+  close(
+    a,
+    exampleProducts.map((x) => x / 0.9955),
+  );
   close([a.reduce((s, x) => s + x, 0)], [1]);
   close(a.slice(0, 1), [0.684 / 0.9955]); // ≈ 0.6871
 });
@@ -40,9 +52,15 @@ test("'softmax' (the reference code) flattens the targets: 0.684 becomes about 0
   const a = aggregateToken(example, 'softmax');
   const exps = exampleProducts.map(Math.exp);
   const total = exps.reduce((s, x) => s + x, 0);
-  close(a, exps.map((x) => x / total));
+  close(
+    a,
+    exps.map((x) => x / total),
+  );
   assert.ok(Math.abs(a[0] - 0.2386) < 5e-4, `${a[0]}`);
-  assert.ok(a.slice(1).every((x) => x > 0.12 && x < 0.132), a.join(', '));
+  assert.ok(
+    a.slice(1).every((x) => x > 0.12 && x < 0.132),
+    a.join(', '),
+  );
 });
 
 test('two teachers: the products can sum to more than 1 (1 + (pB1 − pI1)(pI2 − pB2) = 1.06)', () => {
@@ -52,7 +70,10 @@ test('two teachers: the products can sum to more than 1 (1 + (pB1 − pI1)(pI2 �
     [0.1, 0.3, 0.6],
   ];
   close(aggregateToken(t, 'none'), [0.54, 0.21, 0.04, 0.21, 0.06]);
-  close(aggregateToken(t), [0.54, 0.21, 0.04, 0.21, 0.06].map((x) => x / 1.06));
+  close(
+    aggregateToken(t),
+    [0.54, 0.21, 0.04, 0.21, 0.06].map((x) => x / 1.06),
+  );
 });
 
 test('one teacher: aggregation is the identity', () => {
@@ -69,14 +90,39 @@ test('permuting the teachers permutes the outputs the same way', () => {
 
 test('teachers certainly contradicting each other share the mass among what they claim', () => {
   // Both say B with p = 1: every product is 0.
-  close(aggregateToken([[1, 0, 0], [1, 0, 0]]), [0.5, 0, 0.5, 0, 0]);
-  assert.throws(() => aggregateToken([[0, 0, 0], [0, 0, 1]]), /no probability/);
+  close(
+    aggregateToken([
+      [1, 0, 0],
+      [1, 0, 0],
+    ]),
+    [0.5, 0, 0.5, 0, 0],
+  );
+  assert.throws(
+    () =>
+      aggregateToken([
+        [0, 0, 0],
+        [0, 0, 1],
+      ]),
+    /no probability/,
+  );
   assert.throws(() => aggregateToken([[NaN, 0, 1]]), /NaN/);
   assert.throws(() => aggregateToken([]), /at least one teacher/);
 });
 
 test('the batch form agrees with the token form, in float32', () => {
-  const tokens: TeacherProbs[] = [example, [[0.2, 0.3, 0.5], [0.6, 0.1, 0.3], [0, 0, 1]], [[0, 0, 1], [0, 0, 1], [0, 0, 1]]];
+  const tokens: TeacherProbs[] = [
+    example,
+    [
+      [0.2, 0.3, 0.5],
+      [0.6, 0.1, 0.3],
+      [0, 0, 1],
+    ],
+    [
+      [0, 0, 1],
+      [0, 0, 1],
+      [0, 0, 1],
+    ],
+  ];
   const flat = new Float32Array(tokens.flatMap((t) => t.flat()));
   for (const normalise of ['sum', 'softmax'] as const) {
     const batch = aggregateBatch(flat, 3, normalise);
@@ -92,7 +138,7 @@ test('the batch form agrees with the token form, in float32', () => {
   assert.throws(() => aggregateBatch(new Float32Array(9), 0), /at least one teacher/);
 });
 
-test('bioColumns finds B, I and O among a teacher\'s labels', () => {
+test("bioColumns finds B, I and O among a teacher's labels", () => {
   assert.deepEqual(bioColumns(['B', 'I', 'O']), [0, 1, 2]);
   assert.deepEqual(bioColumns(['O', 'B-Disease', 'I-Disease']), [1, 2, 0]);
   assert.throws(() => bioColumns(['O', 'B-Disease', 'I-Chemical']), /one entity type/);
@@ -112,7 +158,13 @@ test('stackTeachers lays out teachers by type, in corpus order', () => {
   ];
   close(aggregateBatch(stacked, 2).subarray(0, 5), [...Float32Array.from(aggregateToken(first))], 0);
   assert.throws(() => stackTeachers({ Disease: disease }, ['Disease', 'Gene']), /no teacher outputs for type Gene/);
-  assert.throws(() => stackTeachers({ Disease: disease, Gene: gene, Drug: gene }, ['Disease', 'Gene']), /types no corpus has: Drug/);
-  assert.throws(() => stackTeachers({ Disease: disease, Gene: gene.subarray(0, 3) }, ['Disease', 'Gene']), /teacher Gene gives 3 probabilities, expected 2 tokens/);
+  assert.throws(
+    () => stackTeachers({ Disease: disease, Gene: gene, Drug: gene }, ['Disease', 'Gene']),
+    /types no corpus has: Drug/,
+  );
+  assert.throws(
+    () => stackTeachers({ Disease: disease, Gene: gene.subarray(0, 3) }, ['Disease', 'Gene']),
+    /teacher Gene gives 3 probabilities, expected 2 tokens/,
+  );
   assert.throws(() => stackTeachers({}, []), /at least one teacher/);
 });

@@ -2,12 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { agreementMatrix, type Labelling } from '../../shared/method/agreement.ts';
 
-const close = (actual: number | null, expected: number) => assert.ok(actual !== null && Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
+const close = (actual: number | null, expected: number) =>
+  assert.ok(actual !== null && Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
 
 // Eight tokens of a disease corpus.
 const gt: Labelling = { name: 'ground truth', covers: ['Disease'], labels: ['B', 'I', 'O', 'O', 'B', 'O', 'O', 'O'] };
-const diseaseTeacher: Labelling = { name: 'teacher Disease', covers: ['Disease'], labels: ['B', 'I', 'O', 'O', 'O', 'O', 'B', 'O'] };
-const chemicalTeacher: Labelling = { name: 'teacher Chemical', covers: ['Chemical'], labels: ['O', 'O', 'B', 'O', 'O', 'O', 'O', 'B'] };
+const diseaseTeacher: Labelling = {
+  name: 'teacher Disease',
+  covers: ['Disease'],
+  labels: ['B', 'I', 'O', 'O', 'O', 'O', 'B', 'O'],
+};
+const chemicalTeacher: Labelling = {
+  name: 'teacher Chemical',
+  covers: ['Chemical'],
+  labels: ['O', 'O', 'B', 'O', 'O', 'O', 'O', 'B'],
+};
 const student: Labelling = {
   name: 'student',
   covers: ['Disease', 'Chemical'],
@@ -39,19 +48,33 @@ test('kappa matrix with the footnote rule, by hand', () => {
 });
 
 test('two multi-type models are compared on all the types they share', () => {
-  const other: Labelling = { ...student, name: 'other', labels: ['B-Disease', 'I-Disease', 'O', 'O', 'B-Disease', 'O', 'O', 'B-Chemical'] };
+  const other: Labelling = {
+    ...student,
+    name: 'other',
+    labels: ['B-Disease', 'I-Disease', 'O', 'O', 'B-Disease', 'O', 'O', 'B-Chemical'],
+  };
   // Agree on 7 of 8. Student: B-Disease 2, I-Disease 1, B-Chemical 2, O 3; other: 2, 1, 1, 4.
   // p_e = (4 + 1 + 2 + 12)/64 = 19/64; kappa = (7/8 − 19/64)/(1 − 19/64) = (37/64)/(45/64) = 37/45.
   close(agreementMatrix([student, other]).matrix[0][1], 37 / 45);
 });
 
-test('labels outside a labelling\'s coverage are refused', () => {
-  const wrong: Labelling = { name: 'student', covers: ['Disease', 'Chemical'], labels: ['B-Gene', 'O', 'O', 'O', 'O', 'O', 'O', 'O'] };
+test("labels outside a labelling's coverage are refused", () => {
+  const wrong: Labelling = {
+    name: 'student',
+    covers: ['Disease', 'Chemical'],
+    labels: ['B-Gene', 'O', 'O', 'O', 'O', 'O', 'O', 'O'],
+  };
   assert.throws(() => agreementMatrix([gt, wrong]), /student, token 1: 'B-Gene' is not of a type it covers/);
   const bare: Labelling = { ...wrong, labels: ['B', 'O', 'O', 'O', 'O', 'O', 'O', 'O'] };
   assert.throws(() => agreementMatrix([gt, bare]), /'B' is not of a type it covers/);
-  assert.throws(() => agreementMatrix([gt, { ...gt, covers: ['Chemical'], name: 'x', labels: ['B-Disease'] }]), /not of type Chemical/);
-  assert.throws(() => agreementMatrix([gt, { ...diseaseTeacher, labels: ['O'] }]), /labels 8 tokens, teacher Disease 1/);
+  assert.throws(
+    () => agreementMatrix([gt, { ...gt, covers: ['Chemical'], name: 'x', labels: ['B-Disease'] }]),
+    /not of type Chemical/,
+  );
+  assert.throws(
+    () => agreementMatrix([gt, { ...diseaseTeacher, labels: ['O'] }]),
+    /labels 8 tokens, teacher Disease 1/,
+  );
   assert.throws(() => agreementMatrix([gt, gt]), /names must differ/);
   assert.throws(() => agreementMatrix([{ ...gt, covers: [] }]), /covers no entity type/);
 });

@@ -14,9 +14,12 @@ function counted(gold: string[], pred: string[], type = 'Gene') {
 }
 
 test('Table VII: "estrogen receptor" predicted as a chemical then a gene is WLRS', () => {
-  const tokens = 'Effects of long-term use of raloxifene , a selective estrogen receptor modulator , on thyroid function'.split(' ');
+  const tokens =
+    'Effects of long-term use of raloxifene , a selective estrogen receptor modulator , on thyroid function'.split(' ');
   const gold = tokens.map((t) => (t === 'estrogen' ? 'B' : t === 'receptor' ? 'I' : 'O'));
-  const pred = tokens.map((t) => (t === 'raloxifene' || t === 'estrogen' ? 'B-Chemical' : t === 'receptor' ? 'B-Gene' : 'O'));
+  const pred = tokens.map((t) =>
+    t === 'raloxifene' || t === 'estrogen' ? 'B-Chemical' : t === 'receptor' ? 'B-Gene' : 'O',
+  );
   const r = analyseErrors([{ tokens, labels: gold, line: 7 }], 'Gene', [pred]);
   // raloxifene, a chemical the gene corpus does not annotate, is NEW.
   assert.deepEqual(r.counts, { CORRECT: 0, NEW: 1, CFP: 0, CFN: 0, WLRS: 1, WLOS: 0, RLOS: 0 });
@@ -76,7 +79,10 @@ test('nothing overlapping: CFN for the gold mention, CFP or NEW for the predicti
 
 test('untyped B/I gold reads as typed B-T/I-T gold', () => {
   const pred = ['B-Gene', 'B-Chemical', 'I-Gene', 'O', 'I-Gene', 'B-Disease'];
-  assert.deepEqual(counted(['B', 'I', 'I', 'O', 'B', 'O'], pred), counted(['B-Gene', 'I-Gene', 'I-Gene', 'O', 'B-Gene', 'O'], pred));
+  assert.deepEqual(
+    counted(['B', 'I', 'I', 'O', 'B', 'O'], pred),
+    counted(['B-Gene', 'I-Gene', 'I-Gene', 'O', 'B-Gene', 'O'], pred),
+  );
 });
 
 test('lenient chunking (seqeval default): a stray I- starts an entity, a type change splits one', () => {
@@ -93,11 +99,18 @@ test('the gold categories partition the gold mentions, whatever is predicted', (
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)];
   const goldLabels = ['O', 'O', 'B', 'I'];
   const predLabels = ['O', 'O', 'B-Gene', 'I-Gene', 'B-Chemical', 'I-Chemical', 'I-Disease'];
-  const sentences = Array.from({ length: 200 }, (_, s) => sentence(Array.from({ length: 1 + Math.floor(random() * 12) }, () => pick(goldLabels)), s + 1));
-  const predict = () => sentences.map((x) => x.tokens.map(() => pick(predLabels)));
-  const results = [predict(), predict(), sentences.map((x) => x.labels.map((l) => (l === 'O' ? 'O' : `${l}-Gene`)))].map((p) =>
-    analyseErrors(sentences, 'Gene', p),
+  const sentences = Array.from({ length: 200 }, (_, s) =>
+    sentence(
+      Array.from({ length: 1 + Math.floor(random() * 12) }, () => pick(goldLabels)),
+      s + 1,
+    ),
   );
+  const predict = () => sentences.map((x) => x.tokens.map(() => pick(predLabels)));
+  const results = [
+    predict(),
+    predict(),
+    sentences.map((x) => x.labels.map((l) => (l === 'O' ? 'O' : `${l}-Gene`))),
+  ].map((p) => analyseErrors(sentences, 'Gene', p));
   for (const { counts, goldMentions } of results) {
     assert.equal(counts.CORRECT + counts.CFN + counts.WLRS + counts.WLOS + counts.RLOS, goldMentions);
     for (const c of ERROR_CATEGORIES) assert.ok(counts[c] >= 0);
@@ -105,7 +118,15 @@ test('the gold categories partition the gold mentions, whatever is predicted', (
   assert.equal(results[0].goldMentions, results[1].goldMentions);
   assert.ok(results[0].goldMentions > 100);
   // the gold itself, predicted: every mention CORRECT, nothing else
-  assert.deepEqual(results[2].counts, { CORRECT: results[2].goldMentions, NEW: 0, CFP: 0, CFN: 0, WLRS: 0, WLOS: 0, RLOS: 0 });
+  assert.deepEqual(results[2].counts, {
+    CORRECT: results[2].goldMentions,
+    NEW: 0,
+    CFP: 0,
+    CFN: 0,
+    WLRS: 0,
+    WLOS: 0,
+    RLOS: 0,
+  });
 });
 
 test('categoriseGold follows the rule in its order', () => {
@@ -113,9 +134,29 @@ test('categoriseGold follows the rule in its order', () => {
   assert.equal(categoriseGold(g, [], 'Gene'), 'CFN');
   assert.equal(categoriseGold(g, [{ type: 'Gene', start: 2, end: 5 }], 'Gene'), 'CORRECT');
   assert.equal(categoriseGold(g, [{ type: 'Disease', start: 2, end: 5 }], 'Gene'), 'WLRS');
-  assert.equal(categoriseGold(g, [{ type: 'Gene', start: 2, end: 3 }, { type: 'Gene', start: 3, end: 5 }], 'Gene'), 'RLOS');
+  assert.equal(
+    categoriseGold(
+      g,
+      [
+        { type: 'Gene', start: 2, end: 3 },
+        { type: 'Gene', start: 3, end: 5 },
+      ],
+      'Gene',
+    ),
+    'RLOS',
+  );
   assert.equal(categoriseGold(g, [{ type: 'Disease', start: 1, end: 3 }], 'Gene'), 'WLOS');
-  assert.equal(categoriseGold(g, [{ type: 'Disease', start: 1, end: 3 }, { type: 'Gene', start: 3, end: 5 }], 'Gene'), 'RLOS');
+  assert.equal(
+    categoriseGold(
+      g,
+      [
+        { type: 'Disease', start: 1, end: 3 },
+        { type: 'Gene', start: 3, end: 5 },
+      ],
+      'Gene',
+    ),
+    'RLOS',
+  );
 });
 
 test('examples: each category with its sentence, the mention it is about and all mentions; capped per category', () => {
@@ -138,8 +179,14 @@ test('examples: each category with its sentence, the mention it is about and all
   );
   const first = r.examples[0];
   assert.deepEqual(first.tokens, ['w0', 'w1', 'w2', 'w3']);
-  assert.deepEqual(first.gold, [{ type: 'Gene', start: 0, end: 2 }, { type: 'Gene', start: 3, end: 4 }]);
-  assert.deepEqual(first.predicted, [{ type: 'Gene', start: 0, end: 2 }, { type: 'Disease', start: 2, end: 3 }]);
+  assert.deepEqual(first.gold, [
+    { type: 'Gene', start: 0, end: 2 },
+    { type: 'Gene', start: 3, end: 4 },
+  ]);
+  assert.deepEqual(first.predicted, [
+    { type: 'Gene', start: 0, end: 2 },
+    { type: 'Disease', start: 2, end: 3 },
+  ]);
 });
 
 test('bad input is refused with a clear message', () => {
@@ -147,5 +194,8 @@ test('bad input is refused with a clear message', () => {
   assert.throws(() => analyseErrors(sentences, 'Gene', [['O', 'O']]), /2 sentences, but 1 predicted/);
   assert.throws(() => analyseErrors(sentences, 'Gene', [['O'], ['O']]), /sentence 1 \(line 1\): 2 tokens, but 1/);
   assert.throws(() => analyseErrors(sentences, 'Gene', [['B', 'O'], ['O']]), /bare B\/I/);
-  assert.throws(() => analyseErrors([sentence(['B-Disease'], 4)], 'Gene', [['O']]), /line 4\), token 1: 'B-Disease' is not of type Gene/);
+  assert.throws(
+    () => analyseErrors([sentence(['B-Disease'], 4)], 'Gene', [['O']]),
+    /line 4\), token 1: 'B-Disease' is not of type Gene/,
+  );
 });

@@ -55,7 +55,12 @@ function gradientsAlongPath(steps: IgSteps, grad: (p: number[]) => number[]): nu
 test('f(x) = (w·x)²: IG is exactly (x − x′)·w·(w·x + w·x′), with either rule', () => {
   const exact = w.map((wi, i) => (x[i] - x0[i]) * wi * (dot(x) + dot(x0)));
   for (const steps of [igSteps('gauss-legendre', 2), igSteps('trapezoid', 2)]) {
-    const ig = integratedGradients(x, x0, gradientsAlongPath(steps, (p) => w.map((wi) => 2 * dot(p) * wi)), steps);
+    const ig = integratedGradients(
+      x,
+      x0,
+      gradientsAlongPath(steps, (p) => w.map((wi) => 2 * dot(p) * wi)),
+      steps,
+    );
     close(ig, exact, 1e-12);
     const c = completeness(ig, dot(x) ** 2, dot(x0) ** 2);
     assert.ok(c.error < 1e-12, `${c.error}`);
@@ -80,7 +85,10 @@ test('f(x) = σ(w·x): IG is (x − x′)·w·(σ(w·x) − σ(w·x′))/(w·x �
   assert.ok(gapTr.error < 1e-3 && gapTr.error > gapGl.error, `${gapTr.error} vs ${gapGl.error}`);
   // Completeness fails visibly with too few steps.
   const one = igSteps('gauss-legendre', 1);
-  assert.ok(completeness(integratedGradients(x, x0, gradientsAlongPath(one, grad), one), sigma(dot(x)), sigma(dot(x0))).relativeError > 0.01);
+  assert.ok(
+    completeness(integratedGradients(x, x0, gradientsAlongPath(one, grad), one), sigma(dot(x)), sigma(dot(x0)))
+      .relativeError > 0.01,
+  );
 });
 
 test('path points lie on the straight line', () => {
@@ -101,7 +109,10 @@ test('per subword (sum over hidden), then per word (sum over subwords, special t
 test('baselines: zeros, or [PAD] embeddings with special tokens kept', () => {
   // Vocabulary of 4 with hidden 2: row i = [i, 10 + i]. [PAD] = 0, [CLS] = 1, [SEP] = 2.
   const table = Float32Array.from([0, 10, 1, 11, 2, 12, 3, 13]);
-  close(baselineEmbeddings({ kind: 'pad', padId: 0, keepIds: [1, 2] }, [1, 3, 3, 2], table, 2), [1, 11, 0, 10, 0, 10, 2, 12]);
+  close(
+    baselineEmbeddings({ kind: 'pad', padId: 0, keepIds: [1, 2] }, [1, 3, 3, 2], table, 2),
+    [1, 11, 0, 10, 0, 10, 2, 12],
+  );
   close(baselineEmbeddings({ kind: 'zeros' }, [1, 3, 2], table, 2), [0, 0, 0, 0, 0, 0]);
   assert.throws(() => baselineEmbeddings({ kind: 'pad', padId: 9, keepIds: [] }, [3], table, 2), /token id 9/);
 });

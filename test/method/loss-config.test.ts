@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LOSS, lossConfig, lossMasks, lossWeights, referenceLoss } from '../../shared/method/loss-config.ts';
 
-const close = (actual: number, expected: number, tol = 1e-12) => assert.ok(Math.abs(actual - expected) <= tol, `${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number, tol = 1e-12) =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${actual} ≠ ${expected}`);
 const { log } = Math;
 
 // One corpus: labels [B, I, O], O = 2. Four tokens, the third unlabelled (a later subword).
@@ -54,7 +55,10 @@ test('λ = 1 is pure distillation, λ = 0 pure ground truth', () => {
 
 test('masks: labelled tokens in both terms, O out of GT only with gtIgnoresO', () => {
   const labels = Int32Array.from([0, 2, -100, 1, 2]);
-  assert.deepEqual(lossMasks(labels, 2, DEFAULT_LOSS), { kd: Float32Array.from([1, 1, 0, 1, 1]), gt: Float32Array.from([1, 1, 0, 1, 1]) });
+  assert.deepEqual(lossMasks(labels, 2, DEFAULT_LOSS), {
+    kd: Float32Array.from([1, 1, 0, 1, 1]),
+    gt: Float32Array.from([1, 1, 0, 1, 1]),
+  });
   assert.deepEqual(lossMasks(labels, 2, lossConfig({ gtIgnoresO: true })), {
     kd: Float32Array.from([1, 1, 0, 1, 1]),
     gt: Float32Array.from([1, 0, 0, 1, 0]),
@@ -64,7 +68,10 @@ test('masks: labelled tokens in both terms, O out of GT only with gtIgnoresO', (
 test('an empty mask adds 0, not NaN', () => {
   const v = referenceLoss({ ...batch, labels: Int32Array.from([-100, -100, -100, -100]) }, DEFAULT_LOSS);
   assert.deepEqual([v.loss, v.kd, v.gt, v.kdTokens, v.gtTokens], [0, 0, 0, 0, 0]);
-  const onlyO = referenceLoss({ ...batch, labels: Int32Array.from([2, -100, -100, -100]) }, lossConfig({ gtIgnoresO: true }));
+  const onlyO = referenceLoss(
+    { ...batch, labels: Int32Array.from([2, -100, -100, -100]) },
+    lossConfig({ gtIgnoresO: true }),
+  );
   assert.equal(onlyO.gt, 0);
   assert.equal(onlyO.gtTokens, 0);
 });
@@ -75,6 +82,9 @@ test('λ outside [0, 1] and other bad settings are refused', () => {
   assert.throws(() => lossConfig({ lambda: NaN }), /λ must be/);
   assert.throws(() => lossConfig({ kdReduction: 'sum' as never }), /kdReduction/);
   assert.throws(() => referenceLoss({ ...batch, numLabels: 4 }, DEFAULT_LOSS), /expected 4 tokens × 4 labels/);
-  assert.throws(() => referenceLoss({ ...batch, labels: Int32Array.from([0, 5, -100, 1]) }, DEFAULT_LOSS), /label id 5/);
+  assert.throws(
+    () => referenceLoss({ ...batch, labels: Int32Array.from([0, 5, -100, 1]) }, DEFAULT_LOSS),
+    /label id 5/,
+  );
   assert.deepEqual(lossConfig(), { lambda: 0.99, gtIgnoresO: false, kdReduction: 'token' });
 });

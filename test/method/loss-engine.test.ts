@@ -23,7 +23,13 @@ test('the engine distillation loss equals the reference loss (paper, gtIgnoresO 
   const labels = Int32Array.from([-100, 0, 1, 4, -100, 4, -100, 2, 3, 3, 4, -100]);
 
   const configs = [DEFAULT_LOSS, lossConfig({ gtIgnoresO: true }), lossConfig({ kdReduction: 'element', lambda: 0.7 })];
-  for (const [config, ignoredMasked] of configs.flatMap((c) => [[c, false], [c, true]] as const)) {
+  for (const [config, ignoredMasked] of configs.flatMap(
+    (c) =>
+      [
+        [c, false],
+        [c, true],
+      ] as const,
+  )) {
     const g = new Graph();
     const x = (name: string, shape: number[]) => g.input(name, 'float64', shape);
     const loss = distillationLoss(g, {
@@ -45,6 +51,9 @@ test('the engine distillation loss equals the reference loss (paper, gtIgnoresO 
       hard: { dtype: 'float64', shape: [batch, seq], data: fed(masks.gt) },
     });
     const expected = referenceLoss({ logits, teacherProbs, labels, numLabels: c }, config).loss;
-    assert.ok(Math.abs(out.loss[0] - expected) < 1e-12, `${JSON.stringify(config)}${ignoredMasked ? ', −100 masked in' : ''}: engine ${out.loss[0]} vs reference ${expected}`);
+    assert.ok(
+      Math.abs(out.loss[0] - expected) < 1e-12,
+      `${JSON.stringify(config)}${ignoredMasked ? ', −100 masked in' : ''}: engine ${out.loss[0]} vs reference ${expected}`,
+    );
   }
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { TypedCorpus } from '../../shared/corpus/types.ts';
 import { meanF1, scoreOnCorpus } from '../../shared/method/per-corpus.ts';
 
-const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
 
 // A disease corpus (bare B/I labels, as the shipped files) and a student that also predicts chemicals.
 const ncbi: TypedCorpus = {
@@ -46,7 +47,10 @@ test('a model predicting only the corpus type is scored as is', () => {
 
 test('the mean F1 over corpora weighs every corpus equally', () => {
   const a = scoreOnCorpus(ncbi, student);
-  const b = scoreOnCorpus(ncbi, ncbi.sentences.map((s) => s.labels.map((l) => (l === 'O' ? 'O' : `${l}-Disease`))));
+  const b = scoreOnCorpus(
+    ncbi,
+    ncbi.sentences.map((s) => s.labels.map((l) => (l === 'O' ? 'O' : `${l}-Disease`))),
+  );
   close(meanF1([a, b]), (2 / 7 + 1) / 2);
   close(meanF1([a, b], 'strict'), (1 / 3 + 1) / 2);
   assert.throws(() => meanF1([]), /no corpus scores/);

@@ -4,7 +4,10 @@ import { keepTypes, typeLabels } from '../../shared/method/type-view.ts';
 
 test('typeLabels gives bare B/I a type and checks typed ones', () => {
   assert.deepEqual(typeLabels(['B', 'I', 'O', 'B-Gene'], 'Gene'), ['B-Gene', 'I-Gene', 'O', 'B-Gene']);
-  assert.throws(() => typeLabels(['O', 'B-Disease'], 'Gene', 'teacher'), /teacher, token 2: 'B-Disease' is not of type Gene/);
+  assert.throws(
+    () => typeLabels(['O', 'B-Disease'], 'Gene', 'teacher'),
+    /teacher, token 2: 'B-Disease' is not of type Gene/,
+  );
   assert.throws(() => typeLabels(['X'], 'Gene'), /'X' is not a label/);
 });
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { entities } from '../../shared/metrics/entities.ts';
 
-const spans = (labels: string[], mode: 'lenient' | 'strict') => entities(labels, mode).map((e) => `${e.type}[${e.start},${e.end})`);
+const spans = (labels: string[], mode: 'lenient' | 'strict') =>
+  entities(labels, mode).map((e) => `${e.type}[${e.start},${e.end})`);
 
 test('a B- then I- of the same type is one entity in both modes', () => {
   for (const mode of ['lenient', 'strict'] as const) {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cohenKappa } from '../../shared/metrics/kappa.ts';
 
-const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${actual} ≠ ${expected}`);
 
 test('hand-computed: p_o 0.5, p_e 0.375, kappa 0.2', () => {
   const k = cohenKappa(['O', 'O', 'B-X', 'I-X'], ['O', 'B-X', 'B-X', 'O']);

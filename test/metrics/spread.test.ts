@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spread } from '../../shared/metrics/spread.ts';
 
-const close = (actual: number | null, expected: number, tolerance = 1e-12) => assert.ok(actual !== null && Math.abs(actual - expected) <= tolerance, `${actual} ≠ ${expected}`);
+const close = (actual: number | null, expected: number, tolerance = 1e-12) =>
+  assert.ok(actual !== null && Math.abs(actual - expected) <= tolerance, `${actual} ≠ ${expected}`);
 
 test('the sample standard deviation divides by n − 1 (statistics.stdev)', () => {
   const s = spread([2, 4, 4, 4, 5, 5, 7, 9]);

@@ -6,13 +6,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseEncoderConfig, toHfConfig, checkEncoderConfig, maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
+import {
+  parseEncoderConfig,
+  toHfConfig,
+  checkEncoderConfig,
+  maxSequenceLength,
+  type EncoderConfig,
+} from '../../shared/models/config.ts';
 import { parameterCount, sizeInMB, encoderShapes } from '../../shared/models/weight-names.ts';
 import { SIZE_PRESETS, presetConfig, presetSize, sizePreset } from '../../shared/models/presets.ts';
 
 const bertBase = parseEncoderConfig({
-  model_type: 'bert', vocab_size: 30522, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12,
-  intermediate_size: 3072, hidden_act: 'gelu', max_position_embeddings: 512, type_vocab_size: 2, layer_norm_eps: 1e-12,
+  model_type: 'bert',
+  vocab_size: 30522,
+  hidden_size: 768,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  intermediate_size: 3072,
+  hidden_act: 'gelu',
+  max_position_embeddings: 512,
+  type_vocab_size: 2,
+  layer_norm_eps: 1e-12,
 });
 
 test('bert-base-uncased without pooler has 108,891,648 parameters', () => {
@@ -26,8 +40,18 @@ test('bert-base-uncased without pooler has 108,891,648 parameters', () => {
 
 test('DistilBERT names are mapped; its count is the published 66,362,880', () => {
   const distil = parseEncoderConfig({
-    model_type: 'distilbert', vocab_size: 30522, dim: 768, n_layers: 6, n_heads: 12, hidden_dim: 3072,
-    activation: 'gelu', max_position_embeddings: 512, sinusoidal_pos_embds: false, dropout: 0.1, attention_dropout: 0.1, pad_token_id: 0,
+    model_type: 'distilbert',
+    vocab_size: 30522,
+    dim: 768,
+    n_layers: 6,
+    n_heads: 12,
+    hidden_dim: 3072,
+    activation: 'gelu',
+    max_position_embeddings: 512,
+    sinusoidal_pos_embds: false,
+    dropout: 0.1,
+    attention_dropout: 0.1,
+    pad_token_id: 0,
   });
   assert.equal(distil.hiddenSize, 768);
   assert.equal(distil.numLayers, 6);
@@ -41,8 +65,16 @@ test('DistilBERT names are mapped; its count is the published 66,362,880', () =>
 
 test('RoBERTa: positions start after the padding id; roberta-base and -large match published counts', () => {
   const base = parseEncoderConfig({
-    model_type: 'roberta', vocab_size: 50265, hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072,
-    max_position_embeddings: 514, type_vocab_size: 1, pad_token_id: 1, layer_norm_eps: 1e-5,
+    model_type: 'roberta',
+    vocab_size: 50265,
+    hidden_size: 768,
+    num_hidden_layers: 12,
+    num_attention_heads: 12,
+    intermediate_size: 3072,
+    max_position_embeddings: 514,
+    type_vocab_size: 1,
+    pad_token_id: 1,
+    layer_norm_eps: 1e-5,
     id2label: { '0': 'O', '1': 'B-Chemical', '2': 'I-Chemical' },
   });
   assert.equal(base.positionOffset, 2);
@@ -50,14 +82,25 @@ test('RoBERTa: positions start after the padding id; roberta-base and -large mat
   assert.deepEqual(base.labels, ['O', 'B-Chemical', 'I-Chemical']);
   // (50265 + 514 + 1)·768 + 1536 = 39,000,576 + 85,054,464 = 124,055,040; + pooler 590,592 = 124,645,632 (published)
   assert.equal(parameterCount(base) + 590_592, 124_645_632);
-  const large = parseEncoderConfig({ ...toHfConfig(base, 'RobertaForTokenClassification'), hidden_size: 1024, num_hidden_layers: 24, num_attention_heads: 16, intermediate_size: 4096 });
+  const large = parseEncoderConfig({
+    ...toHfConfig(base, 'RobertaForTokenClassification'),
+    hidden_size: 1024,
+    num_hidden_layers: 24,
+    num_attention_heads: 16,
+    intermediate_size: 4096,
+  });
   // (50265 + 514 + 1)·1024 + 2048 = 52,000,768; layer 4·1024² + 2·1024·4096 + 9·1024 + 4096 = 12,596,224
   // 52,000,768 + 24 · 12,596,224 = 354,310,144; + pooler 1,049,600 = 355,359,744 (published)
   assert.equal(parameterCount(large) + 1_049_600, 355_359_744);
 });
 
 test('the shipped bert-tiny config parses', () => {
-  const json = JSON.parse(readFileSync(fileURLToPath(new URL('../../resources/models/bert-uncased-vocab/config.json', import.meta.url)), 'utf8'));
+  const json = JSON.parse(
+    readFileSync(
+      fileURLToPath(new URL('../../resources/models/bert-uncased-vocab/config.json', import.meta.url)),
+      'utf8',
+    ),
+  );
   const c = parseEncoderConfig(json);
   assert.equal(c.hiddenSize, 128);
   assert.equal(c.numLayers, 2);
@@ -66,22 +109,39 @@ test('the shipped bert-tiny config parses', () => {
 });
 
 test('toHfConfig round-trips every family', () => {
-  const configs: EncoderConfig[] = [bertBase, ...SIZE_PRESETS.map((p) => presetConfig(p, { size: 30522, padTokenId: 0 }, ['O', 'B-X', 'I-X']))];
+  const configs: EncoderConfig[] = [
+    bertBase,
+    ...SIZE_PRESETS.map((p) => presetConfig(p, { size: 30522, padTokenId: 0 }, ['O', 'B-X', 'I-X'])),
+  ];
   for (const c of configs) assert.deepEqual(parseEncoderConfig(toHfConfig(c, 'X')), c, c.modelType);
 });
 
 test("transformers' other names for the same activations are read as those", () => {
   const act = (hidden_act: string) => parseEncoderConfig({ model_type: 'bert', hidden_act }).hiddenAct;
-  assert.deepEqual(['swish', 'gelu_python', 'gelu_pytorch_tanh', 'gelu_fast'].map(act), ['silu', 'gelu', 'gelu_new', 'gelu_new']);
+  assert.deepEqual(['swish', 'gelu_python', 'gelu_pytorch_tanh', 'gelu_fast'].map(act), [
+    'silu',
+    'gelu',
+    'gelu_new',
+    'gelu_new',
+  ]);
 });
 
 test('odd configs are refused with the field named', () => {
-  assert.throws(() => parseEncoderConfig({ hidden_size: 768 }, 'f/config.json'), /f\/config\.json: has no "model_type"/);
+  assert.throws(
+    () => parseEncoderConfig({ hidden_size: 768 }, 'f/config.json'),
+    /f\/config\.json: has no "model_type"/,
+  );
   assert.throws(() => parseEncoderConfig({ model_type: 'gpt2' }), /model_type "gpt2" is not supported/);
   assert.throws(() => parseEncoderConfig({ model_type: 'bert', hidden_size: -1 }), /"hidden_size" must be an integer/);
   assert.throws(() => parseEncoderConfig({ model_type: 'bert', hidden_act: 'swish2' }), /"hidden_act" is "swish2"/);
-  assert.throws(() => parseEncoderConfig({ model_type: 'bert', id2label: { '0': 'O', '2': 'B' } }), /"id2label" must map the ids 0\.\.1/);
-  assert.throws(() => checkEncoderConfig(parseEncoderConfig({ model_type: 'bert', hidden_size: 100, num_attention_heads: 12 })), /not divisible/);
+  assert.throws(
+    () => parseEncoderConfig({ model_type: 'bert', id2label: { '0': 'O', '2': 'B' } }),
+    /"id2label" must map the ids 0\.\.1/,
+  );
+  assert.throws(
+    () => checkEncoderConfig(parseEncoderConfig({ model_type: 'bert', hidden_size: 100, num_attention_heads: 12 })),
+    /not divisible/,
+  );
 });
 
 test('presets: from-scratch counts with the shipped 30,522-entry vocabulary', () => {
@@ -101,8 +161,15 @@ test('presets: from-scratch counts with the shipped 30,522-entry vocabulary', ()
 
 test('ELECTRA: narrower embeddings are projected up to the hidden size', () => {
   const small = parseEncoderConfig({
-    model_type: 'electra', vocab_size: 30522, embedding_size: 128, hidden_size: 256, num_hidden_layers: 12, num_attention_heads: 4,
-    intermediate_size: 1024, max_position_embeddings: 512, type_vocab_size: 2,
+    model_type: 'electra',
+    vocab_size: 30522,
+    embedding_size: 128,
+    hidden_size: 256,
+    num_hidden_layers: 12,
+    num_attention_heads: 4,
+    intermediate_size: 1024,
+    max_position_embeddings: 512,
+    type_vocab_size: 2,
   });
   assert.deepEqual(encoderShapes(small).get('embeddings_project.weight'), [256, 128]);
   // embeddings (30522 + 512 + 2)·128 + 256 = 3,972,864; projection 256·128 + 256 = 33,024;

@@ -14,10 +14,40 @@ const TINY = { vocab_size: 13, max_position_embeddings: 12, num_labels: 3, initi
 const LAYERS = { hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 12 };
 const FAMILIES: Record<string, EncoderConfig> = {
   'bert (gelu)': parseEncoderConfig({ ...TINY, ...LAYERS, model_type: 'bert', hidden_act: 'gelu', type_vocab_size: 2 }),
-  'bert (tanh)': parseEncoderConfig({ ...TINY, ...LAYERS, model_type: 'bert', hidden_act: 'tanh', type_vocab_size: 3, layer_norm_eps: 1e-3 }),
-  'roberta (gelu_new)': parseEncoderConfig({ ...TINY, ...LAYERS, model_type: 'roberta', hidden_act: 'gelu_new', type_vocab_size: 1, pad_token_id: 1, layer_norm_eps: 1e-5 }),
-  'distilbert (relu)': parseEncoderConfig({ ...TINY, model_type: 'distilbert', dim: 8, n_layers: 2, n_heads: 2, hidden_dim: 12, activation: 'relu' }),
-  'electra (silu, projected embeddings)': parseEncoderConfig({ ...TINY, ...LAYERS, model_type: 'electra', embedding_size: 6, hidden_act: 'silu', type_vocab_size: 2 }),
+  'bert (tanh)': parseEncoderConfig({
+    ...TINY,
+    ...LAYERS,
+    model_type: 'bert',
+    hidden_act: 'tanh',
+    type_vocab_size: 3,
+    layer_norm_eps: 1e-3,
+  }),
+  'roberta (gelu_new)': parseEncoderConfig({
+    ...TINY,
+    ...LAYERS,
+    model_type: 'roberta',
+    hidden_act: 'gelu_new',
+    type_vocab_size: 1,
+    pad_token_id: 1,
+    layer_norm_eps: 1e-5,
+  }),
+  'distilbert (relu)': parseEncoderConfig({
+    ...TINY,
+    model_type: 'distilbert',
+    dim: 8,
+    n_layers: 2,
+    n_heads: 2,
+    hidden_dim: 12,
+    activation: 'relu',
+  }),
+  'electra (silu, projected embeddings)': parseEncoderConfig({
+    ...TINY,
+    ...LAYERS,
+    model_type: 'electra',
+    embedding_size: 6,
+    hidden_act: 'silu',
+    type_vocab_size: 2,
+  }),
 };
 
 /** Two rows, the second padded with the padding id. */
@@ -26,12 +56,23 @@ function inputs(c: EncoderConfig): ReferenceInputs {
   const other = (id: number) => (id === pad ? id + 1 : id);
   return {
     inputIds: [[2, 7, 5, 11, 3, 9].map(other), [2, 12, 4, 3, pad, pad].map(other).map((id, t) => (t >= 4 ? pad : id))],
-    attentionMask: [[1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0]],
-    tokenTypeIds: [[0, 0, 0, 1, 1, 1], [0, 1, 1, 1, 0, 0]].map((r) => r.map((t) => Math.min(t, Math.max(c.typeVocabSize - 1, 0)))),
+    attentionMask: [
+      [1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 0, 0],
+    ],
+    tokenTypeIds: [
+      [0, 0, 0, 1, 1, 1],
+      [0, 1, 1, 1, 0, 0],
+    ].map((r) => r.map((t) => Math.min(t, Math.max(c.typeVocabSize - 1, 0)))),
   };
 }
 
-async function engineLogits(c: EncoderConfig, flat: Float32Array, x: ReferenceInputs, dtype: 'float32' | 'float64'): Promise<Float64Array> {
+async function engineLogits(
+  c: EncoderConfig,
+  flat: Float32Array,
+  x: ReferenceInputs,
+  dtype: 'float32' | 'float64',
+): Promise<Float64Array> {
   const layout = tokenClassifierLayout(c, ADAMW_DEFAULTS);
   const model = logitsGraph(c, layout, dtype);
   const session = await ort.InferenceSession.create(model.bytes);
@@ -42,7 +83,8 @@ async function engineLogits(c: EncoderConfig, flat: Float32Array, x: ReferenceIn
     input_ids: new ort.Tensor('int64', BigInt64Array.from(x.inputIds.flat().map(BigInt)), [B, S]),
     attention_mask: new ort.Tensor(dtype, float(x.attentionMask.flat()), [B, S]),
   };
-  if (c.typeVocabSize > 0) feeds.token_type_ids = new ort.Tensor('int64', BigInt64Array.from(x.tokenTypeIds!.flat().map(BigInt)), [B, S]);
+  if (c.typeVocabSize > 0)
+    feeds.token_type_ids = new ort.Tensor('int64', BigInt64Array.from(x.tokenTypeIds!.flat().map(BigInt)), [B, S]);
   assert.deepEqual(model.inputs.map((i) => i.name).sort(), Object.keys(feeds).sort());
   const out = await session.run(feeds);
   await session.release();
@@ -55,7 +97,9 @@ for (const [family, c] of Object.entries(FAMILIES)) {
     const flat = initParams(layout, 7);
     // LayerNorm parameters and biases away from 1 and 0, so that they matter.
     let k = 0;
-    for (const e of layout.entries) if (e.name.includes('LayerNorm') || e.name.endsWith('.bias')) for (let i = 0; i < e.size; i++) flat[e.offset + i] += 0.2 * Math.sin(++k);
+    for (const e of layout.entries)
+      if (e.name.includes('LayerNorm') || e.name.endsWith('.bias'))
+        for (let i = 0; i < e.size; i++) flat[e.offset + i] += 0.2 * Math.sin(++k);
     const x = inputs(c);
     const reference = referenceLogits(c, paramsToWeights(layout, flat), x).flat(2);
     const scale = Math.max(...reference.map(Math.abs));
@@ -63,7 +107,9 @@ for (const [family, c] of Object.entries(FAMILIES)) {
     for (const dtype of ['float64', 'float32'] as const) {
       const got = await engineLogits(c, flat, x, dtype);
       const worst = Math.max(...reference.map((r, i) => Math.abs(r - got[i])));
-      console.log(`${family} ${dtype}: max |engine − reference| = ${worst.toExponential(2)} (max |logit| ${scale.toFixed(2)})`);
+      console.log(
+        `${family} ${dtype}: max |engine − reference| = ${worst.toExponential(2)} (max |logit| ${scale.toFixed(2)})`,
+      );
       assert.ok(worst <= (dtype === 'float64' ? 1e-10 : 1e-5 * scale), `${dtype}: max error ${worst}`);
     }
   });
@@ -75,8 +121,16 @@ test('RoBERTa positions start past the padding id: shifting padding changes noth
   const layout = tokenClassifierLayout(c, ADAMW_DEFAULTS);
   const flat = initParams(layout, 3);
   const words = [0, 5, 8, 6, 2];
-  const short: ReferenceInputs = { inputIds: [words], attentionMask: [[1, 1, 1, 1, 1]], tokenTypeIds: [[0, 0, 0, 0, 0]] };
-  const padded: ReferenceInputs = { inputIds: [[...words, 1, 1]], attentionMask: [[1, 1, 1, 1, 1, 0, 0]], tokenTypeIds: [[0, 0, 0, 0, 0, 0, 0]] };
+  const short: ReferenceInputs = {
+    inputIds: [words],
+    attentionMask: [[1, 1, 1, 1, 1]],
+    tokenTypeIds: [[0, 0, 0, 0, 0]],
+  };
+  const padded: ReferenceInputs = {
+    inputIds: [[...words, 1, 1]],
+    attentionMask: [[1, 1, 1, 1, 1, 0, 0]],
+    tokenTypeIds: [[0, 0, 0, 0, 0, 0, 0]],
+  };
   const a = await engineLogits(c, flat, short, 'float64');
   const b = await engineLogits(c, flat, padded, 'float64');
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-12, `logit ${i}: ${v} vs ${b[i]}`));

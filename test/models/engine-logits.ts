@@ -11,7 +11,14 @@ import { FIXTURE_SENTENCES } from './fixtures/fixture-sentences.ts';
 
 /** The fixture sentences, tokenised and padded for `m`. */
 export function fixtureBatch(m: Pick<ModelFolder, 'tokenizer'>): PaddedBatch {
-  return padBatch(encodeSentences(m.tokenizer, FIXTURE_SENTENCES.map((s) => ({ words: s.words })), { maxLength: 64, stride: 8 }), m.tokenizer.special.pad);
+  return padBatch(
+    encodeSentences(
+      m.tokenizer,
+      FIXTURE_SENTENCES.map((s) => ({ words: s.words })),
+      { maxLength: 64, stride: 8 },
+    ),
+    m.tokenizer.special.pad,
+  );
 }
 
 const COLUMNS: Record<string, (b: PaddedBatch) => Int32Array> = {
@@ -22,7 +29,12 @@ const COLUMNS: Record<string, (b: PaddedBatch) => Int32Array> = {
 
 /** int64 [batch, seq] feeds for the named inputs of an exported file. */
 export function exportFeeds(b: PaddedBatch, inputs: readonly string[]): Record<string, ort.Tensor> {
-  return Object.fromEntries(inputs.map((name) => [name, new ort.Tensor('int64', BigInt64Array.from(COLUMNS[name](b), BigInt), [b.size, b.length])]));
+  return Object.fromEntries(
+    inputs.map((name) => [
+      name,
+      new ort.Tensor('int64', BigInt64Array.from(COLUMNS[name](b), BigInt), [b.size, b.length]),
+    ]),
+  );
 }
 
 /** Logits [batch, seq, labels] of the engine's inference graph (logitsGraph) with the model's weights. */

@@ -18,7 +18,8 @@ const root = mkdtempSync(join(tmpdir(), 'export-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
 /** The file's opset imports as [domain, version]. */
-const opsets = (path: string) => onnxProto.onnx.ModelProto.decode(readFileSync(path)).opsetImport!.map((o) => [o.domain ?? '', Number(o.version)]);
+const opsets = (path: string) =>
+  onnxProto.onnx.ModelProto.decode(readFileSync(path)).opsetImport!.map((o) => [o.domain ?? '', Number(o.version)]);
 
 // RoBERTa has one token type (type_vocab_size 1): every id would be 0, so its file takes no token_type_ids.
 const INPUTS: Record<string, string[]> = {
@@ -28,7 +29,9 @@ const INPUTS: Record<string, string[]> = {
 
 for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
   test(`${name}: float export equals the engine; int8 export is close, its weights smaller`, async () => {
-    const m = await loadModelFolder(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), { labels: FIXTURE_LABELS });
+    const m = await loadModelFolder(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), {
+      labels: FIXTURE_LABELS,
+    });
     const c = m.config;
     const b = fixtureBatch(m);
     const feeds = exportFeeds(b, INPUTS[name]);
@@ -46,7 +49,11 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
       const graph = onnxProto.onnx.ModelProto.decode(readFileSync(e.path)).graph!;
       assert.deepEqual(e.inputs, INPUTS[name], 'weights are initializers, not inputs');
       const domains = new Set(graph.node!.map((n) => n.domain ?? ''));
-      assert.deepEqual([...domains].filter((d) => d !== '' && d !== 'ai.onnx'), [], 'standard ONNX ops only');
+      assert.deepEqual(
+        [...domains].filter((d) => d !== '' && d !== 'ai.onnx'),
+        [],
+        'standard ONNX ops only',
+      );
       assert.deepEqual(opsets(e.path), [['', 18]], 'the default opset only');
       assert.equal(e.opset, 18);
       assert.equal(e.bytes, statSync(e.path).size);
@@ -72,18 +79,33 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
       if (argmax(row(expected)) === argmax(row(q))) agree++;
       row(expected).forEach((v, j) => (quantDiff = Math.max(quantDiff, Math.abs(v - row(q)[j]))));
     }
-    console.log(`${name}: float max |diff| ${floatDiff.toExponential(2)}; int8 max |diff| ${quantDiff.toFixed(4)} (max |logit| ${scale.toFixed(3)}), argmax agreement ${agree}/${counted}; sizes float ${float.bytes} B, int8 ${int8.bytes} B`);
+    console.log(
+      `${name}: float max |diff| ${floatDiff.toExponential(2)}; int8 max |diff| ${quantDiff.toFixed(4)} (max |logit| ${scale.toFixed(3)}), argmax agreement ${agree}/${counted}; sizes float ${float.bytes} B, int8 ${int8.bytes} B`,
+    );
     assert.ok(quantDiff < 0.1 * scale, `int8 max |diff| ${quantDiff}`);
     // Tiny models are mostly node names; what int8 saves shows in the weights: 1 byte instead of 4 per value.
-    const weightBytes = (path: string) => onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph!.initializer!.reduce((n, t) => n + (t.rawData?.length ?? 0), 0);
+    const weightBytes = (path: string) =>
+      onnxProto.onnx.ModelProto.decode(readFileSync(path)).graph!.initializer!.reduce(
+        (n, t) => n + (t.rawData?.length ?? 0),
+        0,
+      );
     const encoderLinears = c.numLayers * (4 * c.hiddenSize * c.hiddenSize + 2 * c.hiddenSize * c.intermediateSize);
-    assert.ok(weightBytes(float.path) - weightBytes(int8.path) >= 2.5 * encoderLinears, `initializers: float ${weightBytes(float.path)} B, int8 ${weightBytes(int8.path)} B`);
+    assert.ok(
+      weightBytes(float.path) - weightBytes(int8.path) >= 2.5 * encoderLinears,
+      `initializers: float ${weightBytes(float.path)} B, int8 ${weightBytes(int8.path)} B`,
+    );
 
     // int8 word embeddings as well: the table shrinks 4×, the logits stay close.
-    const small = await exportOnnx(join(root, `${name}-int8-embeddings.onnx`), m, { quantize: 'int8', int8Embeddings: true });
+    const small = await exportOnnx(join(root, `${name}-int8-embeddings.onnx`), m, {
+      quantize: 'int8',
+      int8Embeddings: true,
+    });
     assert.deepEqual(small.quantized.slice(-1), [`${c.modelType}.embeddings.word_embeddings.weight`]);
     const table = c.vocabSize * c.hiddenSize;
-    assert.ok(weightBytes(int8.path) - weightBytes(small.path) >= 2.5 * table, `initializers: int8 ${weightBytes(int8.path)} B, with int8 embeddings ${weightBytes(small.path)} B`);
+    assert.ok(
+      weightBytes(int8.path) - weightBytes(small.path) >= 2.5 * table,
+      `initializers: int8 ${weightBytes(int8.path)} B, with int8 embeddings ${weightBytes(small.path)} B`,
+    );
     const e = await run(small.path);
     const embedDiff = Math.max(...Array.from(expected, (v, i) => Math.abs(v - e[i])));
     console.log(`${name}: int8 with int8 embeddings: max |diff| ${embedDiff.toFixed(4)}, ${small.bytes} B`);
@@ -93,9 +115,14 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
 }
 
 test("onnxruntime's fused ops ('extended'): their com.microsoft opset is kept beside the default one, no other", async () => {
-  const m = await loadModelFolder(fileURLToPath(new URL('fixtures/tiny-roberta-ner', import.meta.url)), { labels: FIXTURE_LABELS });
+  const m = await loadModelFolder(fileURLToPath(new URL('fixtures/tiny-roberta-ner', import.meta.url)), {
+    labels: FIXTURE_LABELS,
+  });
   const e = await exportOnnx(join(root, 'extended.onnx'), m, { optimization: 'extended' });
   const used = new Set(onnxProto.onnx.ModelProto.decode(readFileSync(e.path)).graph!.node!.map((n) => n.domain ?? ''));
   assert.ok(used.has('com.microsoft'), 'the fused graph uses com.microsoft ops');
-  assert.deepEqual(opsets(e.path), [['', 18], ['com.microsoft', 1]]);
+  assert.deepEqual(opsets(e.path), [
+    ['', 18],
+    ['com.microsoft', 1],
+  ]);
 });

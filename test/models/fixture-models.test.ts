@@ -12,7 +12,12 @@ import { loadTokenizer } from '../../main/models/tokenizer-files.ts';
 import { openSafetensors } from '../../main/tensors/safetensors.ts';
 import { tensor, zeros, type Tensor } from '../../main/tensors/tensor.ts';
 import { initParams, paramsToWeights } from '../../main/engine/nn/params.ts';
-import { BATCH, logitsGraph, tokenClassificationTask, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
+import {
+  BATCH,
+  logitsGraph,
+  tokenClassificationTask,
+  tokenClassifierLayout,
+} from '../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
 import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
@@ -27,7 +32,10 @@ const fixture = (name: string) => fileURLToPath(new URL(`fixtures/${name}`, impo
 const root = mkdtempSync(join(tmpdir(), 'fixture-models-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-const labelled = FIXTURE_SENTENCES.map((s) => ({ words: s.words, labels: s.labels.map((l) => FIXTURE_LABELS.indexOf(l)) }));
+const labelled = FIXTURE_SENTENCES.map((s) => ({
+  words: s.words,
+  labels: s.labels.map((l) => FIXTURE_LABELS.indexOf(l)),
+}));
 
 function encode(m: ModelFolder): PaddedBatch {
   return padBatch(encodeSentences(m.tokenizer, labelled, { maxLength: 64, stride: 8 }), m.tokenizer.special.pad);
@@ -38,7 +46,9 @@ function modelFeeds(c: EncoderConfig, b: PaddedBatch): Record<string, Tensor> {
   return {
     [BATCH.inputIds]: tensor('int64', shape, BigInt64Array.from(b.inputIds, BigInt)),
     [BATCH.attentionMask]: tensor('float32', shape, Float32Array.from(b.attentionMask)),
-    ...(c.typeVocabSize > 0 ? { [BATCH.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(b.tokenTypeIds, BigInt)) } : {}),
+    ...(c.typeVocabSize > 0
+      ? { [BATCH.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(b.tokenTypeIds, BigInt)) }
+      : {}),
   };
 }
 
@@ -47,7 +57,11 @@ function trainFeeds(c: EncoderConfig, b: PaddedBatch, step: number): Record<stri
   return {
     ...modelFeeds(c, b),
     [BATCH.labels]: tensor('int64', shape, BigInt64Array.from(b.labels!, BigInt)),
-    [BATCH.labelMask]: tensor('float32', shape, Float32Array.from(b.labels!, (l) => (l === IGNORE_LABEL ? 0 : 1))),
+    [BATCH.labelMask]: tensor(
+      'float32',
+      shape,
+      Float32Array.from(b.labels!, (l) => (l === IGNORE_LABEL ? 0 : 1)),
+    ),
     [IO.lr]: tensor('float32', [], Float32Array.of(3e-3)),
     [IO.step]: tensor('float32', [], Float32Array.of(step)),
     [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(step))),
@@ -69,29 +83,54 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
         const first = word !== null && w.wordIds[p - 1] !== word;
         assert.equal(w.labels![p], first ? sentence.labels[word] : IGNORE_LABEL, `sentence ${s} position ${p}`);
       });
-      assert.deepEqual([...new Set(w.wordIds.filter((x) => x !== null))], sentence.words.map((_, i) => i));
+      assert.deepEqual(
+        [...new Set(w.wordIds.filter((x) => x !== null))],
+        sentence.words.map((_, i) => i),
+      );
     });
     if (m.config.modelType === 'bert') {
       // The trimmed vocabulary splits the words exactly as the full shipped one does.
       const full = loadTokenizer(fixture('../../../resources/models/bert-uncased-vocab')).tokenizer;
       for (const word of labelled.flatMap((s) => s.words)) {
-        assert.deepEqual(m.tokenizer.wordIds(word).map((id) => m.tokenizer.token(id)), full.wordIds(word).map((id) => full.token(id)), word);
+        assert.deepEqual(
+          m.tokenizer.wordIds(word).map((id) => m.tokenizer.token(id)),
+          full.wordIds(word).map((id) => full.token(id)),
+          word,
+        );
       }
-      assert.deepEqual(m.tokenizer.wordIds('BRCA1').map((id) => m.tokenizer.token(id)), ['br', '##ca', '##1']);
+      assert.deepEqual(
+        m.tokenizer.wordIds('BRCA1').map((id) => m.tokenizer.token(id)),
+        ['br', '##ca', '##1'],
+      );
     } else {
       // Byte-level BPE: each word's pieces spell "Ġ" + the word.
-      for (const word of labelled.flatMap((s) => s.words)) assert.equal(m.tokenizer.wordIds(word).map((id) => m.tokenizer.token(id)).join(''), `Ġ${word}`);
+      for (const word of labelled.flatMap((s) => s.words))
+        assert.equal(
+          m.tokenizer
+            .wordIds(word)
+            .map((id) => m.tokenizer.token(id))
+            .join(''),
+          `Ġ${word}`,
+        );
     }
 
     // The engine's logits (float32) against the float64 reference on the folder's own weights.
     const layout = tokenClassifierLayout(m.config, ADAMW_DEFAULTS);
-    const rows = (a: Int32Array) => Array.from({ length: batch.size }, (_, r) => Array.from(a.subarray(r * batch.length, (r + 1) * batch.length)));
-    const reference = referenceLogits(m.config, m.weights, { inputIds: rows(batch.inputIds), attentionMask: rows(batch.attentionMask), tokenTypeIds: rows(batch.tokenTypeIds) }).flat(2);
-    const ws = await createWorkspace('cpu', new Map([
-      [IO.params, tensor('float32', [layout.size], initParams(layout, 0, m.weights))],
-      [IO.m, zeros('float32', [layout.size])],
-      [IO.v, zeros('float32', [layout.size])],
-    ]));
+    const rows = (a: Int32Array) =>
+      Array.from({ length: batch.size }, (_, r) => Array.from(a.subarray(r * batch.length, (r + 1) * batch.length)));
+    const reference = referenceLogits(m.config, m.weights, {
+      inputIds: rows(batch.inputIds),
+      attentionMask: rows(batch.attentionMask),
+      tokenTypeIds: rows(batch.tokenTypeIds),
+    }).flat(2);
+    const ws = await createWorkspace(
+      'cpu',
+      new Map([
+        [IO.params, tensor('float32', [layout.size], initParams(layout, 0, m.weights))],
+        [IO.m, zeros('float32', [layout.size])],
+        [IO.v, zeros('float32', [layout.size])],
+      ]),
+    );
     try {
       const logits = await ws.load({ model: logitsGraph(m.config, layout).bytes, read: ['logits'] });
       const before = (await logits.run(modelFeeds(m.config, batch))).logits.data as Float32Array;
@@ -102,9 +141,14 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
       // Fine-tune: the loss drops within a few steps.
       const task = tokenClassificationTask(m.config, layout);
       const step = trainStepGraph(task, ADAMW_DEFAULTS);
-      const train = await ws.load({ model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read: [IO.loss] });
+      const train = await ws.load({
+        model: step.model.bytes,
+        updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])),
+        read: [IO.loss],
+      });
       const losses: number[] = [];
-      for (let t = 1; t <= 12; t++) losses.push((await train.run(trainFeeds(m.config, batch, t))).loss.data[0] as number);
+      for (let t = 1; t <= 12; t++)
+        losses.push((await train.run(trainFeeds(m.config, batch, t))).loss.data[0] as number);
       console.log(`${name}: loss ${losses[0].toFixed(4)} → ${losses.at(-1)!.toFixed(4)}`);
       assert.ok(losses.at(-1)! < 0.7 * losses[0], `loss ${losses.join(', ')}`);
       const after = (await logits.run(modelFeeds(m.config, batch))).logits.data as Float32Array;
@@ -117,16 +161,25 @@ for (const name of ['tiny-bert-ner', 'tiny-roberta-ner']) {
       assert.deepEqual(hf.id2label, { 0: 'O', 1: 'B-Disease', 2: 'I-Disease' });
       assert.deepEqual(hf.label2id, { O: 0, 'B-Disease': 1, 'I-Disease': 2 });
       const reader = await openSafetensors(join(out, 'model.safetensors'));
-      assert.deepEqual([...reader.entries.keys()].sort(), layout.entries.map((e) => hfName(e.name, m.config.modelType)).sort());
+      assert.deepEqual(
+        [...reader.entries.keys()].sort(),
+        layout.entries.map((e) => hfName(e.name, m.config.modelType)).sort(),
+      );
       await reader.close();
 
       const back = await loadModelFolder(out, { labels: FIXTURE_LABELS });
       assert.deepEqual(back.config, m.config);
-      const ws2 = await createWorkspace('cpu', new Map([[IO.params, tensor('float32', [layout.size], initParams(layout, 0, back.weights))]]));
+      const ws2 = await createWorkspace(
+        'cpu',
+        new Map([[IO.params, tensor('float32', [layout.size], initParams(layout, 0, back.weights))]]),
+      );
       try {
         const reloaded = await ws2.load({ model: logitsGraph(back.config, layout).bytes, read: ['logits'] });
         const again = (await reloaded.run(modelFeeds(back.config, encode(back)))).logits.data as Float32Array;
-        assert.deepEqual(Buffer.from(again.buffer, again.byteOffset, again.byteLength), Buffer.from(after.buffer, after.byteOffset, after.byteLength));
+        assert.deepEqual(
+          Buffer.from(again.buffer, again.byteOffset, again.byteLength),
+          Buffer.from(after.buffer, after.byteOffset, after.byteLength),
+        );
         assert.notDeepEqual(Array.from(after), Array.from(before), 'training changed the model');
       } finally {
         await ws2.dispose();

@@ -3,7 +3,17 @@
 // All have H=8, I=16, 2 layers, 20 words, 10 positions; each tensor holds (arange + running offset) · 0.001.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, unlinkSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  unlinkSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,15 +28,61 @@ test.after(() => rmSync(root, { recursive: true, force: true }));
 
 const TINY = { vocab_size: 20, max_position_embeddings: 10, initializer_range: 0.02 };
 const CONFIGS: Record<string, object> = {
-  bert: { ...TINY, model_type: 'bert', hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 16, type_vocab_size: 2, pad_token_id: 0 },
-  roberta: {
-    ...TINY, model_type: 'roberta', hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 16, type_vocab_size: 1,
-    pad_token_id: 1, layer_norm_eps: 1e-5, id2label: { 0: 'O', 1: 'B-Chemical', 2: 'I-Chemical' },
+  bert: {
+    ...TINY,
+    model_type: 'bert',
+    hidden_size: 8,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    intermediate_size: 16,
+    type_vocab_size: 2,
+    pad_token_id: 0,
   },
-  distilbert: { ...TINY, model_type: 'distilbert', dim: 8, n_layers: 2, n_heads: 2, hidden_dim: 16, sinusoidal_pos_embds: false },
+  roberta: {
+    ...TINY,
+    model_type: 'roberta',
+    hidden_size: 8,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    intermediate_size: 16,
+    type_vocab_size: 1,
+    pad_token_id: 1,
+    layer_norm_eps: 1e-5,
+    id2label: { 0: 'O', 1: 'B-Chemical', 2: 'I-Chemical' },
+  },
+  distilbert: {
+    ...TINY,
+    model_type: 'distilbert',
+    dim: 8,
+    n_layers: 2,
+    n_heads: 2,
+    hidden_dim: 16,
+    sinusoidal_pos_embds: false,
+  },
 };
 // 20 entries, as vocab_size says
-const VOCAB = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'gene', 'protein', 'il', '-', '2', '##s', 'p', '##53', 'dna', 'of', 'a', 'cell', '##ular', '.'];
+const VOCAB = [
+  '[PAD]',
+  '[UNK]',
+  '[CLS]',
+  '[SEP]',
+  '[MASK]',
+  'the',
+  'gene',
+  'protein',
+  'il',
+  '-',
+  '2',
+  '##s',
+  'p',
+  '##53',
+  'dna',
+  'of',
+  'a',
+  'cell',
+  '##ular',
+  '.',
+];
 const BPE_VOCAB = Object.fromEntries(['<s>', '<pad>', '</s>', '<unk>', '<mask>', 'Ġ', 'a'].map((t, i) => [t, i]));
 
 let serial = 0;
@@ -46,7 +102,8 @@ function folder(kind: keyof typeof CONFIGS, weights: string | null, extra: Recor
 }
 
 const first = (t: Tensor | undefined, n = 3) => Array.from((t!.data as Float32Array).subarray(0, n));
-const close = (a: number[], b: number[], tol: number) => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= tol, `${x} vs ${b[i]}`));
+const close = (a: number[], b: number[], tol: number) =>
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= tol, `${x} vs ${b[i]}`));
 
 test('BERT: legacy gamma/beta become weight/bias, pooler and MLM head are reported, the classifier is to be initialised', async () => {
   const m = await loadModelFolder(folder('bert', 'tiny-bert-pretrained.bin'), { labels: ['O', 'B-Gene', 'I-Gene'] });
@@ -59,7 +116,13 @@ test('BERT: legacy gamma/beta become weight/bias, pooler and MLM head are report
   assert.deepEqual(m.weights.get('encoder.layer.1.intermediate.dense.weight')!.shape, [16, 8]);
   assert.deepEqual(m.report.missing, ['classifier.weight', 'classifier.bias']);
   assert.deepEqual(m.report.unexpected, ['bert.pooler.dense.weight', 'bert.pooler.dense.bias', 'cls.predictions.bias']);
-  assert.ok(m.report.notes.some((n) => n.startsWith("The folder's weights have no classifier head; a new one will be initialised (normal std=0.02, bias 0)")));
+  assert.ok(
+    m.report.notes.some((n) =>
+      n.startsWith(
+        "The folder's weights have no classifier head; a new one will be initialised (normal std=0.02, bias 0)",
+      ),
+    ),
+  );
   assert.ok(m.report.notes.some((n) => n.includes('pooler')));
   assert.deepEqual(m.report.weightsFiles, ['pytorch_model.bin']);
   assert.deepEqual(m.tokenizer.wordIds('IL-2s'), [8, 9, 10, 11]);
@@ -67,7 +130,9 @@ test('BERT: legacy gamma/beta become weight/bias, pooler and MLM head are report
 
 test('a config.json without model_type (older exports, e.g. SciBERT) is read as the family its weights are named for', async () => {
   const { model_type: _, ...untyped } = CONFIGS.bert as Record<string, unknown>;
-  const m = await loadModelFolder(folder('bert', 'tiny-bert-pretrained.bin', { 'config.json': JSON.stringify(untyped) }));
+  const m = await loadModelFolder(
+    folder('bert', 'tiny-bert-pretrained.bin', { 'config.json': JSON.stringify(untyped) }),
+  );
   assert.equal(m.config.modelType, 'bert');
   assert.match(m.report.notes.join('\n'), /the weights' names say bert, so it is read as bert/);
 });
@@ -109,7 +174,14 @@ test('save then load: identical tensors and config; Hugging Face names and metad
   const labels = ['O', 'B-Gene', 'I-Gene'];
   const m = await loadModelFolder(source, { labels });
   const weights = new Map(m.weights);
-  weights.set('classifier.weight', tensor('float32', [3, 8], Float32Array.from({ length: 24 }, (_, i) => i / 7)));
+  weights.set(
+    'classifier.weight',
+    tensor(
+      'float32',
+      [3, 8],
+      Float32Array.from({ length: 24 }, (_, i) => i / 7),
+    ),
+  );
   weights.set('classifier.bias', tensor('float32', [3], new Float32Array([0.5, -0.5, 0])));
   const out = join(root, 'saved-bert');
   await saveModelFolder(out, { config: m.config, weights }, { tokenizerFrom: source });
@@ -136,11 +208,22 @@ test('save then load: identical tensors and config; Hugging Face names and metad
 
 test('saving keeps the config.json fields we do not model; ours (labels, sizes, architecture, dtype) are written anew', async () => {
   const theirs = {
-    _name_or_path: 'lab/biomed-roberta', transformers_version: '4.41.0', tokenizer_class: 'RobertaTokenizer',
-    bos_token_id: 0, eos_token_id: 2, lab_notes: { curated: true, by: ['ana'] },
+    _name_or_path: 'lab/biomed-roberta',
+    transformers_version: '4.41.0',
+    tokenizer_class: 'RobertaTokenizer',
+    bos_token_id: 0,
+    eos_token_id: 2,
+    lab_notes: { curated: true, by: ['ana'] },
   };
   const source = folder('roberta', 'tiny-roberta-ner-fp16.bin', {
-    'config.json': JSON.stringify({ ...CONFIGS.roberta, ...theirs, architectures: ['RobertaForMaskedLM'], num_labels: 3, _num_labels: 3, torch_dtype: 'float16' }),
+    'config.json': JSON.stringify({
+      ...CONFIGS.roberta,
+      ...theirs,
+      architectures: ['RobertaForMaskedLM'],
+      num_labels: 3,
+      _num_labels: 3,
+      torch_dtype: 'float16',
+    }),
   });
   const labels = ['O', 'B-Disease', 'I-Disease', 'B-Chemical', 'I-Chemical'];
   const m = await loadModelFolder(source, { labels });
@@ -186,26 +269,54 @@ test('sharded safetensors: read through model.safetensors.index.json', async () 
   const weightMap: Record<string, string> = {};
   for (const [i, part] of shards.entries()) {
     const file = `model-0000${i + 1}-of-00002.safetensors`;
-    await writeSafetensors(join(dir, file), new Map(part.map((n) => [hfName(n, 'bert'), m.weights.get(n)!])), { format: 'pt' });
+    await writeSafetensors(join(dir, file), new Map(part.map((n) => [hfName(n, 'bert'), m.weights.get(n)!])), {
+      format: 'pt',
+    });
     for (const n of part) weightMap[hfName(n, 'bert')] = file;
   }
-  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }));
+  writeFileSync(
+    join(dir, 'model.safetensors.index.json'),
+    JSON.stringify({ metadata: { total_size: 0 }, weight_map: weightMap }),
+  );
   const sharded = await loadModelFolder(dir);
   assert.deepEqual(sharded.weights, m.weights);
-  assert.deepEqual(sharded.report.weightsFiles, ['model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+  assert.deepEqual(sharded.report.weightsFiles, [
+    'model.safetensors.index.json',
+    'model-00001-of-00002.safetensors',
+    'model-00002-of-00002.safetensors',
+  ]);
 
   unlinkSync(join(dir, 'model-00002-of-00002.safetensors'));
-  await assert.rejects(loadModelFolder(dir), /model\.safetensors\.index\.json: points at shard model-00002-of-00002\.safetensors, which is missing/);
+  await assert.rejects(
+    loadModelFolder(dir),
+    /model\.safetensors\.index\.json: points at shard model-00002-of-00002\.safetensors, which is missing/,
+  );
 });
 
 test('config.json and the tokenizer are checked before the weights are read: a broken folder fails naming the file', async () => {
   // Weights that cannot be read: reaching them would fail with another message.
   const unreadable = { 'model.safetensors': 'not a checkpoint' };
   const cases: [Record<string, string>, string, RegExp][] = [
-    [{ 'config.json': JSON.stringify({ ...CONFIGS.bert, model_type: 'gpt2' }) }, 'config.json', /model_type "gpt2" is not supported/],
-    [{ 'config.json': JSON.stringify({ ...CONFIGS.bert, num_attention_heads: 3 }) }, 'config.json', /hidden size 8 is not divisible by 3 attention heads/],
-    [{ 'config.json': JSON.stringify({ ...CONFIGS.bert, intermediate_size: 0 }) }, 'config.json', /"intermediate_size" must be an integer of at least 1/],
-    [{ 'vocab.txt': [...VOCAB, 'extra'].join('\n') }, '', /the tokenizer has 21 entries but config\.json's vocab_size is 20/],
+    [
+      { 'config.json': JSON.stringify({ ...CONFIGS.bert, model_type: 'gpt2' }) },
+      'config.json',
+      /model_type "gpt2" is not supported/,
+    ],
+    [
+      { 'config.json': JSON.stringify({ ...CONFIGS.bert, num_attention_heads: 3 }) },
+      'config.json',
+      /hidden size 8 is not divisible by 3 attention heads/,
+    ],
+    [
+      { 'config.json': JSON.stringify({ ...CONFIGS.bert, intermediate_size: 0 }) },
+      'config.json',
+      /"intermediate_size" must be an integer of at least 1/,
+    ],
+    [
+      { 'vocab.txt': [...VOCAB, 'extra'].join('\n') },
+      '',
+      /the tokenizer has 21 entries but config\.json's vocab_size is 20/,
+    ],
   ];
   for (const [files, file, problem] of cases) {
     const dir = folder('bert', null, { ...files, ...unreadable });
@@ -227,24 +338,38 @@ test('broken folders name the missing or odd file', async () => {
   const { model_type: _, ...untyped } = CONFIGS.bert as Record<string, unknown>;
   const noType = folder('bert', null, { 'config.json': JSON.stringify(untyped) });
   await writeSafetensors(join(noType, 'model.safetensors'), plain.weights, { format: 'pt' });
-  await assert.rejects(loadModelFolder(noType), /config\.json: has no "model_type", and the weights' names do not tell the model family/);
+  await assert.rejects(
+    loadModelFolder(noType),
+    /config\.json: has no "model_type", and the weights' names do not tell the model family/,
+  );
 
   const badJson = folder('bert', 'tiny-bert-pretrained.bin', { 'config.json': '{"model_type": "bert",' });
   await assert.rejects(loadModelFolder(badJson), /config\.json: not valid JSON/);
 
   const truncated = folder('bert', 'tiny-bert-pretrained.bin');
   truncateSync(join(truncated, 'pytorch_model.bin'), statSync(join(truncated, 'pytorch_model.bin')).size - 500);
-  await assert.rejects(loadModelFolder(truncated), new RegExp(`${truncated}/pytorch_model\\.bin: .*(damaged|truncated)`));
+  await assert.rejects(
+    loadModelFolder(truncated),
+    new RegExp(`${truncated}/pytorch_model\\.bin: .*(damaged|truncated)`),
+  );
 
   const noWeights = folder('bert', null);
-  await assert.rejects(loadModelFolder(noWeights), /no weights file: expected model\.safetensors, model\.safetensors\.index\.json, pytorch_model\.bin/);
+  await assert.rejects(
+    loadModelFolder(noWeights),
+    /no weights file: expected model\.safetensors, model\.safetensors\.index\.json, pytorch_model\.bin/,
+  );
 
-  const lfs = folder('bert', null, { 'model.safetensors': 'version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 440473133\n' });
+  const lfs = folder('bert', null, {
+    'model.safetensors': 'version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 440473133\n',
+  });
   await assert.rejects(loadModelFolder(lfs), /model\.safetensors: is a Git LFS pointer/);
 
   const noVocab = folder('bert', 'tiny-bert-pretrained.bin');
   unlinkSync(join(noVocab, 'vocab.txt'));
-  await assert.rejects(loadModelFolder(noVocab), /no tokenizer files: expected tokenizer\.json, vocab\.txt, or vocab\.json with merges\.txt/);
+  await assert.rejects(
+    loadModelFolder(noVocab),
+    /no tokenizer files: expected tokenizer\.json, vocab\.txt, or vocab\.json with merges\.txt/,
+  );
 
   const noMerges = folder('roberta', 'tiny-roberta-ner-fp16.bin');
   unlinkSync(join(noMerges, 'merges.txt'));
@@ -253,15 +378,28 @@ test('broken folders name the missing or odd file', async () => {
   const bigVocab = folder('bert', 'tiny-bert-pretrained.bin', { 'vocab.txt': [...VOCAB, 'extra'].join('\n') });
   await assert.rejects(loadModelFolder(bigVocab), /tokenizer has 21 entries but config\.json's vocab_size is 20/);
 
-  const wrongSize = folder('bert', 'tiny-bert-pretrained.bin', { 'config.json': JSON.stringify({ ...CONFIGS.bert, intermediate_size: 32 }) });
-  await assert.rejects(loadModelFolder(wrongSize), /pytorch_model\.bin: tensor "bert\.encoder\.layer\.0\.intermediate\.dense\.weight" has shape \[16, 8\] but config\.json implies \[32, 8\]/);
+  const wrongSize = folder('bert', 'tiny-bert-pretrained.bin', {
+    'config.json': JSON.stringify({ ...CONFIGS.bert, intermediate_size: 32 }),
+  });
+  await assert.rejects(
+    loadModelFolder(wrongSize),
+    /pytorch_model\.bin: tensor "bert\.encoder\.layer\.0\.intermediate\.dense\.weight" has shape \[16, 8\] but config\.json implies \[32, 8\]/,
+  );
 
   const wrongFamily = folder('distilbert', 'tiny-bert-pretrained.bin');
-  await assert.rejects(loadModelFolder(wrongFamily), /holds bert weights \(names start with "bert\."\) but config\.json says model_type "distilbert"/);
+  await assert.rejects(
+    loadModelFolder(wrongFamily),
+    /holds bert weights \(names start with "bert\."\) but config\.json says model_type "distilbert"/,
+  );
 
   // A checkpoint that lacks part of the encoder: the BERT weights under a 3-layer config.
-  const fewerLayers = folder('bert', 'tiny-bert-pretrained.bin', { 'config.json': JSON.stringify({ ...CONFIGS.bert, num_hidden_layers: 3 }) });
-  await assert.rejects(loadModelFolder(fewerLayers), /lacks 16 of the 53 encoder weights config\.json implies, e\.g\. "bert\.encoder\.layer\.2\.attention\.self\.query\.weight"/);
+  const fewerLayers = folder('bert', 'tiny-bert-pretrained.bin', {
+    'config.json': JSON.stringify({ ...CONFIGS.bert, num_hidden_layers: 3 }),
+  });
+  await assert.rejects(
+    loadModelFolder(fewerLayers),
+    /lacks 16 of the 53 encoder weights config\.json implies, e\.g\. "bert\.encoder\.layer\.2\.attention\.self\.query\.weight"/,
+  );
 
   await assert.rejects(loadModelFolder(join(root, 'nowhere')), /nowhere: no such folder/);
 });

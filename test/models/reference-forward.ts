@@ -13,7 +13,11 @@ export interface ReferenceInputs {
 }
 
 /** Logits [batch][seq][labels] from canonical weights (as loadModelFolder returns them). */
-export function referenceLogits(c: EncoderConfig, weights: ReadonlyMap<string, Tensor>, x: ReferenceInputs): number[][][] {
+export function referenceLogits(
+  c: EncoderConfig,
+  weights: ReadonlyMap<string, Tensor>,
+  x: ReferenceInputs,
+): number[][][] {
   const w = (name: string): Float64Array => {
     const t = weights.get(name);
     if (!t) throw new Error(`reference forward: no weight "${name}"`);
@@ -88,10 +92,14 @@ export function referenceLogits(c: EncoderConfig, weights: ReadonlyMap<string, T
           const top = Math.max(...scores);
           const e = scores.map((s) => Math.exp(s - top));
           const z = e.reduce((a, b) => a + b, 0);
-          for (let j = 0; j < ids.length; j++) for (let d = 0; d < dh; d++) context[i][at + d] += (e[j] / z) * v[j][at + d];
+          for (let j = 0; j < ids.length; j++)
+            for (let d = 0; d < dh; d++) context[i][at + d] += (e[j] / z) * v[j][at + d];
         }
       }
-      const attended = layerNorm(`${l}.attention.output.LayerNorm`, plus(dense(`${l}.attention.output.dense`, context), h));
+      const attended = layerNorm(
+        `${l}.attention.output.LayerNorm`,
+        plus(dense(`${l}.attention.output.dense`, context), h),
+      );
       const inner = dense(`${l}.intermediate.dense`, attended).map((u) => u.map((e) => act(c.hiddenAct, e)));
       h = layerNorm(`${l}.output.LayerNorm`, plus(dense(`${l}.output.dense`, inner), attended));
     }

@@ -21,7 +21,10 @@ import type { RunConfigInput } from '../../shared/method/run-config.ts';
 const root = tempDir('damaged-test-');
 const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 5 };
 const CONFIG: RunConfigInput = {
-  corpora: [{ path: corpusSlice(root, 'NCBI-disease', 24), type: 'Disease' }, { path: corpusSlice(root, 'BC5CDR-chem', 24), type: 'Chemical' }],
+  corpora: [
+    { path: corpusSlice(root, 'NCBI-disease', 24), type: 'Disease' },
+    { path: corpusSlice(root, 'BC5CDR-chem', 24), type: 'Chemical' },
+  ],
   teachers: [
     { type: 'Disease', model: { folder: TINY_BERT }, ...training },
     { type: 'Chemical', model: { folder: TINY_BERT }, ...training },
@@ -41,8 +44,17 @@ function damage(path: string): void {
 }
 
 const results = (store: Store, runId: number) => ({
-  metrics: listMetrics(store, runId).filter((m) => !isMeasuredFigure(m.name)).map(({ phase, epoch, name, value }) => ({ phase, epoch, name, value })),
-  scores: listEvaluations(store, { runId }).map(({ modelId, datasetId, mode, f1, precision, recall }) => ({ modelId, datasetId, mode, f1, precision, recall })),
+  metrics: listMetrics(store, runId)
+    .filter((m) => !isMeasuredFigure(m.name))
+    .map(({ phase, epoch, name, value }) => ({ phase, epoch, name, value })),
+  scores: listEvaluations(store, { runId }).map(({ modelId, datasetId, mode, f1, precision, recall }) => ({
+    modelId,
+    datasetId,
+    mode,
+    f1,
+    precision,
+    recall,
+  })),
 });
 
 test('fault 5: a damaged student checkpoint and damaged teacher distributions are named on resume and redone', async () => {
@@ -59,12 +71,20 @@ test('fault 5: a damaged student checkpoint and damaged teacher distributions ar
     const run = createTaughtNetRun(ctx, { config: CONFIG });
     const controller = new AbortController();
     await assert.rejects(
-      executeRun(ctx, client, run.id, { signal: controller.signal, onEvent: (e) => e.phase.startsWith('student') && e.message.startsWith('epoch 1:') && controller.abort() }),
+      executeRun(ctx, client, run.id, {
+        signal: controller.signal,
+        onEvent: (e) => e.phase.startsWith('student') && e.message.startsWith('epoch 1:') && controller.abort(),
+      }),
       { name: 'AbortError' },
     );
     // What a kill -9 leaves once the next start-up has seen the process gone (a cancelled run is not resumed).
-    store.db.prepare(`UPDATE runs SET status = 'interrupted', interrupted_at = finished_at, finished_at = NULL WHERE id = ?`).run(run.id);
-    const distributions = artifactFile(store, listArtifacts(store, { runId: run.id, kind: 'teacher-distributions' })[0]);
+    store.db
+      .prepare(`UPDATE runs SET status = 'interrupted', interrupted_at = finished_at, finished_at = NULL WHERE id = ?`)
+      .run(run.id);
+    const distributions = artifactFile(
+      store,
+      listArtifacts(store, { runId: run.id, kind: 'teacher-distributions' })[0],
+    );
     const checkpoint = join(store.dataDir, 'runs', String(run.id), 'student-student-1', 'last.safetensors');
     damage(distributions);
     damage(checkpoint);
@@ -73,9 +93,19 @@ test('fault 5: a damaged student checkpoint and damaged teacher distributions ar
     const resumed = await executeRun(ctx, client, run.id, { onEvent: (e) => events.push(e) });
     assert.equal(resumed.status, 'completed', resumed.error ?? '');
     const said = events.map((e) => e.message);
-    assert.ok(said.some((m) => m.includes(`${distributions} (the stored teacher distributions) is damaged`)), said.join('\n'));
-    assert.ok(said.some((m) => m.includes(`${checkpoint} is damaged`) && /starts over from its first epoch/.test(m)), said.join('\n'));
-    assert.deepEqual(results(store, run.id), results(reference, uninterrupted.id), 'the redone phases give the uninterrupted run\'s figures');
+    assert.ok(
+      said.some((m) => m.includes(`${distributions} (the stored teacher distributions) is damaged`)),
+      said.join('\n'),
+    );
+    assert.ok(
+      said.some((m) => m.includes(`${checkpoint} is damaged`) && /starts over from its first epoch/.test(m)),
+      said.join('\n'),
+    );
+    assert.deepEqual(
+      results(store, run.id),
+      results(reference, uninterrupted.id),
+      "the redone phases give the uninterrupted run's figures",
+    );
     assert.equal(getRun(store, run.id)!.error, null);
   } finally {
     await client.terminate();

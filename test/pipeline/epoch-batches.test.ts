@@ -13,16 +13,25 @@ const SENTENCES = 2000;
 const BATCH = 16;
 const { tokenizer } = loadTokenizer('resources/models/bert-uncased-vocab');
 const corpora = ['NCBI-disease', 'BC5CDR-chem'].map((name) =>
-  parseConll(readFileSync(`resources/datasets/${name}/train.tsv`, 'utf8'), { file: name }).sentences.slice(0, SENTENCES),
+  parseConll(readFileSync(`resources/datasets/${name}/train.tsv`, 'utf8'), { file: name }).sentences.slice(
+    0,
+    SENTENCES,
+  ),
 );
-const encoded = corpora.map((sentences) => encodeSentences(tokenizer, sentences.map((s) => ({ words: s.tokens }))));
+const encoded = corpora.map((sentences) =>
+  encodeSentences(
+    tokenizer,
+    sentences.map((s) => ({ words: s.tokens })),
+  ),
+);
 const windows = encoded.flat();
 const corpusOf = encoded.flatMap((w, c) => w.map(() => c));
 const n = windows.length;
 const nFirst = encoded[0].length;
 
 /** The share of batches that hold one corpus only. */
-const singleCorpusShare = (batches: number[][]) => batches.filter((b) => new Set(b.map((k) => corpusOf[k])).size === 1).length / batches.length;
+const singleCorpusShare = (batches: number[][]) =>
+  batches.filter((b) => new Set(b.map((k) => corpusOf[k])).size === 1).length / batches.length;
 
 /** Mean and variance, over full batches, of how many windows of the first corpus a batch holds. */
 function firstCorpusCounts(batches: number[][]) {
@@ -61,14 +70,24 @@ test('batches mix the corpora about as a random sampler would (its expectation c
   assert.ok(once > 0.5, `built once by length: ${once}`);
   assert.ok(share <= random.singleCorpus + 0.01, `single-corpus share ${share}`);
   assert.ok(Math.abs(counts.mean - random.mean) < 0.1);
-  assert.ok(counts.variance > 0.75 * random.variance && counts.variance < 1.5 * random.variance, `variance ${counts.variance}`);
+  assert.ok(
+    counts.variance > 0.75 * random.variance && counts.variance < 1.5 * random.variance,
+    `variance ${counts.variance}`,
+  );
 });
 
 test('each epoch: every window once, ceil(n / B) batches, little padding; epochs differ, the same epoch repeats', () => {
-  const [first, again, second] = [epochBatches(windows, BATCH, 1, 0), epochBatches(windows, BATCH, 1, 0), epochBatches(windows, BATCH, 1, 1)];
+  const [first, again, second] = [
+    epochBatches(windows, BATCH, 1, 0),
+    epochBatches(windows, BATCH, 1, 0),
+    epochBatches(windows, BATCH, 1, 1),
+  ];
   for (const batches of [first, second]) {
     assert.equal(batches.length, Math.ceil(n / BATCH));
-    assert.deepEqual(batches.flat().sort((a, b) => a - b), [...windows.keys()]);
+    assert.deepEqual(
+      batches.flat().sort((a, b) => a - b),
+      [...windows.keys()],
+    );
     const real = batches.flat().reduce((s, k) => s + windows[k].inputIds.length, 0);
     const padded = batches.reduce((s, b) => s + b.length * Math.max(...b.map((k) => windows[k].inputIds.length)), 0);
     assert.ok(real / padded > 0.9, `real tokens ${real} of ${padded} padded`);

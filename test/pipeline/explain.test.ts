@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { Graph } from '../../main/engine/graph/graph.ts';
 import { softmax } from '../../main/engine/ops/nn.ts';
 import { initParams, paramViews } from '../../main/engine/nn/params.ts';
-import { tokenClassificationTask, tokenClassifierLayout, tokenClassifierLogits } from '../../main/engine/nn/token-classification.ts';
+import {
+  tokenClassificationTask,
+  tokenClassifierLayout,
+  tokenClassifierLogits,
+} from '../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { evalGraph, IO } from '../../main/engine/optim/train-graphs.ts';
 import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
@@ -31,16 +35,22 @@ before(async () => {
 });
 after(() => client.terminate());
 
-const explain = (o: Partial<ExplainOptions>) => explainPrediction(client, { modelFolder: TINY_BERT, words: SENTENCE, wordIndex: CANCER, provider: 'cpu', ...o });
+const explain = (o: Partial<ExplainOptions>) =>
+  explainPrediction(client, { modelFolder: TINY_BERT, words: SENTENCE, wordIndex: CANCER, provider: 'cpu', ...o });
 
 test('completeness: at 300 Gauss–Legendre steps the attributions sum to f(x) − f(x′) within 1e-3; fewer steps leave a larger gap', async () => {
   const started = performance.now();
   const e = await explain({ steps: 300 });
-  console.log(`300 Gauss–Legendre steps: ${(performance.now() - started).toFixed(0)} ms; f(x) ${e.fInput.toFixed(6)}, f(x′) ${e.fBaseline.toFixed(6)}, ` +
-    `Σ attributions ${e.completeness.sum.toFixed(8)}, relative gap ${e.completeness.relativeError.toExponential(2)}`);
+  console.log(
+    `300 Gauss–Legendre steps: ${(performance.now() - started).toFixed(0)} ms; f(x) ${e.fInput.toFixed(6)}, f(x′) ${e.fBaseline.toFixed(6)}, ` +
+      `Σ attributions ${e.completeness.sum.toFixed(8)}, relative gap ${e.completeness.relativeError.toExponential(2)}`,
+  );
   assert.equal(e.rule, 'gauss-legendre');
   assert.equal(e.steps, 300);
-  assert.ok(Math.abs(e.completeness.expected) > 0.01, `f(x) − f(x′) = ${e.completeness.expected} is too small to test against`);
+  assert.ok(
+    Math.abs(e.completeness.expected) > 0.01,
+    `f(x) − f(x′) = ${e.completeness.expected} is too small to test against`,
+  );
   assert.ok(e.completeness.relativeError < 1e-3, `relative gap ${e.completeness.relativeError}`);
   // The parts add up: words + special tokens = subwords = Σ attributions; with the [PAD] baseline [CLS] and [SEP]
   // equal their baseline, so they get nothing.
@@ -48,15 +58,22 @@ test('completeness: at 300 Gauss–Legendre steps the attributions sum to f(x) �
   assert.ok(Math.abs(words + e.specialAttribution - e.completeness.sum) < 1e-12);
   assert.equal(e.specialAttribution, 0);
   // [CLS] and [SEP] belong to no word; every subword between them does.
-  assert.deepEqual(e.subwords.map((s) => s.word === null), e.subwords.map((_, i) => i === 0 || i === e.subwords.length - 1));
+  assert.deepEqual(
+    e.subwords.map((s) => s.word === null),
+    e.subwords.map((_, i) => i === 0 || i === e.subwords.length - 1),
+  );
 
-  const gap = async (rule: ExplainOptions['rule'], steps: number) => (await explain({ rule, steps })).completeness.relativeError;
+  const gap = async (rule: ExplainOptions['rule'], steps: number) =>
+    (await explain({ rule, steps })).completeness.relativeError;
   const gl: Record<number, number> = {};
   const tr: Record<number, number> = {};
   for (const n of [1, 2, 4, 8, 50]) gl[n] = await gap('gauss-legendre', n);
   gl[300] = e.completeness.relativeError;
   for (const n of [8, 50, 300]) tr[n] = await gap('trapezoid', n);
-  const row = (r: Record<number, number>) => Object.entries(r).map(([n, g]) => `${n}: ${g.toExponential(2)}`).join(', ');
+  const row = (r: Record<number, number>) =>
+    Object.entries(r)
+      .map(([n, g]) => `${n}: ${g.toExponential(2)}`)
+      .join(', ');
   console.log(`relative completeness gap by steps, Gauss–Legendre ${row(gl)}; trapezoid ${row(tr)}`);
   // Gauss–Legendre converges fast (exact for polynomials of degree 2m − 1): the gap falls until float32 rounding.
   assert.ok(gl[1] > gl[2] && gl[2] > gl[4] && gl[1] > 100 * gl[300], row(gl));
@@ -91,7 +108,8 @@ test('the attributions agree with IG computed in float64 with finite-difference 
   const table = model.weights.get('embeddings.word_embeddings.weight')!.data as Float32Array;
   const E = config.embeddingSize;
   const S = ids.length;
-  const embed = (row: number[]) => Float64Array.from({ length: S * E }, (_, i) => table[row[Math.floor(i / E)] * E + (i % E)]);
+  const embed = (row: number[]) =>
+    Float64Array.from({ length: S * E }, (_, i) => table[row[Math.floor(i / E)] * E + (i % E)]);
   const x = embed(ids);
   const x0 = embed(ids.map((id, s) => (s === 0 || s === S - 1 ? id : pad)));
   const position = e.subwords.findIndex((s) => s.word === 2);
@@ -147,7 +165,9 @@ test('batching the path points does not change the attributions; another label a
   const whole = await explain({});
   const batched = await explain({ pathBatch: 7 });
   assert.equal(whole.steps, 50);
-  whole.subwords.forEach((s, i) => assert.ok(Math.abs(s.attribution - batched.subwords[i].attribution) <= 1e-7, `subword ${i}`));
+  whole.subwords.forEach((s, i) =>
+    assert.ok(Math.abs(s.attribution - batched.subwords[i].attribution) <= 1e-7, `subword ${i}`),
+  );
 
   const other = whole.labels.find((l) => l !== whole.predicted.label)!;
   const asked = await explain({ label: other });
@@ -161,25 +181,52 @@ test('batching the path points does not change the attributions; another label a
   assert.ok(zeros.completeness.relativeError < 1e-3);
 
   await assert.rejects(explain({ wordIndex: 9 }), /word 9 is out of range: the sentence has 9 words \(0 to 8\)/);
-  await assert.rejects(explain({ label: 'B-Gene' }), /"B-Gene" is not a label of this model; its labels are O, B-Disease, I-Disease/);
+  await assert.rejects(
+    explain({ label: 'B-Gene' }),
+    /"B-Gene" is not a label of this model; its labels are O, B-Disease, I-Disease/,
+  );
 });
 
 test('a sentence longer than a window: the word is explained in the window that predicts it, with the prediction the app makes', async () => {
   const words = FIXTURE_SENTENCES.flatMap((s) => s.words); // 21 words: more than one window of 16 subwords
   const wordIndex = 19; // "develop", in the last window
-  const e = await explainPrediction(client, { modelFolder: TINY_BERT, words, wordIndex, provider: 'cpu', maxLength: 16 });
+  const e = await explainPrediction(client, {
+    modelFolder: TINY_BERT,
+    words,
+    wordIndex,
+    provider: 'cpu',
+    maxLength: 16,
+  });
   assert.ok(e.window.of > 1, `${e.window.of} window(s)`);
-  assert.ok(e.window.from > 0 && e.window.from <= wordIndex && wordIndex < e.window.to && e.window.to <= words.length, JSON.stringify(e.window));
+  assert.ok(
+    e.window.from > 0 && e.window.from <= wordIndex && wordIndex < e.window.to && e.window.to <= words.length,
+    JSON.stringify(e.window),
+  );
   e.wordAttributions.forEach((a, w) => assert.equal(a === null, w < e.window.from || w >= e.window.to, `word ${w}`));
   assert.ok(e.subwords.length <= 16);
   assert.ok(e.completeness.relativeError < 1e-3);
 
   // The same windows through the prediction path of the app (evalGraph + predictWords).
   const layout = tokenClassifierLayout(model.config, ADAMW_DEFAULTS);
-  await client.request({ kind: 'open', provider: 'cpu', state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) } });
-  await client.request({ kind: 'load', program: 'predict', spec: { model: evalGraph(tokenClassificationTask(model.config, layout), { withLoss: false }).bytes, read: ['probs'] } });
+  await client.request({
+    kind: 'open',
+    provider: 'cpu',
+    state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) },
+  });
+  await client.request({
+    kind: 'load',
+    program: 'predict',
+    spec: {
+      model: evalGraph(tokenClassificationTask(model.config, layout), { withLoss: false }).bytes,
+      read: ['probs'],
+    },
+  });
   const windows = encodeSentences(model.tokenizer, [{ words }], { maxLength: 16, stride: 3 });
-  const [predicted] = await predictWords(client, model.config, windows, [words.length], { program: 'predict', padId: model.tokenizer.special.pad, batchSize: 8 });
+  const [predicted] = await predictWords(client, model.config, windows, [words.length], {
+    program: 'predict',
+    padId: model.tokenizer.special.pad,
+    batchSize: 8,
+  });
   const row = [...predicted[wordIndex]];
   assert.equal(e.predicted.label, e.labels[row.indexOf(Math.max(...row))]);
   assert.ok(Math.abs(row[e.labels.indexOf(e.predicted.label)] - e.predicted.probability) < 1e-6);

@@ -26,7 +26,9 @@ const corpus = corpusSlice(root, 'NCBI-disease', 256);
 async function fineTuneOnce(dir: string): Promise<FineTuneResult> {
   const settings = parseRunConfig({
     corpora: [{ path: corpus, type: 'Disease' }],
-    teachers: [{ type: 'Disease', model: { folder: TINY_BERT }, epochs: 2, lr: 1e-3, batchSize: 64, maxLength: 64, seed: 5 }],
+    teachers: [
+      { type: 'Disease', model: { folder: TINY_BERT }, epochs: 2, lr: 1e-3, batchSize: 64, maxLength: 64, seed: 5 },
+    ],
     student: { model: { folder: TINY_BERT } },
   }).teachers[0];
   const { type: _type, model: _model, ...training } = settings;
@@ -41,9 +43,17 @@ async function fineTuneOnce(dir: string): Promise<FineTuneResult> {
       config,
       initial: initParams(tokenClassifierLayout(config, adamwConfig(training)), training.seed),
       padId: m.tokenizer.special.pad,
-      train: encodeSentences(m.tokenizer, train.map((s) => ({ words: s.tokens, labels: s.labels.map((l) => LABELS.indexOf(l)) })), windows),
+      train: encodeSentences(
+        m.tokenizer,
+        train.map((s) => ({ words: s.tokens, labels: s.labels.map((l) => LABELS.indexOf(l)) })),
+        windows,
+      ),
       selection: {
-        windows: encodeSentences(m.tokenizer, dev.map((s) => ({ words: s.tokens })), windows),
+        windows: encodeSentences(
+          m.tokenizer,
+          dev.map((s) => ({ words: s.tokens })),
+          windows,
+        ),
         wordCounts: dev.map((s) => s.tokens.length),
         score: (predicted) => {
           const right = predicted.flat().filter((l, i) => l === dev.flatMap((s) => s.labels)[i]).length;
@@ -59,7 +69,10 @@ async function fineTuneOnce(dir: string): Promise<FineTuneResult> {
   }
 }
 
-const digest = (params: Float32Array): string => createHash('sha256').update(new Uint8Array(params.buffer, params.byteOffset, params.byteLength)).digest('hex');
+const digest = (params: Float32Array): string =>
+  createHash('sha256')
+    .update(new Uint8Array(params.buffer, params.byteOffset, params.byteLength))
+    .digest('hex');
 
 test('two fine-tunes with the same seed end with bitwise-identical parameters (the tiny BERT fixture at hidden 128)', async () => {
   const a = await fineTuneOnce(join(root, 'a'));

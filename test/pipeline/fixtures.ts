@@ -11,12 +11,19 @@ export function corpusSlice(root: string, name: string, sentences: number): stri
   const folder = join(root, name);
   mkdirSync(folder, { recursive: true });
   for (const split of ['train', 'devel', 'test']) {
-    const text = readFileSync(fileURLToPath(new URL(`../../resources/datasets/${name}/${split}.tsv`, import.meta.url)), 'utf8');
-    const blocks = text.split(/\n\s*\n/).filter((b) => b.trim()).slice(0, split === 'train' ? sentences : sentences / 2);
+    const text = readFileSync(
+      fileURLToPath(new URL(`../../resources/datasets/${name}/${split}.tsv`, import.meta.url)),
+      'utf8',
+    );
+    const blocks = text
+      .split(/\n\s*\n/)
+      .filter((b) => b.trim())
+      .slice(0, split === 'train' ? sentences : sentences / 2);
     writeFileSync(join(folder, `${split}.tsv`), blocks.join('\n\n') + '\n');
   }
   return folder;
 }
 
 /** Figures of time and memory, which differ between two runs of the same work. */
-export const isMeasuredFigure = (name: string) => name === 'seconds' || name.endsWith('_per_second') || name === 'peak_memory_mb';
+export const isMeasuredFigure = (name: string) =>
+  name === 'seconds' || name.endsWith('_per_second') || name === 'peak_memory_mb';

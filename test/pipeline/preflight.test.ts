@@ -21,7 +21,13 @@ const root = tempDir('preflight-test-');
 const ncbi = corpusSlice(root, 'NCBI-disease', 24);
 const chem = corpusSlice(root, 'BC5CDR-chem', 24);
 const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
-const config = (student: NonNullable<RunConfigInput['student']>['model'], corpora: RunConfigInput['corpora'] = [{ path: ncbi, type: 'Disease' }, { path: chem, type: 'Chemical' }]): RunConfigInput => ({
+const config = (
+  student: NonNullable<RunConfigInput['student']>['model'],
+  corpora: RunConfigInput['corpora'] = [
+    { path: ncbi, type: 'Disease' },
+    { path: chem, type: 'Chemical' },
+  ],
+): RunConfigInput => ({
   corpora,
   teachers: [
     { type: 'Disease', model: { folder: TINY_BERT }, ...training },
@@ -43,16 +49,29 @@ async function withRunner(use: (ctx: ServiceContext, client: RuntimeClient) => P
 }
 
 /** Runs (or resumes) and expects it to fail in 'prepare' with `message`, before any step: no model, no figure. */
-async function failsBeforeTraining(ctx: ServiceContext, client: RuntimeClient, runId: number, message: RegExp): Promise<void> {
+async function failsBeforeTraining(
+  ctx: ServiceContext,
+  client: RuntimeClient,
+  runId: number,
+  message: RegExp,
+): Promise<void> {
   const events: RunEvent[] = [];
   await assert.rejects(executeRun(ctx, client, runId, { onEvent: (e) => events.push(e) }), message);
   const run = getRun(ctx.store, runId)!;
   assert.equal(run.status, 'failed');
   assert.match(run.error!, message);
   assert.equal(run.phase, 'prepare', 'it failed in the prepare phase');
-  assert.deepEqual(events.filter((e) => e.training), [], 'no training step ran');
+  assert.deepEqual(
+    events.filter((e) => e.training),
+    [],
+    'no training step ran',
+  );
   assert.deepEqual(listModels(ctx.store, { runId }), [], 'no teacher was trained');
-  assert.deepEqual(listMetrics(ctx.store, runId).filter((m) => !isMeasuredFigure(m.name)), [], 'no epoch was recorded');
+  assert.deepEqual(
+    listMetrics(ctx.store, runId).filter((m) => !isMeasuredFigure(m.name)),
+    [],
+    'no epoch was recorded',
+  );
 }
 
 test('fault 4: a truncated student weights file fails the run before the first teacher trains, and again on resume', () =>
@@ -88,8 +107,22 @@ test('fault 3: a corpus whose stored cut leaves its test split empty fails the r
       entityTypes: ['Disease'],
       contentHash: 'a'.repeat(64),
       split: { ratios: [100, 0, 0], seed: 42 },
-      splits: [{ name: 'train', sentences: 3, tokens: 4, mentions: 2 }, { name: 'dev', sentences: 0, tokens: 0, mentions: 0 }, { name: 'test', sentences: 0, tokens: 0, mentions: 0 }],
+      splits: [
+        { name: 'train', sentences: 3, tokens: 4, mentions: 2 },
+        { name: 'dev', sentences: 0, tokens: 0, mentions: 0 },
+        { name: 'test', sentences: 0, tokens: 0, mentions: 0 },
+      ],
     });
-    const run = createTaughtNetRun(ctx, { config: config({ preset: 'tiny' }, [{ dataset: dataset.id, type: 'Disease' }, { path: chem, type: 'Chemical' }]) });
-    await failsBeforeTraining(ctx, client, run.id, /the Disease corpus one-file\.tsv has no sentences in its dev and test splits/);
+    const run = createTaughtNetRun(ctx, {
+      config: config({ preset: 'tiny' }, [
+        { dataset: dataset.id, type: 'Disease' },
+        { path: chem, type: 'Chemical' },
+      ]),
+    });
+    await failsBeforeTraining(
+      ctx,
+      client,
+      run.id,
+      /the Disease corpus one-file\.tsv has no sentences in its dev and test splits/,
+    );
   }));

@@ -12,7 +12,7 @@ import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { taughtnet } from '../cli/run-cli.ts';
 import { TINY_BERT, corpusSlice } from './fixtures.ts';
 
-test('an engine killed mid-run: the run\'s error says what happened in words and that it can be resumed', async () => {
+test("an engine killed mid-run: the run's error says what happened in words and that it can be resumed", async () => {
   const root = tempDir('messages-test-');
   const training = { epochs: 1, lr: 3e-3, batchSize: 8, maxLength: 64, seed: 3 };
   const store = openStore({ dataDir: tempDir('messages-store-') });
@@ -29,7 +29,8 @@ test('an engine killed mid-run: the run\'s error says what happened in words and
       },
     });
     let killed = false;
-    const said = /^the training engine \(the separate process that does the computing\) was ended from outside \(SIGKILL: the system does this when memory runs out, or a person or program ended it\); what the run had finished is kept, and it can be resumed from its last finished epoch$/;
+    const said =
+      /^the training engine \(the separate process that does the computing\) was ended from outside \(SIGKILL: the system does this when memory runs out, or a person or program ended it\); what the run had finished is kept, and it can be resumed from its last finished epoch$/;
     await assert.rejects(
       executeRun(ctx, client, run.id, {
         onEvent: (e) => {
@@ -53,12 +54,19 @@ test('an engine killed mid-run: the run\'s error says what happened in words and
 test('resuming a cancelled run says it was cancelled and how to start it again', async () => {
   const dataDir = tempDir('messages-cancelled-');
   const store = openStore({ dataDir });
-  const config = { corpora: [{ path: '/nowhere', type: 'Disease' }], teachers: [{ type: 'Disease', model: { preset: 'tiny' } }], student: { model: { preset: 'tiny' } } };
+  const config = {
+    corpora: [{ path: '/nowhere', type: 'Disease' }],
+    teachers: [{ type: 'Disease', model: { preset: 'tiny' } }],
+    student: { model: { preset: 'tiny' } },
+  };
   const run = createRun(store, { name: 'stopped', config });
   setRunStatus(store, { runId: run.id, status: 'cancelled' });
   store.close();
   const r = await taughtnet(['run', '--resume', String(run.id), '--data-dir', dataDir]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^taughtnet: run 1 was cancelled \(.+\), and a cancelled run does not continue; to start it again, run its config as a new run: taughtnet runs show 1 --json prints it/);
+  assert.match(
+    r.stderr,
+    /^taughtnet: run 1 was cancelled \(.+\), and a cancelled run does not continue; to start it again, run its config as a new run: taughtnet runs show 1 --json prints it/,
+  );
   assert.doesNotMatch(r.stderr, /cannot become running/);
 });

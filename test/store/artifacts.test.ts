@@ -205,9 +205,15 @@ test('opening the store removes temp files left by dead processes only', () => {
   writeFileSync(join(tmp, 'stray'), '');
   // On a shared drive: another machine's pids mean nothing here, only how long ago its file was written.
   writeFileSync(join(tmp, `other-lab-pc~${dead}-0123456789abcdef.part`), 'being written on another machine');
-  writeFileSync(join(tmp, `other-lab-pc~${process.pid}-fedcba9876543210.part`), 'left two hours ago on another machine');
+  writeFileSync(
+    join(tmp, `other-lab-pc~${process.pid}-fedcba9876543210.part`),
+    'left two hours ago on another machine',
+  );
   const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
   utimesSync(join(tmp, `other-lab-pc~${process.pid}-fedcba9876543210.part`), twoHoursAgo, twoHoursAgo);
   openStore({ dataDir }).close();
-  assert.deepEqual(readdirSync(tmp).sort(), [`${host}~${process.pid}-0123456789abcdef.part`, `other-lab-pc~${dead}-0123456789abcdef.part`].sort());
+  assert.deepEqual(
+    readdirSync(tmp).sort(),
+    [`${host}~${process.pid}-0123456789abcdef.part`, `other-lab-pc~${dead}-0123456789abcdef.part`].sort(),
+  );
 });

@@ -23,9 +23,13 @@ const METRICS_PER_EPOCH = 3; // as the writer records them
 
 /** Starts the writer, lets it commit `commits` lines of progress, waits `delayMs` more, then SIGKILLs it. */
 async function killMidWrite(dataDir: string, commits: number, delayMs: number, network: string | null): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', writer, dataDir, String(EPOCHS), ...(network ? [network] : [])], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', writer, dataDir, String(EPOCHS), ...(network ? [network] : [])],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = once(child, 'exit');
   let seen = 0;
   for await (const _line of createInterface({ input: child.stdout })) {

@@ -67,7 +67,10 @@ test('a failed run keeps its error until it is retried; a finished run cannot mo
 test('a completed, failed or cancelled run is queued again with a new config (a student added); others are refused', () => {
   const store = openStore({ dataDir: tempDir() });
   const run = createRun(store, { name: 'r', config: { students: ['a'] } });
-  assert.throws(() => requeueRun(store, run.id, { students: ['a', 'b'] }), /run \d+ is queued: only a completed, failed or cancelled run takes a new student/);
+  assert.throws(
+    () => requeueRun(store, run.id, { students: ['a', 'b'] }),
+    /run \d+ is queued: only a completed, failed or cancelled run takes a new student/,
+  );
   setRunStatus(store, { runId: run.id, status: 'running' });
   assert.throws(() => requeueRun(store, run.id, {}), /is running/);
   setRunStatus(store, { runId: run.id, status: 'completed' });
@@ -178,7 +181,7 @@ test('at start-up, runs whose process died are marked interrupted; a live owner 
   first.store.close();
 });
 
-test('on a shared drive, another machine\'s run is interrupted only when its heartbeat is stale', () => {
+test("on a shared drive, another machine's run is interrupted only when its heartbeat is stale", () => {
   const dataDir = tempDir();
   const store = openStore({ dataDir });
   const live = createRun(store, { name: 'training on the lab PC', config: {} });
@@ -188,7 +191,9 @@ test('on a shared drive, another machine\'s run is interrupted only when its hea
   assert.equal(mine.ownerHost, thisHost());
   assert.ok(mine.heartbeatAt);
   // The pid of this very process, which on this host would mean "dead": on another host it means nothing.
-  const other = store.db.prepare(`UPDATE runs SET owner_host = 'other-lab-pc', owner_pid = ?, heartbeat_at = ? WHERE id = ?`);
+  const other = store.db.prepare(
+    `UPDATE runs SET owner_host = 'other-lab-pc', owner_pid = ?, heartbeat_at = ? WHERE id = ?`,
+  );
   other.run(process.pid, new Date(Date.now() - 60_000).toISOString(), live.id);
   other.run(process.pid, new Date(Date.now() - STALE_AFTER_MS - 60_000).toISOString(), dead.id);
   // This process beats for its own run only.
@@ -217,7 +222,10 @@ test('a data folder on a network drive gets a rollback journal and a note saying
   const shared = openStore({ dataDir, networkFileSystem: 'NFS' });
   assert.equal(shared.db.pragma('journal_mode', { simple: true }), 'delete');
   assert.equal(shared.db.pragma('synchronous', { simple: true }), 2); // FULL
-  assert.match(networkDriveNote(shared)!, /network drive \(NFS\): .*rollback journal instead of WAL.*10 minutes without a heartbeat/);
+  assert.match(
+    networkDriveNote(shared)!,
+    /network drive \(NFS\): .*rollback journal instead of WAL.*10 minutes without a heartbeat/,
+  );
   shared.close();
   // A machine that cannot tell (a mapped Windows drive) keeps the file's shared mode instead of putting it back in WAL.
   const blind = openStore({ dataDir, networkFileSystem: null });
@@ -229,7 +237,10 @@ test('a data folder on a network drive gets a rollback journal and a note saying
   const busyDir = tempDir();
   const other = openStore({ dataDir: busyDir });
   other.db.prepare('SELECT count(*) FROM runs').get();
-  assert.throws(() => openStore({ dataDir: busyDir, networkFileSystem: 'SMB2' }), /another program has it open in WAL mode.*Close TaughtNet Workbench/s);
+  assert.throws(
+    () => openStore({ dataDir: busyDir, networkFileSystem: 'SMB2' }),
+    /another program has it open in WAL mode.*Close TaughtNet Workbench/s,
+  );
   other.close();
 
   assert.equal(networkFileSystem('\\\\labserver\\share\\taughtnet', 'win32'), 'Windows share');

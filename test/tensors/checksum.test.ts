@@ -11,7 +11,14 @@ import { loadModelFolder, saveModelFolder } from '../../main/models/model-folder
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 
 const dir = tempDir('checksum-test-');
-const tensors = { a: tensor('float32', [1000], Float32Array.from({ length: 1000 }, (_, i) => i / 7)), b: tensor('int64', [3], BigInt64Array.of(1n, 2n, 3n)) };
+const tensors = {
+  a: tensor(
+    'float32',
+    [1000],
+    Float32Array.from({ length: 1000 }, (_, i) => i / 7),
+  ),
+  b: tensor('int64', [3], BigInt64Array.of(1n, 2n, 3n)),
+};
 
 function overwrite(path: string, at: number, bytes: Buffer): void {
   const fd = openSync(path, 'r+');
@@ -40,7 +47,7 @@ test('a file written with a checksum matches it, reads as plain safetensors, and
   }
 });
 
-test('a file without a checksum (another writer\'s) is neither passed nor failed', async () => {
+test("a file without a checksum (another writer's) is neither passed nor failed", async () => {
   const path = join(dir, 'without.safetensors');
   await writeSafetensors(path, tensors);
   assert.equal(await checksumMatches(path), null);
@@ -54,5 +61,10 @@ test('a saved model folder records its checksum, and a damaged one is refused by
   await loadModelFolder(folder);
   const weights = join(folder, 'model.safetensors');
   overwrite(weights, Math.floor(statSync(weights).size / 2), Buffer.alloc(8, 0));
-  await assert.rejects(loadModelFolder(folder), new RegExp(`${weights.replace(/[.\\/]/g, '\\$&')} is damaged: .*; copy the folder again from a backup, or train the model again`));
+  await assert.rejects(
+    loadModelFolder(folder),
+    new RegExp(
+      `${weights.replace(/[.\\/]/g, '\\$&')} is damaged: .*; copy the folder again from a backup, or train the model again`,
+    ),
+  );
 });

@@ -112,7 +112,11 @@ test('round trip of every dtype, with metadata, header aligned to 8 bytes', asyn
   assert.deepEqual(back.metadata, { step: '17', note: 'ünïcode' });
   assert.equal(back.tensors.size, Object.keys(tensors).length);
   for (const [name, t] of Object.entries(tensors)) assert.deepEqual(back.tensors.get(name), t, name);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp file left behind',
+  );
 });
 
 test('overwriting replaces the file atomically and leaves no temp file', async () => {
@@ -121,12 +125,18 @@ test('overwriting replaces the file atomically and leaves no temp file', async (
   await writeSafetensors(path, new Map([['b', tensor('int32', [2], new Int32Array([5, 6]))]]));
   const { tensors } = await readSafetensors(path);
   assert.deepEqual([...tensors.keys()], ['b']);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('overwrite') && f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('overwrite') && f.endsWith('.tmp')),
+    [],
+  );
   await assert.rejects(
     writeSafetensors(join(dir, 'no-such-folder', 'x.safetensors'), {}),
     /no-such-folder.*writing safetensors failed: ENOENT/,
   );
-  await assert.rejects(writeSafetensors(path, { __metadata__: tensor('uint8', [0], new Uint8Array()) }), /cannot name a tensor/);
+  await assert.rejects(
+    writeSafetensors(path, { __metadata__: tensor('uint8', [0], new Uint8Array()) }),
+    /cannot name a tensor/,
+  );
 });
 
 async function expectBad(name: string, bytes: Uint8Array, message: RegExp): Promise<void> {

@@ -9,8 +9,33 @@ import { bytesToUnicode } from '../../shared/tokenizers/byte-level-bpe.ts';
 import { encodeSentence } from '../../shared/tokenizers/encode.ts';
 import { loadTokenizer } from '../../main/models/tokenizer-files.ts';
 
-const TOKENS = ['<s>', '<pad>', '</s>', '<unk>', '<mask>', 'Ġ', 'l', 'o', 'w', 'e', 'r', '-', 'a', 'b',
-  'Ġl', 'ow', 'Ġlow', 'er', 'Ġlower', 'we', 'Ġa', 'Ã', '©', 'Ä', 'ģ'];
+const TOKENS = [
+  '<s>',
+  '<pad>',
+  '</s>',
+  '<unk>',
+  '<mask>',
+  'Ġ',
+  'l',
+  'o',
+  'w',
+  'e',
+  'r',
+  '-',
+  'a',
+  'b',
+  'Ġl',
+  'ow',
+  'Ġlow',
+  'er',
+  'Ġlower',
+  'we',
+  'Ġa',
+  'Ã',
+  '©',
+  'Ä',
+  'ģ',
+];
 const VOCAB = Object.fromEntries(TOKENS.map((t, i) => [t, i]));
 // Rank = line order. "w e" ranks after "o w", so "owe" must become ow + e, never o + we.
 const MERGES = ['Ġ l', 'o w', 'Ġl ow', 'e r', 'l o', 'Ġlow er', 'w e', 'Ġ a'];
@@ -28,9 +53,23 @@ const fastDir = folder({
     added_tokens: [{ id: 4, content: '<mask>', special: true }],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0], trim_offsets: true, add_prefix_space: false },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false,
-      vocab: VOCAB, merges: MERGES.map((m) => m.split(' ')) },
+    post_processor: {
+      type: 'RobertaProcessing',
+      sep: ['</s>', 2],
+      cls: ['<s>', 0],
+      trim_offsets: true,
+      add_prefix_space: false,
+    },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      vocab: VOCAB,
+      merges: MERGES.map((m) => m.split(' ')),
+    },
   }),
 });
 test.after(() => [slowDir, fastDir].forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -49,7 +88,10 @@ test("GPT-2's byte table: printable bytes map to themselves, the rest from U+010
   assert.equal(table[0xad], '\u0143'); // soft hyphen, the last unprintable: U+0100 + 67
 });
 
-for (const [kind, dir] of [['vocab.json + merges.txt', slowDir], ['tokenizer.json', fastDir]] as const) {
+for (const [kind, dir] of [
+  ['vocab.json + merges.txt', slowDir],
+  ['tokenizer.json', fastDir],
+] as const) {
   test(`${kind}: merges apply by rank, every word gets the prefix space`, () => {
     const { tokenizer } = loadTokenizer(dir);
     assert.deepEqual(tokenizer.special, { cls: 0, sep: 2, pad: 1, unk: 3, mask: 4 });

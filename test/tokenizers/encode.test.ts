@@ -16,10 +16,32 @@ const tokenizer = bertTokenizerFromVocabTxt(vocabText, {}, 'vocab.txt');
 test('labels sit on first subwords; other subwords and specials are ignored; an empty word gets [UNK]', () => {
   // beta-catenin → beta - cat ##eni ##n (5 pieces); "\u200b" cleans to nothing → [UNK]
   const [w] = encodeSentence(tokenizer, { words: ['beta-catenin', '\u200b', 'p53'], labels: [1, 0, 2] });
-  assert.deepEqual(w.inputIds, [101, id('beta'), id('-'), id('cat'), id('##eni'), id('##n'), 100, id('p'), id('##53'), 102]);
+  assert.deepEqual(w.inputIds, [
+    101,
+    id('beta'),
+    id('-'),
+    id('cat'),
+    id('##eni'),
+    id('##n'),
+    100,
+    id('p'),
+    id('##53'),
+    102,
+  ]);
   assert.deepEqual(w.wordIds, [null, 0, 0, 0, 0, 0, 1, 2, 2, null]);
   assert.deepEqual(w.labelPositions, [1, 6, 7]);
-  assert.deepEqual(w.labels, [IGNORE_LABEL, 1, IGNORE_LABEL, IGNORE_LABEL, IGNORE_LABEL, IGNORE_LABEL, 0, 2, IGNORE_LABEL, IGNORE_LABEL]);
+  assert.deepEqual(w.labels, [
+    IGNORE_LABEL,
+    1,
+    IGNORE_LABEL,
+    IGNORE_LABEL,
+    IGNORE_LABEL,
+    IGNORE_LABEL,
+    0,
+    2,
+    IGNORE_LABEL,
+    IGNORE_LABEL,
+  ]);
   assert.deepEqual(w.tokenTypeIds, new Array(10).fill(0));
 });
 
@@ -59,12 +81,18 @@ test('stitching fails loudly when a window is missing', () => {
 });
 
 test('bad options and mismatched labels are refused', () => {
-  assert.throws(() => encodeSentence(tokenizer, { words: ['a'] }, { maxLength: 10, stride: 4 }), /stride 4 leaves no room/);
+  assert.throws(
+    () => encodeSentence(tokenizer, { words: ['a'] }, { maxLength: 10, stride: 4 }),
+    /stride 4 leaves no room/,
+  );
   assert.throws(() => encodeSentence(tokenizer, { words: ['a', 'b'], labels: [0] }), /2 words but 1 labels/);
 });
 
 test('padBatch pads ids with the pad id, masks padding, labels padding as ignored', () => {
-  const windows = encodeSentences(tokenizer, [{ words: ['dna'], labels: [1] }, { words: ['p53', 'dna'], labels: [2, 0] }]);
+  const windows = encodeSentences(tokenizer, [
+    { words: ['dna'], labels: [1] },
+    { words: ['p53', 'dna'], labels: [2, 0] },
+  ]);
   const batch = padBatch(windows, tokenizer.special.pad);
   assert.equal(batch.size, 2);
   assert.equal(batch.length, 5);
@@ -82,7 +110,10 @@ test('BC2GM test: every word of every sentence comes back from its windows, long
   let words: string[] = [];
   let labels: number[] = [];
   const tags = ['O', 'B-GENE', 'I-GENE'];
-  for (const line of readFileSync(fileURLToPath(new URL('../../resources/datasets/BC2GM/test.tsv', import.meta.url)), 'utf8').split('\n')) {
+  for (const line of readFileSync(
+    fileURLToPath(new URL('../../resources/datasets/BC2GM/test.tsv', import.meta.url)),
+    'utf8',
+  ).split('\n')) {
     const [word, tag] = line.split('\t');
     if (word) {
       words.push(word);
@@ -96,6 +127,13 @@ test('BC2GM test: every word of every sentence comes back from its windows, long
   const windows = encodeSentences(tokenizer, sentences, options);
   assert.ok(windows.length > sentences.length, 'some BC2GM sentences exceed 64 subwords');
   assert.ok(windows.every((w) => w.inputIds.length <= 64));
-  const stitched = stitchWords(windows, sentences.map((s) => s.words.length), (k, p) => windows[k].labels![p]);
-  assert.deepEqual(stitched, sentences.map((s) => s.labels));
+  const stitched = stitchWords(
+    windows,
+    sentences.map((s) => s.words.length),
+    (k, p) => windows[k].labels![p],
+  );
+  assert.deepEqual(
+    stitched,
+    sentences.map((s) => s.labels),
+  );
 });

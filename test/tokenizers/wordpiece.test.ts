@@ -57,7 +57,10 @@ test('both sources agree on every distinct word of the shipped corpora', () => {
   const words = new Set<string>();
   for (const corpus of ['NCBI-disease', 'BC5CDR-chem', 'BC2GM']) {
     for (const split of ['train', 'devel', 'test']) {
-      const text = readFileSync(fileURLToPath(new URL(`../../resources/datasets/${corpus}/${split}.tsv`, import.meta.url)), 'utf8');
+      const text = readFileSync(
+        fileURLToPath(new URL(`../../resources/datasets/${corpus}/${split}.tsv`, import.meta.url)),
+        'utf8',
+      );
       for (const line of text.split('\n')) if (line) words.add(line.split('\t')[0]);
     }
   }
@@ -72,7 +75,11 @@ test('accent stripping follows the config: null follows lowercase, false keeps �
   assert.deepEqual(bertBasicTokens('Sjögren', { ...UNCASED_BERT, lowercase: false }), ['Sjögren']); // null → no strip
   assert.deepEqual(cased.wordIds('Sjögren'), [id('[UNK]')]); // uppercase "S" is not in an uncased vocab
   assert.deepEqual(cased.wordIds('dna'), [id('dna')]);
-  const casedStripped = bertTokenizerFromVocabTxt(vocabText, { do_lower_case: false, strip_accents: true }, 'vocab.txt');
+  const casedStripped = bertTokenizerFromVocabTxt(
+    vocabText,
+    { do_lower_case: false, strip_accents: true },
+    'vocab.txt',
+  );
   assert.deepEqual(bertBasicTokens('Sjögren', { ...UNCASED_BERT, lowercase: false, stripAccents: true }), ['Sjogren']);
   assert.deepEqual(casedStripped.wordIds('sjögren'), [id('s'), id('##jo'), id('##gren')]);
 });

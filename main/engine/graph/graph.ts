@@ -117,7 +117,10 @@ export class Graph {
   /** A constant stored as an initializer; equal constants are shared. */
   constant(c: ConstTensor): Tensor {
     // Small constants (scalars, shapes, axes) are deduplicated by value.
-    const key = c.data.length <= 64 ? `${c.dtype}[${c.shape.join(',')}]${Array.from(c.data as ArrayLike<number | bigint>).join(',')}` : undefined;
+    const key =
+      c.data.length <= 64
+        ? `${c.dtype}[${c.shape.join(',')}]${Array.from(c.data as ArrayLike<number | bigint>).join(',')}`
+        : undefined;
     const known = key && this.constants.get(key);
     if (known) return known;
     const name = this.fresh(`const.${c.dtype}`);
@@ -138,10 +141,12 @@ export class Graph {
   /** Emits one ONNX node with one output and records its gradient rules on the tape. */
   op(type: OnnxOp, inputs: readonly Tensor[], spec: OpSpec = {}): Tensor {
     const where = this.scopes.join('.') || 'the top-level scope';
-    if (spec.grads && ONNX_OPS[type] !== 'rule') throw new Error(`${type} in ${where}: it carries no gradient rule of its own (${ONNX_OPS[type]})`);
+    if (spec.grads && ONNX_OPS[type] !== 'rule')
+      throw new Error(`${type} in ${where}: it carries no gradient rule of its own (${ONNX_OPS[type]})`);
     const inferred = inferNode(type, inputs, spec.attrs ?? {}, spec.shape, where);
     // One source for a shape: an op that declared what the builder infers could declare it wrongly.
-    if (inferred && (spec.shape || spec.dtype)) throw new Error(`${type} in ${where}: its shape and dtype are inferred, declare neither`);
+    if (inferred && (spec.shape || spec.dtype))
+      throw new Error(`${type} in ${where}: its shape and dtype are inferred, declare neither`);
     const shape = inferred?.shape ?? spec.shape;
     if (!shape) throw new Error(`${type} in ${where}: declare its shape`);
     const name = this.fresh(spec.label ?? type.toLowerCase());
@@ -183,13 +188,19 @@ export class Graph {
 
 export function constTensor(dtype: DType, shape: readonly number[], values: ArrayLike<number>): ConstTensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  if (values.length !== n) throw new Error(`constant of shape [${shape.join(',')}] needs ${n} values, got ${values.length}`);
+  if (values.length !== n)
+    throw new Error(`constant of shape [${shape.join(',')}] needs ${n} values, got ${values.length}`);
   const data =
-    dtype === 'float32' ? Float32Array.from(values)
-    : dtype === 'float64' ? Float64Array.from(values)
-    : dtype === 'int64' ? BigInt64Array.from(Array.from(values, (v) => BigInt(v)))
-    : dtype === 'int32' ? Int32Array.from(values)
-    : dtype === 'uint32' ? Uint32Array.from(values)
-    : Uint8Array.from(values);
+    dtype === 'float32'
+      ? Float32Array.from(values)
+      : dtype === 'float64'
+        ? Float64Array.from(values)
+        : dtype === 'int64'
+          ? BigInt64Array.from(Array.from(values, (v) => BigInt(v)))
+          : dtype === 'int32'
+            ? Int32Array.from(values)
+            : dtype === 'uint32'
+              ? Uint32Array.from(values)
+              : Uint8Array.from(values);
   return { dtype, shape, data };
 }

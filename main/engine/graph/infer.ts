@@ -29,7 +29,8 @@ const INDEX_INPUTS: Partial<Record<OnnxOp, { at: readonly number[]; int32?: true
 
 const show = (t: { dtype: DType; shape: Shape }): string => `${t.dtype} [${t.shape.join(', ')}]`;
 /** 'float32 [2, 3], int64 [2] and float32 [3]'. */
-const list = (ts: readonly Tensor[]): string => `${ts.slice(0, -1).map(show).join(', ')} and ${show(ts[ts.length - 1])}`;
+const list = (ts: readonly Tensor[]): string =>
+  `${ts.slice(0, -1).map(show).join(', ')} and ${show(ts[ts.length - 1])}`;
 const isUnknown = (d: Dim): boolean => typeof d === 'string' && d.startsWith('?');
 
 /** Two dims that must be equal, as one (the more telling of them), or undefined where they cannot be equal. */
@@ -53,13 +54,20 @@ function broadcast(a: Shape, b: Shape, clash: (da: Dim, db: Dim) => never): Dim[
 
 /** Whether `small` broadcasts to `big` leaving it as it is (a bias to its product, a scale to normalized dims). */
 const fits = (small: Shape, big: Shape): boolean =>
-  small.length <= big.length && small.every((d, i) => d === 1 || same(d, big[i + big.length - small.length]) !== undefined);
+  small.length <= big.length &&
+  small.every((d, i) => d === 1 || same(d, big[i + big.length - small.length]) !== undefined);
 
 /**
  * Checks the inputs of one node and, for the ops whose output follows from their inputs' shapes, returns its shape
  * and dtype (undefined for the others, whose caller declares the shape: `declared`). `where` names the scope.
  */
-export function inferNode(op: OnnxOp, inputs: readonly Tensor[], attrs: Readonly<Record<string, Attr>>, declared: Shape | undefined, where: string): Inferred | undefined {
+export function inferNode(
+  op: OnnxOp,
+  inputs: readonly Tensor[],
+  attrs: Readonly<Record<string, Attr>>,
+  declared: Shape | undefined,
+  where: string,
+): Inferred | undefined {
   const fail = (problem: string): never => {
     throw new Error(`${op} in ${where}: ${problem}`);
   };
@@ -67,7 +75,10 @@ export function inferNode(op: OnnxOp, inputs: readonly Tensor[], attrs: Readonly
     for (const t of ts) if (t.dtype !== ts[0].dtype) fail(`${show(ts[0])} and ${show(t)} differ in dtype`);
   };
   const broadcastAll = (ts: readonly Tensor[]): Shape =>
-    ts.reduce<Shape>((shape, t) => broadcast(shape, t.shape, (da, db) => fail(`${list(ts)} do not broadcast (${da} vs ${db})`)), []);
+    ts.reduce<Shape>(
+      (shape, t) => broadcast(shape, t.shape, (da, db) => fail(`${list(ts)} do not broadcast (${da} vs ${db})`)),
+      [],
+    );
   const axisAttr = (fallback: number, rank: number): number => {
     const a = attrs.axis && 'i' in attrs.axis ? attrs.axis.i : fallback;
     return a < 0 ? a + rank : a;
@@ -108,7 +119,9 @@ export function inferNode(op: OnnxOp, inputs: readonly Tensor[], attrs: Readonly
       const [m, k] = a.shape.slice(-2);
       const [k2, n] = b.shape.slice(-2);
       if (same(k, k2) === undefined) fail(`inner dimensions differ: ${show(a)} · ${show(b)} (${k} vs ${k2})`);
-      const batch = broadcast(a.shape.slice(0, -2), b.shape.slice(0, -2), (da, db) => fail(`batch dimensions of ${show(a)} and ${show(b)} do not broadcast (${da} vs ${db})`));
+      const batch = broadcast(a.shape.slice(0, -2), b.shape.slice(0, -2), (da, db) =>
+        fail(`batch dimensions of ${show(a)} and ${show(b)} do not broadcast (${da} vs ${db})`),
+      );
       return { shape: [...batch, m, n], dtype: a.dtype };
     }
     case 'Gemm': {
@@ -119,8 +132,12 @@ export function inferNode(op: OnnxOp, inputs: readonly Tensor[], attrs: Readonly
       const transB = attrs.transB && 'i' in attrs.transB && attrs.transB.i === 1;
       const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
       const [k2, n] = transB ? [b.shape[1], b.shape[0]] : b.shape;
-      if (same(k, k2) === undefined) fail(`inner dimensions differ: ${show(a)}${transA ? 'ᵀ' : ''} · ${show(b)}${transB ? 'ᵀ' : ''} (${k} vs ${k2})`);
-      if (c && !fits(c.shape, [m, n])) fail(`the bias ${show(c)} does not broadcast to the product [${m}, ${n}] of ${show(a)} and ${show(b)}`);
+      if (same(k, k2) === undefined)
+        fail(
+          `inner dimensions differ: ${show(a)}${transA ? 'ᵀ' : ''} · ${show(b)}${transB ? 'ᵀ' : ''} (${k} vs ${k2})`,
+        );
+      if (c && !fits(c.shape, [m, n]))
+        fail(`the bias ${show(c)} does not broadcast to the product [${m}, ${n}] of ${show(a)} and ${show(b)}`);
       return { shape: [m, n], dtype: a.dtype };
     }
     case 'Concat': {
@@ -131,33 +148,51 @@ export function inferNode(op: OnnxOp, inputs: readonly Tensor[], attrs: Readonly
       for (const t of inputs) {
         if (t.shape.length !== first.shape.length) fail(`ranks differ: ${show(first)} and ${show(t)}`);
         t.shape.forEach((d, i) => {
-          if (i !== axis) dims[i] = same(dims[i], d) ?? fail(`${show(first)} and ${show(t)} differ on axis ${i} (${dims[i]} vs ${d}), concatenating on axis ${axis}`);
+          if (i !== axis)
+            dims[i] =
+              same(dims[i], d) ??
+              fail(
+                `${show(first)} and ${show(t)} differ on axis ${i} (${dims[i]} vs ${d}), concatenating on axis ${axis}`,
+              );
         });
       }
       const sizes = inputs.map((t) => t.shape[axis]);
-      dims[axis] = sizes.every((d) => typeof d === 'number') ? (sizes as number[]).reduce((p, q) => p + q, 0) : '?concat';
+      dims[axis] = sizes.every((d) => typeof d === 'number')
+        ? (sizes as number[]).reduce((p, q) => p + q, 0)
+        : '?concat';
       return { shape: dims, dtype: first.dtype };
     }
     case 'Gather': {
       const [data, indices] = inputs;
       const axis = axisAttr(0, data.shape.length);
       if (axis >= data.shape.length) fail(`axis ${axis} is beyond the data ${show(data)}`);
-      return { shape: [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)], dtype: data.dtype };
+      return {
+        shape: [...data.shape.slice(0, axis), ...indices.shape, ...data.shape.slice(axis + 1)],
+        dtype: data.dtype,
+      };
     }
     case 'ScatterND': {
       const [data, indices, updates] = inputs;
       sameDtype([data, updates]);
       const k = indices.shape[indices.shape.length - 1];
       const expected = typeof k === 'number' ? [...indices.shape.slice(0, -1), ...data.shape.slice(k)] : undefined;
-      if (expected && (expected.length !== updates.shape.length || expected.some((d, i) => same(d, updates.shape[i]) === undefined))) {
-        fail(`updates ${show(updates)} do not match data ${show(data)} at indices ${show(indices)} (expected [${expected.join(', ')}])`);
+      if (
+        expected &&
+        (expected.length !== updates.shape.length || expected.some((d, i) => same(d, updates.shape[i]) === undefined))
+      ) {
+        fail(
+          `updates ${show(updates)} do not match data ${show(data)} at indices ${show(indices)} (expected [${expected.join(', ')}])`,
+        );
       }
       return { shape: data.shape, dtype: data.dtype };
     }
     case 'ScatterElements': {
       const [data, indices, updates] = inputs;
       sameDtype([data, updates]);
-      if (indices.shape.length !== updates.shape.length || indices.shape.some((d, i) => same(d, updates.shape[i]) === undefined)) {
+      if (
+        indices.shape.length !== updates.shape.length ||
+        indices.shape.some((d, i) => same(d, updates.shape[i]) === undefined)
+      ) {
         fail(`updates ${show(updates)} must have the shape of the indices ${show(indices)}`);
       }
       return { shape: data.shape, dtype: data.dtype };
@@ -166,7 +201,9 @@ export function inferNode(op: OnnxOp, inputs: readonly Tensor[], attrs: Readonly
       const [x, ...affine] = inputs;
       sameDtype(inputs);
       const normalized = x.shape.slice(axisAttr(-1, x.shape.length));
-      for (const t of affine) if (!fits(t.shape, normalized)) fail(`${show(t)} does not broadcast to the normalized dims [${normalized.join(', ')}] of ${show(x)}`);
+      for (const t of affine)
+        if (!fits(t.shape, normalized))
+          fail(`${show(t)} does not broadcast to the normalized dims [${normalized.join(', ')}] of ${show(x)}`);
       return { shape: x.shape, dtype: x.dtype };
     }
     case 'CumSum':
@@ -178,7 +215,8 @@ export function inferNode(op: OnnxOp, inputs: readonly Tensor[], attrs: Readonly
       sameDtype(inputs);
       return undefined;
     case 'Expand': // to the declared shape, which is its output
-      if (declared && !fits(inputs[0].shape, declared)) fail(`${show(inputs[0])} does not broadcast to [${declared.join(', ')}]`);
+      if (declared && !fits(inputs[0].shape, declared))
+        fail(`${show(inputs[0])} does not broadcast to [${declared.join(', ')}]`);
       return undefined;
     // One input, or a shape the caller knows (a reshape's target, a reduction's axes): the caller declares it.
     case 'Neg':

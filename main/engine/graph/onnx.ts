@@ -31,14 +31,21 @@ export function toOnnx(g: Graph, outputs: Record<string, Tensor>, name = 'taught
   const copied: [string, Tensor][] = [];
   for (const [out, t] of Object.entries(outputs)) {
     if (out === t.name) continue;
-    if (sources.has(out) || g.nodes.some((n) => n.outputs.includes(out))) throw new Error(`output name '${out}' is already a value of the graph`);
+    if (sources.has(out) || g.nodes.some((n) => n.outputs.includes(out)))
+      throw new Error(`output name '${out}' is already a value of the graph`);
     if (sources.has(t.name) || rename.has(t.name)) copied.push([out, t]);
     else rename.set(t.name, out);
   }
   const renamed = (v: string): string => rename.get(v) ?? v;
   const all: Node[] = [
     ...g.nodes.map((n) => ({ ...n, inputs: n.inputs.map(renamed), outputs: n.outputs.map(renamed) })),
-    ...copied.map(([out, t]) => ({ op: 'Identity' as const, name: `output.${out}`, inputs: [renamed(t.name)], outputs: [out], attrs: {} })),
+    ...copied.map(([out, t]) => ({
+      op: 'Identity' as const,
+      name: `output.${out}`,
+      inputs: [renamed(t.name)],
+      outputs: [out],
+      attrs: {},
+    })),
   ];
 
   // Dead-node elimination: walk back from the outputs.
@@ -67,13 +74,24 @@ export function toOnnx(g: Graph, outputs: Record<string, Tensor>, name = 'taught
     opsetImport: [{ domain: '', version: OPSET }],
     graph: {
       name,
-      node: nodes.map((n) => ({ opType: n.op, name: n.name, input: [...n.inputs], output: [...n.outputs], attribute: Object.entries(n.attrs).map(([k, a]) => attribute(k, a)) })),
+      node: nodes.map((n) => ({
+        opType: n.op,
+        name: n.name,
+        input: [...n.inputs],
+        output: [...n.outputs],
+        attribute: Object.entries(n.attrs).map(([k, a]) => attribute(k, a)),
+      })),
       input: inputs.map(valueInfo),
       output: outs.map(valueInfo),
       initializer: [...g.initializers].filter(([k]) => needed.has(k)).map(([k, c]) => tensorProto(k, c)),
     },
   });
-  return { bytes: onnx.ModelProto.encode(model).finish(), inputs: inputs.map(({ name, dtype, shape }) => ({ name, dtype, shape })), outputs: outs, nodeCount: nodes.length };
+  return {
+    bytes: onnx.ModelProto.encode(model).finish(),
+    inputs: inputs.map(({ name, dtype, shape }) => ({ name, dtype, shape })),
+    outputs: outs,
+    nodeCount: nodes.length,
+  };
 }
 
 function valueInfo(t: IOInfo): onnxProto.onnx.IValueInfoProto {
@@ -83,7 +101,9 @@ function valueInfo(t: IOInfo): onnxProto.onnx.IValueInfoProto {
       tensorType: {
         elemType: ONNX_DTYPE[t.dtype],
         // Unknown dims ('?…') are left unnamed; symbols like 'batch' become dim_params.
-        shape: { dim: t.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : d.startsWith('?') ? {} : { dimParam: d })) },
+        shape: {
+          dim: t.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : d.startsWith('?') ? {} : { dimParam: d })),
+        },
       },
     },
   };

@@ -12,7 +12,9 @@ export function activation(g: Graph, act: HiddenAct, x: Tensor): Tensor {
       return gelu(g, x); // exact, erf-based
     case 'gelu_new':
       // The tanh approximation (GPT-2's, HF NewGELUActivation): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-      return g.scope('gelu_new', () => mul(g, mul(g, x, 0.5), add(g, tanh(g, mul(g, add(g, x, mul(g, pow(g, x, 3), 0.044715)), SQRT_2_OVER_PI)), 1)));
+      return g.scope('gelu_new', () =>
+        mul(g, mul(g, x, 0.5), add(g, tanh(g, mul(g, add(g, x, mul(g, pow(g, x, 3), 0.044715)), SQRT_2_OVER_PI)), 1)),
+      );
     case 'relu': {
       const positive = g.op('Greater', [x, g.scalar(0, x.dtype)]);
       return where(g, positive, x, 0);

@@ -83,7 +83,11 @@ function positionIds({ g, config: c }: EncoderScope, x: EncoderInputs): Tensor {
   }
   return g.scope('position_ids', () => {
     const notPad = x.inputIds
-      ? cast(g, g.op('Not', [g.op('Equal', [x.inputIds, g.scalar(c.padTokenId, 'int64')])], { shape: mask.shape }), 'int64')
+      ? cast(
+          g,
+          g.op('Not', [g.op('Equal', [x.inputIds, g.scalar(c.padTokenId, 'int64')])], { shape: mask.shape }),
+          'int64',
+        )
       : cast(g, mask, 'int64');
     const counted = g.op('CumSum', [notPad, g.scalar(1, 'int64')]);
     return g.op('Add', [g.op('Mul', [counted, notPad]), g.scalar(c.positionOffset - 1, 'int64')]);
@@ -96,7 +100,8 @@ function embeddings(s: EncoderScope, x: EncoderInputs): Tensor {
     let sum = add(g, x.inputsEmbeds, gather(g, p['embeddings.position_embeddings.weight'], positionIds(s, x)));
     if (c.typeVocabSize > 0) {
       const types = p['embeddings.token_type_embeddings.weight'];
-      if (!x.tokenTypeIds && usesTokenTypes(c)) throw new Error(`a ${c.modelType} encoder with token types needs token_type_ids`);
+      if (!x.tokenTypeIds && usesTokenTypes(c))
+        throw new Error(`a ${c.modelType} encoder with token types needs token_type_ids`);
       // Without ids the family has a single type (see usesTokenTypes): its row [1, E] broadcasts over every token.
       sum = add(g, sum, x.tokenTypeIds ? gather(g, types, x.tokenTypeIds) : types);
     }
@@ -142,7 +147,13 @@ function layer(s: EncoderScope, n: number, h: Tensor, mask: Tensor): Tensor {
 }
 
 /** The last hidden states [batch, seq, hidden]. */
-export function encoder(g: Graph, config: EncoderConfig, params: Params, x: EncoderInputs, dropout?: DropoutContext): Tensor {
+export function encoder(
+  g: Graph,
+  config: EncoderConfig,
+  params: Params,
+  x: EncoderInputs,
+  dropout?: DropoutContext,
+): Tensor {
   const s: EncoderScope = { g, config, params, dropout };
   const mask = extendedAttentionMask(g, x.attentionMask);
   let h = embeddings(s, x);

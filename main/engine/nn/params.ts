@@ -54,7 +54,11 @@ export function layoutParams(specs: readonly ParamSpec[], decays: (name: string)
  * The flat Float32Array in layout order: each parameter copied from `from` (a loaded folder's canonical weights)
  * when present there, else initialised by its spec with normal draws from a generator seeded with `seed`.
  */
-export function initParams(layout: ParamLayout, seed: number, from: ReadonlyMap<string, Weights> = new Map()): Float32Array {
+export function initParams(
+  layout: ParamLayout,
+  seed: number,
+  from: ReadonlyMap<string, Weights> = new Map(),
+): Float32Array {
   const flat = new Float32Array(layout.size);
   const uniform = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
@@ -64,7 +68,9 @@ export function initParams(layout: ParamLayout, seed: number, from: ReadonlyMap<
     if (given) {
       if (given.dtype !== 'float32') throw new Error(`parameter "${e.name}" is ${given.dtype}, expected float32`);
       if (given.shape.length !== e.shape.length || given.shape.some((d, i) => d !== e.shape[i])) {
-        throw new Error(`parameter "${e.name}" has shape [${given.shape.join(', ')}], the model needs [${e.shape.join(', ')}]`);
+        throw new Error(
+          `parameter "${e.name}" has shape [${given.shape.join(', ')}], the model needs [${e.shape.join(', ')}]`,
+        );
       }
       view.set(given.data as Float32Array);
     } else if ('constant' in e.init) {
@@ -81,8 +87,11 @@ export function initParams(layout: ParamLayout, seed: number, from: ReadonlyMap<
 
 /** The flat buffer cut back into named tensors (copies), e.g. to save a model folder. */
 export function paramsToWeights(layout: ParamLayout, flat: Float32Array): Map<string, Weights> {
-  if (flat.length !== layout.size) throw new Error(`the parameter buffer holds ${flat.length} values, the layout ${layout.size}`);
-  return new Map(layout.entries.map((e) => [e.name, tensor('float32', e.shape, flat.slice(e.offset, e.offset + e.size))]));
+  if (flat.length !== layout.size)
+    throw new Error(`the parameter buffer holds ${flat.length} values, the layout ${layout.size}`);
+  return new Map(
+    layout.entries.map((e) => [e.name, tensor('float32', e.shape, flat.slice(e.offset, e.offset + e.size))]),
+  );
 }
 
 /** HF create_sinusoidal_embeddings: even columns sin(pos / 10000^(j/dim)), odd columns cos of the same angle. */
@@ -100,7 +109,10 @@ function sinusoidalPositions(positions: number, dim: number): Float32Array {
 /** Named views (Slice + Reshape) of the flat parameter tensor. */
 export function paramViews(g: Graph, layout: ParamLayout, flat: Tensor): Record<string, Tensor> {
   return Object.fromEntries(
-    layout.entries.map((e) => [e.name, g.scope(e.name, () => reshape(g, slice(g, flat, [e.offset], [e.offset + e.size], [0]), [...e.shape]))]),
+    layout.entries.map((e) => [
+      e.name,
+      g.scope(e.name, () => reshape(g, slice(g, flat, [e.offset], [e.offset + e.size], [0]), [...e.shape])),
+    ]),
   );
 }
 
@@ -114,6 +126,16 @@ export function paramInputs(g: Graph, layout: ParamLayout, dtype: DType, prefix:
 
 /** d loss / d flat parameters, as one flat tensor in layout order. */
 export function flatGradient(g: Graph, layout: ParamLayout, views: Record<string, Tensor>, loss: Tensor): Tensor {
-  const grads = grad(g, loss, layout.entries.map((e) => views[e.name]));
-  return g.scope('grad/flat', () => concat(g, grads.map((d) => reshape(g, d, [-1])), 0));
+  const grads = grad(
+    g,
+    loss,
+    layout.entries.map((e) => views[e.name]),
+  );
+  return g.scope('grad/flat', () =>
+    concat(
+      g,
+      grads.map((d) => reshape(g, d, [-1])),
+      0,
+    ),
+  );
 }

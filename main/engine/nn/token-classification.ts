@@ -26,7 +26,8 @@ export const BATCH = {
 } as const;
 
 export function numLabels(c: EncoderConfig): number {
-  if (c.labels === null || c.labels.length === 0) throw new Error(`the ${c.modelType} config names no labels (id2label): a token classifier needs them`);
+  if (c.labels === null || c.labels.length === 0)
+    throw new Error(`the ${c.modelType} config names no labels (id2label): a token classifier needs them`);
   return c.labels.length;
 }
 
@@ -46,7 +47,13 @@ export function tokenClassifierLayout(c: EncoderConfig, opt: AdamWConfig): Param
 }
 
 /** Logits [batch, seq, labels]. */
-export function tokenClassifierLogits(g: Graph, c: EncoderConfig, p: Params, x: EncoderInputs, drop?: DropoutContext): Tensor {
+export function tokenClassifierLogits(
+  g: Graph,
+  c: EncoderConfig,
+  p: Params,
+  x: EncoderInputs,
+  drop?: DropoutContext,
+): Tensor {
   const hidden = encoder(g, c, p, x, drop);
   return linear(g, p, 'classifier', dropout(g, hidden, c.classifierDropout ?? c.hiddenDropout, drop));
 }
@@ -68,7 +75,11 @@ export interface TokenClassificationOptions {
   distillation?: { kd: number; gt: number };
 }
 
-export function tokenClassificationTask(c: EncoderConfig, layout: ParamLayout, o: TokenClassificationOptions = {}): Task {
+export function tokenClassificationTask(
+  c: EncoderConfig,
+  layout: ParamLayout,
+  o: TokenClassificationOptions = {},
+): Task {
   const dtype = o.dtype ?? 'float32';
   const labelCount = numLabels(c);
   return {
@@ -119,7 +130,11 @@ export function attributionGraph(c: EncoderConfig, layout: ParamLayout, dtype: D
 export function embeddingGraph(layout: ParamLayout, dtype: DType = 'float32'): OnnxModel {
   const g = new Graph();
   const params = paramViews(g, layout, g.input(IO.params, dtype, [layout.size]));
-  return toOnnx(g, { inputs_embeds: wordEmbeddings(g, params, g.input(BATCH.inputIds, 'int64', ['batch', 'seq'])) }, 'embeddings');
+  return toOnnx(
+    g,
+    { inputs_embeds: wordEmbeddings(g, params, g.input(BATCH.inputIds, 'int64', ['batch', 'seq'])) },
+    'embeddings',
+  );
 }
 
 /** Inference: inputs params and the model inputs (see modelInputs); output logits [batch, seq, labels]. */

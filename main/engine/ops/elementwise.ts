@@ -7,7 +7,13 @@ import { sumTo } from './reduce.ts';
 type Operand = Tensor | number;
 const lift = (g: Graph, x: Operand, like: Tensor): Tensor => (typeof x === 'number' ? g.scalar(x, like.dtype) : x);
 
-function binary(type: OnnxOp, g: Graph, a0: Operand, b0: Operand, grads: (a: Tensor, b: Tensor) => [(dy: Tensor, y: Tensor) => Tensor, (dy: Tensor, y: Tensor) => Tensor]): Tensor {
+function binary(
+  type: OnnxOp,
+  g: Graph,
+  a0: Operand,
+  b0: Operand,
+  grads: (a: Tensor, b: Tensor) => [(dy: Tensor, y: Tensor) => Tensor, (dy: Tensor, y: Tensor) => Tensor],
+): Tensor {
   const ref = typeof a0 === 'number' ? (b0 as Tensor) : a0;
   const a = lift(g, a0, ref);
   const b = lift(g, b0, ref);
@@ -18,7 +24,8 @@ function binary(type: OnnxOp, g: Graph, a0: Operand, b0: Operand, grads: (a: Ten
 }
 
 export const add = (g: Graph, a: Operand, b: Operand): Tensor => binary('Add', g, a, b, () => [(dy) => dy, (dy) => dy]);
-export const sub = (g: Graph, a: Operand, b: Operand): Tensor => binary('Sub', g, a, b, () => [(dy) => dy, (dy) => neg(g, dy)]);
+export const sub = (g: Graph, a: Operand, b: Operand): Tensor =>
+  binary('Sub', g, a, b, () => [(dy) => dy, (dy) => neg(g, dy)]);
 export const mul = (g: Graph, a: Operand, b: Operand): Tensor =>
   binary('Mul', g, a, b, (a, b) => [(dy) => mul(g, dy, b), (dy) => mul(g, dy, a)]);
 export const div = (g: Graph, a: Operand, b: Operand): Tensor =>
@@ -32,7 +39,8 @@ export const neg = (g: Graph, x: Tensor): Tensor => unary('Neg', g, x, (dy) => n
 export const exp = (g: Graph, x: Tensor): Tensor => unary('Exp', g, x, (dy, y) => mul(g, dy, y));
 export const log = (g: Graph, x: Tensor): Tensor => unary('Log', g, x, (dy) => div(g, dy, x));
 export const sqrt = (g: Graph, x: Tensor): Tensor => unary('Sqrt', g, x, (dy, y) => div(g, mul(g, dy, 0.5), y));
-export const tanh = (g: Graph, x: Tensor): Tensor => unary('Tanh', g, x, (dy, y) => mul(g, dy, sub(g, 1, mul(g, y, y))));
+export const tanh = (g: Graph, x: Tensor): Tensor =>
+  unary('Tanh', g, x, (dy, y) => mul(g, dy, sub(g, 1, mul(g, y, y))));
 
 /** x ** p for a constant exponent p. */
 export function pow(g: Graph, x: Tensor, p: number): Tensor {
@@ -48,7 +56,11 @@ export function where(g: Graph, cond: Tensor, a0: Operand, b0: Operand): Tensor 
   const b = lift(g, b0, ref);
   const zero = g.scalar(0, ref.dtype);
   return g.op('Where', [cond, a, b], {
-    grads: [null, (dy) => sumTo(g, where(g, cond, dy, zero), a.shape), (dy) => sumTo(g, where(g, cond, zero, dy), b.shape)],
+    grads: [
+      null,
+      (dy) => sumTo(g, where(g, cond, dy, zero), a.shape),
+      (dy) => sumTo(g, where(g, cond, zero, dy), b.shape),
+    ],
   });
 }
 
@@ -65,9 +77,12 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
  * beyond that erf is ±1 to 1e-12. Both forms share one gradient rule.
  */
 export function erf(g: Graph, x: Tensor): Tensor {
-  return g.composite('erf', [x], () => (x.dtype === 'float64' ? erfSeries(g, x) : g.op('Erf', [x], { shape: x.shape })), [
-    (dy) => mul(g, dy, mul(g, exp(g, neg(g, mul(g, x, x))), TWO_OVER_SQRT_PI)),
-  ]);
+  return g.composite(
+    'erf',
+    [x],
+    () => (x.dtype === 'float64' ? erfSeries(g, x) : g.op('Erf', [x], { shape: x.shape })),
+    [(dy) => mul(g, dy, mul(g, exp(g, neg(g, mul(g, x, x))), TWO_OVER_SQRT_PI))],
+  );
 }
 
 function erfSeries(g: Graph, x0: Tensor): Tensor {

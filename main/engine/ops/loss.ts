@@ -17,7 +17,8 @@ function maskedMean(g: Graph, values: Tensor, mask: Tensor): Tensor {
  * Labels as int32: ORT's WebGPU provider has no int64 arithmetic, so int64 labels are cast first (on a GPU that cast
  * runs on the host, where the batch comes from anyway) and the comparisons with them run on the device.
  */
-const int32Labels = (g: Graph, labels: Tensor): Tensor => (labels.dtype === 'int32' ? labels : cast(g, labels, 'int32'));
+const int32Labels = (g: Graph, labels: Tensor): Tensor =>
+  labels.dtype === 'int32' ? labels : cast(g, labels, 'int32');
 
 /** One-hot rows of int32 `labels` over `classes` classes (labels outside 0..classes−1, e.g. −100, give zero rows). */
 function oneHot(g: Graph, labels: Tensor, classes: number, dtype: Tensor['dtype']): Tensor {
@@ -60,7 +61,14 @@ export function klDivergence(g: Graph, logits: Tensor, probs: Tensor, mask: Tens
  */
 export function distillationLoss(
   g: Graph,
-  o: { logits: Tensor; teacherProbs: Tensor; labels: Tensor; softMask: Tensor; hardMask: Tensor; weights: { kd: number; gt: number } },
+  o: {
+    logits: Tensor;
+    teacherProbs: Tensor;
+    labels: Tensor;
+    softMask: Tensor;
+    hardMask: Tensor;
+    weights: { kd: number; gt: number };
+  },
 ): Tensor {
   const ids = int32Labels(g, o.labels);
   const soft = softCrossEntropy(g, o.logits, o.teacherProbs, labelledMask(g, o.softMask, ids));

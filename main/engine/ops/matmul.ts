@@ -21,7 +21,12 @@ export function matmul(g: Graph, a: Tensor, b: Tensor): Tensor {
 }
 
 /** ONNX Gemm: op(A)·op(B) (+ C), with op = transpose when asked. 2-D operands. */
-export function gemm(g: Graph, a: Tensor, b: Tensor, opts: { transA?: boolean; transB?: boolean; c?: Tensor } = {}): Tensor {
+export function gemm(
+  g: Graph,
+  a: Tensor,
+  b: Tensor,
+  opts: { transA?: boolean; transB?: boolean; c?: Tensor } = {},
+): Tensor {
   const { transA = false, transB = false, c } = opts;
   const inputs = c ? [a, b, c] : [a, b];
   return g.op('Gemm', inputs, {

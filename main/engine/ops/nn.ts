@@ -15,10 +15,15 @@ export function softmax(g: Graph, x: Tensor, axis = -1): Tensor {
 }
 
 export function logSoftmax(g: Graph, x: Tensor, axis = -1): Tensor {
-  return g.composite('log_softmax', [x], () => {
-    const s = sub(g, x, reduceMax(g, x, [axis], true));
-    return sub(g, s, log(g, reduceSum(g, exp(g, s), [axis], true)));
-  }, [(dy, y) => sub(g, dy, mul(g, exp(g, y), reduceSum(g, dy, [axis], true)))]);
+  return g.composite(
+    'log_softmax',
+    [x],
+    () => {
+      const s = sub(g, x, reduceMax(g, x, [axis], true));
+      return sub(g, s, log(g, reduceSum(g, exp(g, s), [axis], true)));
+    },
+    [(dy, y) => sub(g, dy, mul(g, exp(g, y), reduceSum(g, dy, [axis], true)))],
+  );
 }
 
 /**
@@ -33,20 +38,24 @@ export function layerNorm(g: Graph, x: Tensor, gamma: Tensor, beta: Tensor, eps:
   };
   let stats: { xhat: Tensor; rstd: Tensor } | undefined; // recomputed once for the backward pass, shared by its rules
   const saved = (): { xhat: Tensor; rstd: Tensor } => (stats ??= g.untaped(normalized));
-  return g.composite('layer_norm', [x, gamma, beta], () =>
-    x.dtype === 'float32'
-      ? g.op('LayerNormalization', [x, gamma, beta], { attrs: { axis: attr.i(-1), epsilon: attr.f(eps) } })
-      : add(g, mul(g, normalized().xhat, gamma), beta),
-  [
-    (dy) => {
-      const { xhat, rstd } = saved();
-      const dxhat = mul(g, dy, gamma);
-      const centred = sub(g, dxhat, reduceMean(g, dxhat, [-1], true));
-      return mul(g, rstd, sub(g, centred, mul(g, xhat, reduceMean(g, mul(g, dxhat, xhat), [-1], true))));
-    },
-    (dy) => sumTo(g, mul(g, dy, saved().xhat), gamma.shape),
-    (dy) => sumTo(g, dy, beta.shape),
-  ]);
+  return g.composite(
+    'layer_norm',
+    [x, gamma, beta],
+    () =>
+      x.dtype === 'float32'
+        ? g.op('LayerNormalization', [x, gamma, beta], { attrs: { axis: attr.i(-1), epsilon: attr.f(eps) } })
+        : add(g, mul(g, normalized().xhat, gamma), beta),
+    [
+      (dy) => {
+        const { xhat, rstd } = saved();
+        const dxhat = mul(g, dy, gamma);
+        const centred = sub(g, dxhat, reduceMean(g, dxhat, [-1], true));
+        return mul(g, rstd, sub(g, centred, mul(g, xhat, reduceMean(g, mul(g, dxhat, xhat), [-1], true))));
+      },
+      (dy) => sumTo(g, mul(g, dy, saved().xhat), gamma.shape),
+      (dy) => sumTo(g, dy, beta.shape),
+    ],
+  );
 }
 
 /** Dropout state of one forward pass: the step's seed (int64 scalar input, in [0, 2³¹)) and a counter of sites. */
@@ -96,7 +105,10 @@ function elementHashes(g: Graph, x: Tensor, known: Map<string, Tensor>): Tensor 
       // The count in int64 then cast: a GPU provider has no int64 ReduceProd, so the count stays on the host,
       // where Range wants its bounds (an int32 ReduceProd would run on the device and be copied back).
       const n = g.op('ReduceProd', [shapeOf(g, x)], { dtype: 'int64', shape: [], attrs: { keepdims: attr.i(0) } });
-      const flat = g.op('Range', [g.scalar(0, 'int32'), cast(g, n, 'int32'), g.scalar(1, 'int32')], { dtype: 'int32', shape: ['?n'] });
+      const flat = g.op('Range', [g.scalar(0, 'int32'), cast(g, n, 'int32'), g.scalar(1, 'int32')], {
+        dtype: 'int32',
+        shape: ['?n'],
+      });
       return squares(g, reshape(g, cast(g, flat, 'uint32'), shapeOf(g, x), x.shape), u32(g, 0x2545f491), 3);
     });
   known.set(key, hashes);

@@ -3,7 +3,8 @@ import { type Dim, type Graph, type Shape, type Tensor } from '../graph/graph.ts
 import { mul } from './elementwise.ts';
 import { expand, shapeOf, squeeze, unsqueeze } from './shape.ts';
 
-const axesOf = (axes: readonly number[], rank: number): number[] => axes.map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+const axesOf = (axes: readonly number[], rank: number): number[] =>
+  axes.map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
 const reducedShape = (s: Shape, axes: number[], keepdims: boolean): Dim[] =>
   keepdims ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i));
 
@@ -37,7 +38,10 @@ export function reduceMean(g: Graph, x: Tensor, axes: readonly number[], keepdim
 /** Max over axes; used inside composites only (for numerical stability), so it carries no gradient. */
 export function reduceMax(g: Graph, x: Tensor, axes: readonly number[], keepdims = false): Tensor {
   const ax = axesOf(axes, x.shape.length);
-  return g.op('ReduceMax', [x, g.ints(ax)], { attrs: { keepdims: { i: keepdims ? 1 : 0 } }, shape: reducedShape(x.shape, ax, keepdims) });
+  return g.op('ReduceMax', [x, g.ints(ax)], {
+    attrs: { keepdims: { i: keepdims ? 1 : 0 } },
+    shape: reducedShape(x.shape, ax, keepdims),
+  });
 }
 
 /** Sums x over the axes along which `shape` was broadcast to x's shape (the gradient of broadcasting). */

@@ -1,5 +1,14 @@
 // Shape and indexing ops. Gradients route dy back to where each input element went.
-import { attr, constTensor, ONNX_DTYPE, type DType, type Dim, type Graph, type Shape, type Tensor } from '../graph/graph.ts';
+import {
+  attr,
+  constTensor,
+  ONNX_DTYPE,
+  type DType,
+  type Dim,
+  type Graph,
+  type Shape,
+  type Tensor,
+} from '../graph/graph.ts';
 import { sumTo } from './reduce.ts';
 
 const isStatic = (s: Shape): s is readonly number[] => s.every((d) => typeof d === 'number');
@@ -36,7 +45,8 @@ function inferReshape(from: Shape, target: readonly number[]): Dim[] {
   const hole = out.indexOf(-1);
   if (hole >= 0) {
     const known = out.filter((_, i) => i !== hole);
-    out[hole] = isStatic(from) && isStatic(known) ? numel(from) / numel(known) : `?${from.join('x')}/${known.join('x')}`;
+    out[hole] =
+      isStatic(from) && isStatic(known) ? numel(from) / numel(known) : `?${from.join('x')}/${known.join('x')}`;
   }
   return out;
 }
@@ -61,14 +71,33 @@ export function unsqueeze(g: Graph, x: Tensor, axes: readonly number[]): Tensor 
   const at = new Set(axes.map((a) => norm(a, rank)));
   const shape: Dim[] = [];
   for (let i = 0, j = 0; i < rank; i++) shape.push(at.has(i) ? 1 : x.shape[j++]);
-  return g.op('Unsqueeze', [x, g.ints(axes)], { shape, grads: [(dy) => squeeze(g, dy, axes.map((a) => norm(a, rank))), null] });
+  return g.op('Unsqueeze', [x, g.ints(axes)], {
+    shape,
+    grads: [
+      (dy) =>
+        squeeze(
+          g,
+          dy,
+          axes.map((a) => norm(a, rank)),
+        ),
+      null,
+    ],
+  });
 }
 
 export function squeeze(g: Graph, x: Tensor, axes: readonly number[]): Tensor {
   const at = new Set(axes.map((a) => norm(a, x.shape.length)));
   return g.op('Squeeze', [x, g.ints(axes)], {
     shape: x.shape.filter((_, i) => !at.has(i)),
-    grads: [(dy) => unsqueeze(g, dy, [...at].sort((a, b) => a - b)), null],
+    grads: [
+      (dy) =>
+        unsqueeze(
+          g,
+          dy,
+          [...at].sort((a, b) => a - b),
+        ),
+      null,
+    ],
   });
 }
 
@@ -87,7 +116,13 @@ export function concat(g: Graph, xs: readonly Tensor[], axis: number): Tensor {
 }
 
 /** x[starts:ends] along `axes` (step 1). */
-export function slice(g: Graph, x: Tensor, starts: readonly number[], ends: readonly number[], axes: readonly number[]): Tensor {
+export function slice(
+  g: Graph,
+  x: Tensor,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes: readonly number[],
+): Tensor {
   const rank = x.shape.length;
   const shape = [...x.shape];
   axes.forEach((ax, k) => {

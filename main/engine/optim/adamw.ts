@@ -26,7 +26,10 @@ export const ADAMW_DEFAULTS: AdamWConfig = {
   noDecay: [/\.bias$/, /LayerNorm\.weight$/],
 };
 
-export const decays = (o: AdamWConfig) => (name: string): boolean => !o.noDecay.some((re) => re.test(name));
+export const decays =
+  (o: AdamWConfig) =>
+  (name: string): boolean =>
+    !o.noDecay.some((re) => re.test(name));
 
 export interface AdamWState {
   params: Tensor;
@@ -46,10 +49,19 @@ export interface AdamWState {
  *   p ← p·(1 − lr·wd) − (lr·√bc₂/bc₁) · m / (√v + ε·√bc₂)
  * which equals torch's p·(1 − lr·wd) − lr/bc₁ · m / (√v/√bc₂ + ε).
  */
-export function adamw(g: Graph, s: AdamWState, layout: ParamLayout, o: AdamWConfig): { params: Tensor; m: Tensor; v: Tensor; gradNorm: Tensor } {
+export function adamw(
+  g: Graph,
+  s: AdamWState,
+  layout: ParamLayout,
+  o: AdamWConfig,
+): { params: Tensor; m: Tensor; v: Tensor; gradNorm: Tensor } {
   return g.scope('adamw', () => {
-    const gradNorm = sqrt(g, g.op('ReduceSumSquare', [s.grad], { label: 'grad_sq', shape: [], attrs: { keepdims: { i: 0 } } }));
-    const clip = o.maxGradNorm === null ? g.scalar(1, s.grad.dtype) : min(g, div(g, o.maxGradNorm, add(g, gradNorm, 1e-6)), 1);
+    const gradNorm = sqrt(
+      g,
+      g.op('ReduceSumSquare', [s.grad], { label: 'grad_sq', shape: [], attrs: { keepdims: { i: 0 } } }),
+    );
+    const clip =
+      o.maxGradNorm === null ? g.scalar(1, s.grad.dtype) : min(g, div(g, o.maxGradNorm, add(g, gradNorm, 1e-6)), 1);
     const m = add(g, mul(g, s.m, o.beta1), mul(g, s.grad, mul(g, clip, 1 - o.beta1)));
     const v = add(g, mul(g, s.v, o.beta2), mul(g, mul(g, s.grad, s.grad), mul(g, mul(g, clip, clip), 1 - o.beta2)));
     const bc1 = sub(g, 1, powStep(g, o.beta1, s.step));
@@ -72,7 +84,10 @@ function decayed(g: Graph, p: Tensor, lr: Tensor, layout: ParamLayout, wd: numbe
   // [factor × decaySize, 1 × rest] in one pass: ones for the (small) undecayed group, padded in front with factor.
   const rest = layout.size - layout.decaySize;
   const ones = g.constant(constTensor(p.dtype, [rest], new Array<number>(rest).fill(1)));
-  const perElement = g.op('Pad', [ones, g.ints([layout.decaySize, 0]), factor], { label: 'decay_factors', shape: [layout.size] });
+  const perElement = g.op('Pad', [ones, g.ints([layout.decaySize, 0]), factor], {
+    label: 'decay_factors',
+    shape: [layout.size],
+  });
   return mul(g, p, perElement);
 }
 
@@ -96,7 +111,14 @@ export interface GradientSegment {
  * rounding as the graph up to float32 vs float64 arithmetic), from the gradient given in segments that together
  * cover the parameters; the first `decaySize` parameters are decayed. Returns the gradient's norm before clipping.
  */
-export function adamwInPlace(b: AdamWBuffers, grad: readonly GradientSegment[], lr: number, step: number, decaySize: number, o: AdamWScalars): number {
+export function adamwInPlace(
+  b: AdamWBuffers,
+  grad: readonly GradientSegment[],
+  lr: number,
+  step: number,
+  decaySize: number,
+  o: AdamWScalars,
+): number {
   const { params: p, m, v } = b;
   const covered = grad.reduce((n, s) => n + s.data.length, 0);
   if (covered !== p.length) throw new Error(`the gradient covers ${covered} of ${p.length} parameters`);

@@ -39,7 +39,11 @@ export interface Task {
   layout: ParamLayout;
   dtype: DType;
   /** Declares the batch inputs on `g` and returns the loss plus any other outputs (e.g. probabilities). */
-  forward(g: Graph, params: Record<string, Tensor>, drop: DropoutContext | undefined): { loss: Tensor; outputs?: Record<string, Tensor> };
+  forward(
+    g: Graph,
+    params: Record<string, Tensor>,
+    drop: DropoutContext | undefined,
+  ): { loss: Tensor; outputs?: Record<string, Tensor> };
 }
 
 export interface StepGraph {
@@ -73,7 +77,11 @@ export function trainStepGraph(task: Task, opt: AdamWConfig): StepGraph {
   const { flat, loss, grad } = forwardBackward(task, g);
   const s = optimizerInputs(g, task.layout, task.dtype);
   const u = adamw(g, { params: flat, grad, ...s }, task.layout, opt);
-  const model = toOnnx(g, { [IO.loss]: loss, [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v }, 'train_step');
+  const model = toOnnx(
+    g,
+    { [IO.loss]: loss, [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v },
+    'train_step',
+  );
   return { model, state: stateOf([IO.params, IO.m, IO.v]) };
 }
 
@@ -86,8 +94,16 @@ export function gradientGraph(task: Task): OnnxModel {
   const g = new Graph();
   const params = paramInputs(g, task.layout, task.dtype, PARAM_INPUT);
   const { loss } = task.forward(g, params, dropoutInput(g));
-  const grads = grad(g, loss, task.layout.entries.map((e) => params[e.name]));
-  return toOnnx(g, { [IO.loss]: loss, ...Object.fromEntries(task.layout.entries.map((e, i) => [gradOutput(e.name), grads[i]])) }, 'gradient');
+  const grads = grad(
+    g,
+    loss,
+    task.layout.entries.map((e) => params[e.name]),
+  );
+  return toOnnx(
+    g,
+    { [IO.loss]: loss, ...Object.fromEntries(task.layout.entries.map((e, i) => [gradOutput(e.name), grads[i]])) },
+    'gradient',
+  );
 }
 const PARAM_INPUT = 'params/';
 export const paramInput = (name: string): string => `${PARAM_INPUT}${name}`;
@@ -97,7 +113,11 @@ export function accumulateGraph(task: Task): StepGraph {
   const g = new Graph();
   const { loss, grad } = forwardBackward(task, g);
   const accum = g.input(IO.gradAccum, task.dtype, [task.layout.size]);
-  const model = toOnnx(g, { [IO.loss]: loss, [next(IO.gradAccum)]: g.scope('accumulate', () => add(g, accum, grad)) }, 'accumulate');
+  const model = toOnnx(
+    g,
+    { [IO.loss]: loss, [next(IO.gradAccum)]: g.scope('accumulate', () => add(g, accum, grad)) },
+    'accumulate',
+  );
   return { model, state: stateOf([IO.gradAccum]) };
 }
 
@@ -110,7 +130,13 @@ export function applyGraph(layout: ParamLayout, opt: AdamWConfig, dtype: DType =
   const u = adamw(g, { params, grad, ...optimizerInputs(g, layout, dtype) }, layout, opt);
   const model = toOnnx(
     g,
-    { [IO.gradNorm]: u.gradNorm, [next(IO.params)]: u.params, [next(IO.m)]: u.m, [next(IO.v)]: u.v, [next(IO.gradAccum)]: zerosLike(g, accum) },
+    {
+      [IO.gradNorm]: u.gradNorm,
+      [next(IO.params)]: u.params,
+      [next(IO.m)]: u.m,
+      [next(IO.v)]: u.v,
+      [next(IO.gradAccum)]: zerosLike(g, accum),
+    },
     'apply',
   );
   return { model, state: stateOf([IO.params, IO.m, IO.v, IO.gradAccum]) };

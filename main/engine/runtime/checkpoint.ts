@@ -17,8 +17,11 @@ export interface CheckpointMeta {
 
 /** Saves the workspace's whole state and `meta` to `path` (atomically). */
 export async function saveCheckpoint(path: string, workspace: Workspace, meta: CheckpointMeta): Promise<void> {
-  if (!Number.isSafeInteger(meta.step) || meta.step < 0) throw new Error(`checkpoint step must be a non-negative integer, got ${meta.step}`);
-  await workspace.withState((state) => writeSafetensors(path, state, { format: FORMAT, meta: JSON.stringify(meta) }, { checksum: true }));
+  if (!Number.isSafeInteger(meta.step) || meta.step < 0)
+    throw new Error(`checkpoint step must be a non-negative integer, got ${meta.step}`);
+  await workspace.withState((state) =>
+    writeSafetensors(path, state, { format: FORMAT, meta: JSON.stringify(meta) }, { checksum: true }),
+  );
 }
 
 /** Reads a checkpoint's state tensors and meta; errors name the file and what is wrong (a DAMAGED_FILE error when damaged). */
@@ -26,7 +29,9 @@ export async function readCheckpoint(path: string): Promise<{ state: Map<string,
   if ((await checksumMatches(path)) === false) throw damagedFileError(path, '; it cannot be resumed from');
   const { metadata, tensors } = await readSafetensors(path);
   if (metadata.format !== FORMAT) {
-    throw new Error(`${path}: not a TaughtNet checkpoint (format "${metadata.format ?? 'missing'}", expected "${FORMAT}")`);
+    throw new Error(
+      `${path}: not a TaughtNet checkpoint (format "${metadata.format ?? 'missing'}", expected "${FORMAT}")`,
+    );
   }
   let meta: unknown;
   try {

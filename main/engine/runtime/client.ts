@@ -105,7 +105,6 @@ export class EngineHostCrashed extends Error {
   }
 }
 
-
 /** Passes the host's stderr on to ours and keeps its last lines. */
 function stderrTail(stream: NodeJS.ReadableStream | null | undefined): () => string[] {
   const lines: string[] = [];
@@ -166,7 +165,9 @@ export function startRuntime(options: StartOptions = {}): RuntimeClient {
     const running = h.ready ? unanswered[0]?.kind : undefined;
     const details = { exit, started: h.ready, running, stderr };
     h.crash = new EngineHostCrashed(details);
-    unanswered.forEach((p, i) => p.reject(i === 0 && running ? h.crash! : new EngineHostCrashed({ ...details, waiting: p.kind })));
+    unanswered.forEach((p, i) =>
+      p.reject(i === 0 && running ? h.crash! : new EngineHostCrashed({ ...details, waiting: p.kind })),
+    );
     for (const listener of crashListeners) listener(h.crash);
   };
 
@@ -207,7 +208,11 @@ export function startRuntime(options: StartOptions = {}): RuntimeClient {
     return h;
   };
 
-  const send = <C extends Command>(h: Host, command: C, { signal, onProgress }: RequestOptions = {}): Promise<Results[C['kind']]> => {
+  const send = <C extends Command>(
+    h: Host,
+    command: C,
+    { signal, onProgress }: RequestOptions = {},
+  ): Promise<Results[C['kind']]> => {
     if (signal?.aborted) return Promise.reject(cancelledError());
     const id = nextId++;
     return new Promise<Results[C['kind']]>((resolve, reject) => {
@@ -247,9 +252,12 @@ export function startRuntime(options: StartOptions = {}): RuntimeClient {
     request(command, requestOptions) {
       if (terminated) return Promise.reject(new Error('the engine host was terminated'));
       if (host.crash) {
-        return Promise.reject(new Error(`${host.crash.summary}; call restart() to start a new one`, { cause: host.crash }));
+        return Promise.reject(
+          new Error(`${host.crash.summary}; call restart() to start a new one`, { cause: host.crash }),
+        );
       }
-      if (host.stopping) return Promise.reject(new Error('the engine host is restarting; send requests once restart() has resolved'));
+      if (host.stopping)
+        return Promise.reject(new Error('the engine host is restarting; send requests once restart() has resolved'));
       return send(host, command, requestOptions);
     },
     onCrashed(listener) {

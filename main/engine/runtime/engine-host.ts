@@ -16,11 +16,12 @@ export interface HostChannel {
   onMessage(listener: (message: ToHost) => void): void;
 }
 
-
 /** TEST HOOK (see `testCrash` in protocol.ts): dies the way a native abort in onnxruntime kills the process. */
 function crashForTest(): never {
   if (process.env[TEST_HOOKS_ENV] !== '1') {
-    throw new Error(`testCrash is a test hook; the engine host refuses it unless ${TEST_HOOKS_ENV}=1 is in its environment`);
+    throw new Error(
+      `testCrash is a test hook; the engine host refuses it unless ${TEST_HOOKS_ENV}=1 is in its environment`,
+    );
   }
   console.error('engine host: aborting on purpose (testCrash)');
   process.abort();
@@ -43,7 +44,8 @@ export function serveEngine(channel: HostChannel): void {
 
   const program = (name: string): Program => {
     const p = programs.get(name);
-    if (!p) throw new Error(`no program named "${name}" is loaded (loaded: ${[...programs.keys()].join(', ') || 'none'})`);
+    if (!p)
+      throw new Error(`no program named "${name}" is loaded (loaded: ${[...programs.keys()].join(', ') || 'none'})`);
     return p;
   };
 

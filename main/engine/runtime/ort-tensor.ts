@@ -24,7 +24,8 @@ export function toOrtTensor(t: Tensor, name = 'tensor'): ort.Tensor {
 /** Our tensor over an ORT tensor's CPU data (no copy). */
 export function fromOrtTensor(value: ort.OnnxValue, name = 'tensor'): Tensor {
   if (!(value instanceof ort.Tensor)) throw new Error(`${name}: expected a tensor output`);
-  if (value.location !== 'cpu') throw new Error(`${name}: is located on '${value.location}', read it through a cpu output`);
+  if (value.location !== 'cpu')
+    throw new Error(`${name}: is located on '${value.location}', read it through a cpu output`);
   const dtype = OUR_TYPE.get(value.type);
   if (!dtype) throw new Error(`${name}: unsupported ORT tensor type ${value.type}`);
   return tensor(dtype, value.dims, value.data as Tensor['data']);

@@ -28,7 +28,8 @@ export function pickProvider(all: readonly ProviderStatus[], request: ProviderRe
   if (request !== 'auto') {
     const status = all.find((s) => s.name === request);
     if (!status) throw new Error(`unknown provider "${request}"; expected auto, ${PROVIDER_PREFERENCE.join(', ')}`);
-    if (!status.available) throw new Error(`the ${request} provider was requested but cannot be used: ${status.reason}`);
+    if (!status.available)
+      throw new Error(`the ${request} provider was requested but cannot be used: ${status.reason}`);
     return { name: request, request, reason: `${request} was requested and ${status.reason}`, skipped: [] };
   }
   // An emulated GPU is slower than the CPU provider itself, so `auto` passes over it.
@@ -42,6 +43,8 @@ export function pickProvider(all: readonly ProviderStatus[], request: ProviderRe
       index === 0
         ? `${chosen.name} is the fastest provider and ${chosen.reason}`
         : `${chosen.name} is the best provider that works here (${chosen.reason})`,
-    skipped: all.slice(0, index).map((s) => (s.emulated ? { ...s, reason: `${s.reason}, slower than the CPU provider` } : s)),
+    skipped: all
+      .slice(0, index)
+      .map((s) => (s.emulated ? { ...s, reason: `${s.reason}, slower than the CPU provider` } : s)),
   };
 }

@@ -7,10 +7,23 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { encodeModel, valueInfo } from './onnx-model.ts';
 import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
-import { PROVIDER_PREFERENCE, pickProvider, type ProviderName, type ProviderRequest, type ProviderStatus, type ProviderChoice } from './provider-choice.ts';
+import {
+  PROVIDER_PREFERENCE,
+  pickProvider,
+  type ProviderName,
+  type ProviderRequest,
+  type ProviderStatus,
+  type ProviderChoice,
+} from './provider-choice.ts';
 import { errorMessage } from '../../../shared/error-message.ts';
 
-export { PROVIDER_PREFERENCE, type ProviderChoice, type ProviderName, type ProviderRequest, type ProviderStatus } from './provider-choice.ts';
+export {
+  PROVIDER_PREFERENCE,
+  type ProviderChoice,
+  type ProviderName,
+  type ProviderRequest,
+  type ProviderStatus,
+} from './provider-choice.ts';
 
 /** GPU providers keep state on the device between steps (see program.ts); CPU state lives in JS memory. */
 export function isGpuProvider(name: ProviderName): boolean {
@@ -88,7 +101,8 @@ async function probe(name: ProviderName): Promise<ProviderStatus> {
         name,
         available: true,
         emulated: true,
-        reason: 'a test session ran on webgpu, but with no GPU device (/dev/dri/renderD*, /dev/nvidia0) it runs on a software Vulkan driver',
+        reason:
+          'a test session ran on webgpu, but with no GPU device (/dev/dri/renderD*, /dev/nvidia0) it runs on a software Vulkan driver',
       };
     }
     return { name, available: true, emulated: false, reason: `a test session ran on ${name}` };
@@ -117,14 +131,21 @@ export async function listProviders(): Promise<ProviderStatus[]> {
 /** Picks the provider for a request; an explicit request that cannot be honoured throws with the reason. */
 export async function chooseProvider(request: ProviderRequest = 'auto'): Promise<ProviderChoice> {
   // Only the provider asked for is probed: a CPU run never starts a GPU adapter (nor prints its warnings).
-  if (request !== 'auto') return pickProvider(PROVIDER_PREFERENCE.includes(request) ? [await statusOf(request)] : [], request);
+  if (request !== 'auto')
+    return pickProvider(PROVIDER_PREFERENCE.includes(request) ? [await statusOf(request)] : [], request);
   // In order of preference, probing no further than the first that works. Without a GPU device WebGPU could only
   // be emulated, which auto passes over anyway, so it is not even probed (no adapter, no driver warnings).
   const all: ProviderStatus[] = [];
   for (const name of PROVIDER_PREFERENCE) {
     const status: ProviderStatus =
       name === 'webgpu' && linuxHasNoGpuDevice() && !probed.has(name)
-        ? { name, available: false, emulated: true, reason: 'there is no GPU device (/dev/dri/renderD*, /dev/nvidia0), so webgpu could only run on a software driver' }
+        ? {
+            name,
+            available: false,
+            emulated: true,
+            reason:
+              'there is no GPU device (/dev/dri/renderD*, /dev/nvidia0), so webgpu could only run on a software driver',
+          }
         : await statusOf(name);
     all.push(status);
     if (status.available && !status.emulated) break;

@@ -4,11 +4,24 @@
 // copied into ORT or out of it but the gradient (see workspace.ts). An evaluation on the CPU likewise takes views.
 // Either way a run takes the batch plus `lr` and `step` and can read back the loss and the gradient norm.
 import type { AdamWConfig } from '../optim/adamw.ts';
-import { evalGraph, gradientGraph, gradOutput, IO, paramInput, type Task, trainStepGraph } from '../optim/train-graphs.ts';
+import {
+  evalGraph,
+  gradientGraph,
+  gradOutput,
+  IO,
+  paramInput,
+  type Task,
+  trainStepGraph,
+} from '../optim/train-graphs.ts';
 import { isGpuProvider, type ProviderName } from './providers.ts';
 import type { ProgramSpec, StateView } from './workspace.ts';
 
-export function trainProgram(task: Task, opt: AdamWConfig, provider: ProviderName, read: readonly string[] = [IO.loss]): ProgramSpec {
+export function trainProgram(
+  task: Task,
+  opt: AdamWConfig,
+  provider: ProviderName,
+  read: readonly string[] = [IO.loss],
+): ProgramSpec {
   if (isGpuProvider(provider)) {
     const step = trainStepGraph(task, opt);
     return { model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read };
@@ -34,11 +47,18 @@ export function trainProgram(task: Task, opt: AdamWConfig, provider: ProviderNam
 }
 
 /** The forward pass (no dropout) reading `read` (the loss, probabilities…); `withLoss: false` needs no labels. */
-export function evalProgram(task: Task, provider: ProviderName, read: readonly string[], o: { withLoss?: boolean } = {}): ProgramSpec {
+export function evalProgram(
+  task: Task,
+  provider: ProviderName,
+  read: readonly string[],
+  o: { withLoss?: boolean } = {},
+): ProgramSpec {
   if (isGpuProvider(provider)) return { model: evalGraph(task, o).bytes, read };
   return { model: evalGraph(task, { ...o, perParameter: true }).bytes, read, views: parameterViews(task) };
 }
 
 /** Each parameter's input, fed a view of the flat parameters. */
 const parameterViews = (task: Task): Record<string, StateView> =>
-  Object.fromEntries(task.layout.entries.map((e) => [paramInput(e.name), { state: IO.params, offset: e.offset, shape: e.shape }]));
+  Object.fromEntries(
+    task.layout.entries.map((e) => [paramInput(e.name), { state: IO.params, offset: e.offset, shape: e.shape }]),
+  );

@@ -62,7 +62,8 @@ export function forkHost(options: ForkHostOptions = {}): HostTransport {
     // A message to a process that just died fails here; the exit that follows reports it.
     postMessage: (message) => child.send(message, () => {}),
     onMessage: (listener) => child.on('message', listener as (message: unknown) => void),
-    onExit: (listener) => child.once('close', (code, signal) => listener({ code, signal, ...(spawnError ? { error: spawnError } : {}) })),
+    onExit: (listener) =>
+      child.once('close', (code, signal) => listener({ code, signal, ...(spawnError ? { error: spawnError } : {}) })),
     kill: () => child.kill(),
     pid: child.pid,
     stderr: child.stderr,

@@ -13,7 +13,10 @@ interface ElectronParentPort {
 function parentChannel(): HostChannel {
   const electronPort = (process as { parentPort?: ElectronParentPort }).parentPort;
   if (electronPort) {
-    return { post: (m) => electronPort.postMessage(m), onMessage: (listener) => electronPort.on('message', (e) => listener(e.data)) };
+    return {
+      post: (m) => electronPort.postMessage(m),
+      onMessage: (listener) => electronPort.on('message', (e) => listener(e.data)),
+    };
   }
   const send = process.send?.bind(process);
   if (!send) throw new Error('worker.ts runs as the engine host process; start it through startRuntime() in client.ts');

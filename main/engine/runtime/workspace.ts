@@ -183,7 +183,10 @@ export async function createWorkspace(
   const transfer = async (values: ReadonlyMap<string, ort.Tensor>, location: 'gpu-buffer' | 'cpu') => {
     const subset = names.filter((n) => values.has(n));
     const session = await transferSession(subset, location);
-    const out = await session.run(Object.fromEntries(subset.map((n, i) => [`in_${i}`, values.get(n)!])), session.outputNames);
+    const out = await session.run(
+      Object.fromEntries(subset.map((n, i) => [`in_${i}`, values.get(n)!])),
+      session.outputNames,
+    );
     return { session, copies: new Map(subset.map((n, i) => [n, out[`out_${i}`] as ort.Tensor])) };
   };
 
@@ -234,7 +237,9 @@ export async function createWorkspace(
   /** The named state on the CPU: downloaded copies on a GPU provider, the live tensors on the CPU. Call inside `exclusive`. */
   const stateOnCpu = (requested: readonly string[]) => {
     checkNames(requested);
-    return gpu ? download(requested) : Promise.resolve(new Map(requested.map((n) => [n, fromOrtTensor(state.get(n)!, n)])));
+    return gpu
+      ? download(requested)
+      : Promise.resolve(new Map(requested.map((n) => [n, fromOrtTensor(state.get(n)!, n)])));
   };
   const copyOf = (t: Tensor): Tensor => tensor(t.dtype, t.shape, t.data.slice() as Tensor['data']);
   const readState = (requested: readonly string[] = names) =>
@@ -242,8 +247,10 @@ export async function createWorkspace(
       const live = await stateOnCpu(requested);
       return gpu ? live : new Map([...live].map(([n, t]) => [n, copyOf(t)]));
     });
-  const withState = <T>(use: (state: ReadonlyMap<string, Tensor>) => Promise<T>, requested: readonly string[] = names) =>
-    exclusive(async () => use(await stateOnCpu(requested)));
+  const withState = <T>(
+    use: (state: ReadonlyMap<string, Tensor>) => Promise<T>,
+    requested: readonly string[] = names,
+  ) => exclusive(async () => use(await stateOnCpu(requested)));
 
   // The initial state as CPU tensors first (so the transfer graph has every input), then onto the device.
   for (const [n, t] of initial) state.set(n, toOrtTensor(t, n));
@@ -265,30 +272,47 @@ export async function createWorkspace(
     checkNames(updates.map(([n]) => n));
     const adamw = spec.adamw;
     const views = Object.entries(spec.views ?? {});
-    if (gpu && (adamw || views.length > 0)) throw new Error(`state views and an in-place AdamW step are for the CPU; on ${provider} the graph takes and updates the state`);
+    if (gpu && (adamw || views.length > 0))
+      throw new Error(
+        `state views and an in-place AdamW step are for the CPU; on ${provider} the graph takes and updates the state`,
+      );
     if (adamw) checkNames([adamw.params, adamw.m, adamw.v]);
     checkNames(views.map(([, v]) => v.state));
     for (const [input, v] of views) {
       const end = v.offset + v.shape.reduce((a, b) => a * b, 1);
       const size = specs.get(v.state)!.shape.reduce((a, b) => a * b, 1);
-      if (v.offset < 0 || end > size) throw new Error(`view "${input}" reaches [${v.offset}, ${end}) of state "${v.state}", which holds ${size} elements`);
+      if (v.offset < 0 || end > size)
+        throw new Error(
+          `view "${input}" reaches [${v.offset}, ${end}) of state "${v.state}", which holds ${size} elements`,
+        );
     }
     const gradOutputs = adamw ? adamw.grads.map((gr) => gr.output) : [];
     // Outputs the workspace makes itself rather than the model.
     const hostOutputs = adamw ? [adamw.gradNorm] : [];
     const stateOutputs = new Set(updates.map(([, out]) => out));
     const both = spec.read.filter((n) => stateOutputs.has(n));
-    if (both.length > 0) throw new Error(`outputs ${both.join(', ')} are both state updates and read; read state with readState()`);
+    if (both.length > 0)
+      throw new Error(`outputs ${both.join(', ')} are both state updates and read; read state with readState()`);
     // Read outputs come back to the CPU; everything else stays on the device (and is disposed unless it is state).
     const outputNames = onnxOutputNames(spec.model);
-    const locations = Object.fromEntries(outputNames.map((n) => [n, spec.read.includes(n) ? 'cpu' : 'gpu-buffer'] as const));
-    const session = await ort.InferenceSession.create(spec.model, sessionOptions(provider, spec.tuning ?? tuning, locations));
+    const locations = Object.fromEntries(
+      outputNames.map((n) => [n, spec.read.includes(n) ? 'cpu' : 'gpu-buffer'] as const),
+    );
+    const session = await ort.InferenceSession.create(
+      spec.model,
+      sessionOptions(provider, spec.tuning ?? tuning, locations),
+    );
     try {
       if (outputNames.join('\n') !== session.outputNames.join('\n')) {
-        throw new Error(`onnxruntime reports outputs ${session.outputNames.join(', ')}, the model declares ${outputNames.join(', ')}`);
+        throw new Error(
+          `onnxruntime reports outputs ${session.outputNames.join(', ')}, the model declares ${outputNames.join(', ')}`,
+        );
       }
-      const missing = [...stateOutputs, ...spec.read.filter((n) => !hostOutputs.includes(n)), ...gradOutputs].filter((n) => !session.outputNames.includes(n));
-      if (missing.length > 0) throw new Error(`the model has no output ${missing.join(', ')} (it has ${session.outputNames.join(', ')})`);
+      const missing = [...stateOutputs, ...spec.read.filter((n) => !hostOutputs.includes(n)), ...gradOutputs].filter(
+        (n) => !session.outputNames.includes(n),
+      );
+      if (missing.length > 0)
+        throw new Error(`the model has no output ${missing.join(', ')} (it has ${session.outputNames.join(', ')})`);
       for (const [n, out] of updates) {
         const meta = session.outputMetadata.find((m) => m.name === out);
         const want = specs.get(n)!;
@@ -308,7 +332,10 @@ export async function createWorkspace(
     sessions.add(session);
     const viewOf = new Map(views);
     const stateInputs = session.inputNames.filter((n) => specs.has(n) || viewOf.has(n));
-    const batchInputs = [...session.inputNames.filter((n) => !stateInputs.includes(n)), ...(adamw ? [adamw.lr, adamw.step] : [])];
+    const batchInputs = [
+      ...session.inputNames.filter((n) => !stateInputs.includes(n)),
+      ...(adamw ? [adamw.lr, adamw.step] : []),
+    ];
     const modelRead = spec.read.filter((n) => !hostOutputs.includes(n));
     const fetches = gpu ? session.outputNames : [...new Set([...stateOutputs, ...modelRead, ...gradOutputs])];
     const stateFeed = (n: string): ort.Tensor => {
@@ -324,10 +351,24 @@ export async function createWorkspace(
       return Number(t.data[0]);
     };
     /** Applies the in-place AdamW step; returns its outputs (the gradient norm). */
-    const applyAdamW = (a: HostAdamW, out: ort.InferenceSession.ReturnType, feeds: Readonly<Record<string, Tensor>>): Record<string, Tensor> => {
+    const applyAdamW = (
+      a: HostAdamW,
+      out: ort.InferenceSession.ReturnType,
+      feeds: Readonly<Record<string, Tensor>>,
+    ): Record<string, Tensor> => {
       const buffer = (n: string) => state.get(n)!.data as Float32Array;
-      const grad = a.grads.map(({ output, offset }) => ({ offset, data: fromOrtTensor(out[output], output).data as Float32Array }));
-      const norm = adamwInPlace({ params: buffer(a.params), m: buffer(a.m), v: buffer(a.v) }, grad, scalar(a.lr, feeds[a.lr]), scalar(a.step, feeds[a.step]), a.decaySize, a.config);
+      const grad = a.grads.map(({ output, offset }) => ({
+        offset,
+        data: fromOrtTensor(out[output], output).data as Float32Array,
+      }));
+      const norm = adamwInPlace(
+        { params: buffer(a.params), m: buffer(a.m), v: buffer(a.v) },
+        grad,
+        scalar(a.lr, feeds[a.lr]),
+        scalar(a.step, feeds[a.step]),
+        a.decaySize,
+        a.config,
+      );
       return { [a.gradNorm]: tensor('float32', [], Float32Array.of(norm)) };
     };
 
@@ -340,7 +381,10 @@ export async function createWorkspace(
           const extra = Object.keys(feeds).filter((n) => !batchInputs.includes(n));
           if (missing.length > 0 || extra.length > 0) {
             throw new Error(
-              [missing.length ? `missing inputs ${missing.join(', ')}` : '', extra.length ? `unknown inputs ${extra.join(', ')}` : '']
+              [
+                missing.length ? `missing inputs ${missing.join(', ')}` : '',
+                extra.length ? `unknown inputs ${extra.join(', ')}` : '',
+              ]
                 .filter(Boolean)
                 .join('; ') + ` (the program takes ${batchInputs.join(', ')})`,
             );

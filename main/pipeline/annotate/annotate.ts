@@ -51,13 +51,23 @@ export interface AnnotateResult {
 }
 
 /** The byte range [from, to) of shard I of N: whole chunks, the first N - 1 shards of equal size. */
-export function shardRange(totalBytes: number, chunkBytes: number, { index, count }: Shard): { from: number; to: number } {
+export function shardRange(
+  totalBytes: number,
+  chunkBytes: number,
+  { index, count }: Shard,
+): { from: number; to: number } {
   const chunks = Math.ceil(totalBytes / chunkBytes);
-  return { from: Math.floor(((index - 1) * chunks) / count) * chunkBytes, to: index === count ? Infinity : Math.floor((index * chunks) / count) * chunkBytes };
+  return {
+    from: Math.floor(((index - 1) * chunks) / count) * chunkBytes,
+    to: index === count ? Infinity : Math.floor((index * chunks) / count) * chunkBytes,
+  };
 }
 
 /** Consecutive documents grouped by the block their offset falls in. */
-async function* chunksOf(docs: AsyncIterable<PositionedDocument>, chunkBytes: number): AsyncGenerator<{ docs: PositionedDocument[]; end: number }> {
+async function* chunksOf(
+  docs: AsyncIterable<PositionedDocument>,
+  chunkBytes: number,
+): AsyncGenerator<{ docs: PositionedDocument[]; end: number }> {
   let chunk: PositionedDocument[] = [];
   let block = -1;
   for await (const d of docs) {
@@ -79,7 +89,8 @@ export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
   const chunkBytes = o.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const sizes = o.inputs.map((i) => i.size);
   const knownSize = sizes.every((s) => s !== undefined) ? sizes.reduce((a: number, b) => a + b!, 0) : null;
-  if (o.shard && knownSize === null) throw new Error('--shard needs files: standard input has no size to cut into shards');
+  if (o.shard && knownSize === null)
+    throw new Error('--shard needs files: standard input has no size to cut into shards');
   const range = o.shard ? shardRange(knownSize!, chunkBytes, o.shard) : { from: 0, to: Infinity };
   const totalBytes = knownSize === null ? null : Math.min(range.to, knownSize) - range.from;
   const started = performance.now();
@@ -99,7 +110,12 @@ export async function annotate(o: AnnotateOptions): Promise<AnnotateResult> {
       mentions += l.mentions.length;
       for (const s of l.sentences) words += s.words.length;
     }
-    o.onProgress?.({ documents, bytes: Math.min(end, range.to, knownSize ?? Infinity) - range.from, totalBytes, seconds: (performance.now() - started) / 1000 });
+    o.onProgress?.({
+      documents,
+      bytes: Math.min(end, range.to, knownSize ?? Infinity) - range.from,
+      totalBytes,
+      seconds: (performance.now() - started) / 1000,
+    });
   };
 
   try {

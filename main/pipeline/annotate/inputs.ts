@@ -4,7 +4,13 @@
 // documents whether the input is labelled whole, sharded, resumed or spread over workers.
 import { createReadStream, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { conllDocument, InputError, jsonlDocument, pubtatorReader, type Document } from '../../../shared/annotate/documents.ts';
+import {
+  conllDocument,
+  InputError,
+  jsonlDocument,
+  pubtatorReader,
+  type Document,
+} from '../../../shared/annotate/documents.ts';
 import { columns } from '../../../shared/corpus/conll.ts';
 import { errorMessage } from '../../../shared/error-message.ts';
 
@@ -52,7 +58,10 @@ export function inputOf(path: string, given?: InputFormat): Input {
     throw new InputError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `${path}: no such file` : errorMessage(e));
   }
   const format = given ?? EXTENSIONS[extname(path).toLowerCase()];
-  if (!format) throw new InputError(`${path}: cannot tell its format from the extension; give --input-format ${INPUT_FORMATS.join('|')}`);
+  if (!format)
+    throw new InputError(
+      `${path}: cannot tell its format from the extension; give --input-format ${INPUT_FORMATS.join('|')}`,
+    );
   return { path, format, size };
 }
 
@@ -73,7 +82,8 @@ async function* linesOf(stream: NodeJS.ReadableStream, until = Infinity): AsyncG
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let from = 0;
     for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
-      const bytes = pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(from, nl)]) : chunk.subarray(from, nl);
+      const bytes =
+        pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(from, nl)]) : chunk.subarray(from, nl);
       const text = bytes.toString('utf8');
       yield { text: text.endsWith('\r') ? text.slice(0, -1) : text, number: ++number, offset: pendingStart };
       pending = [];
@@ -108,7 +118,10 @@ async function* inputDocuments(input: Input, base: number, o: ReadOptions): Asyn
   const stream = input.path === '-' ? process.stdin : createReadStream(input.path);
   const inRange = (offset: number) => base + offset >= from && base + offset < to;
   // Line formats stop reading past the range; a document of several lines may run on past it.
-  const lines = linesOf(stream, input.format === 'jsonl' || (input.format === 'text' && o.lines) ? to - base : Infinity);
+  const lines = linesOf(
+    stream,
+    input.format === 'jsonl' || (input.format === 'text' && o.lines) ? to - base : Infinity,
+  );
   try {
     if (input.format === 'text' && !o.lines) {
       if (!inRange(0)) return;
@@ -122,7 +135,8 @@ async function* inputDocuments(input: Input, base: number, o: ReadOptions): Asyn
         const text = withoutBom(line.text, line.number);
         if (!inRange(line.offset) || text.trim() === '') continue;
         const where = `${file}:${line.number}`;
-        const doc = input.format === 'jsonl' ? jsonlDocument(text, where) : { id: `${name}:${line.number}`, text, source: where };
+        const doc =
+          input.format === 'jsonl' ? jsonlDocument(text, where) : { id: `${name}:${line.number}`, text, source: where };
         yield { doc, offset: base + line.offset };
       }
       return;
@@ -142,7 +156,10 @@ async function* inputDocuments(input: Input, base: number, o: ReadOptions): Asyn
     let first: Line | null = null;
     const flush = (): PositionedDocument | undefined => {
       if (!first || tokens.length === 0) return undefined;
-      const positioned = { doc: conllDocument(tokens, `${name}:${first.number}`, `${file}:${first.number}`), offset: base + first.offset };
+      const positioned = {
+        doc: conllDocument(tokens, `${name}:${first.number}`, `${file}:${first.number}`),
+        offset: base + first.offset,
+      };
       tokens = [];
       first = null;
       return inRange(positioned.offset - base) ? positioned : undefined;
@@ -165,7 +182,10 @@ async function* inputDocuments(input: Input, base: number, o: ReadOptions): Asyn
 }
 
 /** Every input's documents in order, each with its offset in the concatenated inputs. */
-export async function* readDocuments(inputs: readonly Input[], o: ReadOptions = {}): AsyncGenerator<PositionedDocument> {
+export async function* readDocuments(
+  inputs: readonly Input[],
+  o: ReadOptions = {},
+): AsyncGenerator<PositionedDocument> {
   let base = 0;
   for (const input of inputs) {
     const size = input.size ?? Infinity;

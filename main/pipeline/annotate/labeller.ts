@@ -40,8 +40,10 @@ const PROGRAM = 'annotate';
 export async function loadLabellingModel(folder: string): Promise<ModelFolder> {
   const model = await loadModelFolder(folder);
   const labels = model.config.labels;
-  if (labels === null || labels.length === 0) throw new Error(`${folder}: config.json names no labels (id2label), so the model cannot label text`);
-  if (model.report.missing.length > 0) throw new Error(`${folder}: the weights have no trained classifier head for its ${labels.length} labels`);
+  if (labels === null || labels.length === 0)
+    throw new Error(`${folder}: config.json names no labels (id2label), so the model cannot label text`);
+  if (model.report.missing.length > 0)
+    throw new Error(`${folder}: the weights have no trained classifier head for its ${labels.length} labels`);
   return model;
 }
 
@@ -56,20 +58,34 @@ function softmax(row: Float32Array): Float32Array {
 }
 
 /** Opens `model` on the client's engine host (one workspace per host) and returns what labels with it. */
-export async function openLabeller(client: RuntimeClient, model: ModelFolder, o: LabellerOptions = {}): Promise<Labeller> {
+export async function openLabeller(
+  client: RuntimeClient,
+  model: ModelFolder,
+  o: LabellerOptions = {},
+): Promise<Labeller> {
   const { config, tokenizer } = model;
   const labels = config.labels!;
   const windows = windowsOf(Math.min(o.maxLength ?? 128, maxSequenceLength(config)));
   const batchSize = o.batchSize ?? 32;
   const int8 = o.precision === 'int8';
   if (int8) {
-    const { bytes } = quantizeMatMulWeights(inferenceModel(config, model.weights), { include: (name) => !name.startsWith('classifier.') });
+    const { bytes } = quantizeMatMulWeights(inferenceModel(config, model.weights), {
+      include: (name) => !name.startsWith('classifier.'),
+    });
     await client.request({ kind: 'open', provider: o.provider ?? 'auto', state: {} });
     await client.request({ kind: 'load', program: PROGRAM, spec: { model: bytes, read: ['logits'] } });
   } else {
     const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
-    const device = await client.request({ kind: 'open', provider: o.provider ?? 'auto', state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) } });
-    await client.request({ kind: 'load', program: PROGRAM, spec: evalProgram(tokenClassificationTask(config, layout), device.name, [BATCH.probs], { withLoss: false }) });
+    const device = await client.request({
+      kind: 'open',
+      provider: o.provider ?? 'auto',
+      state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) },
+    });
+    await client.request({
+      kind: 'load',
+      program: PROGRAM,
+      spec: evalProgram(tokenClassificationTask(config, layout), device.name, [BATCH.probs], { withLoss: false }),
+    });
   }
   // The deployment graph's inputs: int64 ids and mask, token types only where the family has several.
   const int8Feeds = (b: PaddedBatch) => {
@@ -86,14 +102,27 @@ export async function openLabeller(client: RuntimeClient, model: ModelFolder, o:
     async label(docs, signal) {
       const perDoc = docs.map(documentSentences);
       const sentences = perDoc.flat();
-      const encoded = encodeSentences(tokenizer, sentences.map((words) => ({ words: words.map((w) => w.text) })), windows);
-      const probs = sentences.length === 0 ? [] : await predictWords(client, config, encoded, sentences.map((s) => s.length), {
-        program: PROGRAM,
-        padId: tokenizer.special.pad,
-        batchSize,
-        signal,
-        ...(int8 ? { feeds: int8Feeds, output: 'logits' } : {}),
-      });
+      const encoded = encodeSentences(
+        tokenizer,
+        sentences.map((words) => ({ words: words.map((w) => w.text) })),
+        windows,
+      );
+      const probs =
+        sentences.length === 0
+          ? []
+          : await predictWords(
+              client,
+              config,
+              encoded,
+              sentences.map((s) => s.length),
+              {
+                program: PROGRAM,
+                padId: tokenizer.special.pad,
+                batchSize,
+                signal,
+                ...(int8 ? { feeds: int8Feeds, output: 'logits' } : {}),
+              },
+            );
       let at = 0;
       return docs.map((doc, d) => {
         const labelled: LabelledSentence[] = perDoc[d].map((words) => {

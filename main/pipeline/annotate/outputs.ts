@@ -4,10 +4,31 @@
 // bytes are complete, and what run wrote them (inputs, model, options). --resume truncates the file to the
 // recorded bytes (dropping a chunk cut off by a crash) and skips the recorded documents; a finished output
 // removes the record. Resuming refuses an output whose record is missing or was written by a different run.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../models/model-folder.ts';
-import { bratFiles, conllBlock, CSV_HEADER, csvRows, fileNameOf, jsonlRecord, pubtatorBlock, type Labelled, type OutputFormat } from '../../../shared/annotate/formats.ts';
+import {
+  bratFiles,
+  conllBlock,
+  CSV_HEADER,
+  csvRows,
+  fileNameOf,
+  jsonlRecord,
+  pubtatorBlock,
+  type Labelled,
+  type OutputFormat,
+} from '../../../shared/annotate/formats.ts';
 import { errorMessage } from '../../../shared/error-message.ts';
 
 const WRITERS: Record<Exclude<OutputFormat, 'brat'>, (l: Labelled) => string> = {
@@ -34,7 +55,10 @@ interface ProgressRecord {
 }
 
 function readRecord(path: string, run: unknown): ProgressRecord {
-  if (!existsSync(path)) throw new Error(`cannot resume: ${path} is missing (the output is finished, or was not written by annotate with --out)`);
+  if (!existsSync(path))
+    throw new Error(
+      `cannot resume: ${path} is missing (the output is finished, or was not written by annotate with --out)`,
+    );
   let record: ProgressRecord;
   try {
     record = JSON.parse(readFileSync(path, 'utf8'));
@@ -42,7 +66,9 @@ function readRecord(path: string, run: unknown): ProgressRecord {
     throw new Error(`cannot resume: ${path} is unreadable: ${errorMessage(e)}`, { cause: e });
   }
   if (JSON.stringify(record.run) !== JSON.stringify(run)) {
-    throw new Error(`cannot resume: the output was written by a different command (inputs, model or options differ); its record: ${JSON.stringify(record.run)}`);
+    throw new Error(
+      `cannot resume: the output was written by a different command (inputs, model or options differ); its record: ${JSON.stringify(record.run)}`,
+    );
   }
   return record;
 }
@@ -58,7 +84,11 @@ export interface OutputOptions {
 }
 
 /** Standard output: no record, no resume. */
-export function streamOutput(format: Exclude<OutputFormat, 'brat'>, stream: NodeJS.WritableStream, o: Pick<OutputOptions, 'first'>): Output {
+export function streamOutput(
+  format: Exclude<OutputFormat, 'brat'>,
+  stream: NodeJS.WritableStream,
+  o: Pick<OutputOptions, 'first'>,
+): Output {
   let first = o.first;
   return {
     done: 0,
@@ -76,17 +106,20 @@ export function streamOutput(format: Exclude<OutputFormat, 'brat'>, stream: Node
 export function fileOutput(format: Exclude<OutputFormat, 'brat'>, path: string, o: OutputOptions): Output {
   const recordPath = `${path}.annotate-progress`;
   const record = o.resume ? readRecord(recordPath, o.run) : { run: o.run, documents: 0, bytes: 0 };
-  if (o.resume && existsSync(path) && statSync(path).size < record.bytes) throw new Error(`cannot resume: ${path} is shorter than its progress record says`);
+  if (o.resume && existsSync(path) && statSync(path).size < record.bytes)
+    throw new Error(`cannot resume: ${path} is shorter than its progress record says`);
   const fd = openSync(path, o.resume ? 'r+' : 'w');
   ftruncateSync(fd, record.bytes);
   let bytes = record.bytes;
   let documents = record.documents;
-  const save = () => writeFileAtomic(recordPath, JSON.stringify({ run: o.run, documents, bytes } satisfies ProgressRecord) + '\n');
+  const save = () =>
+    writeFileAtomic(recordPath, JSON.stringify({ run: o.run, documents, bytes } satisfies ProgressRecord) + '\n');
   save();
   return {
     done: record.documents,
     async write(labelled) {
-      const text = (o.first && bytes === 0 && format === 'csv' ? CSV_HEADER : '') + labelled.map(WRITERS[format]).join('');
+      const text =
+        (o.first && bytes === 0 && format === 'csv' ? CSV_HEADER : '') + labelled.map(WRITERS[format]).join('');
       const buffer = Buffer.from(text, 'utf8');
       writeSync(fd, buffer, 0, buffer.length, bytes);
       fsyncSync(fd);
@@ -109,7 +142,8 @@ export function bratOutput(dir: string, o: Omit<OutputOptions, 'first'> & { shar
   const record = o.resume ? readRecord(recordPath, o.run) : { run: o.run, documents: 0, bytes: 0 };
   let documents = record.documents;
   const names = new Map<string, string>();
-  const save = () => writeFileAtomic(recordPath, JSON.stringify({ run: o.run, documents, bytes: 0 } satisfies ProgressRecord) + '\n');
+  const save = () =>
+    writeFileAtomic(recordPath, JSON.stringify({ run: o.run, documents, bytes: 0 } satisfies ProgressRecord) + '\n');
   save();
   return {
     done: record.documents,
@@ -117,7 +151,10 @@ export function bratOutput(dir: string, o: Omit<OutputOptions, 'first'> & { shar
       for (const l of labelled) {
         const name = fileNameOf(l.doc.id);
         const earlier = names.get(name);
-        if (earlier !== undefined) throw new Error(`${l.doc.source}: document "${l.doc.id}" would overwrite ${name}.ann of ${earlier}; brat needs unique ids`);
+        if (earlier !== undefined)
+          throw new Error(
+            `${l.doc.source}: document "${l.doc.id}" would overwrite ${name}.ann of ${earlier}; brat needs unique ids`,
+          );
         names.set(name, l.doc.source);
         const { txt, ann } = bratFiles(l);
         writeFileAtomic(join(dir, `${name}.txt`), txt);

@@ -4,7 +4,14 @@
 // (the teacher models and how they label, the corpora and the sentences kept, the aggregation): a later run with
 // the same key, or this run resumed, reads them back instead.
 import { createHash } from 'node:crypto';
-import { artifactFile, findArtifact, shareArtifact, writeArtifact, deleteArtifact, verifyArtifact } from '../../store/artifacts.ts';
+import {
+  artifactFile,
+  findArtifact,
+  shareArtifact,
+  writeArtifact,
+  deleteArtifact,
+  verifyArtifact,
+} from '../../store/artifacts.ts';
 import { recordMetrics } from '../../store/metrics.ts';
 import { readSafetensors, safetensorsChunks } from '../../tensors/safetensors.ts';
 import { tensor } from '../../tensors/tensor.ts';
@@ -22,7 +29,9 @@ export const DISTRIBUTIONS = 'distributions';
 export const reusedFigure = (aggregation: string) => `reused:${aggregation}`;
 
 /** The aggregated distributions for each aggregation in `aggregations` (those of the students still to distil). */
-export async function teacherDistributions(scope: RunScope & Prepared & { teachers: readonly Teacher[]; aggregations: readonly Normalise[] }): Promise<Map<Normalise, Targets>> {
+export async function teacherDistributions(
+  scope: RunScope & Prepared & { teachers: readonly Teacher[]; aggregations: readonly Normalise[] },
+): Promise<Map<Normalise, Targets>> {
   const { ctx, run, merged, teachers } = scope;
   const labels = merged.train.labels;
   const out = new Map<Normalise, Targets>();
@@ -32,32 +41,51 @@ export async function teacherDistributions(scope: RunScope & Prepared & { teache
     let stored = findArtifact(ctx.store, 'teacher-distributions', name);
     while (stored && !(await verifyArtifact(ctx.store, stored))) {
       // Damaged since it was written (it is named by its sha256): the teachers label the training set again instead.
-      scope.emit(DISTRIBUTIONS, `${artifactFile(ctx.store, stored)} (the stored teacher distributions) is damaged: its content no longer matches its sha256; computing them again`);
+      scope.emit(
+        DISTRIBUTIONS,
+        `${artifactFile(ctx.store, stored)} (the stored teacher distributions) is damaged: its content no longer matches its sha256; computing them again`,
+      );
       deleteArtifact(ctx.store, stored.id);
       stored = findArtifact(ctx.store, 'teacher-distributions', name);
     }
     let flat: Float32Array;
     if (stored) {
       if (stored.runId !== run.id) {
-        scope.emit(DISTRIBUTIONS, `reusing the teachers' distributions (${aggregation}) computed by run ${stored.runId ?? '(deleted)'}: same teachers, corpora and aggregation`);
+        scope.emit(
+          DISTRIBUTIONS,
+          `reusing the teachers' distributions (${aggregation}) computed by run ${stored.runId ?? '(deleted)'}: same teachers, corpora and aggregation`,
+        );
         shareArtifact(ctx.store, stored, { kind: 'teacher-distributions', name, runId: run.id }); // kept while this run is
-        recordMetrics(ctx.store, run.id, [{ phase: DISTRIBUTIONS, epoch: 0, name: reusedFigure(aggregation), value: 1 }]);
+        recordMetrics(ctx.store, run.id, [
+          { phase: DISTRIBUTIONS, epoch: 0, name: reusedFigure(aggregation), value: 1 },
+        ]);
       }
       flat = (await readSafetensors(artifactFile(ctx.store, stored))).tensors.get('targets')!.data as Float32Array;
     } else {
-      flat = await inPhase(scope, DISTRIBUTIONS, `the ${teachers.length} teachers label the merged training set (${aggregation})`, async () => {
-        stacked ??= await teachersOnTrain(scope);
-        const aggregated = aggregateBatch(stacked, teachers.length, aggregation);
-        const words = aggregated.length / labels.length;
-        const file = safetensorsChunks({ targets: tensor('float32', [words, labels.length], aggregated) }, { labels: labels.join(' ') });
-        await writeArtifact(ctx.store, file, { kind: 'teacher-distributions', name, runId: run.id });
-        recordMetrics(ctx.store, run.id, [{ phase: DISTRIBUTIONS, epoch: 0, name: reusedFigure(aggregation), value: 0 }]);
-        return aggregated;
-      });
+      flat = await inPhase(
+        scope,
+        DISTRIBUTIONS,
+        `the ${teachers.length} teachers label the merged training set (${aggregation})`,
+        async () => {
+          stacked ??= await teachersOnTrain(scope);
+          const aggregated = aggregateBatch(stacked, teachers.length, aggregation);
+          const words = aggregated.length / labels.length;
+          const file = safetensorsChunks(
+            { targets: tensor('float32', [words, labels.length], aggregated) },
+            { labels: labels.join(' ') },
+          );
+          await writeArtifact(ctx.store, file, { kind: 'teacher-distributions', name, runId: run.id });
+          recordMetrics(ctx.store, run.id, [
+            { phase: DISTRIBUTIONS, epoch: 0, name: reusedFigure(aggregation), value: 0 },
+          ]);
+          return aggregated;
+        },
+      );
     }
     const targets: Targets = [];
     let w = 0;
-    for (const s of merged.train.sentences) targets.push(s.tokens.map(() => flat.subarray(w * labels.length, ++w * labels.length)));
+    for (const s of merged.train.sentences)
+      targets.push(s.tokens.map(() => flat.subarray(w * labels.length, ++w * labels.length)));
     out.set(aggregation, targets);
   }
   return out;
@@ -70,7 +98,14 @@ async function teachersOnTrain(scope: RunScope & Prepared & { teachers: readonly
   const words = sentences.reduce((n, s) => n + s.tokens.length, 0);
   const stacked = new Float32Array(words * teachers.length * 3);
   for (const [i, t] of teachers.entries()) {
-    const { values } = await predictProbs(scope.client, scope.config.device, t.start, sentences, t.settings, scope.signal);
+    const { values } = await predictProbs(
+      scope.client,
+      scope.config.device,
+      t.start,
+      sentences,
+      t.settings,
+      scope.signal,
+    );
     let w = 0;
     for (const sentence of values) for (const row of sentence) stacked.set(row, (w++ * teachers.length + i) * 3);
   }

@@ -23,49 +23,108 @@ export const EVALUATE = 'evaluate';
 export const testPredictionsName = (datasetId: number) => `test:dataset-${datasetId}`;
 
 /** `teachers`: each corpus's teachers by seed; the first, the students' teacher, is the one in the kappa matrix. */
-export async function evaluate(scope: RunScope & Prepared & { teachers: readonly (readonly Teacher[])[]; students: readonly Student[] }): Promise<void> {
+export async function evaluate(
+  scope: RunScope & Prepared & { teachers: readonly (readonly Teacher[])[]; students: readonly Student[] },
+): Promise<void> {
   const { ctx, run, config, corpora, merged, teachers, students } = scope;
   const { store } = ctx;
-  await inPhase(scope, EVALUATE, `scoring ${teachers.flat().length} teachers and ${students.length} students on each test split`, async () => {
-    // Each student labels the whole merged test split once.
-    const studentTests: Labelling<string[][]>[] = [];
-    for (const s of students) {
-      const labelling = await predictLabels(scope.client, config.device, s.start, merged.test.sentences, s.settings, scope.signal);
-      recordMetrics(store, run.id, [{ phase: studentPhase(s.settings.name), epoch: 0, name: 'infer_samples_per_second', value: labelling.samplesPerSecond }]);
-      studentTests.push(labelling);
-    }
-    const record = async (model: Model, corpus: RunCorpus, pred: string[][], wordsPerSecond: number) => {
-      const scored = scoreOnCorpus(typed(corpus, 'test'), pred);
-      for (const mode of ['lenient', 'strict'] as const) {
-        saveEvaluation(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', mode, ...scored[mode], perType: { [corpus.type]: scored[mode] }, wordsPerSecond });
+  await inPhase(
+    scope,
+    EVALUATE,
+    `scoring ${teachers.flat().length} teachers and ${students.length} students on each test split`,
+    async () => {
+      // Each student labels the whole merged test split once.
+      const studentTests: Labelling<string[][]>[] = [];
+      for (const s of students) {
+        const labelling = await predictLabels(
+          scope.client,
+          config.device,
+          s.start,
+          merged.test.sentences,
+          s.settings,
+          scope.signal,
+        );
+        recordMetrics(store, run.id, [
+          {
+            phase: studentPhase(s.settings.name),
+            epoch: 0,
+            name: 'infer_samples_per_second',
+            value: labelling.samplesPerSecond,
+          },
+        ]);
+        studentTests.push(labelling);
       }
-      const errors = analyseErrors(corpus.test, corpus.type, pred);
-      // Each example carries its sentence's words, so the window can show it (Table VII) without reading the corpus.
-      const examples = errors.examples.map((x) => ({ ...x, words: corpus.test[x.sentence].tokens }));
-      saveErrorAnalysis(store, { runId: run.id, modelId: model.id, datasetId: corpus.datasetId, split: 'test', counts: errors.counts, details: JSON.parse(JSON.stringify({ examples })) });
-      // The labels themselves, so agreement can be measured across runs that share this corpus (Compare).
-      await writeArtifact(store, Buffer.from(JSON.stringify({ datasetId: corpus.datasetId, labels: pred })), { kind: 'predictions', name: testPredictionsName(corpus.datasetId), runId: run.id, modelId: model.id });
-    };
-    for (const [i, corpus] of corpora.entries()) {
-      const teacherTests: Labelling<string[][]>[] = [];
-      for (const teacher of teachers[i]) {
-        const labelling = await predictLabels(scope.client, config.device, teacher.start, corpus.test, teacher.settings, scope.signal);
-        await record(teacher.model, corpus, labelling.values, labelling.wordsPerSecond);
-        teacherTests.push(labelling);
+      const record = async (model: Model, corpus: RunCorpus, pred: string[][], wordsPerSecond: number) => {
+        const scored = scoreOnCorpus(typed(corpus, 'test'), pred);
+        for (const mode of ['lenient', 'strict'] as const) {
+          saveEvaluation(store, {
+            runId: run.id,
+            modelId: model.id,
+            datasetId: corpus.datasetId,
+            split: 'test',
+            mode,
+            ...scored[mode],
+            perType: { [corpus.type]: scored[mode] },
+            wordsPerSecond,
+          });
+        }
+        const errors = analyseErrors(corpus.test, corpus.type, pred);
+        // Each example carries its sentence's words, so the window can show it (Table VII) without reading the corpus.
+        const examples = errors.examples.map((x) => ({ ...x, words: corpus.test[x.sentence].tokens }));
+        saveErrorAnalysis(store, {
+          runId: run.id,
+          modelId: model.id,
+          datasetId: corpus.datasetId,
+          split: 'test',
+          counts: errors.counts,
+          details: JSON.parse(JSON.stringify({ examples })),
+        });
+        // The labels themselves, so agreement can be measured across runs that share this corpus (Compare).
+        await writeArtifact(store, Buffer.from(JSON.stringify({ datasetId: corpus.datasetId, labels: pred })), {
+          kind: 'predictions',
+          name: testPredictionsName(corpus.datasetId),
+          runId: run.id,
+          modelId: model.id,
+        });
+      };
+      for (const [i, corpus] of corpora.entries()) {
+        const teacherTests: Labelling<string[][]>[] = [];
+        for (const teacher of teachers[i]) {
+          const labelling = await predictLabels(
+            scope.client,
+            config.device,
+            teacher.start,
+            corpus.test,
+            teacher.settings,
+            scope.signal,
+          );
+          await record(teacher.model, corpus, labelling.values, labelling.wordsPerSecond);
+          teacherTests.push(labelling);
+        }
+        const [teacher] = teachers[i];
+        const [teacherTest] = teacherTests;
+        const studentPreds: string[][][] = [];
+        for (const [k, s] of students.entries()) {
+          studentPreds.push(sliceOf(merged.test, i, studentTests[k].values));
+          await record(s.model, corpus, studentPreds[k], studentTests[k].wordsPerSecond);
+        }
+        const agreement = agreementMatrix([
+          { name: 'ground truth', covers: [corpus.type], labels: corpus.test.flatMap((s) => s.labels) },
+          { name: teacher.model.name, covers: [corpus.type], labels: teacherTest.values.flat() },
+          ...students.map((s, k) => ({
+            name: s.model.name,
+            covers: corpora.map((c) => c.type),
+            labels: studentPreds[k].flat(),
+          })),
+        ]);
+        saveAgreement(store, {
+          runId: run.id,
+          datasetId: corpus.datasetId,
+          split: 'test',
+          labels: agreement.names,
+          matrix: agreement.matrix as number[][],
+        });
       }
-      const [teacher] = teachers[i];
-      const [teacherTest] = teacherTests;
-      const studentPreds: string[][][] = [];
-      for (const [k, s] of students.entries()) {
-        studentPreds.push(sliceOf(merged.test, i, studentTests[k].values));
-        await record(s.model, corpus, studentPreds[k], studentTests[k].wordsPerSecond);
-      }
-      const agreement = agreementMatrix([
-        { name: 'ground truth', covers: [corpus.type], labels: corpus.test.flatMap((s) => s.labels) },
-        { name: teacher.model.name, covers: [corpus.type], labels: teacherTest.values.flat() },
-        ...students.map((s, k) => ({ name: s.model.name, covers: corpora.map((c) => c.type), labels: studentPreds[k].flat() })),
-      ]);
-      saveAgreement(store, { runId: run.id, datasetId: corpus.datasetId, split: 'test', labels: agreement.names, matrix: agreement.matrix as number[][] });
-    }
-  });
+    },
+  );
 }

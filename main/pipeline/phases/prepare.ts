@@ -34,7 +34,11 @@ export interface Prepared {
   readonly merged: Readonly<Record<SplitName, MergedCorpus>>;
 }
 
-export const typed = (c: RunCorpus, split: SplitName): TypedCorpus => ({ name: c.name, type: c.type, sentences: c[split] });
+export const typed = (c: RunCorpus, split: SplitName): TypedCorpus => ({
+  name: c.name,
+  type: c.type,
+  sentences: c[split],
+});
 
 /** The sentences of corpus i within a merged split, from per-sentence values of the whole split. */
 export function sliceOf<T>(split: Pick<MergedCorpus, 'sources'>, i: number, values: readonly T[]): T[] {
@@ -52,7 +56,10 @@ export function prepare(scope: RunScope): Promise<Prepared> {
       const first = config.students[0];
       const result = dropLongSentences(scope, corpora, sourceTokenizer(scope.ctx, first.model), first.maxLength);
       corpora = result.corpora;
-      scope.emit(PREPARE, `as the authors' code does: dropped ${result.dropped} sentences longer than ${first.maxLength} subwords`);
+      scope.emit(
+        PREPARE,
+        `as the authors' code does: dropped ${result.dropped} sentences longer than ${first.maxLength} subwords`,
+      );
     }
     // Every corpus split and model source is checked before anything trains (a resumed run too).
     scope.emit(PREPARE, 'checking the corpora and models before training');
@@ -67,7 +74,11 @@ async function loadCorpus(scope: RunScope, c: RunConfig['corpora'][number]): Pro
   let datasetId = 'dataset' in c ? c.dataset : 0;
   if ('path' in c) {
     const folder = resolve(c.path);
-    const { dataset, added } = await registerDatasetFiles(store, { folder, name: basename(folder), entityType: c.type });
+    const { dataset, added } = await registerDatasetFiles(store, {
+      folder,
+      name: basename(folder),
+      entityType: c.type,
+    });
     if (added) scope.hooks.onDatasetAdded?.(dataset.name);
     datasetId = dataset.id;
   }
@@ -78,10 +89,21 @@ async function loadCorpus(scope: RunScope, c: RunConfig['corpora'][number]): Pro
   const dataset = await loadDataset(folder, { split: stored.split ?? undefined });
   const split = (...names: string[]) => {
     const found = names.find((n) => dataset.splits[n]);
-    if (!found) throw new Error(`${folder}: the corpus needs a ${names.join(' or ')} split; it has ${Object.keys(dataset.splits).join(', ')}`);
+    if (!found)
+      throw new Error(
+        `${folder}: the corpus needs a ${names.join(' or ')} split; it has ${Object.keys(dataset.splits).join(', ')}`,
+      );
     return dataset.splits[found].sentences;
   };
-  return { datasetId, name: basename(folder), type: c.type, contentHash: stored.contentHash, train: split('train'), dev: split('devel', 'dev'), test: split('test') };
+  return {
+    datasetId,
+    name: basename(folder),
+    type: c.type,
+    contentHash: stored.contentHash,
+    train: split('train'),
+    dev: split('devel', 'dev'),
+    test: split('test'),
+  };
 }
 
 /**
@@ -89,14 +111,24 @@ async function loadCorpus(scope: RunScope, c: RunConfig['corpora'][number]): Pro
  * the (first) student's maxLength, in its tokenizer's subwords, leave every split. Counted per corpus and split in
  * the run's figures (phase 'prepare', e.g. dropped_sentences:Disease:test).
  */
-function dropLongSentences(scope: RunScope, corpora: RunCorpus[], tokenizer: SubwordTokenizer, maxLength: number): { corpora: RunCorpus[]; dropped: number } {
+function dropLongSentences(
+  scope: RunScope,
+  corpora: RunCorpus[],
+  tokenizer: SubwordTokenizer,
+  maxLength: number,
+): { corpora: RunCorpus[]; dropped: number } {
   const fits = (s: Sentence) => subwordLength(tokenizer, s.tokens) <= maxLength;
   const figures: { phase: string; epoch: number; name: string; value: number }[] = [];
   const kept = corpora.map((c) => {
     const splits = Object.fromEntries(
       (['train', 'dev', 'test'] as const).map((split) => {
         const sentences = c[split].filter(fits);
-        figures.push({ phase: PREPARE, epoch: 0, name: `dropped_sentences:${c.type}:${split}`, value: c[split].length - sentences.length });
+        figures.push({
+          phase: PREPARE,
+          epoch: 0,
+          name: `dropped_sentences:${c.type}:${split}`,
+          value: c[split].length - sentences.length,
+        });
         return [split, sentences];
       }),
     ) as Pick<RunCorpus, SplitName>;

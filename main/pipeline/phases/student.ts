@@ -12,7 +12,15 @@ import type { Model } from '../../../shared/store-types.ts';
 import { encodeSentences } from '../../../shared/tokenizers/encode.ts';
 import { fineTune } from '../fine-tune.ts';
 import { peakMemoryMB, resetPeakMemory } from '../host-memory.ts';
-import { labelled, saveRunModel, selection, startingModel, storedModelFolder, windowsFor, type Starting } from '../run-models.ts';
+import {
+  labelled,
+  saveRunModel,
+  selection,
+  startingModel,
+  storedModelFolder,
+  windowsFor,
+  type Starting,
+} from '../run-models.ts';
 import { inPhase, trainingHooks, type RunScope } from '../scope.ts';
 import type { Targets } from './distributions.ts';
 import { sliceOf, typed, type Prepared } from './prepare.ts';
@@ -31,16 +39,24 @@ export const finishedStudent = (scope: RunScope, name: string): Model | undefine
 
 /** What a student learns from, in the words the run's progress uses. */
 export const studentRecipe = (s: StudentConfig, teachers: number): string =>
-  isMergedBaseline(s) ? 'trained on the merged gold labels (the Merged baseline)' : `distilled from ${teachers} teachers (λ = ${s.lambda})`;
+  isMergedBaseline(s)
+    ? 'trained on the merged gold labels (the Merged baseline)'
+    : `distilled from ${teachers} teachers (λ = ${s.lambda})`;
 
-export async function trainStudent(scope: RunScope & Prepared & { student: StudentConfig; targets?: Targets }): Promise<Student> {
+export async function trainStudent(
+  scope: RunScope & Prepared & { student: StudentConfig; targets?: Targets },
+): Promise<Student> {
   const { ctx, config, corpora, merged, student } = scope;
   const labels = merged.train.labels;
   const phase = studentPhase(student.name);
   const done = finishedStudent(scope, student.name);
   if (done) {
     scope.plan.delete(phase);
-    return { settings: student, model: done, start: await startingModel(ctx, student.name, { folder: storedModelFolder(ctx, done) }, labels, student) };
+    return {
+      settings: student,
+      model: done,
+      start: await startingModel(ctx, student.name, { folder: storedModelFolder(ctx, done) }, labels, student),
+    };
   }
   const recipe = studentRecipe(student, corpora.length);
   const trained = await inPhase(scope, phase, `${student.name}: ${recipe}`, async () => {
@@ -60,10 +76,18 @@ export async function trainStudent(scope: RunScope & Prepared & { student: Stude
         padId: start.tokenizer.special.pad,
         train: encodeSentences(start.tokenizer, labelled(merged.train.sentences, labels), windows),
         // λ = 0 trains on gold cross-entropy alone, as a teacher does.
-        ...(distilled ? { teacherTargets: scope.targets, loss: { ...loss, weights: lossWeights(loss, labels.length) } } : {}),
+        ...(distilled
+          ? { teacherTargets: scope.targets, loss: { ...loss, weights: lossWeights(loss, labels.length) } }
+          : {}),
         selection: selection(start.tokenizer, merged[split].sentences, windows, (pred) => {
           const scores = corpora.map((c, i) => scoreOnCorpus(typed(c, split), sliceOf(merged[split], i, pred)));
-          return { score: meanF1(scores), figures: Object.fromEntries([['meanF1', meanF1(scores)], ...scores.map((s) => [`f1:${s.type}`, s.lenient.f1])]) };
+          return {
+            score: meanF1(scores),
+            figures: Object.fromEntries([
+              ['meanF1', meanF1(scores)],
+              ...scores.map((s) => [`f1:${s.type}`, s.lenient.f1]),
+            ]),
+          };
         }),
         settings: student,
         provider: config.device,
@@ -75,7 +99,12 @@ export async function trainStudent(scope: RunScope & Prepared & { student: Stude
     const seconds = result.history.reduce((n, e) => n + e.seconds, 0);
     const peak = measured ? peakMemoryMB(pid) : null;
     recordMetrics(ctx.store, scope.run.id, [
-      { phase, epoch: 0, name: 'train_samples_per_second', value: (merged.train.sentences.length * result.history.length) / Math.max(seconds, 1e-6) },
+      {
+        phase,
+        epoch: 0,
+        name: 'train_samples_per_second',
+        value: (merged.train.sentences.length * result.history.length) / Math.max(seconds, 1e-6),
+      },
       ...(peak === null ? [] : [{ phase, epoch: 0, name: 'peak_memory_mb', value: peak }]),
     ]);
     const model = await saveRunModel(ctx, scope.run.id, 'student', student.name, start, result.params, student);

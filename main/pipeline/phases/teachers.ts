@@ -7,11 +7,24 @@ import { join } from 'node:path';
 import { loadModelFolder } from '../../models/model-folder.ts';
 import { getModel, listModels } from '../../store/models.ts';
 import { prf } from '../../../shared/metrics/prf.ts';
-import { teacherLabel, teacherName, teacherSeedsInCorpusOrder, type TeacherConfig } from '../../../shared/method/run-config.ts';
+import {
+  teacherLabel,
+  teacherName,
+  teacherSeedsInCorpusOrder,
+  type TeacherConfig,
+} from '../../../shared/method/run-config.ts';
 import type { Model } from '../../../shared/store-types.ts';
 import { encodeSentences } from '../../../shared/tokenizers/encode.ts';
 import { fineTune } from '../fine-tune.ts';
-import { labelled, saveRunModel, selection, startingModel, storedModelFolder, windowsFor, type Starting } from '../run-models.ts';
+import {
+  labelled,
+  saveRunModel,
+  selection,
+  startingModel,
+  storedModelFolder,
+  windowsFor,
+  type Starting,
+} from '../run-models.ts';
 import { inPhase, trainingHooks, type RunScope } from '../scope.ts';
 import { sliceOf, type Prepared, type RunCorpus } from './prepare.ts';
 
@@ -34,7 +47,8 @@ export async function trainTeachers(scope: RunScope & Prepared): Promise<Teacher
   const settings = teacherSeedsInCorpusOrder(config);
   // Teachers taken from the store (one per corpus: they have no seeds) are checked before any teacher trains.
   const taken: (Teacher | undefined)[] = [];
-  for (const [t] of settings) taken.push('trained' in t.model ? await storedTeacher(scope, t, t.model.trained) : undefined);
+  for (const [t] of settings)
+    taken.push('trained' in t.model ? await storedTeacher(scope, t, t.model.trained) : undefined);
   const teachers: Teacher[][] = [];
   for (const [i, corpus] of corpora.entries()) {
     const seeded: Teacher[] = [];
@@ -45,14 +59,26 @@ export async function trainTeachers(scope: RunScope & Prepared): Promise<Teacher
 }
 
 /** Fine-tunes teacher `t` of corpus i on that corpus, or reads it back where this run already trained it. */
-async function trainTeacher(scope: RunScope & Prepared, corpus: RunCorpus, i: number, t: TeacherConfig): Promise<Teacher> {
+async function trainTeacher(
+  scope: RunScope & Prepared,
+  corpus: RunCorpus,
+  i: number,
+  t: TeacherConfig,
+): Promise<Teacher> {
   const { ctx, config, merged } = scope;
   const labels = teacherLabels(corpus.type);
   const label = teacherLabel(config, t);
   const phase = teacherPhase(label);
   const name = teacherName(config, t);
   const done = listModels(ctx.store, { runId: scope.run.id, kind: 'teacher' }).find((m) => m.name === name);
-  if (done) return { type: corpus.type, model: done, start: await startingModel(ctx, name, { folder: storedModelFolder(ctx, done) }, labels, t), settings: t, trainedHere: true };
+  if (done)
+    return {
+      type: corpus.type,
+      model: done,
+      start: await startingModel(ctx, name, { folder: storedModelFolder(ctx, done) }, labels, t),
+      settings: t,
+      trainedHere: true,
+    };
   const teacher = await inPhase(scope, phase, `fine-tuning the ${label} teacher on ${corpus.name}`, async () => {
     const source = t.model as Exclude<TeacherConfig['model'], { trained: number }>;
     const start = await startingModel(ctx, `the ${label} teacher`, source, labels, t);
@@ -65,9 +91,17 @@ async function trainTeacher(scope: RunScope & Prepared, corpus: RunCorpus, i: nu
         config: start.config,
         initial: start.initial,
         padId: start.tokenizer.special.pad,
-        train: encodeSentences(start.tokenizer, labelled(sliceOf(merged.train, i, merged.train.sentences), labels), windows),
+        train: encodeSentences(
+          start.tokenizer,
+          labelled(sliceOf(merged.train, i, merged.train.sentences), labels),
+          windows,
+        ),
         selection: selection(start.tokenizer, own, windows, (pred) => {
-          const s = prf(own.map((x) => x.labels), pred, 'lenient').micro;
+          const s = prf(
+            own.map((x) => x.labels),
+            pred,
+            'lenient',
+          ).micro;
           return { score: s.f1, figures: { precision: s.precision, recall: s.recall, f1: s.f1 } };
         }),
         settings: t,
@@ -87,7 +121,8 @@ async function trainTeacher(scope: RunScope & Prepared, corpus: RunCorpus, i: nu
 async function storedTeacher(scope: RunScope, t: TeacherConfig, modelId: number): Promise<Teacher> {
   const who = `the ${t.type} teacher`;
   const model = getModel(scope.ctx.store, modelId);
-  if (!model) throw new Error(`${who}: there is no model ${modelId} in the store (taughtnet models list shows the models there)`);
+  if (!model)
+    throw new Error(`${who}: there is no model ${modelId} in the store (taughtnet models list shows the models there)`);
   const folder = storedModelFolder(scope.ctx, model);
   const labels = teacherLabels(t.type);
   const found = (await loadModelFolder(folder)).config.labels;
@@ -97,5 +132,11 @@ async function storedTeacher(scope: RunScope, t: TeacherConfig, modelId: number)
         `give the id of a teacher trained on a ${t.type} corpus, or train one with { "preset": … } or { "folder": … }`,
     );
   }
-  return { type: t.type, model, start: await startingModel(scope.ctx, who, { folder }, labels, t), settings: t, trainedHere: false };
+  return {
+    type: t.type,
+    model,
+    start: await startingModel(scope.ctx, who, { folder }, labels, t),
+    settings: t,
+    trainedHere: false,
+  };
 }

@@ -39,13 +39,16 @@ export function comparedModels(details: RunDetails): ComparedModel[] {
   const results = summariseRun(details);
   const { run } = details;
   const speedOf = (modelId: number) => {
-    const speeds = details.evaluations.filter((e) => e.modelId === modelId && e.wordsPerSecond !== null).map((e) => e.wordsPerSecond!);
+    const speeds = details.evaluations
+      .filter((e) => e.modelId === modelId && e.wordsPerSecond !== null)
+      .map((e) => e.wordsPerSecond!);
     return speeds.length > 0 ? speeds.reduce((a, b) => a + b, 0) / speeds.length : null;
   };
   const teacherModels = results.teachers.map((t) => details.models.find((m) => m.id === t.modelId));
   const rows: ComparedModel[] = [];
   if (results.teachers.length > 0) {
-    const sum = (f: (m: NonNullable<(typeof teacherModels)[number]>) => number) => teacherModels.reduce((n, m) => n + (m ? f(m) : 0), 0);
+    const sum = (f: (m: NonNullable<(typeof teacherModels)[number]>) => number) =>
+      teacherModels.reduce((n, m) => n + (m ? f(m) : 0), 0);
     const speeds = results.teachers.map((t) => speedOf(t.modelId)).filter((s): s is number => s !== null);
     rows.push({
       runId: run.id,
@@ -89,4 +92,6 @@ export function comparedModels(details: RunDetails): ComparedModel[] {
 }
 
 /** The entity types of the models, in the order first met (the runs' corpus order). */
-export const typesOf = (models: readonly ComparedModel[]): string[] => [...new Set(models.flatMap((m) => Object.keys(m.test)))];
+export const typesOf = (models: readonly ComparedModel[]): string[] => [
+  ...new Set(models.flatMap((m) => Object.keys(m.test))),
+];

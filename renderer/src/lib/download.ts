@@ -37,4 +37,10 @@ export function saveCanvasPng(name: string, canvas: HTMLCanvasElement): void {
 
 /** A file name from a title: letters, digits and dashes. */
 export const fileNameOf = (title: string, extension: string): string =>
-  `${title.normalize('NFKD').replace(/[^\w]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'table'}.${extension}`;
+  `${
+    title
+      .normalize('NFKD')
+      .replace(/[^\w]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase() || 'table'
+  }.${extension}`;

@@ -4,7 +4,8 @@
 export const formatScore = (fraction: number): string => (fraction * 100).toFixed(2);
 
 /** Cohen's kappa, or a dash where two labellings share no entity type. */
-export const formatKappa = (kappa: number | null): string => (kappa === null ? '—' : (Math.abs(kappa) < 0.005 ? 0 : kappa).toFixed(2));
+export const formatKappa = (kappa: number | null): string =>
+  kappa === null ? '—' : (Math.abs(kappa) < 0.005 ? 0 : kappa).toFixed(2);
 
 const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 /** A parameter count the way people say it: 14.3M, 110M, 42K. */
@@ -16,7 +17,8 @@ export const formatMegabytes = (bytes: number): string => oneDecimal.format(byte
 
 const wholeNumber = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 /** A speed, or a dash where it was not measured. */
-export const formatRate = (perSecond: number | null): string => (perSecond === null ? '—' : wholeNumber.format(perSecond));
+export const formatRate = (perSecond: number | null): string =>
+  perSecond === null ? '—' : wholeNumber.format(perSecond);
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 /** A stored timestamp (ISO 8601, UTC) in the user's time zone, or a dash. */

@@ -31,10 +31,11 @@ export function resource<T>(read: () => Promise<T>, reloadOn: ReloadOn = {}): Re
 
   $effect(() => {
     void reload();
-    const offs = (Object.entries(reloadOn) as [EventName, true | ((payload: unknown) => boolean)][]).map(([event, when]) =>
-      api.on(event, (payload) => {
-        if (when === true || when(payload)) void reload();
-      }),
+    const offs = (Object.entries(reloadOn) as [EventName, true | ((payload: unknown) => boolean)][]).map(
+      ([event, when]) =>
+        api.on(event, (payload) => {
+          if (when === true || when(payload)) void reload();
+        }),
     );
     return () => offs.forEach((off) => off());
   });

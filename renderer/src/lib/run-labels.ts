@@ -36,7 +36,8 @@ export const runPhaseLabel = (run: Run, progress: RunProgress | null): string =>
 /** The executing run stops after its current step; a waiting one is marked cancelled at once. */
 export const canCancel = (run: Run, executing: boolean): boolean => executing || run.status === 'queued';
 /** Continues from the last finished epoch; a failed run is retried the same way. */
-export const canResume = (run: Run, executing: boolean): boolean => !executing && ['interrupted', 'failed', 'queued'].includes(run.status);
+export const canResume = (run: Run, executing: boolean): boolean =>
+  !executing && ['interrupted', 'failed', 'queued'].includes(run.status);
 /** Any run that is not training (the models it produced stay). */
 export const canDelete = (run: Run, executing: boolean): boolean => !executing && run.status !== 'running';
 

@@ -6,7 +6,8 @@ import type { RunMetric } from '../../../shared/store-types.ts';
 export type RunDataset = RunDetails['datasets'][number];
 
 /** A corpus's name with its entity type, e.g. "NCBI-disease (Disease)". */
-export const datasetLabel = (d: RunDataset): string => (d.entityTypes.length > 0 ? `${d.name} (${d.entityTypes.join(', ')})` : d.name);
+export const datasetLabel = (d: RunDataset): string =>
+  d.entityTypes.length > 0 ? `${d.name} (${d.entityTypes.join(', ')})` : d.name;
 
 export interface Curve {
   phase: string;
@@ -20,9 +21,13 @@ export function epochCurves(metrics: readonly RunMetric[]): Curve[] {
   for (const m of metrics) {
     if (m.step !== null || (m.name !== 'train_loss' && m.name !== 'selection_score')) continue;
     const phase = curves.get(m.phase) ?? curves.set(m.phase, new Map()).get(m.phase)!;
-    const point = phase.get(m.epoch) ?? phase.set(m.epoch, { epoch: m.epoch, trainLoss: null, selectionScore: null }).get(m.epoch)!;
+    const point =
+      phase.get(m.epoch) ?? phase.set(m.epoch, { epoch: m.epoch, trainLoss: null, selectionScore: null }).get(m.epoch)!;
     if (m.name === 'train_loss') point.trainLoss = m.value;
     else point.selectionScore = m.value;
   }
-  return [...curves].map(([phase, points]) => ({ phase, points: [...points.values()].sort((a, b) => a.epoch - b.epoch) }));
+  return [...curves].map(([phase, points]) => ({
+    phase,
+    points: [...points.values()].sort((a, b) => a.epoch - b.epoch),
+  }));
 }

@@ -2,7 +2,13 @@
 // in main). Each step starts on the choice a newcomer should make: the paper's two corpora, Tiny models from
 // scratch, TaughtNet (λ 0.99) beside the Merged baseline (λ 0), the recipe that suits each model's source.
 import type { DatasetEntry } from '../../../shared/ipc/contract.ts';
-import { DEVICES, REFERENCE_CODE_OPTIONS, runConfigSchema, type RunConfig, type RunConfigInput } from '../../../shared/method/run-config.ts';
+import {
+  DEVICES,
+  REFERENCE_CODE_OPTIONS,
+  runConfigSchema,
+  type RunConfig,
+  type RunConfigInput,
+} from '../../../shared/method/run-config.ts';
 import { sizePreset, type PresetId, type SizePreset } from '../../../shared/models/presets.ts';
 import type { Model } from '../../../shared/store-types.ts';
 
@@ -70,7 +76,11 @@ export interface RunWizard {
 }
 
 /** The paper's fine-tuning recipe (§IV-D): Adam at 5e-5, batches of 8, no warmup. */
-export const PRETRAINED_RECIPE: Recipe = { lr: CONFIG_DEFAULTS.students[0].lr, batchSize: CONFIG_DEFAULTS.students[0].batchSize, warmupRatio: 0 };
+export const PRETRAINED_RECIPE: Recipe = {
+  lr: CONFIG_DEFAULTS.students[0].lr,
+  batchSize: CONFIG_DEFAULTS.students[0].batchSize,
+  warmupRatio: 0,
+};
 /** From random weights a model needs a larger step, larger batches and a warmup (the benches' recipe). */
 export const SCRATCH_RECIPE: Recipe = { lr: 2e-3, batchSize: 16, warmupRatio: 0.1 };
 
@@ -78,18 +88,36 @@ export const SCRATCH_RECIPE: Recipe = { lr: 2e-3, batchSize: 16, warmupRatio: 0.
 const NEWCOMER_CORPORA = ['NCBI-disease', 'BC5CDR-chem'];
 
 /** Tells datasets apart across sources (shipped ones have a name, registered ones an id). */
-export const datasetKey = (entry: DatasetEntry): string => (entry.ref.source === 'shipped' ? `s:${entry.ref.name}` : `u:${entry.ref.id}`);
+export const datasetKey = (entry: DatasetEntry): string =>
+  entry.ref.source === 'shipped' ? `s:${entry.ref.name}` : `u:${entry.ref.id}`;
 
-export const newModelPick = (): ModelPick => ({ source: 'preset', preset: 'tiny', folder: '', importedFolder: '', trainedId: null });
+export const newModelPick = (): ModelPick => ({
+  source: 'preset',
+  preset: 'tiny',
+  folder: '',
+  importedFolder: '',
+  trainedId: null,
+});
 
-export const chosenCorpus = (entry: DatasetEntry): ChosenCorpus => ({ entry, type: entry.entityTypes[0] ?? '', teacher: newModelPick(), teacherOffered: false });
+export const chosenCorpus = (entry: DatasetEntry): ChosenCorpus => ({
+  entry,
+  type: entry.entityTypes[0] ?? '',
+  teacher: newModelPick(),
+  teacherOffered: false,
+});
 
 export function newRunWizard(datasets: readonly DatasetEntry[]): RunWizard {
-  const { teachers, students: [student], device } = CONFIG_DEFAULTS;
+  const {
+    teachers,
+    students: [student],
+    device,
+  } = CONFIG_DEFAULTS;
   return {
     step: 0,
     name: '',
-    corpora: datasets.filter((d) => d.ref.source === 'shipped' && NEWCOMER_CORPORA.includes(d.ref.name)).map(chosenCorpus),
+    corpora: datasets
+      .filter((d) => d.ref.source === 'shipped' && NEWCOMER_CORPORA.includes(d.ref.name))
+      .map(chosenCorpus),
     sizes: ['preset:tiny'],
     studentFolder: '',
     lambdas: [student.lambda],
@@ -119,28 +147,42 @@ function modelSource(pick: ModelPick): ModelSource {
   return { folder: pick.source === 'imported' ? pick.importedFolder : pick.folder.trim() };
 }
 
-const recipeOf = (w: RunWizard, source: ModelSource | { trained: number }): Recipe => ('preset' in source ? w.scratch : w.pretrained);
+const recipeOf = (w: RunWizard, source: ModelSource | { trained: number }): Recipe =>
+  'preset' in source ? w.scratch : w.pretrained;
 
 /** A student size's source and its short name ("Tiny", or the model's name). */
 function sizeSource(key: SizeKey, w: RunWizard, imported: readonly Model[]): { source: ModelSource; name: string } {
-  if (key === 'folder') return { source: { folder: w.studentFolder.trim() }, name: w.studentFolder.trim().split(/[\\/]/).filter(Boolean).pop() ?? 'folder' };
+  if (key === 'folder')
+    return {
+      source: { folder: w.studentFolder.trim() },
+      name: w.studentFolder.trim().split(/[\\/]/).filter(Boolean).pop() ?? 'folder',
+    };
   const [kind, value] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
   if (kind === 'preset') return { source: { preset: value as PresetId }, name: sizePreset(value as PresetId).name };
   return { source: { folder: value }, name: imported.find((m) => m.folder === value)?.name ?? value };
 }
 
 /** The students the ticks stand for: every size with every λ, and the Merged baseline of each size. */
-export function studentsOf(w: RunWizard, imported: readonly Model[]): { name: string; source: ModelSource; lambda: number }[] {
+export function studentsOf(
+  w: RunWizard,
+  imported: readonly Model[],
+): { name: string; source: ModelSource; lambda: number }[] {
   const lambdas = [...new Set([...w.lambdas, ...(w.merged ? [0] : [])])].sort((a, b) => b - a);
   return w.sizes.flatMap((key) => {
     const { source, name } = sizeSource(key, w, imported);
-    return lambdas.map((lambda) => ({ name: `${name.slice(0, 40)}, ${lambda === 0 ? 'Merged (λ 0)' : `λ ${lambda}`}`, source, lambda }));
+    return lambdas.map((lambda) => ({
+      name: `${name.slice(0, 40)}, ${lambda === 0 ? 'Merged (λ 0)' : `λ ${lambda}`}`,
+      source,
+      lambda,
+    }));
   });
 }
 
 /** A shipped corpus has no store id yet: it goes by its folder (the run registers it). */
 const corpusRef = (c: ChosenCorpus) =>
-  c.entry.ref.source === 'user' ? { dataset: c.entry.ref.id, type: c.type.trim() } : { path: c.entry.folder, type: c.type.trim() };
+  c.entry.ref.source === 'user'
+    ? { dataset: c.entry.ref.id, type: c.type.trim() }
+    : { path: c.entry.folder, type: c.type.trim() };
 
 function teacherSource(pick: ModelPick): ModelSource | { trained: number } {
   return pick.source === 'trained' && pick.trainedId !== null ? { trained: pick.trainedId } : modelSource(pick);
@@ -154,7 +196,14 @@ export function runConfigOf(w: RunWizard, imported: readonly Model[]): RunConfig
       const model = teacherSource(c.teacher);
       return { type: c.type.trim(), model, epochs: w.teacherEpochs, maxLength: w.maxLength, ...recipeOf(w, model) };
     }),
-    students: studentsOf(w, imported).map((s) => ({ name: s.name, model: s.source, lambda: s.lambda, epochs: w.studentEpochs, maxLength: w.maxLength, ...recipeOf(w, s.source) })),
+    students: studentsOf(w, imported).map((s) => ({
+      name: s.name,
+      model: s.source,
+      lambda: s.lambda,
+      epochs: w.studentEpochs,
+      maxLength: w.maxLength,
+      ...recipeOf(w, s.source),
+    })),
     device: w.device,
   };
   for (const option of REFERENCE_CODE_OPTIONS.filter((o) => w.reference.includes(o.setting))) {
@@ -168,7 +217,8 @@ export function runConfigOf(w: RunWizard, imported: readonly Model[]): RunConfig
 /** What keeps a step from being done, in words; '' when it is. */
 export function stepProblem(w: RunWizard, step: number): string {
   if (step === 0) {
-    if (w.corpora.length < 2) return 'Choose at least two corpora: TaughtNet trains one teacher per corpus and distils them into one student.';
+    if (w.corpora.length < 2)
+      return 'Choose at least two corpora: TaughtNet trains one teacher per corpus and distils them into one student.';
     const untyped = w.corpora.find((c) => !c.type.trim());
     if (untyped) return `Give the entity type that the labels of ${untyped.entry.name} mark, e.g. Disease.`;
     const types = w.corpora.map((c) => c.type.trim());
@@ -178,25 +228,30 @@ export function stepProblem(w: RunWizard, step: number): string {
   if (step === 1) {
     for (const c of w.corpora) {
       const who = `the ${c.type} teacher`;
-      if (c.teacher.source === 'folder' && !c.teacher.folder.trim()) return `Give the model folder of ${who}, or choose another model.`;
+      if (c.teacher.source === 'folder' && !c.teacher.folder.trim())
+        return `Give the model folder of ${who}, or choose another model.`;
       if (c.teacher.source === 'imported' && !c.teacher.importedFolder) return `Choose the imported model of ${who}.`;
-      if (c.teacher.source === 'trained' && c.teacher.trainedId === null) return `Choose the trained teacher to reuse for ${c.type}, or train a new one.`;
+      if (c.teacher.source === 'trained' && c.teacher.trainedId === null)
+        return `Choose the trained teacher to reuse for ${c.type}, or train a new one.`;
     }
   }
   if (step === 2) {
     if (w.sizes.length === 0) return 'Tick at least one student size.';
-    if (w.sizes.includes('folder') && !w.studentFolder.trim()) return 'Give the folder of the student model on this computer, or untick it.';
+    if (w.sizes.includes('folder') && !w.studentFolder.trim())
+      return 'Give the folder of the student model on this computer, or untick it.';
     if (w.lambdas.length === 0 && !w.merged) return 'Keep at least one λ value, or the Merged baseline.';
   }
   if (step === 3) {
     const positive = (n: number) => Number.isFinite(n) && n > 0;
-    if (![w.teacherEpochs, w.studentEpochs].every((n) => Number.isInteger(n) && n > 0)) return 'Epochs are whole numbers of at least 1.';
+    if (![w.teacherEpochs, w.studentEpochs].every((n) => Number.isInteger(n) && n > 0))
+      return 'Epochs are whole numbers of at least 1.';
     for (const r of [w.scratch, w.pretrained]) {
       if (!positive(r.lr) || r.lr > 1) return 'A learning rate is a number above 0 and at most 1, e.g. 0.00005.';
       if (!Number.isInteger(r.batchSize) || r.batchSize < 1) return 'A batch size is a whole number of at least 1.';
       if (!(r.warmupRatio >= 0 && r.warmupRatio <= 1)) return 'The warmup is a share of the steps, from 0 to 1.';
     }
-    if (!Number.isInteger(w.maxLength) || w.maxLength < 16 || w.maxLength > 512) return 'The longest window is a whole number of subwords from 16 to 512.';
+    if (!Number.isInteger(w.maxLength) || w.maxLength < 16 || w.maxLength > 512)
+      return 'The longest window is a whole number of subwords from 16 to 512.';
   }
   return '';
 }
@@ -205,12 +260,29 @@ export function stepProblem(w: RunWizard, step: number): string {
  * A student to add to a finished run: trained as the run's first student was (epochs, window), with the recipe of
  * its model's source (the first student's own when it has the same kind of source).
  */
-export function addedStudent(config: RunConfig, pick: ModelPick, lambda: number, name: string): NonNullable<RunConfigInput['students']>[number] {
+export function addedStudent(
+  config: RunConfig,
+  pick: ModelPick,
+  lambda: number,
+  name: string,
+): NonNullable<RunConfigInput['students']>[number] {
   const first = config.students[0];
   const source = modelSource(pick);
   const sameKind = 'preset' in source === 'preset' in first.model;
-  const recipe = sameKind ? { lr: first.lr, batchSize: first.batchSize, warmupRatio: first.warmupRatio } : 'preset' in source ? SCRATCH_RECIPE : PRETRAINED_RECIPE;
-  return { ...(name.trim() ? { name: name.trim() } : {}), model: source, lambda, epochs: first.epochs, maxLength: first.maxLength, seed: first.seed, ...recipe };
+  const recipe = sameKind
+    ? { lr: first.lr, batchSize: first.batchSize, warmupRatio: first.warmupRatio }
+    : 'preset' in source
+      ? SCRATCH_RECIPE
+      : PRETRAINED_RECIPE;
+  return {
+    ...(name.trim() ? { name: name.trim() } : {}),
+    model: source,
+    lambda,
+    epochs: first.epochs,
+    maxLength: first.maxLength,
+    seed: first.seed,
+    ...recipe,
+  };
 }
 
 /** A stored run's config with its defaults, or null when this version cannot read it. */
@@ -218,4 +290,3 @@ export function storedRunConfig(config: unknown): RunConfig | null {
   const parsed = runConfigSchema.safeParse(config);
   return parsed.success ? parsed.data : null;
 }
-

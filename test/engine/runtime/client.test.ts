@@ -27,15 +27,25 @@ test('the engine host trains, evaluates and checkpoints like an in-process works
     assert.ok(providers.find((p) => p.name === 'cpu')?.available);
     const choice = await runtime.request({ kind: 'open', provider: 'cpu', state: Object.fromEntries(initialState(D)) });
     assert.equal(choice.name, 'cpu');
-    const loaded = await runtime.request({ kind: 'load', program: 'train', spec: { model: trainModel(D), updates: TRAIN_UPDATES, read: ['loss'] } });
+    const loaded = await runtime.request({
+      kind: 'load',
+      program: 'train',
+      spec: { model: trainModel(D), updates: TRAIN_UPDATES, read: ['loss'] },
+    });
     assert.deepEqual(loaded.batchInputs, ['x', 'y']);
     await runtime.request({ kind: 'load', program: 'eval', spec: { model: evalModel(D), read: ['loss'] } });
 
     const losses: number[] = [];
-    for (let i = 0; i < 4; i++) losses.push((await runtime.request({ kind: 'step', program: 'train', feeds: batch(D, i) })).loss.data[0] as number);
+    for (let i = 0; i < 4; i++)
+      losses.push(
+        (await runtime.request({ kind: 'step', program: 'train', feeds: batch(D, i) })).loss.data[0] as number,
+      );
     const path = join(dir, 'step4.safetensors');
     await runtime.request({ kind: 'saveCheckpoint', path, meta: { step: 4 } });
-    for (let i = 4; i < 8; i++) losses.push((await runtime.request({ kind: 'step', program: 'train', feeds: batch(D, i) })).loss.data[0] as number);
+    for (let i = 4; i < 8; i++)
+      losses.push(
+        (await runtime.request({ kind: 'step', program: 'train', feeds: batch(D, i) })).loss.data[0] as number,
+      );
     assert.deepEqual(losses, expected);
 
     const progress: number[] = [];
@@ -72,7 +82,10 @@ test('errors cross the boundary with message and stack, and the host carries on'
       /the cuda provider was requested but cannot be used/,
     );
     // The crash hook is fenced: refused unless the host's environment allows test hooks.
-    await assert.rejects(runtime.request({ kind: 'testCrash' }), /testCrash is a test hook; the engine host refuses it unless TAUGHTNET_ENGINE_TEST_HOOKS=1/);
+    await assert.rejects(
+      runtime.request({ kind: 'testCrash' }),
+      /testCrash is a test hook; the engine host refuses it unless TAUGHTNET_ENGINE_TEST_HOOKS=1/,
+    );
     assert.ok((await runtime.request({ kind: 'providers' })).length === 3);
   } finally {
     await runtime.terminate();
@@ -109,7 +122,10 @@ test('cancelling stops an evaluation between batches without blocking the caller
     // A request cancelled before it starts never runs; the host still serves the next one.
     const early = new AbortController();
     early.abort();
-    await assert.rejects(runtime.request({ kind: 'providers' }, { signal: early.signal }), (e: Error) => e.name === 'AbortError');
+    await assert.rejects(
+      runtime.request({ kind: 'providers' }, { signal: early.signal }),
+      (e: Error) => e.name === 'AbortError',
+    );
     const after = await runtime.request({ kind: 'evaluate', program: 'eval', batches: batches.slice(0, 2) });
     assert.equal(after.length, 2);
   } finally {
@@ -117,22 +133,34 @@ test('cancelling stops an evaluation between batches without blocking the caller
   }
 });
 
-test('the engine host trains on WebGPU with state kept on the device', { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) }, async () => {
-  const runtime = startRuntime();
-  try {
-    const choice = await runtime.request({ kind: 'open', provider: 'webgpu', state: Object.fromEntries(initialState(D)) });
-    assert.equal(choice.name, 'webgpu');
-    await runtime.request({ kind: 'load', program: 'train', spec: { model: trainModel(D), updates: TRAIN_UPDATES, read: ['loss'] } });
-    let first = 0;
-    let last = 0;
-    for (let i = 0; i < 40; i++) {
-      last = (await runtime.request({ kind: 'step', program: 'train', feeds: batch(D, i) })).loss.data[0] as number;
-      if (i === 0) first = last;
+test(
+  'the engine host trains on WebGPU with state kept on the device',
+  { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) },
+  async () => {
+    const runtime = startRuntime();
+    try {
+      const choice = await runtime.request({
+        kind: 'open',
+        provider: 'webgpu',
+        state: Object.fromEntries(initialState(D)),
+      });
+      assert.equal(choice.name, 'webgpu');
+      await runtime.request({
+        kind: 'load',
+        program: 'train',
+        spec: { model: trainModel(D), updates: TRAIN_UPDATES, read: ['loss'] },
+      });
+      let first = 0;
+      let last = 0;
+      for (let i = 0; i < 40; i++) {
+        last = (await runtime.request({ kind: 'step', program: 'train', feeds: batch(D, i) })).loss.data[0] as number;
+        if (i === 0) first = last;
+      }
+      assert.ok(last < first / 4, `loss ${first} → ${last}`);
+      const { step } = await runtime.request({ kind: 'readState', names: ['step'] });
+      assert.equal(step.data[0], 40);
+    } finally {
+      await runtime.terminate();
     }
-    assert.ok(last < first / 4, `loss ${first} → ${last}`);
-    const { step } = await runtime.request({ kind: 'readState', names: ['step'] });
-    assert.equal(step.data[0], 40);
-  } finally {
-    await runtime.terminate();
-  }
-});
+  },
+);

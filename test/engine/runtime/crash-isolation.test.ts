@@ -36,9 +36,14 @@ function crashableRuntime(): { runtime: RuntimeClient; hosts: HostTransport[]; c
 
 async function trainSteps(runtime: RuntimeClient, steps: number): Promise<number[]> {
   await runtime.request({ kind: 'open', provider: 'cpu', state: Object.fromEntries(initialState(D)) });
-  await runtime.request({ kind: 'load', program: 'train', spec: { model: trainModel(D), updates: TRAIN_UPDATES, read: ['loss'] } });
+  await runtime.request({
+    kind: 'load',
+    program: 'train',
+    spec: { model: trainModel(D), updates: TRAIN_UPDATES, read: ['loss'] },
+  });
   const losses: number[] = [];
-  for (let i = 0; i < steps; i++) losses.push((await runtime.request({ kind: 'step', program: 'train', feeds: batch(D, i) })).loss.data[0] as number);
+  for (let i = 0; i < steps; i++)
+    losses.push((await runtime.request({ kind: 'step', program: 'train', feeds: batch(D, i) })).loss.data[0] as number);
   return losses;
 }
 
@@ -51,16 +56,28 @@ test('a host that aborts fails the running and the waiting requests with what ha
     await Promise.all([
       assert.rejects(crash, (e: Error) => {
         assert.ok(e instanceof EngineHostCrashed);
-        assert.match(e.message, /^the engine host was killed by SIGABRT while running "testCrash"\. Its last output:\n/);
+        assert.match(
+          e.message,
+          /^the engine host was killed by SIGABRT while running "testCrash"\. Its last output:\n/,
+        );
         assert.match(e.message, /engine host: aborting on purpose \(testCrash\)/, 'quotes the host’s stderr');
-        assert.deepEqual([e.details.exit.signal, e.details.running, e.details.waiting], ['SIGABRT', 'testCrash', undefined]);
+        assert.deepEqual(
+          [e.details.exit.signal, e.details.running, e.details.waiting],
+          ['SIGABRT', 'testCrash', undefined],
+        );
         return true;
       }),
-      assert.rejects(waiting, /^EngineHostCrashed: the engine host was killed by SIGABRT while running "testCrash"; "step" did not run\./),
+      assert.rejects(
+        waiting,
+        /^EngineHostCrashed: the engine host was killed by SIGABRT while running "testCrash"; "step" did not run\./,
+      ),
     ]);
     assert.equal(crashes.length, 1, 'one crashed event');
     assert.equal(crashes[0].details.running, 'testCrash');
-    await assert.rejects(runtime.request({ kind: 'providers' }), /killed by SIGABRT while running "testCrash"; call restart\(\) to start a new one/);
+    await assert.rejects(
+      runtime.request({ kind: 'providers' }),
+      /killed by SIGABRT while running "testCrash"; call restart\(\) to start a new one/,
+    );
 
     await runtime.restart();
     await assert.rejects(runtime.request({ kind: 'readState' }), /no workspace is open/, 'a fresh host');
@@ -85,7 +102,10 @@ test('a host killed from outside mid-evaluation fails the evaluation at once, an
         },
       },
     );
-    await assert.rejects(evaluation, /^EngineHostCrashed: the engine host was killed by SIGKILL while running "evaluate"(\.|$)/);
+    await assert.rejects(
+      evaluation,
+      /^EngineHostCrashed: the engine host was killed by SIGKILL while running "evaluate"(\.|$)/,
+    );
     assert.ok(done >= 3 && done < 20_000, `killed after ${done} batches`);
     assert.equal(crashes.length, 1);
 
@@ -101,7 +121,10 @@ test('a host that cannot start fails its requests with its own output', async ()
   const runtime = startRuntime({ host: () => forkHost({ entry: new URL('./no-such-host.ts', import.meta.url) }) });
   try {
     await assert.rejects(runtime.request({ kind: 'providers' }), (e: Error) => {
-      assert.match(e.message, /^the engine host exited with code 1 while starting; "providers" did not run\. Its last output:\n/);
+      assert.match(
+        e.message,
+        /^the engine host exited with code 1 while starting; "providers" did not run\. Its last output:\n/,
+      );
       assert.match(e.message, /no-such-host\.ts/);
       return true;
     });
@@ -133,10 +156,20 @@ function running(pid: number): boolean {
   return existsSync(stat) && readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
 }
 
-test('a host exits when its caller dies without stopping it, even mid-evaluation', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
-  const module = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
-  // A caller that starts a long evaluation and says so once the first batch is done.
-  const caller = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+test(
+  'a host exits when its caller dies without stopping it, even mid-evaluation',
+  { skip: process.platform !== 'linux' && 'reads /proc' },
+  async () => {
+    const module = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
+    // A caller that starts a long evaluation and says so once the first batch is done.
+    const caller = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `
     const { forkHost } = await import(${module('../../../main/engine/runtime/transport.ts')});
     const { startRuntime } = await import(${module('../../../main/engine/runtime/client.ts')});
     const { batch, evalModel, initialState } = await import(${module('./linear-adam.ts')});
@@ -144,15 +177,18 @@ test('a host exits when its caller dies without stopping it, even mid-evaluation
     await runtime.request({ kind: 'open', provider: 'cpu', state: Object.fromEntries(initialState(${D})) });
     await runtime.request({ kind: 'load', program: 'eval', spec: { model: evalModel(${D}), read: ['loss'] } });
     const batches = Array.from({ length: 20_000 }, () => batch(${D}, 0));
-    runtime.request({ kind: 'evaluate', program: 'eval', batches }, { onProgress: (p) => p.done === 1 && console.log('evaluating') });`],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  caller.stdout.setEncoding('utf8');
-  while (!out.includes('evaluating')) out += (await once(caller.stdout, 'data'))[0];
-  const host = Number(out.split('\n')[0]);
-  assert.ok(running(host), 'the host runs');
-  caller.kill('SIGKILL');
-  await once(caller, 'exit');
-  for (let i = 0; i < 200 && running(host); i++) await new Promise((resolve) => setTimeout(resolve, 25));
-  assert.ok(!running(host), `the host ${host} still runs 5 s after its caller died`);
-});
+    runtime.request({ kind: 'evaluate', program: 'eval', batches }, { onProgress: (p) => p.done === 1 && console.log('evaluating') });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    caller.stdout.setEncoding('utf8');
+    while (!out.includes('evaluating')) out += (await once(caller.stdout, 'data'))[0];
+    const host = Number(out.split('\n')[0]);
+    assert.ok(running(host), 'the host runs');
+    caller.kill('SIGKILL');
+    await once(caller, 'exit');
+    for (let i = 0; i < 200 && running(host); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(!running(host), `the host ${host} still runs 5 s after its caller died`);
+  },
+);

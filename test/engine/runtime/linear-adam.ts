@@ -14,7 +14,12 @@ function scalar(name: string, value: number): Onnx.ITensorProto {
   return { name, dims: [], dataType: 1, floatData: [value] };
 }
 
-function node(opType: string, input: string[], output: string, attribute: Onnx.IAttributeProto[] = []): Onnx.INodeProto {
+function node(
+  opType: string,
+  input: string[],
+  output: string,
+  attribute: Onnx.IAttributeProto[] = [],
+): Onnx.INodeProto {
   return { opType, input, output: [output], name: output, attribute };
 }
 

@@ -14,33 +14,40 @@ const gc = runInNewContext('gc') as () => void;
 
 const webgpu = (await listProviders()).find((p) => p.name === 'webgpu')!;
 
-test('memory stays flat over hundreds of WebGPU training steps', { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) }, async () => {
-  const D = 65536; // w, m.w, v.w: 256 KiB each, so a leaked state would add ~0.75 MiB per step
-  const steps = 300;
-  const ws = await createWorkspace('webgpu', initialState(D));
-  try {
-    const train = await ws.load({ model: trainModel(D), updates: TRAIN_UPDATES, read: ['loss'] });
-    const evaluate = await ws.load({ model: evalModel(D), read: ['loss'] });
-    const batches = Array.from({ length: 4 }, (_, i) => batch(D, i, 2));
-    const usage = () => {
-      gc();
-      const m = process.memoryUsage();
-      return { rss: m.rss, external: m.external };
-    };
-    let start = usage();
-    for (let i = 0; i < steps; i++) {
-      await train.run(batches[i % batches.length]);
-      if (i % 50 === 49) await evaluate.run(batches[0]); // the eval program reads the same device state
-      if (i === 49) start = usage(); // after warm-up: kernels compiled, buffer caches filled
+test(
+  'memory stays flat over hundreds of WebGPU training steps',
+  { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) },
+  async () => {
+    const D = 65536; // w, m.w, v.w: 256 KiB each, so a leaked state would add ~0.75 MiB per step
+    const steps = 300;
+    const ws = await createWorkspace('webgpu', initialState(D));
+    try {
+      const train = await ws.load({ model: trainModel(D), updates: TRAIN_UPDATES, read: ['loss'] });
+      const evaluate = await ws.load({ model: evalModel(D), read: ['loss'] });
+      const batches = Array.from({ length: 4 }, (_, i) => batch(D, i, 2));
+      const usage = () => {
+        gc();
+        const m = process.memoryUsage();
+        return { rss: m.rss, external: m.external };
+      };
+      let start = usage();
+      for (let i = 0; i < steps; i++) {
+        await train.run(batches[i % batches.length]);
+        if (i % 50 === 49) await evaluate.run(batches[0]); // the eval program reads the same device state
+        if (i === 49) start = usage(); // after warm-up: kernels compiled, buffer caches filled
+      }
+      const end = usage();
+      const grown = (end.rss - start.rss) / 2 ** 20;
+      const leakedIfNotDisposed = ((steps - 50) * 3 * D * 4) / 2 ** 20;
+      assert.ok(
+        grown < 24,
+        `RSS grew ${grown.toFixed(1)} MiB over ${steps - 50} steps (a leak would be ~${leakedIfNotDisposed.toFixed(0)} MiB)`,
+      );
+      assert.ok((end.external - start.external) / 2 ** 20 < 8, 'external memory grew');
+      const { step } = Object.fromEntries(await ws.readState(['step']));
+      assert.equal(step.data[0], steps);
+    } finally {
+      await ws.dispose();
     }
-    const end = usage();
-    const grown = (end.rss - start.rss) / 2 ** 20;
-    const leakedIfNotDisposed = ((steps - 50) * 3 * D * 4) / 2 ** 20;
-    assert.ok(grown < 24, `RSS grew ${grown.toFixed(1)} MiB over ${steps - 50} steps (a leak would be ~${leakedIfNotDisposed.toFixed(0)} MiB)`);
-    assert.ok((end.external - start.external) / 2 ** 20 < 8, 'external memory grew');
-    const { step } = Object.fromEntries(await ws.readState(['step']));
-    assert.equal(step.data[0], steps);
-  } finally {
-    await ws.dispose();
-  }
-});
+  },
+);

@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initParams } from '../../../main/engine/nn/params.ts';
-import { BATCH, numLabels, tokenClassificationTask, tokenClassifierLayout } from '../../../main/engine/nn/token-classification.ts';
+import {
+  BATCH,
+  numLabels,
+  tokenClassificationTask,
+  tokenClassifierLayout,
+} from '../../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../../main/engine/optim/adamw.ts';
 import { IO, evalGraph, trainStepGraph } from '../../../main/engine/optim/train-graphs.ts';
 import { restoreCheckpoint, saveCheckpoint } from '../../../main/engine/runtime/checkpoint.ts';
@@ -19,8 +24,17 @@ import { skipUnless } from '../../needs.ts';
 import { parseEncoderConfig } from '../../../shared/models/config.ts';
 
 const cfg = parseEncoderConfig({
-  model_type: 'bert', vocab_size: 24, hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 64,
-  max_position_embeddings: 16, type_vocab_size: 2, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1, num_labels: 3,
+  model_type: 'bert',
+  vocab_size: 24,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 64,
+  max_position_embeddings: 16,
+  type_vocab_size: 2,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  num_labels: 3,
 });
 const [B, S] = [4, 10];
 const layout = tokenClassifierLayout(cfg, ADAMW_DEFAULTS);
@@ -80,21 +94,28 @@ async function losses(provider: ProviderName, steps: number, spec: ProgramSpec =
   }
 }
 
-test('tiny BERT training steps give the same losses on CPU and WebGPU', { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) }, async () => {
-  const cpu = await losses('cpu', 4);
-  const gpu = await losses('webgpu', 4);
-  for (let i = 0; i < cpu.length; i++) {
-    assert.ok(Math.abs(cpu[i] - gpu[i]) <= 1e-5 * Math.abs(cpu[i]), `step ${i + 1}: cpu ${cpu[i]} webgpu ${gpu[i]}`);
-  }
-});
+test(
+  'tiny BERT training steps give the same losses on CPU and WebGPU',
+  { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) },
+  async () => {
+    const cpu = await losses('cpu', 4);
+    const gpu = await losses('webgpu', 4);
+    for (let i = 0; i < cpu.length; i++) {
+      assert.ok(Math.abs(cpu[i] - gpu[i]) <= 1e-5 * Math.abs(cpu[i]), `step ${i + 1}: cpu ${cpu[i]} webgpu ${gpu[i]}`);
+    }
+  },
+);
 
-test('on the CPU, AdamW applied in place gives the fused step graph\'s losses', async () => {
+test("on the CPU, AdamW applied in place gives the fused step graph's losses", async () => {
   assert.ok(train('cpu').adamw, 'the CPU program applies AdamW in place');
   const inPlace = await losses('cpu', 6);
   const graph = await losses('cpu', 6, fused);
   assert.equal(inPlace[0], graph[0], 'the first loss comes before any update');
   for (let i = 1; i < inPlace.length; i++) {
-    assert.ok(Math.abs(inPlace[i] - graph[i]) <= 1e-5 * Math.abs(graph[i]), `step ${i + 1}: in place ${inPlace[i]} graph ${graph[i]}`);
+    assert.ok(
+      Math.abs(inPlace[i] - graph[i]) <= 1e-5 * Math.abs(graph[i]),
+      `step ${i + 1}: in place ${inPlace[i]} graph ${graph[i]}`,
+    );
   }
 });
 
@@ -109,7 +130,7 @@ test('an evaluation program scores with the parameters training left, and a resu
     const before = (await evaluate.run(batch(99))).loss.data[0] as number;
     for (let t = 1; t <= 3; t++) await program.run(stepFeeds(t));
     const after = await evaluate.run(batch(99));
-    assert.deepEqual(after, await flat.run(batch(99)), 'views give what the flat graph\'s Slices give, to the bit');
+    assert.deepEqual(after, await flat.run(batch(99)), "views give what the flat graph's Slices give, to the bit");
     assert.ok((after.loss.data[0] as number) < before, `eval loss ${before} → ${after.loss.data[0]}`);
     assert.deepEqual(after.probs.shape, [B, S, numLabels(cfg)]);
 
