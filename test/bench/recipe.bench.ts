@@ -1,9 +1,9 @@
-// `npm run bench -- recipe [SENTENCES] [EPOCHS] [PRESET|HIDDEN] [LR:BATCH:WARMUP …]`: how soon a from-scratch student
+// `npm run bench -- recipe [SENTENCES] [EPOCHS] [tiny|HIDDEN] [LR:BATCH:WARMUP[:SEED] …]`: how soon a from-scratch student
 // learns under each training recipe. A Merged student (λ = 0: gold labels of the merged corpus, no teachers) on the
 // first SENTENCES training sentences (default 1000; half as many dev ones) of NCBI-disease and BC5CDR-chem, a BERT
 // initialised from scratch with the shipped vocabulary: the Tiny preset (4 layers, hidden 312) when the third
 // argument is 'tiny', else 2 layers of hidden HIDDEN (default 64, as the pipeline bench). Each recipe trains EPOCHS
-// epochs (default 6) with the same seed; printed per epoch: the dev F1 (lenient, each corpus on its own type, averaged,
+// epochs (default 6) with seed SEED (default 1); printed per epoch: the dev F1 (lenient, each corpus on its own type, averaged,
 // as the student's checkpoint is chosen), then how many epochs the model sat at all-O (dev F1 0).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -25,8 +25,8 @@ import { encodeSentences } from '../../shared/tokenizers/encode.ts';
 const args = process.argv.slice(2);
 const [SENTENCES, EPOCHS, SIZE] = [Number(args[0] ?? 1000), Number(args[1] ?? 6), args[2] ?? '64'];
 const RECIPES = (args.length > 3 ? args.slice(3) : ['5e-5:8:0', '2e-3:16:0', '2e-3:16:0.1']).map((r) => {
-  const [lr, batchSize, warmupRatio] = r.split(':').map(Number);
-  return { lr, batchSize, warmupRatio };
+  const [lr, batchSize, warmupRatio, seed = 1] = r.split(':').map(Number);
+  return { lr, batchSize, warmupRatio, seed };
 });
 
 const CORPORA = [
@@ -85,7 +85,7 @@ try {
     const started = performance.now();
     const result = await fineTune(client, {
       config,
-      initial: initParams(layout, 1),
+      initial: initParams(layout, recipe.seed),
       padId: tokenizer.special.pad,
       train: trainWindows,
       selection: {
@@ -103,7 +103,7 @@ try {
     const f1 = result.history.map((e) => (100 * e.score).toFixed(1));
     const allO = result.history.findIndex((e) => e.score > 0);
     console.log(
-      `lr ${recipe.lr} batch ${recipe.batchSize} warmup ${recipe.warmupRatio}: dev F1 by epoch ${f1.join(' ')}; ` +
+      `lr ${recipe.lr} batch ${recipe.batchSize} warmup ${recipe.warmupRatio} seed ${recipe.seed}: dev F1 by epoch ${f1.join(' ')}; ` +
         `all-O epochs ${allO === -1 ? `all ${EPOCHS}` : allO}; best ${(100 * result.bestScore).toFixed(1)} (epoch ${result.bestEpoch}); ` +
         `${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
