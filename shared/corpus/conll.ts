@@ -29,8 +29,8 @@ const SHOWN_CHARACTERS = 40;
 
 /** Text from the file as an error quotes it: cut to SHOWN_CHARACTERS, control characters escaped. */
 function quoted(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
   const escape = (s: string) =>
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
     s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   const chars = [...text];
   if (chars.length <= SHOWN_CHARACTERS) return `'${escape(text)}'`;

@@ -33,7 +33,6 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 let completedRunId = 0;
-let secondRunId = 0;
 
 before(async () => {
   if (skip) return;
@@ -406,7 +405,6 @@ test('a second run reuses the first run’s teachers, offered in the wizard', { 
   );
   await page.getByLabel('Name (optional)').fill('Reused teachers');
   const runId = await startRun();
-  secondRunId = runId;
   await page.getByRole('link', { name: 'Follow it' }).click();
   await page.locator('[data-status="completed"]').waitFor({ timeout: RUN_TIMEOUT });
   const trainedModels = harness.store.db
