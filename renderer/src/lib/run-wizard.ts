@@ -9,6 +9,11 @@ import {
   type RunConfig,
   type RunConfigInput,
 } from '../../../shared/method/run-config.ts';
+import {
+  FROM_SCRATCH_RECIPE,
+  PRETRAINED_RECIPE as PAPER_RECIPE,
+  type Recipe as SharedRecipe,
+} from '../../../shared/method/recipes.ts';
 import { sizePreset, type PresetId, type SizePreset } from '../../../shared/models/presets.ts';
 import type { Model } from '../../../shared/store-types.ts';
 
@@ -42,11 +47,7 @@ export interface ChosenCorpus {
 }
 
 /** How a model learns: what suits a pretrained model does not suit one that starts from random weights. */
-export interface Recipe {
-  lr: number;
-  batchSize: number;
-  warmupRatio: number;
-}
+export type Recipe = { -readonly [K in keyof SharedRecipe]: SharedRecipe[K] };
 
 /** The steps, in order: their titles are the step list's. */
 export const WIZARD_STEPS = ['Corpora', 'Teachers', 'Students', 'Training and device', 'Review'] as const;
@@ -75,14 +76,9 @@ export interface RunWizard {
   reference: string[];
 }
 
-/** The paper's fine-tuning recipe (§IV-D): Adam at 5e-5, batches of 8, no warmup. */
-export const PRETRAINED_RECIPE: Recipe = {
-  lr: CONFIG_DEFAULTS.students[0].lr,
-  batchSize: CONFIG_DEFAULTS.students[0].batchSize,
-  warmupRatio: 0,
-};
-/** From random weights a model needs a larger step, larger batches and a warmup (the benches' recipe). */
-export const SCRATCH_RECIPE: Recipe = { lr: 2e-3, batchSize: 16, warmupRatio: 0.1 };
+/** The paper's fine-tuning recipe (§IV-D), and the one measured for models from random weights (recipes.ts). */
+export const PRETRAINED_RECIPE: Recipe = { ...PAPER_RECIPE };
+export const SCRATCH_RECIPE: Recipe = { ...FROM_SCRATCH_RECIPE };
 
 /** The corpora the paper's study starts from, chosen at first when shipped. */
 const NEWCOMER_CORPORA = ['NCBI-disease', 'BC5CDR-chem'];
