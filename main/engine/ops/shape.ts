@@ -185,7 +185,6 @@ export function gather(g: Graph, table: Tensor, indices: Tensor): Tensor {
         return g.op('ScatterElements', [zerosLike(g, table), at, rows], {
           label: 'scatter_add',
           attrs: { axis: attr.i(0), reduction: attr.s('add') },
-          shape: table.shape,
         });
       },
       null,
