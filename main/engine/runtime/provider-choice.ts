@@ -5,6 +5,11 @@ export type ProviderName = 'cuda' | 'webgpu' | 'cpu';
 export type ProviderRequest = 'auto' | ProviderName;
 export const PROVIDER_PREFERENCE: readonly ProviderName[] = ['cuda', 'webgpu', 'cpu'];
 
+/** GPU providers keep state on the device between steps (see program.ts); CPU state lives in JS memory. */
+export function isGpuProvider(name: ProviderName): boolean {
+  return name !== 'cpu';
+}
+
 export interface ProviderStatus {
   readonly name: ProviderName;
   readonly available: boolean;

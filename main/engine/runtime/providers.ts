@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { encodeModel, valueInfo } from './onnx-model.ts';
 import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
 import {
+  isGpuProvider,
   PROVIDER_PREFERENCE,
   pickProvider,
   type ProviderName,
@@ -18,17 +19,13 @@ import {
 import { errorMessage } from '../../../shared/error-message.ts';
 
 export {
+  isGpuProvider,
   PROVIDER_PREFERENCE,
   type ProviderChoice,
   type ProviderName,
   type ProviderRequest,
   type ProviderStatus,
 } from './provider-choice.ts';
-
-/** GPU providers keep state on the device between steps (see program.ts); CPU state lives in JS memory. */
-export function isGpuProvider(name: ProviderName): boolean {
-  return name !== 'cpu';
-}
 
 /** The ORT session options that select a provider. */
 export function executionProviders(name: ProviderName): string[] {

@@ -13,7 +13,7 @@ import {
   type Task,
   trainStepGraph,
 } from '../optim/train-graphs.ts';
-import { isGpuProvider, type ProviderName } from './providers.ts';
+import { isGpuProvider, type ProviderName } from './provider-choice.ts';
 import type { ProgramSpec, StateView } from './workspace.ts';
 
 export function trainProgram(

@@ -1,7 +1,7 @@
 // A model opened on an engine host for labelling documents: their sentences are encoded into the windows training
 // used (shared/tokenizers/encode.ts), predicted in batches (predict.ts), and read back into labels, scores and
 // mentions. float32 runs the model's eval graph on its parameters, as the run's evaluation does; int8 runs the
-// deployment graph (main/models/export.ts) with its linear weights quantised (main/models/quantize.ts).
+// deployment graph (main/models/inference-model.ts) with its linear weights quantised (main/models/quantize.ts).
 import type { RuntimeClient } from '../../engine/runtime/client.ts';
 import type { ProviderRequest } from '../../engine/runtime/providers.ts';
 import { initParams } from '../../engine/nn/params.ts';
@@ -9,7 +9,7 @@ import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../eng
 import { ADAMW_DEFAULTS } from '../../engine/optim/adamw.ts';
 import { IO } from '../../engine/optim/train-graphs.ts';
 import { evalProgram } from '../../engine/runtime/train-program.ts';
-import { inferenceModel } from '../../models/export.ts';
+import { inferenceModel } from '../../models/inference-model.ts';
 import { loadModelFolder, type ModelFolder } from '../../models/model-folder.ts';
 import { quantizeMatMulWeights } from '../../models/quantize.ts';
 import { tensor } from '../../tensors/tensor.ts';
