@@ -11,7 +11,7 @@ import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { getDataset } from '../store/datasets.ts';
 import { mergeCorpora } from '../../shared/corpus/merge.ts';
 import type { Sentence } from '../../shared/corpus/types.ts';
-import type { RunEstimate } from '../../shared/ipc/contract.ts';
+import type { RunEstimate } from '../../shared/runs.ts';
 import { DEFAULT_LOSS, lossWeights } from '../../shared/method/loss-config.ts';
 import {
   isMergedBaseline,
