@@ -83,17 +83,31 @@ export function openStore({ dataDir, ...options }: OpenStoreOptions): Store {
   return { db, dataDir, paths, sharedDrive, close: () => db.close() };
 }
 
-/** Sets the journal mode; leaving WAL needs every other connection closed, which a user can be told how to do. */
+/**
+ * Sets the journal mode. Leaving WAL needs every other connection closed, which a user can be told how to do.
+ * Entering WAL needs a moment alone with the file: processes opening a fresh folder together take turns (SQLite
+ * answers BUSY at once there, without its busy timeout), and the first one's switch makes the others' a no-op.
+ */
 function switchJournal(db: Database.Database, mode: 'WAL' | 'DELETE', file: string): void {
-  try {
-    db.pragma(`journal_mode = ${mode}`);
-  } catch (error) {
-    if (!(error instanceof SqliteError && error.code.startsWith('SQLITE_BUSY'))) throw error;
-    throw new Error(
-      `${file} is on a network drive but another program has it open in WAL mode, which cannot work across machines. ` +
-        `Close TaughtNet Workbench (and taughtnet commands) on every machine using this data folder, then open it again.`,
-      { cause: error },
-    );
+  const giveUpAt = Date.now() + 5000;
+  for (;;) {
+    try {
+      db.pragma(`journal_mode = ${mode}`);
+      return;
+    } catch (error) {
+      if (!(error instanceof SqliteError && error.code.startsWith('SQLITE_BUSY'))) throw error;
+      if (mode === 'WAL' && Date.now() < giveUpAt) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // a short synchronous pause
+        continue;
+      }
+      throw new Error(
+        mode === 'DELETE'
+          ? `${file} is on a network drive but another program has it open in WAL mode, which cannot work across machines. ` +
+              `Close TaughtNet Workbench (and taughtnet commands) on every machine using this data folder, then open it again.`
+          : `${file} stayed busy for 5 s while it was being opened: another program holds it; close it and try again.`,
+        { cause: error },
+      );
+    }
   }
 }
 
