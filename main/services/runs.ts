@@ -270,9 +270,9 @@ export async function crossRunKappa(ctx: ServiceContext, runIds: number[]): Prom
       for (const e of evaluations.filter((x) => x.datasetId === datasetId)) {
         const model = getModel(ctx.store, e.modelId);
         const name = `${run.name}: ${model?.name ?? `model ${e.modelId}`}`;
-        const stored = listArtifacts(ctx.store, { runId: run.id, modelId: e.modelId, kind: 'predictions' })
-          .filter((a) => a.name === testPredictionsName(datasetId))
-          .at(-1);
+        const stored = listArtifacts(ctx.store, { runId: run.id, modelId: e.modelId, kind: 'predictions' }).find(
+          (a) => a.name === testPredictionsName(datasetId),
+        );
         const labels =
           stored &&
           (JSON.parse(await readFile(artifactFile(ctx.store, stored), 'utf8')) as { labels: string[][] }).labels.flat();

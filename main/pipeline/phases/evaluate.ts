@@ -3,7 +3,7 @@
 // every student (Fig. 2; a student's mentions of another type count as O there, footnote 5), and the error
 // categories of every model on every corpus (Table VI). Scoring again (a student added later) replaces the earlier rows.
 import { saveAgreement } from '../../store/agreements.ts';
-import { writeArtifact } from '../../store/artifacts.ts';
+import { deleteArtifact, listArtifacts, writeArtifact } from '../../store/artifacts.ts';
 import { saveErrorAnalysis } from '../../store/error-analyses.ts';
 import { saveEvaluation } from '../../store/evaluations.ts';
 import { recordMetrics } from '../../store/metrics.ts';
@@ -79,10 +79,15 @@ export async function evaluate(
           counts: errors.counts,
           details: JSON.parse(JSON.stringify({ examples })),
         });
-        // The labels themselves, so agreement can be measured across runs that share this corpus (Compare).
+        // The labels themselves, so agreement can be measured across runs that share this corpus (Compare). Scoring
+        // again (a resumed run, an added student) replaces them, as it replaces the evaluations.
+        const name = testPredictionsName(corpus.datasetId);
+        for (const old of listArtifacts(store, { runId: run.id, modelId: model.id, kind: 'predictions' })) {
+          if (old.name === name) deleteArtifact(store, old.id);
+        }
         await writeArtifact(store, Buffer.from(JSON.stringify({ datasetId: corpus.datasetId, labels: pred })), {
           kind: 'predictions',
-          name: testPredictionsName(corpus.datasetId),
+          name,
           runId: run.id,
           modelId: model.id,
         });
