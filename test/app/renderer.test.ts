@@ -2,26 +2,25 @@
 // harness: what a user sees on the Datasets and About pages, the CSP holding, and bad calls being refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.ts';
 import { listDatasets } from '../../main/store/datasets.ts';
-import { skipUnless } from '../needs.ts';
 import {
-  CHROMIUM,
   cspViolations,
   ensureRendererBuilt,
   launchChromium,
   openAppPage,
   startHarness,
   type Harness,
+  withoutChromium,
 } from './harness.ts';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../.tmp/', import.meta.url));
-const skip = skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
+const skip = withoutChromium();
 
 let harness: Harness;
 let browser: Browser;

@@ -11,21 +11,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { REFERENCE_CODE_OPTIONS } from '../../shared/method/run-config.ts';
-import { skipUnless } from '../needs.ts';
 import { TINY_BERT, corpusSlice } from '../pipeline/fixtures.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import {
-  CHROMIUM,
   cspViolations,
   ensureRendererBuilt,
   launchChromium,
   openAppPage,
   startHarness,
   type Harness,
+  withoutChromium,
 } from './harness.ts';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../.tmp/', import.meta.url));
-const skip = skipUnless(existsSync(CHROMIUM), `${CHROMIUM} is not installed (bash .ci/system-deps installs it)`);
+const skip = withoutChromium();
 const RUN_TIMEOUT = 180_000;
 
 let harness: Harness;

@@ -8,6 +8,7 @@ import { toOnnx } from '../../main/engine/graph/onnx.ts';
 import { mul } from '../../main/engine/ops/elementwise.ts';
 import { reduceSum } from '../../main/engine/ops/reduce.ts';
 import { seededRandom } from '../../shared/random.ts';
+import { parseEncoderConfig } from '../../shared/models/config.ts';
 
 export type Feed = { dtype: DType; shape: number[]; data: Float64Array | Float32Array | BigInt64Array | Uint8Array };
 export type Feeds = Record<string, Feed>;
@@ -112,3 +113,18 @@ export async function gradCheck(
   }
   return { maxError, checked };
 }
+
+/** A tiny BERT token classifier (2 layers, hidden 32, 3 labels, dropout on) for training-graph tests. */
+export const TINY_TRAIN_CONFIG = parseEncoderConfig({
+  model_type: 'bert',
+  vocab_size: 24,
+  hidden_size: 32,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 64,
+  max_position_embeddings: 16,
+  type_vocab_size: 2,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  num_labels: 3,
+});

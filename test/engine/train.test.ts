@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
 import { initParams } from '../../main/engine/nn/params.ts';
 import { tokenClassifierLayout, tokenClassificationTask, BATCH } from '../../main/engine/nn/token-classification.ts';
-import { parseEncoderConfig } from '../../shared/models/config.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../../main/engine/optim/schedule.ts';
 import {
@@ -16,21 +15,9 @@ import {
   next,
   trainStepGraph,
 } from '../../main/engine/optim/train-graphs.ts';
-import { rng } from './check.ts';
+import { rng, TINY_TRAIN_CONFIG } from './check.ts';
 
-const cfg = parseEncoderConfig({
-  model_type: 'bert',
-  vocab_size: 24,
-  hidden_size: 32,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  intermediate_size: 64,
-  max_position_embeddings: 16,
-  type_vocab_size: 2,
-  hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1,
-  num_labels: 3,
-});
+const cfg = TINY_TRAIN_CONFIG;
 const [B, S] = [8, 10];
 const STEPS = 100;
 

@@ -21,21 +21,9 @@ import { createWorkspace, type ProgramSpec } from '../../../main/engine/runtime/
 import { evalProgram, trainProgram } from '../../../main/engine/runtime/train-program.ts';
 import { type Tensor, tensor, zeros } from '../../../main/tensors/tensor.ts';
 import { skipUnless } from '../../needs.ts';
-import { parseEncoderConfig } from '../../../shared/models/config.ts';
+import { TINY_TRAIN_CONFIG } from '../check.ts';
 
-const cfg = parseEncoderConfig({
-  model_type: 'bert',
-  vocab_size: 24,
-  hidden_size: 32,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  intermediate_size: 64,
-  max_position_embeddings: 16,
-  type_vocab_size: 2,
-  hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1,
-  num_labels: 3,
-});
+const cfg = TINY_TRAIN_CONFIG;
 const [B, S] = [4, 10];
 const layout = tokenClassifierLayout(cfg, ADAMW_DEFAULTS);
 const task = tokenClassificationTask(cfg, layout);
