@@ -5,6 +5,14 @@ import type { LabelledSentence, Mention } from './mentions.ts';
 
 export const OUTPUT_FORMATS = ['jsonl', 'conll', 'pubtator', 'csv', 'brat'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** Each output format as the window names it. */
+export const OUTPUT_FORMAT_NAMES: Record<OutputFormat, string> = {
+  jsonl: 'JSON Lines',
+  conll: 'CoNLL',
+  pubtator: 'PubTator',
+  csv: 'CSV',
+  brat: 'brat',
+};
 
 export interface Labelled {
   readonly doc: Document;
