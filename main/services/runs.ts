@@ -37,7 +37,6 @@ const PROGRESS_INTERVAL_MS = 250;
 
 /** Marks runs whose process died (a killed `taughtnet run`) or whose machine went silent as interrupted, and says so. */
 function noticeInterrupted(ctx: ServiceContext): void {
-  if (ctx.store.db.readonly) return; // a read-only data folder's snapshot: nothing can be marked there
   for (const run of markInterruptedRuns(ctx.store, processIsAlive)) ctx.emit('runs:changed', { runId: run.id });
 }
 

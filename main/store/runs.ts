@@ -192,6 +192,7 @@ export function ownsRun(store: Store, runId: number): boolean {
  * executes runs itself passes processIsAlive. Returns the runs marked.
  */
 export function markInterruptedRuns(store: Store, isAlive: (pid: number) => boolean = aliveBesidesThisProcess): Run[] {
+  if (store.db.readonly) return []; // a read-only data folder's snapshot (openStoreReadOnly): nothing can be marked there
   return store.db
     .transaction(() => {
       const now = Date.now();
