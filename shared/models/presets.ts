@@ -4,7 +4,7 @@
 import type { EncoderConfig, ModelType } from './config.ts';
 import { parameterCount, sizeInMB } from './weight-names.ts';
 
-export type PresetId = 'large' | 'base' | 'distil' | 'tiny';
+export type PresetId = 'large' | 'base' | 'distil' | 'tiny' | 'micro';
 
 export interface SizePreset {
   readonly id: PresetId;
@@ -67,6 +67,19 @@ export const SIZE_PRESETS: readonly SizePreset[] = [
     hiddenSize: 312,
     numHeads: 12,
     intermediateSize: 1200,
+    maxPositionEmbeddings: 512,
+    pretrainedVocabSize: 30522,
+  },
+  {
+    // The smallest of Turc et al.'s compact BERTs ("Well-Read Students", 2019): a student a CPU trains in minutes.
+    id: 'micro',
+    name: 'Micro',
+    architectureOf: 'BERT 2L-128H (google/bert_uncased_L-2_H-128_A-2)',
+    modelType: 'bert',
+    numLayers: 2,
+    hiddenSize: 128,
+    numHeads: 2,
+    intermediateSize: 512,
     maxPositionEmbeddings: 512,
     pretrainedVocabSize: 30522,
   },

@@ -149,6 +149,9 @@ test('presets: from-scratch counts with the shipped 30,522-entry vocabulary', ()
   // 9,683,856 + 4 · 1,142,184 = 14,252,592; with the pooler (97,656) it is TinyBERT's published 14.35M.
   assert.equal(presetSize(sizePreset('tiny'), 0).parameters, 14_252_592);
   assert.equal(presetSize(sizePreset('tiny'), 0).parameters + 312 * 312 + 312, 14_350_248);
+  // Micro (2L-128H): (30522 + 512 + 2)·128 + 256 = 3,972,864; layer 4·128² + 2·128·512 + 9·128 + 512 = 198,272;
+  // 3,972,864 + 2 · 198,272 = 4,369,408; with the pooler (16,512) it is the published 4.39M of bert_uncased_L-2_H-128_A-2.
+  assert.equal(presetSize(sizePreset('micro'), 0).parameters, 4_369_408);
   assert.equal(presetSize(sizePreset('distil'), 0).parameters, 66_362_880);
   // Base: (30522 + 514 + 1)·768 + 1536 = 23,837,952 + 85,054,464 = 108,892,416
   assert.equal(presetSize(sizePreset('base'), 0).parameters, 108_892_416);
