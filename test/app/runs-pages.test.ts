@@ -217,7 +217,7 @@ test(
     // Step 4: a recipe per model source, the detected device, and the authors'-code options off, explained and warned.
     assert.equal(
       await page.getByLabel('Models trained from scratch (size presets): learning rate').inputValue(),
-      '0.002',
+      '0.001',
     );
     assert.equal(
       await page.getByLabel('Pretrained models (imported or a folder): learning rate').inputValue(),

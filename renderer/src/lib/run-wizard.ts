@@ -10,7 +10,8 @@ import {
   type RunConfigInput,
 } from '../../../shared/method/run-config.ts';
 import {
-  FROM_SCRATCH_RECIPE,
+  FROM_SCRATCH_RECIPES,
+  fromScratchRecipe,
   PRETRAINED_RECIPE as PAPER_RECIPE,
   type Recipe as SharedRecipe,
 } from '../../../shared/method/recipes.ts';
@@ -76,9 +77,8 @@ export interface RunWizard {
   reference: string[];
 }
 
-/** The paper's fine-tuning recipe (§IV-D), and the one measured for models from random weights (recipes.ts). */
+/** The paper's fine-tuning recipe (§IV-D). */
 export const PRETRAINED_RECIPE: Recipe = { ...PAPER_RECIPE };
-export const SCRATCH_RECIPE: Recipe = { ...FROM_SCRATCH_RECIPE };
 
 /** The corpora the paper's study starts from, chosen at first when shipped. */
 const NEWCOMER_CORPORA = ['NCBI-disease', 'BC5CDR-chem'];
@@ -121,7 +121,7 @@ export function newRunWizard(datasets: readonly DatasetEntry[]): RunWizard {
     teacherEpochs: teachers[0].epochs,
     studentEpochs: student.epochs,
     maxLength: student.maxLength,
-    scratch: { ...SCRATCH_RECIPE },
+    scratch: { ...fromScratchRecipe(['tiny']) },
     pretrained: { ...PRETRAINED_RECIPE },
     device,
     reference: [],
@@ -173,6 +173,19 @@ export function studentsOf(
     }));
   });
 }
+
+/** The recipe proposed for the models this run trains from scratch: the gentlest their sizes need (recipes.ts). */
+export function proposedScratchRecipe(w: RunWizard, imported: readonly Model[]): Recipe {
+  const teachers = w.corpora.flatMap((c) => (c.teacher.source === 'preset' ? [c.teacher.preset] : []));
+  const students = studentsOf(w, imported).flatMap((s) => ('preset' in s.source ? [s.source.preset] : []));
+  return { ...fromScratchRecipe([...teachers, ...students]) };
+}
+
+/** Whether a recipe is one the app proposes for some size (so the user has not changed it). */
+export const isProposedScratchRecipe = (r: Recipe): boolean =>
+  Object.values(FROM_SCRATCH_RECIPES).some(
+    (p) => p.lr === r.lr && p.batchSize === r.batchSize && p.warmupRatio === r.warmupRatio,
+  );
 
 /** A shipped corpus has no store id yet: it goes by its folder (the run registers it). */
 const corpusRef = (c: ChosenCorpus) =>
@@ -268,7 +281,7 @@ export function addedStudent(
   const recipe = sameKind
     ? { lr: first.lr, batchSize: first.batchSize, warmupRatio: first.warmupRatio }
     : 'preset' in source
-      ? SCRATCH_RECIPE
+      ? fromScratchRecipe([source.preset])
       : PRETRAINED_RECIPE;
   return {
     ...(name.trim() ? { name: name.trim() } : {}),
