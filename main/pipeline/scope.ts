@@ -32,6 +32,11 @@ export interface RunHooks {
   readonly onDatasetAdded?: (name: string) => void;
 }
 
+export interface PlannedTraining {
+  readonly steps: number;
+  readonly stepCost: number;
+}
+
 export interface RunScope {
   readonly ctx: PipelineContext;
   readonly client: RuntimeClient;
@@ -42,10 +47,11 @@ export interface RunScope {
   readonly hooks: RunHooks;
   readonly signal: AbortSignal;
   /**
-   * The training still to do, by phase: optimizer steps, estimated from sentences and batch size. The whole-run
-   * ETA comes from it; a phase leaves it once done (or found done).
+   * The training still to do, by phase: optimizer steps (estimated from sentences and batch size) and what each
+   * costs against the other models' (shared/models/step-cost.ts). The whole-run ETA comes from it; a phase leaves
+   * it once done (or found done).
    */
-  readonly plan: Map<string, number>;
+  readonly plan: Map<string, PlannedTraining>;
   emit(phase: string, message: string, extra?: Pick<RunEvent, 'training' | 'runEtaSeconds'>): void;
 }
 
@@ -76,17 +82,27 @@ export async function inPhase<T>(scope: RunScope, name: string, message: string,
 /** The figure holding a phase's duration in seconds (epoch 0 of its phase). */
 export const PHASE_SECONDS = 'seconds';
 
+/**
+ * Seconds left for the whole run's training while `phase` trains: this model's pace times the steps left here and in
+ * the phases after it, each counted in this model's steps by its cost (every step alike for a phase not planned).
+ */
+export function runEta(plan: RunScope['plan'], phase: string, p: FineTuneProgress): number | null {
+  const left = p.totalSteps - p.step;
+  if (p.etaSeconds === null) return null;
+  if (left === 0) return 0;
+  const here = plan.get(phase);
+  const inSteps = (t: PlannedTraining) => t.steps * (here ? t.stepCost / here.stepCost : 1);
+  const later = [...plan].reduce((n, [name, t]) => n + (name === phase ? 0 : inSteps(t)), 0);
+  return p.etaSeconds + (p.etaSeconds / left) * later;
+}
+
 /** Fine-tuning hooks of a training phase: each epoch's figures recorded, progress passed on with the whole run's ETA. */
 export function trainingHooks(scope: RunScope, phase: string): FineTuneHooks {
   const { store } = scope.ctx;
   return {
     signal: scope.signal,
     onProgress: (p) => {
-      // This model's pace times the steps left here and in the phases still planned after it.
-      const left = p.totalSteps - p.step;
-      const later = [...scope.plan].reduce((n, [name, steps]) => n + (name === phase ? 0 : steps), 0);
-      const runEtaSeconds =
-        p.etaSeconds === null ? null : left === 0 ? 0 : p.etaSeconds + (p.etaSeconds / left) * later;
+      const runEtaSeconds = runEta(scope.plan, phase, p);
       scope.emit(phase, `epoch ${p.epoch}/${p.epochs}, step ${p.step}/${p.totalSteps}, loss ${p.loss.toFixed(4)}`, {
         training: p,
         runEtaSeconds,

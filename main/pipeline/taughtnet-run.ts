@@ -15,6 +15,7 @@ import { crashForUser, engineCrashOf, type RuntimeClient } from '../engine/runti
 import { CANCELLED } from '../engine/runtime/protocol.ts';
 import { diskFullError, isDiskFull, releaseSpaceReserve } from '../store/disk-full.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../store/owner.ts';
+import { checkModelFolder } from '../models/model-folder.ts';
 import { listModels } from '../store/models.ts';
 import {
   beatHeartbeat,
@@ -32,7 +33,12 @@ import {
   teacherLabel,
   teacherName,
   teacherSeedsInCorpusOrder,
+  type ModelSource,
+  type TrainingSettings,
 } from '../../shared/method/run-config.ts';
+import type { Sentence } from '../../shared/corpus/types.ts';
+import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
+import { stepCost } from '../../shared/models/step-cost.ts';
 import type { Normalise } from '../../shared/method/aggregate.ts';
 import { RUN_TRANSITIONS, type Run } from '../../shared/store-types.ts';
 import { teacherDistributions, type Targets } from './phases/distributions.ts';
@@ -178,7 +184,7 @@ function runFailure(ctx: PipelineContext, e: unknown): { status: 'failed' | 'int
 /** The phases in order; returns the students that failed (the others are trained and scored all the same). */
 async function runPhases(scope: RunScope): Promise<{ name: string; error: Error }[]> {
   const prepared = await prepare(scope);
-  planTraining(scope, prepared);
+  await planTraining(scope, prepared);
   // Every corpus's teachers by seed; the students learn from the first seed's.
   const teacherSeeds = await trainTeachers({ ...scope, ...prepared });
   const teachers = teacherSeeds.map((seeded) => seeded[0]);
@@ -206,18 +212,27 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
   return failed;
 }
 
-/** The optimizer steps each model still to train will take, for the whole run's ETA (windows ≈ sentences). */
-function planTraining(scope: RunScope, { corpora, merged }: Prepared): void {
-  const steps = (sentences: number, s: { epochs: number; batchSize: number }) =>
-    s.epochs * Math.ceil(sentences / s.batchSize);
+/** The optimizer steps each model still to train will take (windows ≈ sentences), and their cost, for the whole
+ *  run's ETA. */
+async function planTraining(scope: RunScope, { corpora, merged }: Prepared): Promise<void> {
+  const plan = async (sentences: Sentence[], s: TrainingSettings, model: ModelSource, labels: number) => {
+    const config =
+      'folder' in model ? await checkModelFolder(model.folder) : presetConfig(sizePreset(model.preset), SHIPPED_VOCAB);
+    const words = sentences.reduce((n, x) => n + x.tokens.length, 0) / Math.max(sentences.length, 1);
+    return {
+      steps: s.epochs * Math.ceil(sentences.length / s.batchSize),
+      stepCost: stepCost(config, labels, s.batchSize * words),
+    };
+  };
   const trained = new Set(listModels(scope.ctx.store, { runId: scope.run.id }).map((m) => m.name));
-  teacherSeedsInCorpusOrder(scope.config).forEach((seeded, i) => {
+  for (const [i, seeded] of teacherSeedsInCorpusOrder(scope.config).entries()) {
     for (const t of seeded) {
       if (!('trained' in t.model) && !trained.has(teacherName(scope.config, t)))
-        scope.plan.set(teacherPhase(teacherLabel(scope.config, t)), steps(corpora[i].train.length, t));
+        scope.plan.set(teacherPhase(teacherLabel(scope.config, t)), await plan(corpora[i].train, t, t.model, 3));
     }
-  });
+  }
   for (const s of scope.config.students) {
-    if (!trained.has(s.name)) scope.plan.set(studentPhase(s.name), steps(merged.train.sentences.length, s));
+    if (!trained.has(s.name))
+      scope.plan.set(studentPhase(s.name), await plan(merged.train.sentences, s, s.model, merged.train.labels.length));
   }
 }

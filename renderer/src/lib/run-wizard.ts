@@ -16,6 +16,7 @@ import {
   type Recipe as SharedRecipe,
 } from '../../../shared/method/recipes.ts';
 import { sizePreset, type PresetId, type SizePreset } from '../../../shared/models/presets.ts';
+import { workPerToken } from '../../../shared/models/step-cost.ts';
 import type { Model } from '../../../shared/store-types.ts';
 
 /** The schema's own defaults (of a minimal config), so the wizard starts where a hand-written config would. */
@@ -131,8 +132,6 @@ export function newRunWizard(datasets: readonly DatasetEntry[]): RunWizard {
 /** Labels of a student over these corpora: B- and I- per type, and O. */
 export const studentLabelCount = (corpora: readonly unknown[]): number => 2 * Math.max(corpora.length, 2) + 1;
 
-/** A matmul-dominated encoder's work per subword, in multiply-adds (attention projections and feed-forward). */
-const workPerToken = (p: SizePreset) => p.numLayers * (4 * p.hiddenSize ** 2 + 2 * p.hiddenSize * p.intermediateSize);
 /** How many times as fast as Base a preset labels and trains, from its arithmetic alone. */
 export const speedAgainstBase = (p: SizePreset): number => workPerToken(sizePreset('base')) / workPerToken(p);
 
