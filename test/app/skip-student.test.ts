@@ -33,7 +33,7 @@ test('"Skip this student" on the run page stops that student; the run scores the
       // Long enough for the page to be seen while it trains.
       { name: 'short one', ...training, epochs: 40, lambda: 0 },
     ],
-    device: 'cpu',
+    device: 'cpu' as const,
   };
   await page.goto(`${harness.url}/#/runs`);
   const run = await page.evaluate(
