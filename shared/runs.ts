@@ -41,6 +41,8 @@ export interface RunDetails extends RunSummary {
   errorAnalyses: ErrorAnalysis[];
   /** The datasets its evaluations, agreements and error analyses refer to. */
   datasets: { id: number; name: string; entityTypes: string[] }[];
+  /** The students the user skipped and the run stopped, in that order (a resume trains them and empties this). */
+  skippedStudents: string[];
 }
 
 /** How long a run would take on this machine, from a few real training steps of each model shape it trains. */

@@ -24,7 +24,8 @@ An interrupted run (killed, crashed, machine off) or a failed one continues with
 finished epoch; a student that failed is trained again, the finished ones are kept.
 --add-student adds one student (a JSON object as in the config's "students"; with "seeds", one per seed) to a
 completed, failed or cancelled run: only it trains, then every model is scored again.
-Progress goes to stderr, with the time left for the whole run; Ctrl-C cancels the run.
+Progress goes to stderr, with the time left for the whole run; Ctrl-C cancels the run. To stop one student
+and let the others go on, run taughtnet runs skip-student ID NAME in another terminal.
 
 options:
   --resume ID                     continue run ID (interrupted, failed or queued) instead of starting one
@@ -153,6 +154,9 @@ export const run: Command = {
             { cause: e },
           );
         });
+        // A student skipped at the user's request (taughtnet runs skip-student) leaves the run to be resumed.
+        if (finished.status === 'interrupted' && finished.error)
+          process.stderr.write(`${finished.error}: taughtnet run --resume ${runId}\n`);
         const evaluations = listEvaluations(store, { runId }).map((e) => ({
           model: getModel(store, e.modelId)?.name ?? String(e.modelId),
           dataset: e.datasetId,

@@ -14,7 +14,7 @@ import {
   type RunMetric,
   type RunStatus,
 } from '../../shared/store-types.ts';
-import { listRunMetrics, listRunSummaries, showRun } from '../services/runs.ts';
+import { listRunMetrics, listRunSummaries, showRun, skipStudentOfRun } from '../services/runs.ts';
 import {
   UsageError,
   idArgument,
@@ -90,6 +90,7 @@ ${DATA_DIR_HELP}
                                   "recall", "f1"}, "strict"}}], "students": [{"name", "lambda", "seeds",
                                   "modelIds", "test": {TYPE: {"lenient", "strict"}}}]} (over seeds: sd is the
                                   sample standard deviation, null when n = 1), "untrainedStudents",
+                                  "skippedStudents" (those the user skipped; resuming the run trains them),
                                   "kappa": {TYPE: {"labels", "matrix"}}, "phases": [{"phase", "seconds"}]}
                                   (summary is null when this version cannot read the run's config)
 `;
@@ -191,7 +192,10 @@ function renderSummary(s: RunResults): string[] {
         ]),
     );
   }
-  if (s.untrainedStudents.length > 0) parts.push(`students not trained (yet): ${s.untrainedStudents.join(', ')}\n`);
+  if (s.skippedStudents.length > 0)
+    parts.push(`skipped at your request (resuming the run trains them): ${s.skippedStudents.join(', ')}\n`);
+  const notSkipped = s.untrainedStudents.filter((n) => !s.skippedStudents.includes(n));
+  if (notSkipped.length > 0) parts.push(`students not trained (yet): ${notSkipped.join(', ')}\n`);
   for (const [type, k] of Object.entries(s.kappa)) {
     parts.push(
       `Cohen's kappa, ${type} test split:\n` +
@@ -235,7 +239,7 @@ function renderShow({ run, metrics, models, evaluations, summary }: RunReport): 
     ['updated', run.updatedAt],
   ]);
   const parts = [
-    fields + (run.error ? `error: ${run.error}\n` : ''),
+    fields + (run.error ? `${run.status === 'failed' ? 'error' : 'why it stopped'}: ${run.error}\n` : ''),
     `config:\n${JSON.stringify(run.config, null, 2)}\n`,
   ];
   parts.push(
@@ -318,7 +322,39 @@ const show: Command = {
   },
 };
 
+const SKIP_USAGE = `usage: taughtnet runs skip-student ID NAME [options]
+
+Skips student NAME of run ID while the run trains (here or in another terminal or window on this data folder):
+the student stops at its next step, its last finished epoch kept; the run goes on with the other students, scores
+the finished ones and ends interrupted, and taughtnet run --resume ID later trains the skipped student. A student
+the run has not reached yet is skipped when it gets there. NAME is the student's name as runs show ID lists it
+(in the config's "students", e.g. "student 2" or "tiny (seed 2)").
+
+options:
+${DATA_DIR_HELP}
+  --json                          print JSON: {"runId", "student", "requested"} (false: it was already asked for)
+`;
+
+const skipStudentCommand: Command = {
+  summary: 'skips one student of a run that is training; the others go on',
+  usage: SKIP_USAGE,
+  async run(args) {
+    const { values, positionals } = parseCommandArgs(args, DATA_DIR_OPTION, 2);
+    if (!positionals[0] || !positionals[1]) throw new UsageError('ID and NAME are required');
+    const runId = idArgument('ID', positionals[0], 'run');
+    const name = positionals[1];
+    const { requested } = await withStore(values['data-dir'], (store) =>
+      skipStudentOfRun(serviceContext(store), { runId, student: name }),
+    );
+    output(values.json, { runId, student: name, requested }, () =>
+      requested
+        ? `run ${runId}: "${name}" stops at its next step and the other students go on; taughtnet run --resume ${runId} trains it later\n`
+        : `run ${runId}: skipping "${name}" was already asked for\n`,
+    );
+  },
+};
+
 export const runs: CommandGroup = {
-  summary: 'runs in the experiment store: runs list, runs show ID',
-  subcommands: { list, show },
+  summary: 'runs in the experiment store: runs list, runs show ID, runs skip-student ID NAME',
+  subcommands: { list, show, 'skip-student': skipStudentCommand },
 };

@@ -8,7 +8,8 @@
 // Every phase leaves its result in the store or the data folder before the next starts, and fine-tuning
 // checkpoints each epoch, so resuming an interrupted run skips what is done and continues where it was.
 // One student failing does not stop the others: they are trained and scored, and the run then ends 'failed' with
-// the failed students named; resuming it (a failed run can be retried) trains only those.
+// the failed students named; resuming it (a failed run can be retried) trains only those. A student the user skips
+// (skipStudent) stops alone in the same way, and the run ends 'interrupted', saying so, for resuming to train it.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { crashForUser, engineCrashOf, type RuntimeClient } from '../engine/runtime/client.ts';
@@ -17,6 +18,7 @@ import { diskFullError, isDiskFull, releaseSpaceReserve } from '../store/disk-fu
 import { HEARTBEAT_INTERVAL_MS } from '../store/owner.ts';
 import { checkModelFolder } from '../models/model-folder.ts';
 import { listModels } from '../store/models.ts';
+import { clearStudentSkips, requestStudentSkip } from '../store/student-skips.ts';
 import {
   beatHeartbeat,
   createRun,
@@ -79,6 +81,29 @@ export function addStudentToRun(ctx: PipelineContext, runId: number, student: un
 }
 
 /**
+ * Asks the process training run `runId` (this one or another: the request goes through the store) to skip student
+ * `name`: it stops at its next step, its last finished epoch kept, the other students go on and are scored, and the
+ * run then ends interrupted, so that resuming it trains the skipped student. A student not started yet is skipped
+ * when the run reaches it. Returns false when that student's skip was already asked for.
+ */
+export function skipStudent(ctx: PipelineContext, runId: number, name: string): boolean {
+  const run = getRun(ctx.store, runId);
+  if (!run) throw new Error(`there is no run ${runId}`);
+  if (run.status !== 'running')
+    throw new Error(
+      `run ${runId} is ${run.status}, not training: only a student of a run that is training can be skipped`,
+    );
+  const { students } = parseRunConfig(run.config, `run ${runId}'s config`);
+  if (!students.some((s) => s.name === name))
+    throw new Error(
+      `run ${runId} has no student "${name}"; its students are ${students.map((s) => `"${s.name}"`).join(', ')}`,
+    );
+  if (listModels(ctx.store, { runId, kind: 'student' }).some((m) => m.name === name))
+    throw new Error(`"${name}" of run ${runId} has finished training: there is nothing to skip`);
+  return requestStudentSkip(ctx.store, runId, name);
+}
+
+/**
  * Runs (or resumes) run `runId` to the end: queued or interrupted → running → completed, failed or cancelled.
  * Returns the finished run.
  */
@@ -106,6 +131,7 @@ export async function executeRun(
     if (RUN_TRANSITIONS[run.status].includes(end.status)) setRunStatus(ctx.store, end);
     throw e;
   }
+  clearStudentSkips(ctx.store, runId); // a resumed run trains the students skipped before
   setRunStatus(ctx.store, { runId, status: 'running', device: choice.name });
   const scope: RunScope = {
     ctx,
@@ -131,13 +157,21 @@ export async function executeRun(
   }, HEARTBEAT_INTERVAL_MS);
   heartbeat.unref();
   try {
-    const failed = await runPhases(scope);
+    const { failed, skipped } = await runPhases(scope);
     if (!ownsRun(ctx.store, runId)) throw lost.signal.reason ?? new Error(`run ${runId} is no longer this process's`);
     if (failed.length > 0) {
       const which = failed.map((f) => `${f.name}: ${f.error.message}`).join('; ');
+      const [alsoSkipped, notTrained] =
+        skipped.length > 0 ? [` (and ${skippedWords(skipped)})`, 'failed and skipped'] : ['', 'failed'];
       throw new Error(
-        `${failed.length} of ${config.students.length} students failed (${which}); the other models' results are stored, and resuming the run trains only the failed students`,
+        `${failed.length} of ${config.students.length} students failed (${which})${alsoSkipped}; the other models' results are stored, and resuming the run trains only the ${notTrained} students`,
       );
+    }
+    if (skipped.length > 0) {
+      // Nothing went wrong: the run stops short of complete, as an interrupted run does, and resuming finishes it.
+      const error = `${skippedWords(skipped)}; the other models' results are stored, and resuming the run trains ${skipped.length === 1 ? 'it' : 'them'}`;
+      scope.emit('done', error);
+      return setRunStatus(ctx.store, { runId, status: 'interrupted', error });
     }
     rmSync(scope.work, { recursive: true, force: true }); // checkpoints are only for resuming
     scope.emit('done', 'the run is complete');
@@ -160,6 +194,13 @@ export async function executeRun(
 
 const isAbort = (e: unknown) => (e as Error).name === CANCELLED;
 
+/** 'student "a" was skipped at your request', or 'students "a" and "b" were …'. */
+function skippedWords(names: readonly string[]): string {
+  const quoted = names.map((n) => `"${n}"`);
+  const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)}`;
+  return `${names.length === 1 ? 'student' : 'students'} ${list} ${names.length === 1 ? 'was' : 'were'} skipped at your request`;
+}
+
 /**
  * How a run that stopped on `e` is recorded, in words for the user: a full disk leaves it interrupted (nothing is
  * wrong with the run, and the space it needs for that is kept aside, see disk-full.ts); an engine that died is said so.
@@ -181,8 +222,11 @@ function runFailure(ctx: PipelineContext, e: unknown): { status: 'failed' | 'int
   return { status: 'failed', error: e as Error };
 }
 
-/** The phases in order; returns the students that failed (the others are trained and scored all the same). */
-async function runPhases(scope: RunScope): Promise<{ name: string; error: Error }[]> {
+/**
+ * The phases in order; returns the students that failed and those the user skipped (the others are trained and
+ * scored all the same).
+ */
+async function runPhases(scope: RunScope): Promise<{ failed: { name: string; error: Error }[]; skipped: string[] }> {
   const prepared = await prepare(scope);
   await planTraining(scope, prepared);
   // Every corpus's teachers by seed; the students learn from the first seed's.
@@ -197,9 +241,12 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
 
   const students: Student[] = [];
   const failed: { name: string; error: Error }[] = [];
+  const skipped: string[] = [];
   for (const student of scope.config.students) {
     try {
-      students.push(await trainStudent({ ...scope, ...prepared, student, targets: targets.get(student.aggregation) }));
+      const outcome = await trainStudent({ ...scope, ...prepared, student, targets: targets.get(student.aggregation) });
+      if ('trained' in outcome) students.push(outcome.trained);
+      else skipped.push(outcome.skipped.name);
     } catch (e) {
       // A cancel, a full disk or a dead engine stop the run; a failure of this student's own stops only it.
       if (isAbort(e) || scope.signal.aborted || isDiskFull(e, scope.ctx.store.dataDir) || engineCrashOf(e)) throw e;
@@ -209,7 +256,7 @@ async function runPhases(scope: RunScope): Promise<{ name: string; error: Error 
     }
   }
   await evaluate({ ...scope, ...prepared, teachers: teacherSeeds, students });
-  return failed;
+  return { failed, skipped };
 }
 
 /** The optimizer steps each model still to train will take (windows ≈ sentences), and their cost, for the whole

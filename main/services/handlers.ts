@@ -25,6 +25,7 @@ import {
   listTrainedTeachers,
   resumeRun,
   showRun,
+  skipStudentOfRun,
   startRun,
 } from './runs.ts';
 import { errorMessage } from '../../shared/error-message.ts';
@@ -44,6 +45,7 @@ export const handlers: Handlers = {
   'runs:trained-teachers': async (ctx) => listTrainedTeachers(ctx),
   'runs:cross-kappa': (ctx, { runIds }) => crossRunKappa(ctx, runIds),
   'runs:cancel': async (ctx, { runId }) => cancelRun(ctx, runId),
+  'runs:skip-student': async (ctx, args) => skipStudentOfRun(ctx, args),
   'runs:resume': async (ctx, { runId }) => resumeRun(ctx, runId),
   'runs:delete': (ctx, { runId }) => deleteRun(ctx, runId),
   'models:list': async (ctx) => listAllModels(ctx),

@@ -21,7 +21,13 @@ import { loadDataset } from '../corpus/dataset.ts';
 import { artifactFile, listArtifacts } from '../store/artifacts.ts';
 import { agreementMatrix, type Labelling } from '../../shared/method/agreement.ts';
 import { readFile } from 'node:fs/promises';
-import { addStudentToRun, createTaughtNetRun, executeRun, type RunEvent } from '../pipeline/taughtnet-run.ts';
+import {
+  addStudentToRun,
+  createTaughtNetRun,
+  executeRun,
+  skipStudent,
+  type RunEvent,
+} from '../pipeline/taughtnet-run.ts';
 import { listAgreements } from '../store/agreements.ts';
 import { getDataset } from '../store/datasets.ts';
 import { listErrorAnalyses } from '../store/error-analyses.ts';
@@ -30,6 +36,7 @@ import { listMetrics } from '../store/metrics.ts';
 import { getModel, listModels } from '../store/models.ts';
 import { deleteRun as deleteStoredRun, getRun, listRuns, markInterruptedRuns, setRunStatus } from '../store/runs.ts';
 import { processIsAlive } from '../store/owner.ts';
+import { listStudentSkips } from '../store/student-skips.ts';
 import type { ExecutingRun, ServiceContext } from './context.ts';
 
 /** Progress events reach the windows at most this often (a training step can take a few milliseconds). */
@@ -159,6 +166,18 @@ export function cancelRun(ctx: ServiceContext, runId: number): Run {
   return cancelled;
 }
 
+/**
+ * Skips a student of a training run, whichever process trains it (the request goes through the store, see
+ * skipStudent): it stops at its next step, the others go on, and resuming the run trains it.
+ */
+export function skipStudentOfRun(
+  ctx: ServiceContext,
+  { runId, student }: ParsedArgs<'runs:skip-student'>,
+): { requested: boolean } {
+  storedRun(ctx, runId);
+  return { requested: skipStudent(ctx, runId, student) };
+}
+
 /** Deletes a run that is not training, with its figures and its resume checkpoints; its models stay. */
 export async function deleteRun(ctx: ServiceContext, runId: number): Promise<{ deleted: boolean }> {
   const run = storedRun(ctx, runId);
@@ -207,6 +226,7 @@ export function showRun(ctx: ServiceContext, runId: number): RunDetails {
       const d = getDataset(ctx.store, id);
       return d ? [{ id: d.id, name: d.name, entityTypes: d.entityTypes }] : [];
     }),
+    skippedStudents: listStudentSkips(ctx.store, runId).flatMap((s) => (s.skippedAt ? [s.student] : [])),
   };
 }
 

@@ -178,6 +178,23 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE datasets ADD COLUMN split TEXT CHECK (split IS NULL OR CASE WHEN json_valid(split) THEN json_type(split) = 'object' ELSE 0 END);
     `,
   },
+  {
+    // A user may skip one student of a run while the others go on, from the window or from another terminal
+    // (`taughtnet runs skip-student`): the request goes through the store, which the process training the run reads
+    // between steps, and stays as the record that the student was skipped until the run is resumed.
+    version: 5,
+    name: 'skipped students',
+    up: `
+      CREATE TABLE student_skips (
+        run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        student TEXT NOT NULL CHECK (length(student) > 0),
+        requested_at TEXT NOT NULL,
+        -- When the run stopped training the student; NULL while the request waits for the run to reach it.
+        skipped_at TEXT,
+        PRIMARY KEY (run_id, student)
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = migrations[migrations.length - 1].version;

@@ -99,6 +99,14 @@ export const contract = {
   ),
   /** Asks the executing run to stop after its current step; it ends 'cancelled'. */
   'runs:cancel': channel<Run>()(runId),
+  /**
+   * Asks the run training one of its students (here or in another process) to skip that student: it stops at its next
+   * step and the run goes on with the others; resuming the run later trains it. `requested` is false when it was
+   * already asked for.
+   */
+  'runs:skip-student': channel<{ requested: boolean }>()(
+    z.strictObject({ runId: z.int().positive(), student: z.string().min(1).max(200) }),
+  ),
   /** Continues an interrupted (or queued) run from its last finished epoch, in the background. */
   'runs:resume': channel<Run>()(runId),
   /** Deletes a run that is not executing, with its figures; the models it produced stay. */

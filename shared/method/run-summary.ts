@@ -81,8 +81,10 @@ export interface RunResults {
   students: StudentSummary[];
   /** Over seeds: per corpus its teachers, per group its students (n = 1 where a model has one seed). */
   groups: { teachers: TeacherGroupSummary[]; students: StudentGroupSummary[] };
-  /** Students of the config not (yet) trained: still to come, or failed (the run's error says why). */
+  /** Students of the config not (yet) trained: still to come, failed or skipped (the run's error says why). */
   untrainedStudents: string[];
+  /** Those of them the user skipped (the run stopped them; resuming it trains them). */
+  skippedStudents: string[];
   kappa: Record<string, { labels: string[]; matrix: number[][] }>;
   /** Each phase's duration in seconds, in the pipeline's order. */
   phases: { phase: string; seconds: number }[];
@@ -200,6 +202,7 @@ export function summariseRun(details: RunDetails): RunResults {
     students,
     groups,
     untrainedStudents: config.students.filter((s) => !studentModels.has(s.name)).map((s) => s.name),
+    skippedStudents: details.skippedStudents,
     kappa: Object.fromEntries(
       agreements.map((a) => [typeOf.get(a.datasetId) ?? String(a.datasetId), { labels: a.labels, matrix: a.matrix }]),
     ),

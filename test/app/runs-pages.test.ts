@@ -111,17 +111,35 @@ async function quickTraining(teacherEpochs: number): Promise<void> {
   await page.getByLabel('Train on').selectOption('cpu');
 }
 
-/** The whole wizard for the two slices and the tiny BERT folder everywhere; starts the run and returns its id. */
-async function runWizard(name: string, teacherEpochs: number): Promise<number> {
+/**
+ * The whole wizard for the two slices and the tiny BERT folder everywhere, each student trained with `seeds` seeds;
+ * starts the run and returns its id.
+ */
+async function runWizard(name: string, teacherEpochs: number, seeds = 1): Promise<number> {
   await openWizard();
   await chooseSlices();
   await next('Teachers');
   await teachersFromFolder();
   await next('Students');
   await studentsFromFolder();
+  if (seeds > 1) {
+    assert.equal(await page.getByLabel('Seeds').inputValue(), '1', 'one seed at first');
+    await page.getByLabel('Seeds').fill(String(seeds));
+    await page
+      .getByRole('heading', { name: `2 students will be trained, each ${seeds} times (${2 * seeds} models)` })
+      .waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}app-wizard-3-students-seeds.png`, fullPage: true });
+  }
   await next('Training and device');
   await quickTraining(teacherEpochs);
   await next('Review');
+  if (seeds > 1) {
+    const seedList = Array.from({ length: seeds }, (_, i) => i + 1).join(', ');
+    assert.deepEqual(
+      await page.locator('.review li[data-student]').evaluateAll((lis) => lis.map((li) => li.textContent?.trim())),
+      STUDENTS.map((s) => `${s} — ${seeds} seeds (${seedList})`),
+    );
+  }
   await page.getByLabel('Name (optional)').fill(name);
   return startRun();
 }
@@ -489,7 +507,15 @@ test('Compare sets the two runs side by side, with kappa across the runs on each
 });
 
 test('a run can be cancelled while it trains, then deleted after a confirmation', { skip }, async () => {
-  const runId = await runWizard('Run to cancel', 2000);
+  // With two seeds per student (the wizard's Seeds field): the run's config trains each student once per seed.
+  const runId = await runWizard('Run to cancel', 2000, 2);
+  const stored = JSON.parse(
+    harness.store.db.prepare('SELECT config FROM runs WHERE id = ?').pluck().get(runId) as string,
+  ) as { students: { name: string; seed: number; group: string }[] };
+  assert.deepEqual(
+    stored.students.map((s) => [s.name, s.seed, s.group]),
+    STUDENTS.flatMap((name) => [1, 2].map((seed) => [`${name} (seed ${seed})`, seed, name])),
+  );
   await page.goto(`${harness.url}/#/runs`);
   // The progress row (phase and message; the bar too once a step's figures have arrived).
   await page.locator(`tr[data-progress-of="${runId}"]`).waitFor({ timeout: RUN_TIMEOUT });

@@ -123,6 +123,6 @@ test('fault 3: a corpus whose stored cut leaves its test split empty fails the r
       ctx,
       client,
       run.id,
-      /the Disease corpus one-file\.tsv has no sentences in its dev and test splits/,
+      /the Disease corpus one-file has no sentences in its dev and test splits/,
     );
   }));

@@ -25,12 +25,14 @@ const T = '2026-01-02T03:04:05.000Z';
 
 /**
  * Rows as the release at each schema version wrote them, with plain SQL (the API speaks only the latest
- * schema). seeds[k] fills the tables that exist at version k.
+ * schema). seeds[k] fills the tables that exist at version k; the test at version k runs seeds 1 to k on that
+ * schema, so an insert names its columns where a later version added some.
  */
 const seeds: Record<number, (db: Database.Database) => void> = {
   1: (db) =>
     db.exec(`
-      INSERT INTO datasets VALUES (1, 'NCBI-disease', 'resources/datasets/NCBI-disease', '["Disease"]', '${HASH}', '${T}');
+      INSERT INTO datasets (id, name, source, entity_types, content_hash, created_at)
+        VALUES (1, 'NCBI-disease', 'resources/datasets/NCBI-disease', '["Disease"]', '${HASH}', '${T}');
       INSERT INTO dataset_splits VALUES (1, 'train', 5424, 135701, 5134), (1, 'test', 940, 24497, 960);
       INSERT INTO runs (id, name, config, status, phase, device, created_at, started_at, updated_at)
         VALUES (1, 'teacher NCBI', '{"epochs":3,"lr":5e-5}', 'running', 'teacher:NCBI-disease', 'cpu', '${T}', '${T}', '${T}');
@@ -39,7 +41,8 @@ const seeds: Record<number, (db: Database.Database) => void> = {
       INSERT INTO models VALUES (1, 'teacher-ncbi', 'teacher', 'bert', 109482240, 437929000, 'models/1', 1, '${T}');
       INSERT INTO run_metrics VALUES (1, 'teacher:NCBI-disease', 0, NULL, 'train_loss', 0.25, '${T}'),
                                      (1, 'teacher:NCBI-disease', 0, 10, 'train_loss', 0.5, '${T}');
-      INSERT INTO evaluations VALUES (1, 1, 1, 1, 'test', 'strict', 0.875, 0.9, 0.8873, 960,
+      INSERT INTO evaluations (id, run_id, model_id, dataset_id, split, mode, precision, recall, f1, support, per_type,
+        created_at) VALUES (1, 1, 1, 1, 'test', 'strict', 0.875, 0.9, 0.8873, 960,
         '{"Disease":{"precision":0.875,"recall":0.9,"f1":0.8873,"support":960}}', '${T}');
       INSERT INTO artifacts VALUES (1, 'weights', '${SHA}', 12, 'artifacts/0b/${SHA}', 'model.safetensors', 1, 1, '${T}');
     `),
@@ -54,6 +57,12 @@ const seeds: Record<number, (db: Database.Database) => void> = {
     db.exec(`
       INSERT INTO runs (id, name, config, status, created_at, started_at, updated_at, owner_pid)
         VALUES (3, 'student', '{}', 'running', '${T}', '${T}', '${T}', ${process.pid});
+    `),
+  // A v4 release recorded how a dataset registered from one file was cut.
+  4: (db) =>
+    db.exec(`
+      INSERT INTO datasets VALUES (2, 'one file', '/data/one.tsv', '["Chemical"]', '${HASH}', '${T}',
+        '{"ratios":[80,10,10],"seed":42}');
     `),
 };
 
@@ -142,6 +151,7 @@ for (let k = 0; k < LATEST_VERSION; k++) {
       ]);
       assert.equal(listErrorAnalyses(store)[0].counts.RLOS, 113);
     }
+    if (k >= 4) assert.deepEqual(getDataset(store, 2)?.split, { ratios: [80, 10, 10], seed: 42 });
     store.close();
   });
 }

@@ -19,6 +19,9 @@ import type { Teacher } from './teachers.ts';
 
 export const EVALUATE = 'evaluate';
 
+/** "1 student", "2 students". */
+const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The name of a model's stored test predictions on a dataset (a 'predictions' artifact of its run and model). */
 export const testPredictionsName = (datasetId: number) => `test:dataset-${datasetId}`;
 
@@ -31,7 +34,7 @@ export async function evaluate(
   await inPhase(
     scope,
     EVALUATE,
-    `scoring ${teachers.flat().length} teachers and ${students.length} students on each test split`,
+    `scoring ${counted(teachers.flat().length, 'teacher')} and ${counted(students.length, 'student')} on each test split`,
     async () => {
       // Each student labels the whole merged test split once.
       const studentTests: Labelling<string[][]>[] = [];

@@ -97,7 +97,7 @@ async function loadCorpus(scope: RunScope, c: RunConfig['corpora'][number]): Pro
   };
   return {
     datasetId,
-    name: basename(folder),
+    name: stored.name, // as the Datasets page names it (a path registered earlier keeps its first name)
     type: c.type,
     contentHash: stored.contentHash,
     train: split('train'),

@@ -2,15 +2,18 @@
 // checkpoint chosen by the mean F1 over the corpora on dev. A student with λ = 0 is the paper's Merged baseline:
 // it learns from the merged gold labels only and needs no teachers. Each student checkpoints in its own folder,
 // so an interrupted one resumes at its last finished epoch and the students before it are not trained again.
+// A student the user asks to skip (main/store/student-skips.ts: from the window or another terminal) stops at its next
+// step, its last finished epoch kept, and the run goes on without it; resuming the run trains it.
 import { join } from 'node:path';
 import { listModels } from '../../store/models.ts';
 import { recordMetrics } from '../../store/metrics.ts';
+import { markStudentSkipped, studentSkipRequested } from '../../store/student-skips.ts';
 import { lossWeights } from '../../../shared/method/loss-config.ts';
 import { meanF1, scoreOnCorpus } from '../../../shared/method/per-corpus.ts';
 import { isMergedBaseline, studentLossConfig, type StudentConfig } from '../../../shared/method/run-config.ts';
 import type { Model } from '../../../shared/store-types.ts';
 import { encodeSentences } from '../../../shared/tokenizers/encode.ts';
-import { fineTune } from '../fine-tune.ts';
+import { fineTune, type FineTuneHooks } from '../fine-tune.ts';
 import { peakMemoryMB, resetPeakMemory } from '../host-memory.ts';
 import {
   labelled,
@@ -43,23 +46,56 @@ export const studentRecipe = (s: StudentConfig, teachers: number): string =>
     ? 'trained on the merged gold labels (the Merged baseline)'
     : `distilled from ${teachers} teachers (λ = ${s.lambda})`;
 
-export async function trainStudent(
-  scope: RunScope & Prepared & { student: StudentConfig; targets?: Targets },
-): Promise<Student> {
-  const { ctx, config, corpora, merged, student } = scope;
-  const labels = merged.train.labels;
+/** A student trained (or found trained), or one the user skipped. */
+export type StudentOutcome = { readonly trained: Student } | { readonly skipped: StudentConfig };
+
+type StudentScope = RunScope & Prepared & { student: StudentConfig; targets?: Targets };
+
+export async function trainStudent(scope: StudentScope): Promise<StudentOutcome> {
+  const { ctx, merged, student } = scope;
   const phase = studentPhase(student.name);
   const done = finishedStudent(scope, student.name);
   if (done) {
     scope.plan.delete(phase);
-    return {
-      settings: student,
-      model: done,
-      start: await startingModel(ctx, student.name, { folder: storedModelFolder(ctx, done) }, labels, student),
-    };
+    const folder = storedModelFolder(ctx, done);
+    const start = await startingModel(ctx, student.name, { folder }, merged.train.labels, student);
+    return { trained: { settings: student, model: done, start } };
   }
-  const recipe = studentRecipe(student, corpora.length);
-  const trained = await inPhase(scope, phase, `${student.name}: ${recipe}`, async () => {
+  // Read between two steps: a skip asked for from anywhere reaches this process at the next one.
+  const skip = new AbortController();
+  const skipAsked = () => studentSkipRequested(ctx.store, scope.run.id, student.name);
+  const hooks = trainingHooks(scope, phase);
+  try {
+    if (!skipAsked()) {
+      const trained = await fineTuneStudent(scope, {
+        ...hooks,
+        signal: AbortSignal.any([scope.signal, skip.signal]),
+        onProgress: (p) => {
+          hooks.onProgress?.(p);
+          if (skipAsked()) skip.abort();
+        },
+      });
+      return { trained };
+    }
+  } catch (e) {
+    // The run's own cancel (or a failure before the skip) goes on up; the skip stops this student alone.
+    if (!skip.signal.aborted || scope.signal.aborted) throw e;
+  } finally {
+    scope.plan.delete(phase);
+  }
+  markStudentSkipped(ctx.store, scope.run.id, student.name);
+  scope.emit(
+    phase,
+    `${student.name} skipped at your request (its last finished epoch is kept, and resuming the run trains it); the other students go on`,
+  );
+  return { skipped: student };
+}
+
+async function fineTuneStudent(scope: StudentScope, hooks: FineTuneHooks): Promise<Student> {
+  const { ctx, config, corpora, merged, student } = scope;
+  const labels = merged.train.labels;
+  const phase = studentPhase(student.name);
+  return inPhase(scope, phase, `${student.name}: ${studentRecipe(student, corpora.length)}`, async () => {
     const start = await startingModel(ctx, student.name, student.model, labels, student);
     const windows = windowsFor(student);
     const split = config.checkpointSelection;
@@ -93,7 +129,7 @@ export async function trainStudent(
         provider: config.device,
         dir: join(scope.work, `student-${student.name.replace(/[^\w.-]+/g, '-')}`),
       },
-      trainingHooks(scope, phase),
+      hooks,
     );
     // Samples (sentences) per second over the epochs trained, their dev scoring included; peak memory of this session.
     const seconds = result.history.reduce((n, e) => n + e.seconds, 0);
@@ -110,6 +146,4 @@ export async function trainStudent(
     const model = await saveRunModel(ctx, scope.run.id, 'student', student.name, start, result.params, student);
     return { settings: student, model, start: { ...start, initial: result.params } };
   });
-  scope.plan.delete(phase);
-  return trained;
 }

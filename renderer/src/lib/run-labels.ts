@@ -12,13 +12,17 @@ export const STATUS_LABELS: Record<RunStatus, string> = {
   interrupted: 'Interrupted',
 };
 
+/** The student a phase trains ('student:NAME'), or null for another phase. */
+export const studentOfPhase = (phase: string | null): string | null =>
+  (phase === null ? null : /^student:(.+)$/.exec(phase)?.[1]) ?? null;
+
 /** A pipeline phase ('teacher:Disease', 'student:student 1', …) as a sentence. */
 export function phaseLabel(phase: string | null): string {
   if (phase === null) return '—';
   const teacher = /^teacher:(.+)$/.exec(phase);
   if (teacher) return `Training the ${teacher[1]} teacher`;
-  const student = /^student:(.+)$/.exec(phase);
-  if (student) return `Training ${student[1]}`;
+  const student = studentOfPhase(phase);
+  if (student) return `Training ${student}`;
   const labels: Record<string, string> = {
     prepare: 'Reading the corpora',
     distributions: 'Teachers labelling the training set',

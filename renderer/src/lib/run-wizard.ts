@@ -3,6 +3,7 @@
 // scratch, TaughtNet (λ 0.99) beside the Merged baseline (λ 0), the recipe that suits each model's source.
 import type { DatasetEntry } from '../../../shared/ipc/contract.ts';
 import {
+  DEFAULT_SEED,
   DEVICES,
   REFERENCE_CODE_OPTIONS,
   runConfigSchema,
@@ -67,6 +68,8 @@ export interface RunWizard {
   lambdas: number[];
   /** Adds a λ = 0 student of each size: the paper's Merged baseline. */
   merged: boolean;
+  /** How many times each student is trained, with seeds 1, 2, …: the comparison then gives mean ± spread. */
+  studentSeeds: number;
   teacherEpochs: number;
   studentEpochs: number;
   maxLength: number;
@@ -119,6 +122,7 @@ export function newRunWizard(datasets: readonly DatasetEntry[]): RunWizard {
     studentFolder: '',
     lambdas: [student.lambda],
     merged: true,
+    studentSeeds: 1,
     teacherEpochs: teachers[0].epochs,
     studentEpochs: student.epochs,
     maxLength: student.maxLength,
@@ -186,6 +190,12 @@ export const isProposedScratchRecipe = (r: Recipe): boolean =>
     (p) => p.lr === r.lr && p.batchSize === r.batchSize && p.warmupRatio === r.warmupRatio,
   );
 
+/** The seeds of a student trained `n` times: 1, 2, …, n (1 is the default seed, so the first is the one-seed run's). */
+export const seedList = (n: number): number[] => Array.from({ length: n }, (_, i) => DEFAULT_SEED + i);
+
+/** Most seeds the wizard offers: each one trains every student again. */
+export const MAX_SEEDS = 10;
+
 /** A shipped corpus has no store id yet: it goes by its folder (the run registers it). */
 const corpusRef = (c: ChosenCorpus) =>
   c.entry.ref.source === 'user'
@@ -211,6 +221,8 @@ export function runConfigOf(w: RunWizard, imported: readonly Model[]): RunConfig
       epochs: w.studentEpochs,
       maxLength: w.maxLength,
       ...recipeOf(w, s.source),
+      // One seed is the default seed (1); several train the student once per seed, named "NAME (seed N)".
+      ...(w.studentSeeds > 1 ? { seeds: seedList(w.studentSeeds) } : {}),
     })),
     device: w.device,
   };
@@ -248,6 +260,8 @@ export function stepProblem(w: RunWizard, step: number): string {
     if (w.sizes.includes('folder') && !w.studentFolder.trim())
       return 'Give the folder of the student model on this computer, or untick it.';
     if (w.lambdas.length === 0 && !w.merged) return 'Keep at least one λ value, or the Merged baseline.';
+    if (!Number.isInteger(w.studentSeeds) || w.studentSeeds < 1 || w.studentSeeds > MAX_SEEDS)
+      return `Seeds is a whole number from 1 to ${MAX_SEEDS}: how many times each student is trained.`;
   }
   if (step === 3) {
     const positive = (n: number) => Number.isFinite(n) && n > 0;
