@@ -12,7 +12,7 @@ import { parameterCount } from './weight-names.ts';
 const PER_PARAMETER = 1000;
 
 /** The encoder's multiply-adds per token: attention projections and the feed-forward layer. */
-export const workPerToken = (shape: Pick<EncoderConfig, 'numLayers' | 'hiddenSize' | 'intermediateSize'>): number =>
+const workPerToken = (shape: Pick<EncoderConfig, 'numLayers' | 'hiddenSize' | 'intermediateSize'>): number =>
   shape.numLayers * (4 * shape.hiddenSize ** 2 + 2 * shape.hiddenSize * shape.intermediateSize);
 
 /** A training step's cost in multiply-adds' worth of time, for comparing models' steps, not a time. */

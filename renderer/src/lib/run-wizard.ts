@@ -16,8 +16,14 @@ import {
   PRETRAINED_RECIPE as PAPER_RECIPE,
   type Recipe as SharedRecipe,
 } from '../../../shared/method/recipes.ts';
-import { sizePreset, type PresetId, type SizePreset } from '../../../shared/models/presets.ts';
-import { workPerToken } from '../../../shared/models/step-cost.ts';
+import {
+  presetConfig,
+  SHIPPED_VOCAB,
+  sizePreset,
+  type PresetId,
+  type SizePreset,
+} from '../../../shared/models/presets.ts';
+import { stepCost } from '../../../shared/models/step-cost.ts';
 import type { Model } from '../../../shared/store-types.ts';
 
 /** The schema's own defaults (of a minimal config), so the wizard starts where a hand-written config would. */
@@ -136,8 +142,10 @@ export function newRunWizard(datasets: readonly DatasetEntry[]): RunWizard {
 /** Labels of a student over these corpora: B- and I- per type, and O. */
 export const studentLabelCount = (corpora: readonly unknown[]): number => 2 * Math.max(corpora.length, 2) + 1;
 
-/** How many times as fast as Base a preset labels and trains, from its arithmetic alone. */
-export const speedAgainstBase = (p: SizePreset): number => workPerToken(sizePreset('base')) / workPerToken(p);
+/** A training step of a sentence batch (16 of some 25 words) with this preset's shape, in step-cost units. */
+const presetStepCost = (p: SizePreset) => stepCost(presetConfig(p, SHIPPED_VOCAB), 5, 16 * 25);
+/** How many times as fast as Base a preset trains, from its arithmetic and size (shared/models/step-cost.ts). */
+export const speedAgainstBase = (p: SizePreset): number => presetStepCost(sizePreset('base')) / presetStepCost(p);
 
 type ModelSource = RunConfig['students'][number]['model'];
 
