@@ -2,6 +2,7 @@
 // used (shared/tokenizers/encode.ts), predicted in batches through the model's inference graph (predict.ts, the
 // graph the run's evaluation labels with; int8 with its linear weights quantised), and read back into labels,
 // scores and mentions.
+import { availableParallelism } from 'node:os';
 import type { RuntimeClient } from '../../engine/runtime/client.ts';
 import type { ProviderRequest } from '../../engine/runtime/providers.ts';
 import { loadModelFolder, type ModelFolder } from '../../models/model-folder.ts';
@@ -20,9 +21,15 @@ export interface LabellerOptions {
   /** Subwords per window, special tokens included: default 128 (training's), or fewer when the model has fewer positions. */
   readonly maxLength?: number;
   readonly batchSize?: number;
-  /** onnxruntime's intra-op threads (default: one per core). */
+  /** onnxruntime's intra-op threads (default: one per core); see threadsPerWorker. */
   readonly threads?: number;
 }
+
+/**
+ * onnxruntime threads for each of `workers` labelling processes: the cores shared out, at least one each. Two
+ * workers of two threads on two cores would run four threads that wait on each other at every op.
+ */
+export const threadsPerWorker = (workers: number): number => Math.max(1, Math.floor(availableParallelism() / workers));
 
 export interface Labeller {
   label(docs: readonly Document[], signal?: AbortSignal): Promise<Labelled[]>;
