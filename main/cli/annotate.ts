@@ -7,7 +7,7 @@ import { startRuntime, type RuntimeClient } from '../engine/runtime/client.ts';
 import { PROVIDER_PREFERENCE, type ProviderRequest } from '../engine/runtime/providers.ts';
 import { annotate, DEFAULT_CHUNK_BYTES, type AnnotateProgress, type Shard } from '../pipeline/annotate/annotate.ts';
 import { INPUT_FORMATS, inputOf, type InputFormat } from '../pipeline/annotate/inputs.ts';
-import { loadLabellingModel, openLabeller, type Precision } from '../pipeline/annotate/labeller.ts';
+import { loadLabellingModel, openLabeller, threadsPerWorker, type Precision } from '../pipeline/annotate/labeller.ts';
 import { bratOutput, fileOutput, streamOutput, type Output } from '../pipeline/annotate/outputs.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from '../../shared/annotate/formats.ts';
 import { formatDuration } from '../../shared/duration.ts';
@@ -157,7 +157,9 @@ export const annotateCommand: Command = {
     try {
       for (let i = 0; i < workers; i++) clients.push(startRuntime());
       const labellers = await Promise.all(
-        clients.map((c) => openLabeller(c, model, { precision, provider: device, maxLength })),
+        clients.map((c) =>
+          openLabeller(c, model, { precision, provider: device, maxLength, threads: threadsPerWorker(workers) }),
+        ),
       );
       const result = await annotate({
         inputs,

@@ -26,7 +26,7 @@ import type { EncoderConfig } from '../../shared/models/config.ts';
 import { DEFAULT_LOSS, lossMasks, type LossConfig } from '../../shared/method/loss-config.ts';
 import type { TrainingSettings } from '../../shared/method/run-config.ts';
 import { padBatch, type EncodedWindow } from '../../shared/tokenizers/encode.ts';
-import { argmaxLabels, lengthBuckets, modelFeeds, predictWords } from './predict.ts';
+import { argmaxLabels, EVAL_GRAPH, lengthBuckets, modelFeeds, predictWords } from './predict.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 
 /** A dev (or, as a labelled option, test) split to choose the epoch on. */
@@ -276,6 +276,7 @@ async function fineTuneFromCheckpoint(
       padId: job.padId,
       batchSize: Math.max(settings.batchSize, 32),
       signal: hooks.signal,
+      graph: EVAL_GRAPH,
     });
     const { score, figures } = job.selection.score(argmaxLabels(probs, config.labels!));
     const record: EpochRecord = {

@@ -1,13 +1,20 @@
 // Batched prediction through the engine host: windows of encoded sentences in, one probability row per word out
-// (taken at the word's first subword, windows stitched back into sentences). Teachers' distributions over the
-// merged corpus and every evaluation go through here.
+// (taken at the word's first subword, windows stitched back into sentences). Two graphs are run this way:
+// - the inference graph (main/models/inference-model.ts, what `models export` writes): the weights are constants,
+//   so onnxruntime folds and fuses around them. A trained model labels with it: the run's evaluation, the teachers'
+//   distributions and `annotate`, float32 or int8, so a model labels the same text alike wherever it runs;
+// - the eval graph on a training workspace's parameters, for the dev split after each epoch of fine-tuning.
 import type { RuntimeClient } from '../engine/runtime/client.ts';
+import type { ProviderChoice } from '../engine/runtime/provider-choice.ts';
+import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { BATCH } from '../engine/nn/token-classification.ts';
+import { inferenceModel } from '../models/inference-model.ts';
+import { quantizeMatMulWeights } from '../models/quantize.ts';
 import { tensor, type Tensor } from '../tensors/tensor.ts';
-import type { EncoderConfig } from '../../shared/models/config.ts';
+import { usesTokenTypes, type EncoderConfig } from '../../shared/models/config.ts';
 import { padBatch, stitchWords, type EncodedWindow, type PaddedBatch } from '../../shared/tokenizers/encode.ts';
 
-/** The model inputs of a padded batch (token types only for families that have them). */
+/** The eval graph's inputs of a padded batch (token types only for families that have them). */
 export function modelFeeds(config: EncoderConfig, b: PaddedBatch): Record<string, Tensor> {
   const shape = [b.size, b.length];
   return {
@@ -17,6 +24,63 @@ export function modelFeeds(config: EncoderConfig, b: PaddedBatch): Record<string
       ? { [BATCH.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(b.tokenTypeIds, BigInt)) }
       : {}),
   };
+}
+
+/** The inference graph's inputs, as the exported file takes them: int64 ids and mask, token types where used. */
+export function inferenceFeeds(config: EncoderConfig, b: PaddedBatch): Record<string, Tensor> {
+  const shape = [b.size, b.length];
+  const int64 = (data: Int32Array) => tensor('int64', shape, BigInt64Array.from(data, BigInt));
+  return {
+    [BATCH.inputIds]: int64(b.inputIds),
+    [BATCH.attentionMask]: int64(b.attentionMask),
+    ...(usesTokenTypes(config) ? { [BATCH.tokenTypeIds]: int64(b.tokenTypeIds) } : {}),
+  };
+}
+
+/** How predictWords feeds a program and reads it: its inputs, and the output that holds probabilities or logits. */
+export interface PredictGraph {
+  readonly feeds: (config: EncoderConfig, b: PaddedBatch) => Record<string, Tensor>;
+  readonly output: string;
+  /** The output holds logits: each word's row is turned into probabilities here (softmax). */
+  readonly logits: boolean;
+}
+
+export const EVAL_GRAPH: PredictGraph = { feeds: modelFeeds, output: BATCH.probs, logits: false };
+export const INFERENCE_GRAPH: PredictGraph = { feeds: inferenceFeeds, output: 'logits', logits: true };
+
+export type Precision = 'float32' | 'int8';
+
+export interface InferenceOptions {
+  readonly provider: ProviderRequest;
+  /** int8: the encoder's linear weights quantised (main/models/quantize.ts; the classifier stays float). */
+  readonly precision?: Precision;
+  /** onnxruntime's intra-op threads (default: one per core); several labelling processes share the cores. */
+  readonly threads?: number;
+}
+
+/**
+ * Opens a workspace without state on the client's engine host and loads a model's inference graph as `program`,
+ * with onnxruntime's full graph optimisation (the workspace's default). The program runs with INFERENCE_GRAPH.
+ */
+export async function loadInference(
+  client: RuntimeClient,
+  model: { config: EncoderConfig; weights: ReadonlyMap<string, Tensor> },
+  program: string,
+  o: InferenceOptions,
+): Promise<ProviderChoice> {
+  const float = inferenceModel(model.config, model.weights);
+  const bytes =
+    o.precision === 'int8'
+      ? quantizeMatMulWeights(float, { include: (name) => !name.startsWith('classifier.') }).bytes
+      : float;
+  const device = await client.request({
+    kind: 'open',
+    provider: o.provider,
+    state: {},
+    ...(o.threads ? { tuning: { intraOpNumThreads: o.threads } } : {}),
+  });
+  await client.request({ kind: 'load', program, spec: { model: bytes, read: [INFERENCE_GRAPH.output] } });
+  return device;
 }
 
 /**
@@ -41,14 +105,13 @@ export interface PredictOptions {
   readonly batchSize: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
-  /** The model inputs of a batch (default modelFeeds) and the output read (default BATCH.probs), for other graphs. */
-  readonly feeds?: (b: PaddedBatch) => Record<string, Tensor>;
-  readonly output?: string;
+  /** The program's graph: INFERENCE_GRAPH (loadInference) or EVAL_GRAPH. */
+  readonly graph: PredictGraph;
 }
 
 /**
- * Runs `program` (an eval graph whose output is BATCH.probs [batch, seq, labels]) over the windows, and returns
- * per sentence, per word, that word's probabilities. `wordCounts[s]` is sentence s's number of words.
+ * Runs `program` over the windows and returns per sentence, per word, that word's probabilities (of the labels, in
+ * the config's order). `wordCounts[s]` is sentence s's number of words.
  */
 export async function predictWords(
   client: RuntimeClient,
@@ -66,7 +129,7 @@ export async function predictWords(
     ),
   );
   const outputs = await client.request(
-    { kind: 'evaluate', program: o.program, batches: padded.map(o.feeds ?? ((b) => modelFeeds(config, b))) },
+    { kind: 'evaluate', program: o.program, batches: padded.map((b) => o.graph.feeds(config, b)) },
     { signal: o.signal, onProgress: o.onProgress && ((p) => o.onProgress!(p.done, p.total)) },
   );
   // Window k's row in the outputs: (batch, row in batch).
@@ -74,10 +137,21 @@ export async function predictWords(
   buckets.forEach((ids, b) => ids.forEach((k, row) => (where[k] = [b, row])));
   return stitchWords(windows, wordCounts, (k, p) => {
     const [b, row] = where[k];
-    const probs = outputs[b][o.output ?? BATCH.probs].data as Float32Array;
+    const values = outputs[b][o.graph.output].data as Float32Array;
     const at = (row * padded[b].length + p) * labels;
-    return probs.slice(at, at + labels);
+    const word = values.slice(at, at + labels);
+    return o.graph.logits ? softmax(word) : word;
   });
+}
+
+/** Softmax of a row of logits, in place. */
+function softmax(row: Float32Array): Float32Array {
+  let max = -Infinity;
+  for (const x of row) max = Math.max(max, x);
+  let sum = 0;
+  for (let j = 0; j < row.length; j++) sum += row[j] = Math.exp(row[j] - max);
+  for (let j = 0; j < row.length; j++) row[j] /= sum;
+  return row;
 }
 
 /** The index of the largest value of a row (the first, on ties). */

@@ -2,14 +2,11 @@
 // is saved into the store, and how it labels sentences through the engine.
 import { isAbsolute, join } from 'node:path';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
-import { initParams, paramsToWeights } from '../engine/nn/params.ts';
-import { tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
-import { IO } from '../engine/optim/train-graphs.ts';
-import { evalProgram } from '../engine/runtime/train-program.ts';
+import { initParams, paramsToWeights, weightViews } from '../engine/nn/params.ts';
+import { tokenClassifierLayout } from '../engine/nn/token-classification.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { loadModelFolder, saveModelFolder } from '../models/model-folder.ts';
 import { loadTokenizer } from '../models/tokenizer-files.ts';
-import { tensor } from '../tensors/tensor.ts';
 import { addModel } from '../store/models.ts';
 import type { Sentence } from '../../shared/corpus/types.ts';
 import type { ModelSource, TrainingSettings } from '../../shared/method/run-config.ts';
@@ -20,7 +17,7 @@ import type { Model } from '../../shared/store-types.ts';
 import { encodeSentences, windowsOf, type WindowOptions } from '../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../shared/tokenizers/tokenizer.ts';
 import { adamwConfig, type Selection } from './fine-tune.ts';
-import { argmaxLabels, predictWords } from './predict.ts';
+import { argmaxLabels, INFERENCE_GRAPH, loadInference, predictWords } from './predict.ts';
 import type { PipelineContext } from './scope.ts';
 
 /** A model ready to train or label: its config (with labels), parameters and tokenizer. */
@@ -141,7 +138,10 @@ export interface Labelling<T> {
   readonly wordsPerSecond: number;
 }
 
-/** A model's label distributions per word (opens its parameters in the engine), and how fast it gave them. */
+/**
+ * A model's label distributions per word, and how fast it gave them: its inference graph (predict.ts), as
+ * `annotate` runs it, so labelling a split with the saved model gives the run's evaluation exactly.
+ */
 export async function predictProbs(
   client: RuntimeClient,
   provider: ProviderRequest,
@@ -151,16 +151,7 @@ export async function predictProbs(
   signal?: AbortSignal,
 ): Promise<Labelling<Float32Array[][]>> {
   const layout = tokenClassifierLayout(s.config, adamwConfig(settings));
-  const device = await client.request({
-    kind: 'open',
-    provider,
-    state: { [IO.params]: tensor('float32', [layout.size], s.initial) },
-  });
-  await client.request({
-    kind: 'load',
-    program: 'predict',
-    spec: evalProgram(tokenClassificationTask(s.config, layout), device.name, ['probs'], { withLoss: false }),
-  });
+  await loadInference(client, { config: s.config, weights: weightViews(layout, s.initial) }, 'predict', { provider });
   const started = performance.now();
   const windows = encodeSentences(
     s.tokenizer,
@@ -173,6 +164,7 @@ export async function predictProbs(
     padId: s.tokenizer.special.pad,
     batchSize: 32,
     signal,
+    graph: INFERENCE_GRAPH,
   });
   const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
   return {

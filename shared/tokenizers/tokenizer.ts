@@ -74,13 +74,23 @@ export function inverseVocab(vocab: ReadonlyMap<string, number>): string[] {
   return tokens;
 }
 
-/** Memoises word → ids: corpora repeat words, and tokenizing a word is the costly part. */
-export function cachedWordIds(tokenize: (word: string) => number[]): (word: string) => readonly number[] {
+/** How many words cachedWordIds keeps: a few MB, the words that make up nearly all of any text. */
+export const WORD_CACHE_SIZE = 1 << 17;
+
+/**
+ * Memoises word → ids: corpora repeat words, and tokenizing a word is the costly part. Holds at most `size` words:
+ * when full it starts again empty, since labelling a literature meets new words (names, numbers) without end.
+ */
+export function cachedWordIds(
+  tokenize: (word: string) => number[],
+  size = WORD_CACHE_SIZE,
+): (word: string) => readonly number[] {
   const cache = new Map<string, readonly number[]>();
   return (word) => {
     let ids = cache.get(word);
     if (ids === undefined) {
       ids = Object.freeze(tokenize(word));
+      if (cache.size >= size) cache.clear();
       cache.set(word, ids);
     }
     return ids;

@@ -16,7 +16,7 @@ import { evalGraph, IO } from '../../main/engine/optim/train-graphs.ts';
 import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
 import { loadModelFolder, type ModelFolder } from '../../main/models/model-folder.ts';
 import { explainPrediction, type ExplainOptions } from '../../main/pipeline/explain.ts';
-import { predictWords } from '../../main/pipeline/predict.ts';
+import { EVAL_GRAPH, predictWords } from '../../main/pipeline/predict.ts';
 import { tensor } from '../../main/tensors/tensor.ts';
 import { igSteps, integratedGradients, sumOverHidden } from '../../shared/method/integrated-gradients.ts';
 import { encodeSentences } from '../../shared/tokenizers/encode.ts';
@@ -226,6 +226,7 @@ test('a sentence longer than a window: the word is explained in the window that 
     program: 'predict',
     padId: model.tokenizer.special.pad,
     batchSize: 8,
+    graph: EVAL_GRAPH,
   });
   const row = [...predicted[wordIndex]];
   assert.equal(e.predicted.label, e.labels[row.indexOf(Math.max(...row))]);

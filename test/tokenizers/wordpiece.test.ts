@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { bertBasicTokens, UNCASED_BERT } from '../../shared/tokenizers/bert-basic.ts';
 import { tokenizerFromJson } from '../../shared/tokenizers/tokenizer-json.ts';
 import { bertTokenizerFromVocabTxt } from '../../shared/tokenizers/tokenizer-config.ts';
+import { WORD_CACHE_SIZE } from '../../shared/tokenizers/tokenizer.ts';
 import { wordPieces, parseVocabTxt } from '../../shared/tokenizers/wordpiece.ts';
 
 const dir = fileURLToPath(new URL('../../resources/models/bert-uncased-vocab/', import.meta.url));
@@ -106,4 +107,14 @@ test("tokenizer_config.json's explicit do_lower_case wins over tokenizer.json's 
   const text = readFileSync(dir + 'tokenizer.json', 'utf8');
   assert.deepEqual(tokenizerFromJson(text, 'tokenizer.json', { do_lower_case: false }).wordIds('DNA'), [id('[UNK]')]); // no "D" in an uncased vocab
   assert.deepEqual(tokenizerFromJson(text, 'tokenizer.json', {}).wordIds('DNA'), [id('dna')]);
+});
+
+test('the word cache keeps a bounded number of words: labelling a literature meets new ones without end', () => {
+  const tokenizer = bertTokenizerFromVocabTxt(vocabText, config, 'vocab.txt');
+  const first = tokenizer.wordIds('telangiectasia');
+  assert.equal(tokenizer.wordIds('telangiectasia'), first, 'a word seen again comes from the cache');
+  for (let i = 0; i < WORD_CACHE_SIZE; i++) tokenizer.wordIds(`gene${i}`);
+  const again = tokenizer.wordIds('telangiectasia');
+  assert.notEqual(again, first, `after ${WORD_CACHE_SIZE} other words the cache has let it go`);
+  assert.deepEqual(again, first);
 });

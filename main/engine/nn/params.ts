@@ -85,14 +85,23 @@ export function initParams(
   return flat;
 }
 
-/** The flat buffer cut back into named tensors (copies), e.g. to save a model folder. */
-export function paramsToWeights(layout: ParamLayout, flat: Float32Array): Map<string, Weights> {
+function cutParams(
+  layout: ParamLayout,
+  flat: Float32Array,
+  part: (from: number, to: number) => Float32Array,
+): Map<string, Weights> {
   if (flat.length !== layout.size)
     throw new Error(`the parameter buffer holds ${flat.length} values, the layout ${layout.size}`);
-  return new Map(
-    layout.entries.map((e) => [e.name, tensor('float32', e.shape, flat.slice(e.offset, e.offset + e.size))]),
-  );
+  return new Map(layout.entries.map((e) => [e.name, tensor('float32', e.shape, part(e.offset, e.offset + e.size))]));
 }
+
+/** The flat buffer cut back into named tensors (copies), e.g. to save a model folder. */
+export const paramsToWeights = (layout: ParamLayout, flat: Float32Array): Map<string, Weights> =>
+  cutParams(layout, flat, (from, to) => flat.slice(from, to));
+
+/** Named views of the flat buffer, no copy: for what reads them at once (a graph's initializers), not to keep. */
+export const weightViews = (layout: ParamLayout, flat: Float32Array): Map<string, Weights> =>
+  cutParams(layout, flat, (from, to) => flat.subarray(from, to));
 
 /** HF create_sinusoidal_embeddings: even columns sin(pos / 10000^(j/dim)), odd columns cos of the same angle. */
 function sinusoidalPositions(positions: number, dim: number): Float32Array {

@@ -93,10 +93,15 @@ function erfSeries(g: Graph, x0: Tensor): Tensor {
   return mul(g, mul(g, mul(g, x, r), exp(g, neg(g, mul(g, x, x)))), TWO_OVER_SQRT_PI);
 }
 
-/** Exact (erf-based) GELU as in BERT: x·Φ(x). Gradient: Φ(x) + x·φ(x). */
+/**
+ * Exact (erf-based) GELU as in BERT: x·Φ(x), Φ(x) = (1 + erf(x/√2))/2. Gradient: Φ(x) + x·φ(x). The forward is
+ * x·(1 + erf(x/√2))·0.5, with x/√2 as Hugging Face writes it: the pattern onnxruntime fuses into one Gelu kernel
+ * (BiasGelu with the linear layer's bias before it). Scaling by 0.5 is exact, so its place changes no bit.
+ */
 export function gelu(g: Graph, x: Tensor): Tensor {
-  const cdf = (): Tensor => mul(g, add(g, erf(g, mul(g, x, Math.SQRT1_2)), 1), 0.5);
-  return g.composite('gelu', [x], () => mul(g, x, cdf()), [
+  const onePlusErf = (): Tensor => add(g, erf(g, div(g, x, Math.SQRT2)), 1);
+  const cdf = (): Tensor => mul(g, onePlusErf(), 0.5);
+  return g.composite('gelu', [x], () => mul(g, mul(g, x, onePlusErf()), 0.5), [
     (dy) => {
       const pdf = mul(g, exp(g, mul(g, mul(g, x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
       return mul(g, dy, add(g, cdf(), mul(g, x, pdf)));

@@ -1,26 +1,19 @@
 // A model opened on an engine host for labelling documents: their sentences are encoded into the windows training
-// used (shared/tokenizers/encode.ts), predicted in batches (predict.ts), and read back into labels, scores and
-// mentions. float32 runs the model's eval graph on its parameters, as the run's evaluation does; int8 runs the
-// deployment graph (main/models/inference-model.ts) with its linear weights quantised (main/models/quantize.ts).
+// used (shared/tokenizers/encode.ts), predicted in batches through the model's inference graph (predict.ts, the
+// graph the run's evaluation labels with; int8 with its linear weights quantised), and read back into labels,
+// scores and mentions.
+import { availableParallelism } from 'node:os';
 import type { RuntimeClient } from '../../engine/runtime/client.ts';
 import type { ProviderRequest } from '../../engine/runtime/providers.ts';
-import { initParams } from '../../engine/nn/params.ts';
-import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../engine/nn/token-classification.ts';
-import { ADAMW_DEFAULTS } from '../../engine/optim/adamw.ts';
-import { IO } from '../../engine/optim/train-graphs.ts';
-import { evalProgram } from '../../engine/runtime/train-program.ts';
-import { inferenceModel } from '../../models/inference-model.ts';
 import { loadModelFolder, type ModelFolder } from '../../models/model-folder.ts';
-import { quantizeMatMulWeights } from '../../models/quantize.ts';
-import { tensor } from '../../tensors/tensor.ts';
-import { argmax, predictWords } from '../predict.ts';
+import { argmax, INFERENCE_GRAPH, loadInference, predictWords, type Precision } from '../predict.ts';
 import { documentSentences, type Document } from '../../../shared/annotate/documents.ts';
 import type { Labelled } from '../../../shared/annotate/formats.ts';
 import { sentenceMentions, type LabelledSentence } from '../../../shared/annotate/mentions.ts';
-import { maxSequenceLength, usesTokenTypes } from '../../../shared/models/config.ts';
-import { encodeSentences, windowsOf, type PaddedBatch } from '../../../shared/tokenizers/encode.ts';
+import { maxSequenceLength } from '../../../shared/models/config.ts';
+import { encodeSentences, windowsOf } from '../../../shared/tokenizers/encode.ts';
 
-export type Precision = 'float32' | 'int8';
+export type { Precision };
 
 export interface LabellerOptions {
   readonly precision?: Precision;
@@ -28,7 +21,15 @@ export interface LabellerOptions {
   /** Subwords per window, special tokens included: default 128 (training's), or fewer when the model has fewer positions. */
   readonly maxLength?: number;
   readonly batchSize?: number;
+  /** onnxruntime's intra-op threads (default: one per core); see threadsPerWorker. */
+  readonly threads?: number;
 }
+
+/**
+ * onnxruntime threads for each of `workers` labelling processes: the cores shared out, at least one each. Two
+ * workers of two threads on two cores would run four threads that wait on each other at every op.
+ */
+export const threadsPerWorker = (workers: number): number => Math.max(1, Math.floor(availableParallelism() / workers));
 
 export interface Labeller {
   label(docs: readonly Document[], signal?: AbortSignal): Promise<Labelled[]>;
@@ -47,16 +48,6 @@ export async function loadLabellingModel(folder: string): Promise<ModelFolder> {
   return model;
 }
 
-/** Softmax of a row of logits, in place. */
-function softmax(row: Float32Array): Float32Array {
-  let max = -Infinity;
-  for (const x of row) max = Math.max(max, x);
-  let sum = 0;
-  for (let j = 0; j < row.length; j++) sum += row[j] = Math.exp(row[j] - max);
-  for (let j = 0; j < row.length; j++) row[j] /= sum;
-  return row;
-}
-
 /** Opens `model` on the client's engine host (one workspace per host) and returns what labels with it. */
 export async function openLabeller(
   client: RuntimeClient,
@@ -67,37 +58,11 @@ export async function openLabeller(
   const labels = config.labels!;
   const windows = windowsOf(Math.min(o.maxLength ?? 128, maxSequenceLength(config)));
   const batchSize = o.batchSize ?? 32;
-  const int8 = o.precision === 'int8';
-  if (int8) {
-    const { bytes } = quantizeMatMulWeights(inferenceModel(config, model.weights), {
-      include: (name) => !name.startsWith('classifier.'),
-    });
-    await client.request({ kind: 'open', provider: o.provider ?? 'auto', state: {} });
-    await client.request({ kind: 'load', program: PROGRAM, spec: { model: bytes, read: ['logits'] } });
-  } else {
-    const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
-    const device = await client.request({
-      kind: 'open',
-      provider: o.provider ?? 'auto',
-      state: { [IO.params]: tensor('float32', [layout.size], initParams(layout, 0, model.weights)) },
-    });
-    await client.request({
-      kind: 'load',
-      program: PROGRAM,
-      spec: evalProgram(tokenClassificationTask(config, layout), device.name, [BATCH.probs], { withLoss: false }),
-    });
-  }
-  // The deployment graph's inputs: int64 ids and mask, token types only where the family has several.
-  const int8Feeds = (b: PaddedBatch) => {
-    const shape = [b.size, b.length];
-    const int64 = (data: Int32Array) => tensor('int64', shape, BigInt64Array.from(data, BigInt));
-    return {
-      [BATCH.inputIds]: int64(b.inputIds),
-      [BATCH.attentionMask]: int64(b.attentionMask),
-      ...(usesTokenTypes(config) ? { [BATCH.tokenTypeIds]: int64(b.tokenTypeIds) } : {}),
-    };
-  };
-
+  await loadInference(client, model, PROGRAM, {
+    provider: o.provider ?? 'auto',
+    precision: o.precision,
+    threads: o.threads,
+  });
   return {
     async label(docs, signal) {
       const perDoc = docs.map(documentSentences);
@@ -120,13 +85,13 @@ export async function openLabeller(
                 padId: tokenizer.special.pad,
                 batchSize,
                 signal,
-                ...(int8 ? { feeds: int8Feeds, output: 'logits' } : {}),
+                graph: INFERENCE_GRAPH,
               },
             );
       let at = 0;
       return docs.map((doc, d) => {
         const labelled: LabelledSentence[] = perDoc[d].map((words) => {
-          const rows = probs[at++].map((row) => (int8 ? softmax(row) : row));
+          const rows = probs[at++];
           const best = rows.map(argmax);
           return { words, labels: best.map((j) => labels[j]), scores: best.map((j, w) => rows[w][j]) };
         });
