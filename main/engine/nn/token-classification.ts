@@ -8,7 +8,15 @@ import { crossEntropy, distillationLoss } from '../ops/loss.ts';
 import { dropout, softmax, type DropoutContext } from '../ops/nn.ts';
 import type { EncoderConfig } from '../../../shared/models/config.ts';
 import { classifierShapes } from '../../../shared/models/weight-names.ts';
-import { encoder, encoderParamSpecs, linear, wordEmbeddings, type EncoderInputs, type Params } from './encoder.ts';
+import {
+  embeddingTables,
+  encoder,
+  encoderParamSpecs,
+  linear,
+  wordEmbeddings,
+  type EncoderInputs,
+  type Params,
+} from './encoder.ts';
 import { layoutParams, paramViews, type ParamLayout, type ParamSpec } from './params.ts';
 import { IO, type Task } from '../optim/train-graphs.ts';
 import { decays, type AdamWConfig } from '../optim/adamw.ts';
@@ -85,6 +93,7 @@ export function tokenClassificationTask(
   return {
     layout,
     dtype,
+    lookupTables: embeddingTables(c),
     forward(g, params, drop) {
       const logits = tokenClassifierLogits(g, c, params, modelInputs(g, c, params, dtype), drop);
       const labels = g.input(BATCH.labels, 'int64', ['batch', 'seq']);

@@ -8,7 +8,9 @@
 // onnxruntime-node copies every output into a fresh buffer, so a program that would replace large state (the
 // parameters and both Adam moments) instead outputs the gradient and names an `adamw` step, which the workspace
 // applies to the state in place (optim/adamw.ts adamwInPlace): one gradient-sized output a step instead of three
-// state-sized ones, and no second copy of the state while the old one waits for the garbage collector.
+// state-sized ones, and no second copy of the state while the old one waits for the garbage collector. Of a lookup
+// table (word embeddings) the program outputs only the gradients of the rows the batch read. Pre-allocated outputs
+// would not save the copy: onnxruntime-node 1.30 fills a given output tensor and still returns a fresh copy of it.
 //
 // On a GPU provider the state never leaves the device between runs: state outputs are requested as 'gpu-buffer'
 // and fed straight back, and only the read outputs come back as 'cpu'. Every superseded device tensor is disposed
@@ -25,7 +27,7 @@ import { encodeModel, onnxOutputNames, valueInfo } from './onnx-model.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
 import { type ProviderName, executionProviders, isGpuProvider } from './providers.ts';
 import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
-import { adamwInPlace, type AdamWScalars } from '../optim/adamw.ts';
+import { adamwInPlace, lookupGradient, type AdamWScalars } from '../optim/adamw.ts';
 
 export interface SessionTuning {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -65,8 +67,11 @@ export interface HostAdamW {
   readonly config: AdamWScalars;
   /** The first `decaySize` parameters get weight decay. */
   readonly decaySize: number;
-  /** The program's gradient outputs, each with where its gradient starts in the flat parameters; together they cover them. */
-  readonly grads: readonly { readonly output: string; readonly offset: number }[];
+  /**
+   * The program's gradient outputs in the order of the flat parameters, each with where its gradient starts there;
+   * together they cover them. A lookup table's gradient comes as the gradients of the rows a batch read.
+   */
+  readonly grads: readonly (DenseGradient | RowGradients)[];
   /** State names of the parameters and the two moments. */
   readonly params: string;
   readonly m: string;
@@ -76,6 +81,21 @@ export interface HostAdamW {
   readonly step: string;
   /** The name under which a run returns the gradient's norm before clipping (when it is in `read`). */
   readonly gradNorm: string;
+}
+
+/** A gradient output shaped as its parameter. */
+export interface DenseGradient {
+  readonly output: string;
+  readonly offset: number;
+}
+
+/** A lookup table's gradient [tableRows, width] as outputs `rows` [n, width] and their table rows `indices` (int64 [n]). */
+export interface RowGradients {
+  readonly rows: string;
+  readonly indices: string;
+  readonly offset: number;
+  readonly tableRows: number;
+  readonly width: number;
 }
 
 export interface Program {
@@ -286,7 +306,7 @@ export async function createWorkspace(
           `view "${input}" reaches [${v.offset}, ${end}) of state "${v.state}", which holds ${size} elements`,
         );
     }
-    const gradOutputs = adamw ? adamw.grads.map((gr) => gr.output) : [];
+    const gradOutputs = (adamw?.grads ?? []).flatMap((gr) => ('output' in gr ? [gr.output] : [gr.rows, gr.indices]));
     // Outputs the workspace makes itself rather than the model.
     const hostOutputs = adamw ? [adamw.gradNorm] : [];
     const stateOutputs = new Set(updates.map(([, out]) => out));
@@ -357,10 +377,18 @@ export async function createWorkspace(
       feeds: Readonly<Record<string, Tensor>>,
     ): Record<string, Tensor> => {
       const buffer = (n: string) => state.get(n)!.data as Float32Array;
-      const grad = a.grads.map(({ output, offset }) => ({
-        offset,
-        data: fromOrtTensor(out[output], output).data as Float32Array,
-      }));
+      const data = (name: string) => fromOrtTensor(out[name], name).data;
+      const grad = a.grads.flatMap((gr) =>
+        'output' in gr
+          ? [{ offset: gr.offset, data: data(gr.output) as Float32Array }]
+          : lookupGradient(
+              data(gr.rows) as Float32Array,
+              data(gr.indices) as BigInt64Array,
+              gr.tableRows,
+              gr.width,
+              gr.offset,
+            ),
+      );
       const norm = adamwInPlace(
         { params: buffer(a.params), m: buffer(a.m), v: buffer(a.v) },
         grad,

@@ -2,6 +2,7 @@
 // classifier: the same losses on CPU (AdamW in place) and WebGPU (the fused step graph) and from the fused graph on
 // the CPU, an evaluation program over the trained parameters, and resume.
 import { test } from 'node:test';
+import ort from 'onnxruntime-node';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,13 +14,22 @@ import {
   tokenClassificationTask,
   tokenClassifierLayout,
 } from '../../../main/engine/nn/token-classification.ts';
-import { ADAMW_DEFAULTS } from '../../../main/engine/optim/adamw.ts';
-import { IO, evalGraph, trainStepGraph } from '../../../main/engine/optim/train-graphs.ts';
+import { ADAMW_DEFAULTS, lookupGradient } from '../../../main/engine/optim/adamw.ts';
+import {
+  IO,
+  evalGraph,
+  gradientGraph,
+  gradOutput,
+  paramInput,
+  rowGradOutputs,
+  trainStepGraph,
+} from '../../../main/engine/optim/train-graphs.ts';
 import { restoreCheckpoint, saveCheckpoint } from '../../../main/engine/runtime/checkpoint.ts';
 import { listProviders, type ProviderName } from '../../../main/engine/runtime/providers.ts';
 import { createWorkspace, type ProgramSpec } from '../../../main/engine/runtime/workspace.ts';
 import { evalProgram, trainProgram } from '../../../main/engine/runtime/train-program.ts';
 import { type Tensor, tensor, zeros } from '../../../main/tensors/tensor.ts';
+import { toOrtTensor } from '../../../main/engine/runtime/ort-tensor.ts';
 import { skipUnless } from '../../needs.ts';
 import { TINY_TRAIN_CONFIG } from '../check.ts';
 
@@ -132,4 +142,56 @@ test('an evaluation program scores with the parameters training left, and a resu
   } finally {
     await ws.dispose();
   }
+});
+
+test("the embedding tables' row gradients sum to the whole tables' gradients (ScatterElements'), to the bit", async () => {
+  assert.deepEqual(task.lookupTables, [
+    'embeddings.word_embeddings.weight',
+    'embeddings.position_embeddings.weight',
+    'embeddings.token_type_embeddings.weight',
+  ]);
+  const params = initParams(layout, 1);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(stepFeeds(1)))
+    if (name !== IO.lr && name !== IO.step) feeds[name] = toOrtTensor(t);
+  for (const e of layout.entries)
+    feeds[paramInput(e.name)] = new ort.Tensor('float32', params.subarray(e.offset, e.offset + e.size), [...e.shape]);
+  const run = async (model: Uint8Array) => {
+    const session = await ort.InferenceSession.create(model);
+    try {
+      return await session.run(feeds);
+    } finally {
+      await session.release();
+    }
+  };
+  const rows = await run(gradientGraph(task).bytes);
+  const whole = await run(gradientGraph({ ...task, lookupTables: [] }).bytes);
+  assert.ok(
+    (batch(1)[BATCH.inputIds].data as BigInt64Array).some((id, i, ids) => ids.indexOf(id) !== i),
+    'ids repeat',
+  );
+  for (const e of layout.entries) {
+    const expected = whole[gradOutput(e.name)].data as Float32Array;
+    if (!task.lookupTables!.includes(e.name)) {
+      assert.deepEqual(rows[gradOutput(e.name)].data, expected, e.name);
+      continue;
+    }
+    const names = rowGradOutputs(e.name);
+    const table = new Float32Array(e.size);
+    const width = e.size / e.shape[0];
+    const segments = lookupGradient(
+      rows[names.rows].data as Float32Array,
+      rows[names.indices].data as BigInt64Array,
+      e.shape[0],
+      width,
+      0,
+    );
+    for (const s of segments) table.set(s.data, s.offset);
+    assert.deepEqual(table, expected, e.name);
+    assert.ok(!(gradOutput(e.name) in rows), `${e.name} has no whole-table output`);
+  }
+  assert.throws(
+    () => gradientGraph({ ...task, lookupTables: ['classifier.weight'] }),
+    /classifier.weight is not read by one row lookup alone/,
+  );
 });
