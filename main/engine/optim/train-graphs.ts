@@ -2,9 +2,9 @@
 // graph returns their next values as outputs named `<input>.next`, so the runtime can feed outputs back as inputs.
 //   trainStepGraph:  forward + backward + AdamW in one run (no gradient accumulation).
 //   accumulateGraph: forward + backward, adding the flat gradient into grad_accum (one run per micro-batch),
-//   applyGraph:      AdamW on grad_accum·grad_scale (grad_scale = 1/micro-batches), once per optimizer step; it
-//                    resets grad_accum to zeros. Each micro-batch's loss is its own token mean, so micro-batches
-//                    weigh equally (as in Hugging Face's Trainer), not by their token counts.
+//   applyGraph:      AdamW on grad_accum·grad_scale, once per optimizer step; it resets grad_accum to zeros. Fed
+//                    its whole batch's token counts (token-classification.ts tokenCounts), each micro-batch's loss
+//                    is its share of the batch's, so the gradients sum to the batch's and grad_scale is 1.
 //   evalGraph:       forward only, no dropout: loss and the task's outputs, or (withLoss false) the outputs alone,
 //                    which needs no labels.
 import { Graph, type DType, type Tensor } from '../graph/graph.ts';
@@ -26,7 +26,7 @@ export const IO = {
   lr: 'lr',
   /** float scalar: 1-based optimizer step, for Adam's bias corrections. */
   step: 'step',
-  /** float scalar: 1 / number of accumulated micro-batches. */
+  /** float scalar: what applyGraph multiplies the accumulated gradient by. */
   gradScale: 'grad_scale',
   /** int64 scalar in [0, 2³¹): the dropout masks are a function of it (see ops/nn.ts dropout). */
   dropoutSeed: 'dropout_seed',

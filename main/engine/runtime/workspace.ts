@@ -27,7 +27,7 @@ import { encodeModel, onnxOutputNames, valueInfo } from './onnx-model.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
 import { type ProviderName, executionProviders, isGpuProvider } from './providers.ts';
 import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
-import { adamwInPlace, lookupGradient, type AdamWScalars } from '../optim/adamw.ts';
+import { adamwInPlace, lookupGradient, type AdamWScalars, type GradientSegment } from '../optim/adamw.ts';
 
 export interface SessionTuning {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -105,6 +105,14 @@ export interface Program {
   readonly batchInputs: readonly string[];
   /** Runs once: feeds state + batch, swaps in the updated state, returns the read outputs (CPU tensors). */
   run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  /**
+   * A training program with an in-place AdamW step (the CPU's) only: one update from a batch given in micro-batches,
+   * each run on its own (a fraction of the memory the whole batch's run needs) and their gradients summed before the
+   * one AdamW step; all take the same lr and step. Returns each micro-batch's read outputs, the workspace's own (the
+   * gradient norm) with the last. For the sum to be the whole batch's gradient, each micro-batch's loss must be its
+   * share of the batch's (token-classification tasks: fed the whole batch's tokenCounts).
+   */
+  runMicroBatches(batches: readonly Readonly<Record<string, Tensor>>[]): Promise<Record<string, Tensor>[]>;
   release(): Promise<void>;
 }
 
@@ -154,6 +162,58 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 function disposeIfOnDevice(t: ort.Tensor): void {
   if (t.location === 'gpu-buffer') t.dispose();
+}
+
+/**
+ * The gradient of one update, summed over the runs of its micro-batches in run order: dense outputs added into the
+ * first run's buffers, a lookup table's rows and indices kept in run order and summed by lookupGradient (so the rows of
+ * consecutive micro-batches are summed in the whole batch's token order).
+ */
+function gradientSum(a: HostAdamW): { add(out: ort.InferenceSession.ReturnType): void; segments(): GradientSegment[] } {
+  const dense = new Map<string, Float32Array>();
+  const rows = new Map<string, { rows: Float32Array[]; indices: BigInt64Array[] }>();
+  const data = (out: ort.InferenceSession.ReturnType, name: string) => fromOrtTensor(out[name], name).data;
+  return {
+    add(out) {
+      for (const gr of a.grads) {
+        if ('output' in gr) {
+          const g = data(out, gr.output) as Float32Array;
+          const sum = dense.get(gr.output);
+          if (!sum) dense.set(gr.output, g);
+          else for (let i = 0; i < g.length; i++) sum[i] += g[i];
+        } else {
+          const parts = rows.get(gr.rows) ?? { rows: [], indices: [] };
+          parts.rows.push(data(out, gr.rows) as Float32Array);
+          parts.indices.push(data(out, gr.indices) as BigInt64Array);
+          rows.set(gr.rows, parts);
+        }
+      }
+    },
+    segments: () =>
+      a.grads.flatMap((gr) => {
+        if ('output' in gr) return [{ offset: gr.offset, data: dense.get(gr.output)! }];
+        const parts = rows.get(gr.rows)!;
+        return lookupGradient(
+          concat(parts.rows, Float32Array),
+          concat(parts.indices, BigInt64Array),
+          gr.tableRows,
+          gr.width,
+          gr.offset,
+        );
+      }),
+  };
+}
+
+/** The parts end to end (the one part itself when there is one). */
+function concat<T extends Float32Array | BigInt64Array>(parts: T[], Type: { new (n: number): T }): T {
+  if (parts.length === 1) return parts[0];
+  const all = new Type(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    (all as Float32Array).set(p as Float32Array, at);
+    at += p.length;
+  }
+  return all;
 }
 
 /**
@@ -370,25 +430,13 @@ export async function createWorkspace(
       if (t.data.length !== 1) throw new Error(`input ${name} must be a scalar; got shape [${t.shape.join(', ')}]`);
       return Number(t.data[0]);
     };
-    /** Applies the in-place AdamW step; returns its outputs (the gradient norm). */
+    /** Applies the in-place AdamW step from `grad`; returns its outputs (the gradient norm). */
     const applyAdamW = (
       a: HostAdamW,
-      out: ort.InferenceSession.ReturnType,
+      grad: GradientSegment[],
       feeds: Readonly<Record<string, Tensor>>,
     ): Record<string, Tensor> => {
       const buffer = (n: string) => state.get(n)!.data as Float32Array;
-      const data = (name: string) => fromOrtTensor(out[name], name).data;
-      const grad = a.grads.flatMap((gr) =>
-        'output' in gr
-          ? [{ offset: gr.offset, data: data(gr.output) as Float32Array }]
-          : lookupGradient(
-              data(gr.rows) as Float32Array,
-              data(gr.indices) as BigInt64Array,
-              gr.tableRows,
-              gr.width,
-              gr.offset,
-            ),
-      );
       const norm = adamwInPlace(
         { params: buffer(a.params), m: buffer(a.m), v: buffer(a.v) },
         grad,
@@ -399,32 +447,66 @@ export async function createWorkspace(
       );
       return { [a.gradNorm]: tensor('float32', [], Float32Array.of(norm)) };
     };
+    /** One run: feeds the state and the batch, swaps in the updated state; returns all fetched outputs. */
+    const runOnce = async (feeds: Readonly<Record<string, Tensor>>) => {
+      const missing = batchInputs.filter((n) => !(n in feeds));
+      const extra = Object.keys(feeds).filter((n) => !batchInputs.includes(n));
+      if (missing.length > 0 || extra.length > 0) {
+        throw new Error(
+          [
+            missing.length ? `missing inputs ${missing.join(', ')}` : '',
+            extra.length ? `unknown inputs ${extra.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; ') + ` (the program takes ${batchInputs.join(', ')})`,
+        );
+      }
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const n of stateInputs) ortFeeds[n] = stateFeed(n);
+      for (const n of session.inputNames) if (!stateInputs.includes(n)) ortFeeds[n] = toOrtTensor(feeds[n], n);
+      const out = await session.run(ortFeeds, fetches);
+      replaceState(new Map(updates.map(([n, outName]) => [n, out[outName] as ort.Tensor])), session);
+      for (const [n, t] of Object.entries(out)) if (!stateOutputs.has(n)) disposeIfOnDevice(t as ort.Tensor);
+      return out;
+    };
+    /** The read outputs of a run: the model's, and the workspace's own (`made`) where given. */
+    const readOf = (out: ort.InferenceSession.ReturnType, made: Record<string, Tensor> = {}) =>
+      Object.fromEntries(
+        spec.read
+          .filter((n) => n in made || !hostOutputs.includes(n))
+          .map((n) => [n, made[n] ?? fromOrtTensor(out[n], n)]),
+      );
 
     return {
       stateInputs,
       batchInputs,
       run: (feeds) =>
         exclusive(async () => {
-          const missing = batchInputs.filter((n) => !(n in feeds));
-          const extra = Object.keys(feeds).filter((n) => !batchInputs.includes(n));
-          if (missing.length > 0 || extra.length > 0) {
+          const out = await runOnce(feeds);
+          if (!adamw) return readOf(out);
+          const sum = gradientSum(adamw);
+          sum.add(out);
+          return readOf(out, applyAdamW(adamw, sum.segments(), feeds));
+        }),
+      runMicroBatches: (batches) =>
+        exclusive(async () => {
+          if (!adamw)
             throw new Error(
-              [
-                missing.length ? `missing inputs ${missing.join(', ')}` : '',
-                extra.length ? `unknown inputs ${extra.join(', ')}` : '',
-              ]
-                .filter(Boolean)
-                .join('; ') + ` (the program takes ${batchInputs.join(', ')})`,
+              `only a training program that applies AdamW in place (on the CPU) runs micro-batches${gpu ? `, not one on ${provider}` : ''}`,
             );
+          if (batches.length === 0) throw new Error('an update needs at least one micro-batch');
+          const [first, last] = [batches[0], batches[batches.length - 1]];
+          for (const n of [adamw.lr, adamw.step])
+            if (batches.some((f) => n in f && n in first && scalar(n, f[n]) !== scalar(n, first[n])))
+              throw new Error(`the micro-batches of one update take the same ${n}`);
+          const sum = gradientSum(adamw);
+          const reads: Record<string, Tensor>[] = [];
+          for (const [i, feeds] of batches.entries()) {
+            const out = await runOnce(feeds);
+            sum.add(out);
+            reads.push(readOf(out, i === batches.length - 1 ? applyAdamW(adamw, sum.segments(), last) : {}));
           }
-          const ortFeeds: Record<string, ort.Tensor> = {};
-          for (const n of stateInputs) ortFeeds[n] = stateFeed(n);
-          for (const n of session.inputNames) if (!stateInputs.includes(n)) ortFeeds[n] = toOrtTensor(feeds[n], n);
-          const out = await session.run(ortFeeds, fetches);
-          replaceState(new Map(updates.map(([n, outName]) => [n, out[outName] as ort.Tensor])), session);
-          for (const [n, t] of Object.entries(out)) if (!stateOutputs.has(n)) disposeIfOnDevice(t as ort.Tensor);
-          const made = adamw ? applyAdamW(adamw, out, feeds) : {};
-          return Object.fromEntries(spec.read.map((n) => [n, made[n] ?? fromOrtTensor(out[n], n)]));
+          return reads;
         }),
       release: () =>
         exclusive(async () => {

@@ -13,6 +13,7 @@ import {
   numLabels,
   tokenClassificationTask,
   tokenClassifierLayout,
+  tokenCounts,
 } from '../../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS, lookupGradient } from '../../../main/engine/optim/adamw.ts';
 import {
@@ -26,7 +27,7 @@ import {
 } from '../../../main/engine/optim/train-graphs.ts';
 import { restoreCheckpoint, saveCheckpoint } from '../../../main/engine/runtime/checkpoint.ts';
 import { listProviders, type ProviderName } from '../../../main/engine/runtime/providers.ts';
-import { createWorkspace, type ProgramSpec } from '../../../main/engine/runtime/workspace.ts';
+import { createWorkspace, type ProgramSpec, type Workspace } from '../../../main/engine/runtime/workspace.ts';
 import { evalProgram, trainProgram } from '../../../main/engine/runtime/train-program.ts';
 import { type Tensor, tensor, zeros } from '../../../main/tensors/tensor.ts';
 import { toOrtTensor } from '../../../main/engine/runtime/ort-tensor.ts';
@@ -71,6 +72,7 @@ function batch(t: number): Record<string, Tensor> {
     [BATCH.attentionMask]: tensor('float32', [B, S], ones),
     [BATCH.labels]: tensor('int64', [B, S], labels),
     [BATCH.labelMask]: tensor('float32', [B, S], ones.slice()),
+    ...tokenCounts(labels, ones),
   };
 }
 const stepFeeds = (t: number): Record<string, Tensor> => ({
@@ -194,4 +196,65 @@ test("the embedding tables' row gradients sum to the whole tables' gradients (Sc
     () => gradientGraph({ ...task, lookupTables: ['classifier.weight'] }),
     /classifier.weight is not read by one row lookup alone/,
   );
+});
+
+test("a batch run in two micro-batches gives the whole batch's update (CPU, AdamW in place)", async () => {
+  const noDropout = tokenClassificationTask(
+    { ...cfg, hiddenDropout: 0, attentionDropout: 0, classifierDropout: 0 },
+    layout,
+  );
+  const program = trainProgram(noDropout, ADAMW_DEFAULTS, 'cpu', [IO.loss, IO.gradNorm]);
+  // Rows 0 and 1 have unlabelled tokens, so the halves count different numbers of tokens: each is fed the whole
+  // batch's counts.
+  const { [IO.dropoutSeed]: _, ...whole } = stepFeeds(1); // no dropout, no seed
+  const labels = (whole[BATCH.labels].data as BigInt64Array).map((l, k) => (k < 2 * S && k % 3 === 0 ? -100n : l));
+  whole[BATCH.labels] = tensor('int64', [B, S], labels);
+  Object.assign(whole, tokenCounts(labels, whole[BATCH.labelMask].data as Float32Array));
+  const half = (h: number) =>
+    Object.fromEntries(
+      Object.entries(whole).map(([k, t]) => [
+        k,
+        t.shape.length === 0
+          ? t
+          : tensor(t.dtype, [B / 2, S], t.data.slice((h * B * S) / 2, ((h + 1) * B * S) / 2) as Float32Array),
+      ]),
+    );
+  const update = async (run: (p: Awaited<ReturnType<Workspace['load']>>) => Promise<Record<string, Tensor>[]>) => {
+    const ws = await createWorkspace('cpu', initial());
+    try {
+      const outs = await run(await ws.load(program));
+      return { outs, state: await ws.readState() };
+    } finally {
+      await ws.dispose();
+    }
+  };
+  const a = await update(async (p) => [await p.run(whole)]);
+  const b = await update((p) => p.runMicroBatches([half(0), half(1)]));
+  const loss = (outs: Record<string, Tensor>[]) => outs.reduce((n, o) => n + Number(o[IO.loss].data[0]), 0);
+  assert.ok(Math.abs(loss(a.outs) - loss(b.outs)) <= 1e-6 * loss(a.outs), "the halves' losses sum to the whole's");
+  assert.equal(b.outs[0][IO.gradNorm], undefined, 'the gradient norm comes with the last micro-batch');
+  const norm = (outs: Record<string, Tensor>[]) => Number(outs.at(-1)![IO.gradNorm].data[0]);
+  assert.ok(
+    Math.abs(norm(a.outs) - norm(b.outs)) <= 1e-5 * norm(a.outs),
+    `gradient norm ${norm(a.outs)} vs ${norm(b.outs)}`,
+  );
+  for (const name of [IO.params, IO.m, IO.v]) {
+    const [x, y] = [a.state.get(name)!.data as Float32Array, b.state.get(name)!.data as Float32Array];
+    const scale = Math.max(...x.map(Math.abs));
+    x.forEach((v, i) =>
+      assert.ok(Math.abs(v - y[i]) <= 1e-5 * scale, `${name}[${i}]: whole ${v} vs micro-batches ${y[i]}`),
+    );
+  }
+
+  const ws = await createWorkspace('cpu', initial());
+  try {
+    const p = await ws.load(program);
+    await assert.rejects(p.runMicroBatches([]), /at least one micro-batch/);
+    const later = { ...half(1), [IO.lr]: tensor('float32', [], Float32Array.of(5e-4)) };
+    await assert.rejects(p.runMicroBatches([half(0), later]), /take the same lr/);
+    const evaluate = await ws.load(evalProgram(task, 'cpu', [IO.loss]));
+    await assert.rejects(evaluate.runMicroBatches([batch(1)]), /only a training program that applies AdamW in place/);
+  } finally {
+    await ws.dispose();
+  }
 });
