@@ -171,8 +171,33 @@ test('AdamW in place from a gradient given in part equals the step from the whol
     'decayed parameters without a gradient still decay',
   );
   assert.throws(
-    () => adamwInPlace(given, [...segments].reverse(), 0.1, 4, decaySize, opt),
-    /overlaps the one before it or ends past the 10 parameters/,
+    () => adamwInPlace(given, [...segments, { offset: 1, data: Float32Array.of(1, 1) }], 0.1, 4, decaySize, opt),
+    /\[2, 3\) overlaps the one before it or ends past the 10 parameters/,
+  );
+});
+
+test('resting spans (zero moments, no gradient) step as the full loop does, to the bit, without reading m and v', () => {
+  // 12 parameters, decayed [0, 8); [4, 6) and [9, 12) have zero moments and no gradient; [0, 2) has zero moments
+  // too but is left to the full loop.
+  const r = rng(11);
+  const start = randn(r, [12], 0.5, 'float32').data as Float32Array;
+  const m = randn(r, [12], 0.01, 'float32').data as Float32Array;
+  const v = (randn(r, [12], 0.01, 'float32').data as Float32Array).map(Math.abs);
+  for (const i of [0, 1, 4, 5, 9, 10, 11]) m[i] = v[i] = 0;
+  const grad = [{ offset: 2, data: Float32Array.of(0.5, -0.25) }];
+  const full = { params: start.slice(), m: m.slice(), v: v.slice() };
+  const resting = { params: start.slice(), m: m.slice(), v: v.slice() };
+  adamwInPlace(full, grad, 0.1, 3, 8, opt);
+  adamwInPlace(resting, grad, 0.1, 3, 8, opt, [
+    { from: 9, to: 12 },
+    { from: 4, to: 6 },
+  ]);
+  assert.deepEqual(resting, full);
+  assert.notEqual(resting.params[4], start[4], 'a decayed resting parameter decays');
+  assert.equal(resting.params[10], start[10], 'an undecayed one stays');
+  assert.throws(
+    () => adamwInPlace(resting, grad, 0.1, 4, 8, opt, [{ from: 3, to: 5 }]),
+    /\[3, 5\) overlaps the one before it/,
   );
 });
 

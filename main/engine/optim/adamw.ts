@@ -111,9 +111,20 @@ export interface GradientSegment {
 }
 
 /**
+ * Parameters [from, to) whose Adam moments are all zero and that have no gradient in a step (embedding rows that no
+ * batch has looked up yet): their step is the weight decay alone, m and v staying zero (exactly what the full step
+ * computes for them), so it need not read m and v, and without decay it does nothing.
+ */
+export interface RestingSpan {
+  from: number;
+  to: number;
+}
+
+/**
  * The step of `adamw` applied in place to flat float32 buffers, one pass (the same folded scalars, so the same
  * rounding as the graph up to float32 vs float64 arithmetic), from the gradient given in segments (zero where none
- * covers a parameter); the first `decaySize` parameters are decayed. Returns the gradient's norm before clipping.
+ * covers a parameter) and the resting spans (sorted, overlapping no segment); the first `decaySize` parameters are
+ * decayed. Returns the gradient's norm before clipping.
  */
 export function adamwInPlace(
   b: AdamWBuffers,
@@ -122,18 +133,21 @@ export function adamwInPlace(
   step: number,
   decaySize: number,
   o: AdamWScalars,
+  resting: readonly RestingSpan[] = [],
 ): number {
   const p = b.params;
-  let sumSq = 0;
-  let end = 0;
-  for (const { offset, data } of grad) {
-    if (offset < end || offset + data.length > p.length)
+  const pieces = [
+    ...grad.map((s) => ({ from: s.offset, to: s.offset + s.data.length, data: s.data as Float32Array | null })),
+    ...resting.map((r) => ({ ...r, data: null })),
+  ].sort((x, y) => x.from - y.from);
+  pieces.forEach((s, i) => {
+    if ((i > 0 && s.from < pieces[i - 1].to) || s.to > p.length || s.from > s.to)
       throw new Error(
-        `gradient segment [${offset}, ${offset + data.length}) overlaps the one before it or ends past the ${p.length} parameters`,
+        `gradient segment or resting span [${s.from}, ${s.to}) overlaps the one before it or ends past the ${p.length} parameters`,
       );
-    end = offset + data.length;
-    sumSq += sumOfSquares(data);
-  }
+  });
+  let sumSq = 0;
+  for (const { data } of grad) sumSq += sumOfSquares(data);
   const gradNorm = Math.sqrt(sumSq);
   const clip = o.maxGradNorm === null ? 1 : Math.min(o.maxGradNorm / (gradNorm + 1e-6), 1);
   const sqrtBc2 = Math.sqrt(1 - o.beta2 ** step);
@@ -146,25 +160,26 @@ export function adamwInPlace(
     eps: o.eps * sqrtBc2,
   };
   const decayed = 1 - lr * o.weightDecay;
-  // [from, to) with gradient `data` from its start (zero when absent), cut where the decay group ends.
-  const update = (from: number, to: number, data?: Float32Array): void => {
+  // [from, to) with gradient `data` from its start, a zero gradient, or resting; cut where the decay group ends.
+  const update = (from: number, to: number, data: Float32Array | 'zero' | 'resting'): void => {
     const cut = Math.min(Math.max(decaySize, from), to);
     for (const [a, z, decay] of [
       [from, cut, decayed],
       [cut, to, 1],
     ] as const) {
       if (a === z) continue;
-      if (data) stepWithGradient(b, data.subarray(a - from, z - from), a, decay, k);
-      else stepWithoutGradient(b, a, z, decay, k);
+      if (data === 'zero') stepWithoutGradient(b, a, z, decay, k);
+      else if (data !== 'resting') stepWithGradient(b, data.subarray(a - from, z - from), a, decay, k);
+      else if (decay !== 1) for (let i = a; i < z; i++) p[i] *= decay;
     }
   };
   let done = 0;
-  for (const { offset, data } of grad) {
-    update(done, offset);
-    update(offset, offset + data.length, data);
-    done = offset + data.length;
+  for (const { from, to, data } of pieces) {
+    update(done, from, 'zero');
+    update(from, to, data ?? 'resting');
+    done = to;
   }
-  update(done, p.length);
+  update(done, p.length, 'zero');
   return gradNorm;
 }
 

@@ -27,7 +27,13 @@ import { encodeModel, onnxOutputNames, valueInfo } from './onnx-model.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
 import { type ProviderName, executionProviders, isGpuProvider } from './providers.ts';
 import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
-import { adamwInPlace, lookupGradient, type AdamWScalars, type GradientSegment } from '../optim/adamw.ts';
+import {
+  adamwInPlace,
+  lookupGradient,
+  type AdamWScalars,
+  type GradientSegment,
+  type RestingSpan,
+} from '../optim/adamw.ts';
 
 export interface SessionTuning {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -217,6 +223,48 @@ function concat<T extends Float32Array | BigInt64Array>(parts: T[], Type: { new 
 }
 
 /**
+ * The rows of each lookup table of `a` whose moments are all zero and that get no gradient in this step, as resting
+ * spans (see adamwInPlace). `zero` holds, per table, 1 for each row whose m and v are all zero: found by a scan of m
+ * and v when it is not known yet, then kept as rows get gradients (which is the only way a row's moments leave zero).
+ */
+function restingSpans(
+  a: HostAdamW,
+  grad: readonly GradientSegment[],
+  m: Float32Array,
+  v: Float32Array,
+  zero: Map<string, Uint8Array>,
+): RestingSpan[] {
+  const spans: RestingSpan[] = [];
+  for (const gr of a.grads) {
+    if ('output' in gr) continue;
+    const { offset, tableRows, width } = gr;
+    const key = `${a.m}:${offset}`;
+    let rows = zero.get(key);
+    if (!rows) {
+      rows = new Uint8Array(tableRows);
+      for (let r = 0; r < tableRows; r++) {
+        let k = offset + r * width;
+        const end = k + width;
+        while (k < end && m[k] === 0 && v[k] === 0) k++;
+        rows[r] = k === end ? 1 : 0;
+      }
+      zero.set(key, rows);
+    }
+    const end = offset + tableRows * width;
+    for (const s of grad)
+      if (s.offset >= offset && s.offset < end)
+        rows.fill(0, (s.offset - offset) / width, (s.offset - offset + s.data.length) / width);
+    for (let r = 0; r < tableRows; r++) {
+      if (!rows[r]) continue;
+      const from = r;
+      while (r < tableRows && rows[r]) r++;
+      spans.push({ from: offset + from * width, to: offset + r * width });
+    }
+  }
+  return spans;
+}
+
+/**
  * Creates a workspace holding `initial` as its state on `provider` (uploaded to the device on GPU providers; on the CPU
  * the workspace takes over the buffers).
  */
@@ -233,6 +281,8 @@ export async function createWorkspace(
   // The session that produced each device tensor of the state (see the quirks above): releasing a program first
   // moves the state it produced to copies made by a transfer session.
   const owner = new Map<string, ort.InferenceSession>();
+  // Which rows of each lookup table have all-zero Adam moments (see restingSpans); unknown again once state is written.
+  const zeroMoments = new Map<string, Uint8Array>();
 
   // One run at a time across all programs: a run reads state that the previous run replaced (and disposed).
   let queue: Promise<unknown> = Promise.resolve();
@@ -306,6 +356,7 @@ export async function createWorkspace(
         }
         incoming.set(n, toOrtTensor(t, n));
       }
+      zeroMoments.clear();
       if (!gpu) {
         for (const [n, t] of incoming) state.set(n, t);
         return;
@@ -437,13 +488,15 @@ export async function createWorkspace(
       feeds: Readonly<Record<string, Tensor>>,
     ): Record<string, Tensor> => {
       const buffer = (n: string) => state.get(n)!.data as Float32Array;
+      const [m, v] = [buffer(a.m), buffer(a.v)];
       const norm = adamwInPlace(
-        { params: buffer(a.params), m: buffer(a.m), v: buffer(a.v) },
+        { params: buffer(a.params), m, v },
         grad,
         scalar(a.lr, feeds[a.lr]),
         scalar(a.step, feeds[a.step]),
         a.decaySize,
         a.config,
+        restingSpans(a, grad, m, v, zeroMoments),
       );
       return { [a.gradNorm]: tensor('float32', [], Float32Array.of(norm)) };
     };

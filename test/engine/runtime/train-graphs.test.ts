@@ -258,3 +258,35 @@ test("a batch run in two micro-batches gives the whole batch's update (CPU, Adam
     await ws.dispose();
   }
 });
+
+test('state written into a workspace (a checkpoint restored) is stepped in full: no row is taken to rest on old news', async () => {
+  // Steps on a batch of one token id touch one row of the word embeddings: every other row gets no gradient.
+  const oneRow = (t: number) => ({
+    ...stepFeeds(t),
+    [BATCH.inputIds]: tensor('int64', [B, S], new BigInt64Array(B * S).fill(2n)),
+  });
+  const path = join(dir, 'rows.safetensors');
+  const a = await createWorkspace('cpu', initial());
+  let straight;
+  try {
+    const p = await a.load(train('cpu'));
+    for (let t = 1; t <= 2; t++) await p.run(stepFeeds(t));
+    await saveCheckpoint(path, a, { step: 2 });
+    for (let t = 3; t <= 4; t++) await p.run(oneRow(t));
+    straight = await a.readState();
+  } finally {
+    await a.dispose();
+  }
+  // A fresh workspace first steps on one row, so that it knows the moments of every other row to be zero; the
+  // checkpoint then brings moments for most rows, which the next steps must decay although no token reads them.
+  const b = await createWorkspace('cpu', initial());
+  try {
+    const p = await b.load(train('cpu'));
+    await p.run(oneRow(1));
+    const { step } = await restoreCheckpoint(path, b);
+    for (let t = step + 1; t <= 4; t++) await p.run(oneRow(t));
+    assert.deepEqual(await b.readState(), straight);
+  } finally {
+    await b.dispose();
+  }
+});
