@@ -74,6 +74,13 @@ interface Ours {
   /** Minor page faults and kernel (sys) CPU time per timed step: the cost of fresh output buffers. */
   pageFaultsPerStep: number;
   sysMsPerStep: number;
+  /**
+   * Per timed step, measured in the same steps: wall time inside onnxruntime-node's run (the binding's output copies
+   * included), and wall and CPU time outside it (feeds, the gradient's sums, AdamW).
+   */
+  inRunMs: number;
+  outsideRunMs: number;
+  outsideRunCpuMs: number;
   parameters: number;
 }
 
@@ -219,16 +226,40 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
       ...rows(feedsAt(t), k * microBatch, Math.min(BATCH_SIZE, (k + 1) * microBatch)),
       [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt((t - 1) * parts + k + 1))),
     }));
+  // The workspace's calls of onnxruntime's run, timed: what a step spends inside and outside it.
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const inRun = { wall: 0, cpu: 0 };
+  const sessions = (ort.InferenceSession as unknown as { prototype: ort.InferenceSession }).prototype;
+  const ortRun = sessions.run;
+  sessions.run = async function (this: ort.InferenceSession, ...a: Parameters<typeof ortRun>) {
+    const [wall, cpu] = [performance.now(), cpuMs()];
+    try {
+      return await ortRun.apply(this, a);
+    } finally {
+      inRun.wall += performance.now() - wall;
+      inRun.cpu += cpuMs() - cpu;
+    }
+  } as typeof ortRun;
   const times: number[] = [];
+  const split: { inside: number; outside: number; outsideCpu: number }[] = [];
   let loss = NaN;
   let before = process.resourceUsage();
   for (let t = 1; t <= warmup + steps; t++) {
     if (t === warmup + 1) before = process.resourceUsage();
-    const start = performance.now();
+    const [start, startCpu] = [performance.now(), cpuMs()];
+    Object.assign(inRun, { wall: 0, cpu: 0 });
     const outs = parts === 1 ? [await program.run(feedsAt(t))] : await program.runMicroBatches(microFeeds(t));
-    if (t > warmup) times.push(performance.now() - start);
+    const took = performance.now() - start;
+    if (t > warmup) {
+      times.push(took);
+      split.push({ inside: inRun.wall, outside: took - inRun.wall, outsideCpu: cpuMs() - startCpu - inRun.cpu });
+    }
     loss = outs.reduce((sum, out) => sum + Number(out[IO.loss].data[0]), 0);
   }
+  sessions.run = ortRun;
   const after = process.resourceUsage();
   const peakRss = after.maxRSS / 1024;
   const pageFaults = (after.minorPageFault - before.minorPageFault) / steps;
@@ -282,6 +313,9 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     inferMs: median(inferTimes),
     pageFaultsPerStep: pageFaults,
     sysMsPerStep: sysMs,
+    inRunMs: median(split.map((x) => x.inside)),
+    outsideRunMs: median(split.map((x) => x.outside)),
+    outsideRunCpuMs: median(split.map((x) => x.outsideCpu)),
     parameters: n,
   };
   console.log(
@@ -295,6 +329,9 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   );
   console.log(
     `per step: ${Math.round(pageFaults)} minor page faults, ${ms(sysMs)} kernel (sys) time; eval() forward ${ms(result.inferMs)}`,
+  );
+  console.log(
+    `per step (medians): ${ms(result.inRunMs)} in onnxruntime's run, ${ms(result.outsideRunMs)} outside it (${ms(result.outsideRunCpuMs)} CPU: feeds, gradient sums, AdamW)`,
   );
   console.log(RESULT + JSON.stringify(result));
   if (!p || kernels === null || matmul === null) return;
