@@ -149,6 +149,7 @@ export async function estimateRun(
       model.source,
       model.labels.length,
       model.settings.batchSize,
+      model.settings.microBatchSize,
       model.settings.maxLength,
       model.distilled,
       model.train.length,

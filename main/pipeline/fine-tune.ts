@@ -6,7 +6,12 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
-import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../engine/nn/token-classification.ts';
+import {
+  BATCH,
+  tokenClassificationTask,
+  tokenClassifierLayout,
+  tokenCounts,
+} from '../engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS, type AdamWConfig } from '../engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../engine/optim/schedule.ts';
 import { IO } from '../engine/optim/train-graphs.ts';
@@ -137,8 +142,13 @@ export function epochBatches(
   return seededShuffle(batches, epochSeed ^ 0x2545f491);
 }
 
-/** The step's dropout seed: a function of the job's seed and the step, in [0, 2³¹). */
-const dropoutSeed = (seed: number, step: number): bigint => BigInt((seed * 1_000_003 + step) % 2 ** 31);
+/**
+ * The dropout seed of a forward pass, in [0, 2³¹): a function of the job's seed and the pass's number over the job, 1
+ * for the first micro-batch of the first step, so that without micro-batches pass t is step t. Each micro-batch draws
+ * its own masks (over its own rows), so a batch in micro-batches trains with other masks than the whole batch would,
+ * though just as reproducibly.
+ */
+const dropoutSeed = (seed: number, pass: number): bigint => BigInt((seed * 1_000_003 + pass) % 2 ** 31);
 
 function abortIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw cancelledError();
@@ -186,16 +196,23 @@ async function fineTuneFromCheckpoint(
   if (job.loss && !job.teacherTargets) throw new Error("a distillation job needs the teachers' targets");
   const task = tokenClassificationTask(config, layout, job.loss ? { distillation: job.loss.weights } : {});
   mkdirSync(job.dir, { recursive: true });
+  const microBatchSize = Math.min(settings.microBatchSize ?? settings.batchSize, settings.batchSize);
+  const inParts = microBatchSize < settings.batchSize;
 
   const device = await client.request({
     kind: 'open',
-    provider: job.provider,
+    // Micro-batches need AdamW applied outside the step graph, which only the CPU's training program does.
+    provider: inParts && job.provider === 'auto' ? 'cpu' : job.provider,
     state: {
       [IO.params]: tensor('float32', [layout.size], job.initial),
       [IO.m]: zeros('float32', [layout.size]),
       [IO.v]: zeros('float32', [layout.size]),
     },
   });
+  if (inParts && device.name !== 'cpu')
+    throw new Error(
+      `micro-batches (microBatchSize ${microBatchSize} of batchSize ${settings.batchSize}) run on the CPU only, and this training runs on ${device.name}: set "device": "cpu", or leave microBatchSize out`,
+    );
   let position: LoopPosition = { step: 0, epoch: 0, best: null, history: [] };
   if (existsSync(join(job.dir, CHECKPOINT))) {
     position = (await client.request({
@@ -203,7 +220,13 @@ async function fineTuneFromCheckpoint(
       path: join(job.dir, CHECKPOINT),
     })) as unknown as LoopPosition;
   }
-  await client.request({ kind: 'load', program: 'train', spec: trainProgram(task, opt, device.name) });
+  const { batchInputs } = await client.request({
+    kind: 'load',
+    program: 'train',
+    spec: trainProgram(task, opt, device.name),
+  });
+  // A model without dropout (all its dropout probabilities 0) takes no seed.
+  const dropped = batchInputs.includes(IO.dropoutSeed);
   await client.request({
     kind: 'load',
     program: 'predict',
@@ -217,20 +240,42 @@ async function fineTuneFromCheckpoint(
   const started = performance.now();
   const stepsAtStart = position.step;
 
-  const feedsOf = (ids: readonly number[], step: number): Record<string, Tensor> => {
+  /** A batch's micro-batches: consecutive runs of its windows (one run, the batch itself, without micro-batches). */
+  const microBatches = (ids: readonly number[]): number[][] => {
+    const parts = [];
+    for (let i = 0; i < ids.length; i += microBatchSize) parts.push(ids.slice(i, i + microBatchSize));
+    return parts;
+  };
+  /** The loss masks and gold labels of some windows, padded to their longest. */
+  const goldOf = (ids: readonly number[]) => {
     const b = padBatch(
       ids.map((k) => job.train[k]),
       job.padId,
     );
+    return {
+      b,
+      masks: lossMasks(b.labels!, oLabel, job.loss ?? DEFAULT_LOSS),
+      labels: BigInt64Array.from(b.labels!, BigInt),
+    };
+  };
+  /** The feeds of micro-batch `part` of step `step`'s batch, with the whole batch's token counts. */
+  const feedsOf = (
+    ids: readonly number[],
+    step: number,
+    part: number,
+    counts: Record<string, Tensor>,
+  ): Record<string, Tensor> => {
+    const { b, masks, labels } = goldOf(ids);
     const shape = [b.size, b.length];
-    const masks = lossMasks(b.labels!, oLabel, job.loss ?? DEFAULT_LOSS);
+    const pass = (step - 1) * Math.ceil(settings.batchSize / microBatchSize) + part + 1;
     const feeds: Record<string, Tensor> = {
       ...modelFeeds(config, b),
-      [BATCH.labels]: tensor('int64', shape, BigInt64Array.from(b.labels!, BigInt)),
+      [BATCH.labels]: tensor('int64', shape, labels),
       [BATCH.labelMask]: tensor('float32', shape, masks.gt),
+      ...counts,
       [IO.lr]: tensor('float32', [], Float32Array.of(linearWarmupDecay(schedule, step - 1))),
       [IO.step]: tensor('float32', [], Float32Array.of(step)),
-      [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(dropoutSeed(settings.seed, step))),
+      ...(dropped ? { [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(dropoutSeed(settings.seed, pass))) } : {}),
     };
     if (job.loss) {
       const probs = new Float32Array(b.size * b.length * labelCount);
@@ -244,6 +289,23 @@ async function fineTuneFromCheckpoint(
     }
     return feeds;
   };
+  /** One update from a batch: its training loss (the sum of its micro-batches' shares). */
+  const train = async (ids: readonly number[], step: number): Promise<number> => {
+    const { masks, labels } = goldOf(ids);
+    const counts = tokenCounts(labels, masks.gt, job.loss ? masks.kd : undefined);
+    const parts = microBatches(ids);
+    if (parts.length === 1)
+      return Number(
+        (await client.request({ kind: 'step', program: 'train', feeds: feedsOf(ids, step, 0, counts) }))[IO.loss]
+          .data[0],
+      );
+    const outs = await client.request({
+      kind: 'microBatches',
+      program: 'train',
+      feeds: parts.map((part, k) => feedsOf(part, step, k, counts)),
+    });
+    return outs.reduce((sum, out) => sum + Number(out[IO.loss].data[0]), 0);
+  };
 
   for (let epoch = position.epoch; epoch < settings.epochs; epoch++) {
     const epochStart = performance.now();
@@ -252,8 +314,7 @@ async function fineTuneFromCheckpoint(
     for (let i = 0; i < batches.length; i++) {
       abortIfCancelled(hooks.signal);
       const step = epoch * batchesPerEpoch + i + 1;
-      const out = await client.request({ kind: 'step', program: 'train', feeds: feedsOf(batches[i], step) });
-      const loss = Number(out[IO.loss].data[0]);
+      const loss = await train(batches[i], step);
       if (!Number.isFinite(loss))
         throw new Error(
           `the training loss became ${loss} at epoch ${epoch + 1}, step ${step}; try a lower learning rate`,

@@ -69,6 +69,13 @@ const training = (epochs: number) => ({
   epochs: z.number().int().positive().default(epochs),
   lr: z.number().positive().max(1).default(5e-5),
   batchSize: z.number().int().positive().default(8),
+  /**
+   * Windows per forward and backward pass, when fewer than the batch: each batch then runs in micro-batches of this
+   * many, whose gradients are summed before the batch's one update (the whole batch's update, to float rounding;
+   * each micro-batch draws its own dropout masks). Less memory at the same batch size; on the CPU only ("device":
+   * "auto" then picks the CPU). Default: the whole batch at once.
+   */
+  microBatchSize: z.number().int().positive().optional(),
   /** Subwords per window, the special tokens included. */
   maxLength: z.number().int().min(16).max(512).default(128),
   /** Initialisation, data order and dropout follow from it; default 1. */
@@ -96,6 +103,16 @@ const teacherSource = z.union([modelSource, z.strictObject({ trained: z.number()
 
 export const DEFAULT_SEED = 1;
 
+/** A micro-batch is part of a batch. */
+function checkMicroBatch(s: { batchSize: number; microBatchSize?: number }, ctx: z.RefinementCtx): void {
+  if (s.microBatchSize !== undefined && s.microBatchSize > s.batchSize)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['microBatchSize'],
+      message: `microBatchSize ${s.microBatchSize} is more than batchSize ${s.batchSize}: a micro-batch is part of a batch`,
+    });
+}
+
 /** "seed" or "seeds", not both; each seed once. */
 function checkSeeds(s: { seed?: number; seeds?: number[] }, ctx: z.RefinementCtx): void {
   if (s.seed !== undefined && s.seeds !== undefined)
@@ -119,6 +136,7 @@ const teacher = z
   })
   .superRefine((t, ctx) => {
     checkSeeds(t, ctx);
+    checkMicroBatch(t, ctx);
     if ('trained' in t.model && t.seeds)
       ctx.addIssue({
         code: 'custom',
@@ -142,7 +160,10 @@ export const studentSchema = z
     gtIgnoresO: z.boolean().default(DEFAULT_LOSS.gtIgnoresO),
     kdReduction: z.enum(KD_REDUCTIONS as readonly ['token', 'element']).default(DEFAULT_LOSS.kdReduction),
   })
-  .superRefine(checkSeeds);
+  .superRefine((s, ctx) => {
+    checkSeeds(s, ctx);
+    checkMicroBatch(s, ctx);
+  });
 
 type WrittenTeacher = z.output<typeof teacher>;
 type WrittenStudent = z.output<typeof studentSchema>;
@@ -244,6 +265,15 @@ export const runConfigSchema = z
           message: `a second teacher for ${type} (${why}); give one per corpus, with "seeds": [ … ] to train it with several seeds`,
         });
       }
+    }
+    if (config.device === 'webgpu' || config.device === 'cuda') {
+      const models = [...config.teachers, ...(config.students ?? (config.student ? [config.student] : []))];
+      if (models.some((m) => m.microBatchSize !== undefined && m.microBatchSize < m.batchSize))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['device'],
+          message: `micro-batches (microBatchSize) run on the CPU only: set "device": "cpu" or "auto", or leave microBatchSize out`,
+        });
     }
     for (const type of new Set(types)) {
       if (!config.teachers.some((t) => t.type === type))

@@ -1,5 +1,6 @@
 // `npm run bench -- engine [--models tiny,base,large] [--vs-torch] [--json] [--webgpu] [--warmup N] [--steps N] [--threads N]
-// [--nodes] [--no-profile]` (--no-profile leaves out ORT's profile and the matmul time, which cost a few more steps):
+// [--micro-batch N] [--nodes] [--no-profile]` (--no-profile leaves out ORT's profile and the matmul time, which cost a
+// few more steps; --micro-batch N runs each step's batch in micro-batches of N rows, CPU only, to show their memory):
 // one fused training step (forward + backward + clipping + AdamW, dropout on) of a token classifier, batch 8 × 128, on
 // each provider that works here: its wall time through a Workspace (median and spread after warmup), tokens/s, peak
 // RSS, minor page faults and kernel (sys) time per step, the eval() forward (labelling) time, and from ORT's profile the
@@ -20,7 +21,12 @@ import { fileURLToPath } from 'node:url';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
 import type { EncoderConfig } from '../../shared/models/config.ts';
 import { initParams } from '../../main/engine/nn/params.ts';
-import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
+import {
+  BATCH,
+  goldFeeds,
+  tokenClassificationTask,
+  tokenClassifierLayout,
+} from '../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { IO } from '../../main/engine/optim/train-graphs.ts';
 import { evalProgram, trainProgram } from '../../main/engine/runtime/train-program.ts';
@@ -68,6 +74,13 @@ interface Ours {
   /** Minor page faults and kernel (sys) CPU time per timed step: the cost of fresh output buffers. */
   pageFaultsPerStep: number;
   sysMsPerStep: number;
+  /**
+   * Per timed step, measured in the same steps: wall time inside onnxruntime-node's run (the binding's output copies
+   * included), and wall and CPU time outside it (feeds, the gradient's sums, AdamW).
+   */
+  inRunMs: number;
+  outsideRunMs: number;
+  outsideRunCpuMs: number;
   parameters: number;
 }
 
@@ -89,12 +102,10 @@ function batchFeeds(c: EncoderConfig): Record<string, Tensor> {
     [BATCH.inputIds]: tensor('int64', shape, ids),
     [BATCH.tokenTypeIds]: tensor('int64', shape, new BigInt64Array(n)),
     [BATCH.attentionMask]: tensor('float32', shape, new Float32Array(n).fill(1)),
-    [BATCH.labels]: tensor(
-      'int64',
+    ...goldFeeds(
+      Array.from(ids, (x) => Number(x % BigInt(LABELS.length))),
       shape,
-      ids.map((x) => x % BigInt(LABELS.length)),
     ),
-    [BATCH.labelMask]: tensor('float32', shape, new Float32Array(n).fill(1)),
   };
 }
 
@@ -102,6 +113,16 @@ const scalar = (x: number): Tensor => tensor('float32', [], Float32Array.of(x));
 /** The feeds a program or session takes (a RoBERTa has no token types; a gradient graph no optimizer inputs). */
 const only = <T>(names: readonly string[], feeds: Record<string, T>): Record<string, T> =>
   Object.fromEntries(Object.entries(feeds).filter(([k]) => names.includes(k)));
+
+/** Rows [from, to) of every batch tensor (those with a batch dimension); scalars as they are. */
+const rows = (feeds: Record<string, Tensor>, from: number, to: number): Record<string, Tensor> =>
+  Object.fromEntries(
+    Object.entries(feeds).map(([k, t]) => {
+      if (t.shape.length === 0) return [k, t];
+      const per = numel(t.shape) / t.shape[0];
+      return [k, tensor(t.dtype, [to - from, ...t.shape.slice(1)], t.data.slice(from * per, to * per) as Float32Array)];
+    }),
+  );
 
 interface Profile {
   /** Kernel time per op type, ms per run. */
@@ -162,12 +183,19 @@ async function profile(
   return { byOp, byNode, run: median(runsSeen.map((r) => r.dur / 1000)), placement };
 }
 
+/** A profile's times `k` times over (a step of k micro-batches, from one of them). */
+const scaled = (p: Profile, k: number): Profile => {
+  const times = (m: Map<string, number>) => new Map([...m].map(([op, t]) => [op, t * k]));
+  return { byOp: times(p.byOp), byNode: times(p.byNode), run: p.run * k, placement: p.placement };
+};
+
 /** One (model, provider): timed steps through a Workspace, then a profiled session. Runs in its own process. */
 async function benchOne(modelName: string, provider: ProviderName): Promise<void> {
   const { config, warmup: defaultWarmup, steps: defaultSteps } = MODELS[modelName];
   const warmup = Number(flag('warmup') ?? defaultWarmup);
   const steps = Number(flag('steps') ?? defaultSteps);
   const threads = flag('threads') ? Number(flag('threads')) : undefined;
+  const microBatch = Number(flag('micro-batch') ?? BATCH_SIZE);
   const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
   const t0 = performance.now();
   const spec = trainProgram(tokenClassificationTask(config, layout), ADAMW_DEFAULTS, provider, [IO.loss, IO.gradNorm]);
@@ -190,16 +218,48 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     [IO.step]: scalar(t),
     [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(t))),
   });
+  // With --micro-batch N, each step runs its batch in micro-batches of N rows (their own dropout seeds, the whole
+  // batch's token counts) and applies one update.
+  const parts = Math.ceil(BATCH_SIZE / microBatch);
+  const microFeeds = (t: number): Record<string, Tensor>[] =>
+    Array.from({ length: parts }, (_, k) => ({
+      ...rows(feedsAt(t), k * microBatch, Math.min(BATCH_SIZE, (k + 1) * microBatch)),
+      [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt((t - 1) * parts + k + 1))),
+    }));
+  // The workspace's calls of onnxruntime's run, timed: what a step spends inside and outside it.
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const inRun = { wall: 0, cpu: 0 };
+  const sessions = (ort.InferenceSession as unknown as { prototype: ort.InferenceSession }).prototype;
+  const ortRun = sessions.run;
+  sessions.run = async function (this: ort.InferenceSession, ...a: Parameters<typeof ortRun>) {
+    const [wall, cpu] = [performance.now(), cpuMs()];
+    try {
+      return await ortRun.apply(this, a);
+    } finally {
+      inRun.wall += performance.now() - wall;
+      inRun.cpu += cpuMs() - cpu;
+    }
+  } as typeof ortRun;
   const times: number[] = [];
+  const split: { inside: number; outside: number; outsideCpu: number }[] = [];
   let loss = NaN;
   let before = process.resourceUsage();
   for (let t = 1; t <= warmup + steps; t++) {
     if (t === warmup + 1) before = process.resourceUsage();
-    const start = performance.now();
-    const out = await program.run(feedsAt(t));
-    if (t > warmup) times.push(performance.now() - start);
-    loss = Number(out[IO.loss].data[0]);
+    const [start, startCpu] = [performance.now(), cpuMs()];
+    Object.assign(inRun, { wall: 0, cpu: 0 });
+    const outs = parts === 1 ? [await program.run(feedsAt(t))] : await program.runMicroBatches(microFeeds(t));
+    const took = performance.now() - start;
+    if (t > warmup) {
+      times.push(took);
+      split.push({ inside: inRun.wall, outside: took - inRun.wall, outsideCpu: cpuMs() - startCpu - inRun.cpu });
+    }
+    loss = outs.reduce((sum, out) => sum + Number(out[IO.loss].data[0]), 0);
   }
+  sessions.run = ortRun;
   const after = process.resourceUsage();
   const peakRss = after.maxRSS / 1024;
   const pageFaults = (after.minorPageFault - before.minorPageFault) / steps;
@@ -228,16 +288,17 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
       [IO.m]: new ort.Tensor('float32', new Float32Array(n), [n]),
       [IO.v]: new ort.Tensor('float32', new Float32Array(n), [n]),
     };
-    for (const [k, v] of Object.entries(feedsAt(1)))
+    for (const [k, v] of Object.entries(parts === 1 ? feedsAt(1) : microFeeds(1)[0]))
       f[k] = new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.shape]);
     for (const [k, v] of Object.entries(spec.views ?? {}))
       f[k] = new ort.Tensor('float32', params.subarray(v.offset, v.offset + numel(v.shape)), [...v.shape]);
     return f;
   })();
   const counted = Math.max(2, Math.min(steps, 5));
+  // In micro-batches the profile runs the first micro-batch, and a step is `parts` of it.
   const p = args.includes('--no-profile')
     ? null
-    : await profile(spec.model, provider, state, warmup + counted, counted, threads);
+    : scaled(await profile(spec.model, provider, state, warmup + counted, counted, threads), parts);
 
   const step50 = median(times);
   const tokens = BATCH_SIZE * SEQ;
@@ -252,10 +313,13 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     inferMs: median(inferTimes),
     pageFaultsPerStep: pageFaults,
     sysMsPerStep: sysMs,
+    inRunMs: median(split.map((x) => x.inside)),
+    outsideRunMs: median(split.map((x) => x.outside)),
+    outsideRunCpuMs: median(split.map((x) => x.outsideCpu)),
     parameters: n,
   };
   console.log(
-    `\n== ${modelName} (${config.numLayers}L ${config.hiddenSize}D ${config.numHeads}h ${config.intermediateSize}FF, vocab ${config.vocabSize}, ${(n / 1e6).toFixed(1)}M params) on ${provider}, batch ${BATCH_SIZE}×${SEQ}`,
+    `\n== ${modelName} (${config.numLayers}L ${config.hiddenSize}D ${config.numHeads}h ${config.intermediateSize}FF, vocab ${config.vocabSize}, ${(n / 1e6).toFixed(1)}M params) on ${provider}, batch ${BATCH_SIZE}×${SEQ}${parts > 1 ? ` in micro-batches of ${microBatch}` : ''}`,
   );
   console.log(
     `graph ${(spec.model.byteLength / 2 ** 20).toFixed(1)} MiB${spec.adamw ? ' (forward + backward; AdamW in place outside ORT)' : ''}, built in ${ms(built)}; loss ${loss.toFixed(3)}`,
@@ -265,6 +329,9 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   );
   console.log(
     `per step: ${Math.round(pageFaults)} minor page faults, ${ms(sysMs)} kernel (sys) time; eval() forward ${ms(result.inferMs)}`,
+  );
+  console.log(
+    `per step (medians): ${ms(result.inRunMs)} in onnxruntime's run, ${ms(result.outsideRunMs)} outside it (${ms(result.outsideRunCpuMs)} CPU: feeds, gradient sums, AdamW)`,
   );
   console.log(RESULT + JSON.stringify(result));
   if (!p || kernels === null || matmul === null) return;
@@ -359,7 +426,7 @@ async function main(): Promise<void> {
   const noTorch = vsTorch ? torchMissing() : null;
   if (noTorch) say(`PyTorch is missing, so ours is printed alone: ${noTorch}`);
   const self = fileURLToPath(import.meta.url);
-  const valued = ['--steps', '--warmup', '--threads'];
+  const valued = ['--steps', '--warmup', '--threads', '--micro-batch'];
   const passOn = args.filter(
     (a, i) => valued.includes(args[i - 1] ?? '') || [...valued, '--nodes', '--no-profile'].includes(a),
   );

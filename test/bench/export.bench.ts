@@ -10,11 +10,15 @@ import { parseConll } from '../../shared/corpus/conll.ts';
 import { prf } from '../../shared/metrics/prf.ts';
 import { parseEncoderConfig, usesTokenTypes } from '../../shared/models/config.ts';
 import { encodeSentences, padBatch, stitchWords, type EncodedWindow } from '../../shared/tokenizers/encode.ts';
-import { IGNORE_LABEL } from '../../shared/models/ignore-label.ts';
 import { loadTokenizer } from '../../main/models/tokenizer-files.ts';
 import { exportOnnx } from '../../main/models/export.ts';
 import { initParams, paramsToWeights } from '../../main/engine/nn/params.ts';
-import { BATCH, tokenClassificationTask, tokenClassifierLayout } from '../../main/engine/nn/token-classification.ts';
+import {
+  BATCH,
+  goldFeeds,
+  tokenClassificationTask,
+  tokenClassifierLayout,
+} from '../../main/engine/nn/token-classification.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../../main/engine/optim/schedule.ts';
 import { IO, trainStepGraph } from '../../main/engine/optim/train-graphs.ts';
@@ -73,12 +77,7 @@ const feeds = (windows: EncodedWindow[], t: number, lr: number) => {
     [BATCH.inputIds]: tensor('int64', shape, BigInt64Array.from(b.inputIds, BigInt)),
     [BATCH.tokenTypeIds]: tensor('int64', shape, BigInt64Array.from(b.tokenTypeIds, BigInt)),
     [BATCH.attentionMask]: tensor('float32', shape, Float32Array.from(b.attentionMask)),
-    [BATCH.labels]: tensor('int64', shape, BigInt64Array.from(b.labels!, BigInt)),
-    [BATCH.labelMask]: tensor(
-      'float32',
-      shape,
-      Float32Array.from(b.labels!, (l) => (l === IGNORE_LABEL ? 0 : 1)),
-    ),
+    ...goldFeeds(b.labels!, shape),
     [IO.lr]: tensor('float32', [], Float32Array.of(lr)),
     [IO.step]: tensor('float32', [], Float32Array.of(t)),
     [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(t))),

@@ -4,7 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
 import { applyGraph, IO, next } from '../../main/engine/optim/train-graphs.ts';
-import { ADAMW_DEFAULTS, adamwInPlace, decays, type AdamWConfig } from '../../main/engine/optim/adamw.ts';
+import {
+  ADAMW_DEFAULTS,
+  adamwInPlace,
+  decays,
+  lookupGradient,
+  type AdamWConfig,
+} from '../../main/engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../../main/engine/optim/schedule.ts';
 import { initParams, layoutParams, type ParamSpec } from '../../main/engine/nn/params.ts';
 import { randn, rng } from './check.ts';
@@ -138,6 +144,79 @@ test('AdamW in place (float32 buffers) matches the TypeScript reference over 6 s
     }
   }
   assert.ok(clipped > 0 && clipped < 6, `clipping applied in ${clipped} of 6 steps`);
+});
+
+test('AdamW in place from a gradient given in part equals the step from the whole gradient with its zeros, to the bit', () => {
+  // 10 parameters, decayed [0, 6): the segments leave out [0, 2), [3, 8) (across the decay boundary) and [9, 10).
+  const size = 10;
+  const decaySize = 6;
+  const r = rng(9);
+  const start = randn(r, [size], 0.5, 'float32').data as Float32Array;
+  const segments = [
+    { offset: 2, data: Float32Array.of(0.3) },
+    { offset: 8, data: Float32Array.of(-2) },
+  ];
+  const whole = new Float32Array(size);
+  for (const s of segments) whole.set(s.data, s.offset);
+  const given = { params: start.slice(), m: new Float32Array(size), v: new Float32Array(size) };
+  const dense = { params: start.slice(), m: new Float32Array(size), v: new Float32Array(size) };
+  for (let t = 1; t <= 3; t++) {
+    const a = adamwInPlace(given, segments, 0.1, t, decaySize, opt);
+    const b = adamwInPlace(dense, [{ offset: 0, data: whole }], 0.1, t, decaySize, opt);
+    assert.equal(a, b, 'the same gradient norm');
+  }
+  assert.deepEqual(given, dense);
+  assert.ok(
+    [0, 1, 3, 4, 5].every((i) => given.params[i] !== start[i]),
+    'decayed parameters without a gradient still decay',
+  );
+  assert.throws(
+    () => adamwInPlace(given, [...segments, { offset: 1, data: Float32Array.of(1, 1) }], 0.1, 4, decaySize, opt),
+    /\[2, 3\) overlaps the one before it or ends past the 10 parameters/,
+  );
+});
+
+test('resting spans (zero moments, no gradient) step as the full loop does, to the bit, without reading m and v', () => {
+  // 12 parameters, decayed [0, 8); [4, 6) and [9, 12) have zero moments and no gradient; [0, 2) has zero moments
+  // too but is left to the full loop.
+  const r = rng(11);
+  const start = randn(r, [12], 0.5, 'float32').data as Float32Array;
+  const m = randn(r, [12], 0.01, 'float32').data as Float32Array;
+  const v = (randn(r, [12], 0.01, 'float32').data as Float32Array).map(Math.abs);
+  for (const i of [0, 1, 4, 5, 9, 10, 11]) m[i] = v[i] = 0;
+  const grad = [{ offset: 2, data: Float32Array.of(0.5, -0.25) }];
+  const full = { params: start.slice(), m: m.slice(), v: v.slice() };
+  const resting = { params: start.slice(), m: m.slice(), v: v.slice() };
+  adamwInPlace(full, grad, 0.1, 3, 8, opt);
+  adamwInPlace(resting, grad, 0.1, 3, 8, opt, [
+    { from: 9, to: 12 },
+    { from: 4, to: 6 },
+  ]);
+  assert.deepEqual(resting, full);
+  assert.notEqual(resting.params[4], start[4], 'a decayed resting parameter decays');
+  assert.equal(resting.params[10], start[10], 'an undecayed one stays');
+  assert.throws(
+    () => adamwInPlace(resting, grad, 0.1, 4, 8, opt, [{ from: 3, to: 5 }]),
+    /\[3, 5\) overlaps the one before it/,
+  );
+});
+
+test("a lookup table's gradient from its rows: each row read summed in lookup order, consecutive rows in one segment", () => {
+  // A table of 6 rows of width 2 at offset 100, rows 4, 1, 4, 2, −1 (the last, 5) and 4 read. Row 4 sums to 1e8 in
+  // float32 in lookup order ((1e8 + 4) + 4), to 1e8 + 8 in the reverse order.
+  const rows = Float32Array.of(1e8, 2, 0.1, 0.2, 4, 3, 5, 6, 7, 8, 4, 1);
+  const got = lookupGradient(rows, BigInt64Array.of(4n, 1n, 4n, 2n, -1n, 4n), 6, 2, 100);
+  assert.deepEqual(
+    got.map((s) => ({ offset: s.offset, data: [...s.data] })),
+    [
+      { offset: 102, data: [Math.fround(0.1), Math.fround(0.2), 5, 6] },
+      { offset: 108, data: [1e8, 6, 7, 8] },
+    ],
+  );
+  assert.throws(
+    () => lookupGradient(rows, BigInt64Array.of(0n, 1n, 6n, 2n, 3n, 0n), 6, 2, 0),
+    /index 6 is outside a table of 6 rows/,
+  );
 });
 
 test('linear warmup then linear decay, as HF get_linear_schedule_with_warmup', () => {

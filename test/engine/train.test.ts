@@ -4,7 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
 import { initParams } from '../../main/engine/nn/params.ts';
-import { tokenClassifierLayout, tokenClassificationTask, BATCH } from '../../main/engine/nn/token-classification.ts';
+import {
+  tokenClassifierLayout,
+  tokenClassificationTask,
+  tokenCounts,
+  BATCH,
+} from '../../main/engine/nn/token-classification.ts';
+import { toOrtTensor } from '../../main/engine/runtime/ort-tensor.ts';
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { linearWarmupDecay } from '../../main/engine/optim/schedule.ts';
 import {
@@ -47,8 +53,13 @@ function batch(r: () => number, rows = B): Record<string, ort.Tensor> {
     [BATCH.attentionMask]: new ort.Tensor('float32', attention, [rows, S]),
     [BATCH.labels]: new ort.Tensor('int64', labels, [rows, S]),
     [BATCH.labelMask]: new ort.Tensor('float32', attention.slice(), [rows, S]),
+    ...counts(labels, attention),
   };
 }
+
+/** The count feeds of a batch with these labels and label mask (tokenCounts) as ORT tensors. */
+const counts = (labels: BigInt64Array, mask: Float32Array): Record<string, ort.Tensor> =>
+  Object.fromEntries(Object.entries(tokenCounts(labels, mask)).map(([k, t]) => [k, toOrtTensor(t, k)]));
 
 const scalar = (x: number) => new ort.Tensor('float32', Float32Array.from([x]), []);
 const zeros = (n: number) => new ort.Tensor('float32', new Float32Array(n), [n]);
@@ -68,6 +79,7 @@ test('tiny BERT learns a toy token-labelling task in 100 steps (fused forward+ba
       BATCH.attentionMask,
       BATCH.labels,
       BATCH.labelMask,
+      BATCH.labelCount,
       IO.m,
       IO.v,
       IO.lr,
@@ -129,24 +141,21 @@ test('accumulating two micro-batches then applying equals one fused step on the 
       ort.InferenceSession.create(m.bytes),
     ),
   );
-  // Full padding-free rows, every token labelled (a −100 counts in no mean), so each micro-batch's mean is over the
-  // same number of tokens.
+  // Rows with padding and −100 labels, so the halves count different numbers of tokens: each is fed the whole
+  // batch's counts, and their gradients sum to the whole batch's.
   const whole = batch(rng(5), 4);
-  const ones = new Float32Array(4 * S).fill(1);
-  whole[BATCH.attentionMask] = new ort.Tensor('float32', ones, [4, S]);
-  whole[BATCH.labelMask] = new ort.Tensor('float32', ones, [4, S]);
-  whole[BATCH.labels] = new ort.Tensor(
-    'int64',
-    (whole[BATCH.labels].data as BigInt64Array).map((l) => (l < 0n ? 0n : l)),
-    [4, S],
-  );
+  const tokens = (f: Record<string, ort.Tensor>) =>
+    (f[BATCH.labels].data as BigInt64Array).filter((l, i) => l >= 0n && f[BATCH.labelMask].data[i] === 1).length;
   const half = (h: number) =>
     Object.fromEntries(
       Object.entries(whole).map(([k, t]) => [
         k,
-        new ort.Tensor(t.type as 'float32', (t.data as Float32Array).slice(h * 2 * S, (h + 1) * 2 * S), [2, S]),
+        t.dims.length === 0
+          ? t
+          : new ort.Tensor(t.type as 'float32', (t.data as Float32Array).slice(h * 2 * S, (h + 1) * 2 * S), [2, S]),
       ]),
     );
+  assert.notEqual(tokens(half(0)), tokens(half(1)), 'the halves count different numbers of tokens');
   const params = new ort.Tensor('float32', initParams(layout, 3), [layout.size]);
   const opState = {
     [IO.m]: zeros(layout.size),
@@ -156,9 +165,14 @@ test('accumulating two micro-batches then applying equals one fused step on the 
   };
   const a = await fused.run({ [IO.params]: params, ...opState, ...whole });
   let accum: ort.Tensor = zeros(layout.size);
-  for (const h of [0, 1])
-    accum = (await accumulate.run({ [IO.params]: params, [IO.gradAccum]: accum, ...half(h) }))[next(IO.gradAccum)];
-  const b = await apply.run({ [IO.params]: params, [IO.gradAccum]: accum, [IO.gradScale]: scalar(0.5), ...opState });
+  let loss = 0;
+  for (const h of [0, 1]) {
+    const out = await accumulate.run({ [IO.params]: params, [IO.gradAccum]: accum, ...half(h) });
+    accum = out[next(IO.gradAccum)];
+    loss += Number(out[IO.loss].data[0]);
+  }
+  const b = await apply.run({ [IO.params]: params, [IO.gradAccum]: accum, [IO.gradScale]: scalar(1), ...opState });
+  assert.ok(Math.abs(loss - Number(a[IO.loss].data[0])) <= 1e-6 * loss, "the halves' losses sum to the whole's");
   for (const k of [next(IO.params), next(IO.m), next(IO.v), IO.gradNorm]) {
     const [x, y] = [a[k].data as Float32Array, b[k].data as Float32Array];
     const scale = Math.max(...x.map(Math.abs));
@@ -182,6 +196,7 @@ test('distillation step graph: TaughtNet loss inputs, one step runs; the predict
     ...b,
     [BATCH.teacherProbs]: new ort.Tensor('float32', probs, [2, S, 3]),
     [BATCH.teacherMask]: b[BATCH.attentionMask],
+    [BATCH.teacherCount]: b[BATCH.labelCount],
     [IO.params]: new ort.Tensor('float32', initParams(layout, 1), [layout.size]),
     [IO.m]: zeros(layout.size),
     [IO.v]: zeros(layout.size),

@@ -283,4 +283,27 @@ test('bad configs are refused, each problem named with its path', () => {
   bad({ ...minimal, device: 'tpu' }, /device/);
   bad({ ...minimal, epochs: 3 }, /epochs/); // unknown top-level key
   bad({ ...minimal, student: { model: { preset: 'tiny' }, batchSize: 0 } }, /student\.batchSize/);
+  bad(
+    { ...minimal, student: { model: { preset: 'tiny' }, batchSize: 8, microBatchSize: 16 } },
+    /microBatchSize 16 is more than batchSize 8[\s\S]*student\.microBatchSize/,
+  );
+  bad(
+    { ...minimal, device: 'webgpu', student: { model: { preset: 'tiny' }, batchSize: 8, microBatchSize: 2 } },
+    /micro-batches \(microBatchSize\) run on the CPU only[\s\S]*device/,
+  );
+});
+
+test('micro-batches are a training setting of teachers and students, whole batches when left out', () => {
+  const c = parseRunConfig({
+    ...minimal,
+    teachers: [{ ...minimal.teachers[0], batchSize: 16, microBatchSize: 4 }, minimal.teachers[1]],
+  });
+  assert.deepEqual(
+    c.teachers.map((t) => [t.batchSize, t.microBatchSize]),
+    [
+      [16, 4],
+      [8, undefined],
+    ],
+  );
+  assert.equal(c.students[0].microBatchSize, undefined);
 });

@@ -14,6 +14,7 @@ import { tensor, zeros, type Tensor } from '../../main/tensors/tensor.ts';
 import { initParams, paramsToWeights } from '../../main/engine/nn/params.ts';
 import {
   BATCH,
+  goldFeeds,
   logitsGraph,
   tokenClassificationTask,
   tokenClassifierLayout,
@@ -56,12 +57,7 @@ function trainFeeds(c: EncoderConfig, b: PaddedBatch, step: number): Record<stri
   const shape = [b.size, b.length];
   return {
     ...modelFeeds(c, b),
-    [BATCH.labels]: tensor('int64', shape, BigInt64Array.from(b.labels!, BigInt)),
-    [BATCH.labelMask]: tensor(
-      'float32',
-      shape,
-      Float32Array.from(b.labels!, (l) => (l === IGNORE_LABEL ? 0 : 1)),
-    ),
+    ...goldFeeds(b.labels!, shape),
     [IO.lr]: tensor('float32', [], Float32Array.of(3e-3)),
     [IO.step]: tensor('float32', [], Float32Array.of(step)),
     [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt(step))),

@@ -23,17 +23,35 @@ const LABELS = ['B-Disease', 'I-Disease', 'O'];
 const root = tempDir('fine-tune-test-');
 const corpus = corpusSlice(root, 'NCBI-disease', 256);
 
-async function fineTuneOnce(dir: string): Promise<FineTuneResult> {
+async function fineTuneOnce(
+  dir: string,
+  o: { microBatchSize?: number; batchSize?: number; epochs?: number; dropout?: boolean } = {},
+): Promise<FineTuneResult> {
   const settings = parseRunConfig({
     corpora: [{ path: corpus, type: 'Disease' }],
     teachers: [
-      { type: 'Disease', model: { folder: TINY_BERT }, epochs: 2, lr: 1e-3, batchSize: 64, maxLength: 64, seed: 5 },
+      {
+        type: 'Disease',
+        model: { folder: TINY_BERT },
+        epochs: o.epochs ?? 2,
+        lr: 1e-3,
+        batchSize: o.batchSize ?? 64,
+        microBatchSize: o.microBatchSize,
+        maxLength: 64,
+        seed: 5,
+      },
     ],
     student: { model: { folder: TINY_BERT } },
   }).teachers[0];
   const { type: _type, model: _model, ...training } = settings;
   const m = await loadModelFolder(TINY_BERT, { labels: LABELS });
-  const config = { ...m.config, hiddenSize: 128, embeddingSize: 128, intermediateSize: 512 };
+  const config = {
+    ...m.config,
+    hiddenSize: 128,
+    embeddingSize: 128,
+    intermediateSize: 512,
+    ...(o.dropout === false ? { hiddenDropout: 0, attentionDropout: 0, classifierDropout: 0 } : {}),
+  };
   const read = async (split: string) => (await readCorpusFile(join(corpus, `${split}.tsv`))).sentences;
   const [train, dev] = [await read('train'), await read('devel')];
   const windows = windowsOf(training.maxLength);
@@ -84,4 +102,16 @@ test('two fine-tunes with the same seed end with bitwise-identical parameters (t
     a.history.map(({ seconds: _, ...e }) => e),
     b.history.map(({ seconds: _, ...e }) => e),
   );
+});
+
+// A model without dropout takes no dropout seed (its fine-tune failed on the seed it was fed), and micro-batches then
+// change nothing but float rounding: the whole batch's counts weigh every token as the whole batch does.
+test('a fine-tune in micro-batches (3 + 3 + 2 of each batch of 8) trains as the whole batches do, dropout off', async () => {
+  const o = { batchSize: 8, epochs: 1, dropout: false };
+  const whole = await fineTuneOnce(join(root, 'whole'), o);
+  const parts = await fineTuneOnce(join(root, 'parts'), { ...o, microBatchSize: 3 });
+  const [a, b] = [whole.history[0].trainLoss, parts.history[0].trainLoss];
+  assert.ok(Math.abs(a - b) <= 1e-4 * a, `epoch train loss: whole batches ${a}, micro-batches ${b}`);
+  const far = whole.params.reduce((d, x, i) => Math.max(d, Math.abs(x - parts.params[i])), 0);
+  assert.ok(far < 1e-3, `parameters differ by up to ${far}`);
 });

@@ -15,14 +15,23 @@ import type { Init, ParamSpec } from './params.ts';
 
 export type Params = Record<string, Tensor>;
 
+export const WORD_EMBEDDINGS = 'embeddings.word_embeddings.weight';
+const POSITION_EMBEDDINGS = 'embeddings.position_embeddings.weight';
+const TOKEN_TYPE_EMBEDDINGS = 'embeddings.token_type_embeddings.weight';
+
+/** The tables the embeddings read by row lookups alone (Gather), token types when the inputs carry their ids. */
+export function embeddingTables(c: EncoderConfig): string[] {
+  return [WORD_EMBEDDINGS, POSITION_EMBEDDINGS, ...(c.typeVocabSize > 0 ? [TOKEN_TYPE_EMBEDDINGS] : [])];
+}
+
 /** Every encoder parameter with Hugging Face's initialisation (_init_weights), in checkpoint order. */
 export function encoderParamSpecs(c: EncoderConfig): ParamSpec[] {
   const normal = { normal: c.initializerRange };
   const initOf = (name: string): Init => {
     if (/LayerNorm\.weight$/.test(name)) return { constant: 1 };
     if (name.endsWith('.bias')) return { constant: 0 };
-    if (name === 'embeddings.word_embeddings.weight') return { ...normal, zeroRow: c.padTokenId };
-    if (name === 'embeddings.position_embeddings.weight') {
+    if (name === WORD_EMBEDDINGS) return { ...normal, zeroRow: c.padTokenId };
+    if (name === POSITION_EMBEDDINGS) {
       if (c.sinusoidalPositions) return { sinusoidal: true };
       // RoBERTa's position table has padding_idx too (the padding id is also the padding tokens' position).
       if (c.positionOffset > 0) return { ...normal, zeroRow: c.padTokenId };
@@ -50,7 +59,7 @@ export function linear(g: Graph, p: Params, name: string, x: Tensor): Tensor {
 
 /** Word embeddings of input ids [batch, seq] → [batch, seq, embedding size]: the input attributions differentiate. */
 export function wordEmbeddings(g: Graph, p: Params, inputIds: Tensor): Tensor {
-  return g.scope('embeddings.word_embeddings', () => gather(g, p['embeddings.word_embeddings.weight'], inputIds));
+  return g.scope('embeddings.word_embeddings', () => gather(g, p[WORD_EMBEDDINGS], inputIds));
 }
 
 /**
@@ -97,9 +106,9 @@ function positionIds({ g, config: c }: EncoderScope, x: EncoderInputs): Tensor {
 function embeddings(s: EncoderScope, x: EncoderInputs): Tensor {
   const { g, config: c, params: p } = s;
   return g.scope('embeddings', () => {
-    let sum = add(g, x.inputsEmbeds, gather(g, p['embeddings.position_embeddings.weight'], positionIds(s, x)));
+    let sum = add(g, x.inputsEmbeds, gather(g, p[POSITION_EMBEDDINGS], positionIds(s, x)));
     if (c.typeVocabSize > 0) {
-      const types = p['embeddings.token_type_embeddings.weight'];
+      const types = p[TOKEN_TYPE_EMBEDDINGS];
       if (!x.tokenTypeIds && usesTokenTypes(c))
         throw new Error(`a ${c.modelType} encoder with token types needs token_type_ids`);
       // Without ids the family has a single type (see usesTokenTypes): its row [1, E] broadcasts over every token.

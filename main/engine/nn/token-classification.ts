@@ -8,22 +8,67 @@ import { crossEntropy, distillationLoss } from '../ops/loss.ts';
 import { dropout, softmax, type DropoutContext } from '../ops/nn.ts';
 import type { EncoderConfig } from '../../../shared/models/config.ts';
 import { classifierShapes } from '../../../shared/models/weight-names.ts';
-import { encoder, encoderParamSpecs, linear, wordEmbeddings, type EncoderInputs, type Params } from './encoder.ts';
+import {
+  embeddingTables,
+  encoder,
+  encoderParamSpecs,
+  linear,
+  wordEmbeddings,
+  type EncoderInputs,
+  type Params,
+} from './encoder.ts';
 import { layoutParams, paramViews, type ParamLayout, type ParamSpec } from './params.ts';
 import { IO, type Task } from '../optim/train-graphs.ts';
 import { decays, type AdamWConfig } from '../optim/adamw.ts';
+import { tensor, type Tensor as Values } from '../../tensors/tensor.ts';
+import { IGNORE_LABEL } from '../../../shared/models/ignore-label.ts';
 
-/** Batch input names: int64 [batch, seq] ids, float masks [batch, seq] (1 = counts), teacher probs [batch, seq, labels]. */
+/**
+ * Batch input names: int64 [batch, seq] ids, float masks [batch, seq] (1 = counts), teacher probs [batch, seq, labels],
+ * and the float scalar counts the loss's means divide by (see tokenCounts).
+ */
 export const BATCH = {
   inputIds: 'input_ids',
   tokenTypeIds: 'token_type_ids',
   attentionMask: 'attention_mask',
   labels: 'labels',
   labelMask: 'label_mask',
+  labelCount: 'label_count',
   teacherProbs: 'teacher_probs',
   teacherMask: 'teacher_mask',
+  teacherCount: 'teacher_count',
   probs: 'probs',
 } as const;
+
+/**
+ * The count feeds of a batch: the tokens its gold term's mean is over (mask 1, label not IGNORE_LABEL), and with
+ * `teacherMask` its distillation term's. A micro-batch is fed its whole batch's counts, so that the micro-batches'
+ * losses and gradients add up to the whole batch's.
+ */
+export function tokenCounts(
+  labels: BigInt64Array,
+  labelMask: Float32Array,
+  teacherMask?: Float32Array,
+): Record<string, Values> {
+  const ignored = BigInt(IGNORE_LABEL);
+  const count = (mask: Float32Array) =>
+    tensor('float32', [], Float32Array.of(mask.reduce((n, m, i) => n + (labels[i] === ignored ? 0 : m), 0)));
+  return {
+    [BATCH.labelCount]: count(labelMask),
+    ...(teacherMask ? { [BATCH.teacherCount]: count(teacherMask) } : {}),
+  };
+}
+
+/** A batch's gold feeds with every labelled token counted: labels, label mask (0 on IGNORE_LABEL) and count. */
+export function goldFeeds(labels: ArrayLike<number>, shape: readonly number[]): Record<string, Values> {
+  const ids = BigInt64Array.from(Array.from(labels), BigInt);
+  const mask = Float32Array.from(Array.from(labels), (l) => (l === IGNORE_LABEL ? 0 : 1));
+  return {
+    [BATCH.labels]: tensor('int64', shape, ids),
+    [BATCH.labelMask]: tensor('float32', shape, mask),
+    ...tokenCounts(ids, mask),
+  };
+}
 
 export function numLabels(c: EncoderConfig): number {
   if (c.labels === null || c.labels.length === 0)
@@ -85,19 +130,23 @@ export function tokenClassificationTask(
   return {
     layout,
     dtype,
+    lookupTables: embeddingTables(c),
     forward(g, params, drop) {
       const logits = tokenClassifierLogits(g, c, params, modelInputs(g, c, params, dtype), drop);
       const labels = g.input(BATCH.labels, 'int64', ['batch', 'seq']);
       const labelMask = g.input(BATCH.labelMask, dtype, ['batch', 'seq']);
+      const count = g.input(BATCH.labelCount, dtype, []);
       const loss = g.scope('loss', () =>
         o.distillation === undefined
-          ? crossEntropy(g, logits, labels, labelMask)
+          ? crossEntropy(g, logits, labels, labelMask, count)
           : distillationLoss(g, {
               logits,
               labels,
               hardMask: labelMask,
+              hardCount: count,
               teacherProbs: g.input(BATCH.teacherProbs, dtype, ['batch', 'seq', labelCount]),
               softMask: g.input(BATCH.teacherMask, dtype, ['batch', 'seq']),
+              softCount: g.input(BATCH.teacherCount, dtype, []),
               weights: o.distillation,
             }),
       );

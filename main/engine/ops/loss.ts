@@ -1,5 +1,7 @@
 // Token-level losses with masks: mean over the tokens whose mask is 1. Against gold labels, a token labelled
 // IGNORE_LABEL (−100) counts nowhere whatever its mask, as in PyTorch's CrossEntropyLoss(ignore_index=−100).
+// A mean may divide by a `count` given as a graph input instead of its own mask's sum: a micro-batch then divides by
+// its whole batch's count, so that the micro-batches' losses (and gradients) sum to the whole batch's.
 import { constTensor, type Graph, type Tensor } from '../graph/graph.ts';
 import { add, div, equal, log, max, mul, neg, sub } from './elementwise.ts';
 import { logSoftmax } from './nn.ts';
@@ -7,10 +9,10 @@ import { reduceSum } from './reduce.ts';
 import { cast, unsqueeze } from './shape.ts';
 import { IGNORE_LABEL } from '../../../shared/models/ignore-label.ts';
 
-/** Σ(values·mask) / max(Σmask, 1): the mean over unmasked tokens (0 when none is). */
-function maskedMean(g: Graph, values: Tensor, mask: Tensor): Tensor {
+/** Σ(values·mask) / max(count, 1), count Σmask unless given: the mean over unmasked tokens (0 when none is). */
+function maskedMean(g: Graph, values: Tensor, mask: Tensor, count?: Tensor): Tensor {
   const all = [...values.shape.keys()];
-  return div(g, reduceSum(g, mul(g, values, mask), all), max(g, reduceSum(g, mask, all), 1));
+  return div(g, reduceSum(g, mul(g, values, mask), all), max(g, count ?? reduceSum(g, mask, all), 1));
 }
 
 /**
@@ -34,18 +36,18 @@ const labelledMask = (g: Graph, mask: Tensor, labels: Tensor): Tensor =>
  * Cross-entropy of logits [..., C] against integer labels [...], averaged over the tokens where mask [...] is 1 and
  * the label is not IGNORE_LABEL: PyTorch's CrossEntropyLoss(ignore_index=−100, reduction='mean') over the masked tokens.
  */
-export function crossEntropy(g: Graph, logits: Tensor, labels: Tensor, mask: Tensor): Tensor {
+export function crossEntropy(g: Graph, logits: Tensor, labels: Tensor, mask: Tensor, count?: Tensor): Tensor {
   const classes = logits.shape[logits.shape.length - 1];
   if (typeof classes !== 'number') throw new Error('crossEntropy needs a static class count');
   const ids = int32Labels(g, labels);
   const logp = logSoftmax(g, logits);
   const nll = neg(g, reduceSum(g, mul(g, oneHot(g, ids, classes, logits.dtype), logp), [-1]));
-  return maskedMean(g, nll, labelledMask(g, mask, ids));
+  return maskedMean(g, nll, labelledMask(g, mask, ids), count);
 }
 
 /** Soft-target cross-entropy −Σ p·log softmax(logits) against probabilities p [..., C], masked mean over tokens. */
-export function softCrossEntropy(g: Graph, logits: Tensor, probs: Tensor, mask: Tensor): Tensor {
-  return maskedMean(g, neg(g, reduceSum(g, mul(g, probs, logSoftmax(g, logits)), [-1])), mask);
+export function softCrossEntropy(g: Graph, logits: Tensor, probs: Tensor, mask: Tensor, count?: Tensor): Tensor {
+  return maskedMean(g, neg(g, reduceSum(g, mul(g, probs, logSoftmax(g, logits)), [-1])), mask, count);
 }
 
 /** KL(p ‖ softmax(logits)) = soft cross-entropy − entropy(p); same gradient as softCrossEntropy. */
@@ -68,10 +70,13 @@ export function distillationLoss(
     softMask: Tensor;
     hardMask: Tensor;
     weights: { kd: number; gt: number };
+    /** The counts the soft and hard means divide by (see maskedMean); their masks' sums when absent. */
+    softCount?: Tensor;
+    hardCount?: Tensor;
   },
 ): Tensor {
   const ids = int32Labels(g, o.labels);
-  const soft = softCrossEntropy(g, o.logits, o.teacherProbs, labelledMask(g, o.softMask, ids));
-  const hard = crossEntropy(g, o.logits, ids, o.hardMask);
+  const soft = softCrossEntropy(g, o.logits, o.teacherProbs, labelledMask(g, o.softMask, ids), o.softCount);
+  const hard = crossEntropy(g, o.logits, ids, o.hardMask, o.hardCount);
   return add(g, mul(g, soft, o.weights.kd), mul(g, hard, o.weights.gt));
 }

@@ -100,16 +100,31 @@ export interface AdamWBuffers {
   v: Float32Array;
 }
 
-/** A run of the gradient: the gradient of the flat parameters [offset, offset + data.length). */
+/**
+ * A run of the gradient: the gradient of the flat parameters [offset, offset + data.length). A step takes its gradient
+ * as segments in increasing offset order, none overlapping; parameters that no segment covers have a zero gradient
+ * (the rows of an embedding table that no token of the batch looked up).
+ */
 export interface GradientSegment {
   offset: number;
   data: Float32Array;
 }
 
 /**
+ * Parameters [from, to) whose Adam moments are all zero and that have no gradient in a step (embedding rows that no
+ * batch has looked up yet): their step is the weight decay alone, m and v staying zero (exactly what the full step
+ * computes for them), so it need not read m and v, and without decay it does nothing.
+ */
+export interface RestingSpan {
+  from: number;
+  to: number;
+}
+
+/**
  * The step of `adamw` applied in place to flat float32 buffers, one pass (the same folded scalars, so the same
- * rounding as the graph up to float32 vs float64 arithmetic), from the gradient given in segments that together
- * cover the parameters; the first `decaySize` parameters are decayed. Returns the gradient's norm before clipping.
+ * rounding as the graph up to float32 vs float64 arithmetic), from the gradient given in segments (zero where none
+ * covers a parameter) and the resting spans (sorted, overlapping no segment); the first `decaySize` parameters are
+ * decayed. Returns the gradient's norm before clipping.
  */
 export function adamwInPlace(
   b: AdamWBuffers,
@@ -118,26 +133,131 @@ export function adamwInPlace(
   step: number,
   decaySize: number,
   o: AdamWScalars,
+  resting: readonly RestingSpan[] = [],
 ): number {
-  const { params: p, m, v } = b;
-  const covered = grad.reduce((n, s) => n + s.data.length, 0);
-  if (covered !== p.length) throw new Error(`the gradient covers ${covered} of ${p.length} parameters`);
+  const p = b.params;
+  const pieces = [
+    ...grad.map((s) => ({ from: s.offset, to: s.offset + s.data.length, data: s.data as Float32Array | null })),
+    ...resting.map((r) => ({ ...r, data: null })),
+  ].sort((x, y) => x.from - y.from);
+  pieces.forEach((s, i) => {
+    if ((i > 0 && s.from < pieces[i - 1].to) || s.to > p.length || s.from > s.to)
+      throw new Error(
+        `gradient segment or resting span [${s.from}, ${s.to}) overlaps the one before it or ends past the ${p.length} parameters`,
+      );
+  });
   let sumSq = 0;
-  for (const { data } of grad) for (let i = 0; i < data.length; i++) sumSq += data[i] * data[i];
+  for (const { data } of grad) sumSq += sumOfSquares(data);
   const gradNorm = Math.sqrt(sumSq);
   const clip = o.maxGradNorm === null ? 1 : Math.min(o.maxGradNorm / (gradNorm + 1e-6), 1);
-  const [g1, g2] = [clip * (1 - o.beta1), clip * clip * (1 - o.beta2)];
   const sqrtBc2 = Math.sqrt(1 - o.beta2 ** step);
-  const stepSize = (lr * sqrtBc2) / (1 - o.beta1 ** step);
-  const eps = o.eps * sqrtBc2;
-  for (const { offset, data } of grad) {
-    const decay = offset < decaySize ? 1 - lr * o.weightDecay : 1; // the groups never share a parameter
-    for (let i = 0, k = offset; i < data.length; i++, k++) {
-      const g = data[i];
-      const mk = (m[k] = o.beta1 * m[k] + g1 * g);
-      const vk = (v[k] = o.beta2 * v[k] + g2 * g * g);
-      p[k] = p[k] * decay - (stepSize * Math.fround(mk)) / (Math.sqrt(Math.fround(vk)) + eps);
+  const k: StepConstants = {
+    b1: o.beta1,
+    b2: o.beta2,
+    g1: clip * (1 - o.beta1),
+    g2: clip * clip * (1 - o.beta2),
+    stepSize: (lr * sqrtBc2) / (1 - o.beta1 ** step),
+    eps: o.eps * sqrtBc2,
+  };
+  const decayed = 1 - lr * o.weightDecay;
+  // [from, to) with gradient `data` from its start, a zero gradient, or resting; cut where the decay group ends.
+  const update = (from: number, to: number, data: Float32Array | 'zero' | 'resting'): void => {
+    const cut = Math.min(Math.max(decaySize, from), to);
+    for (const [a, z, decay] of [
+      [from, cut, decayed],
+      [cut, to, 1],
+    ] as const) {
+      if (a === z) continue;
+      if (data === 'zero') stepWithoutGradient(b, a, z, decay, k);
+      else if (data !== 'resting') stepWithGradient(b, data.subarray(a - from, z - from), a, decay, k);
+      else if (decay !== 1) for (let i = a; i < z; i++) p[i] *= decay;
     }
+  };
+  let done = 0;
+  for (const { from, to, data } of pieces) {
+    update(done, from, 'zero');
+    update(from, to, data ?? 'resting');
+    done = to;
   }
+  update(done, p.length, 'zero');
   return gradNorm;
+}
+
+function sumOfSquares(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+}
+
+/** The folded scalars of one step (see `adamw`), for the loops below. */
+interface StepConstants {
+  b1: number;
+  b2: number;
+  g1: number;
+  g2: number;
+  stepSize: number;
+  eps: number;
+}
+
+// Two loops, kept small and monomorphic for V8: parameters with a gradient, and parameters without one, which skip
+// reading a gradient of zeros (most of an embedding table). Both round m and v to float32 as they are stored.
+function stepWithGradient(b: AdamWBuffers, g: Float32Array, offset: number, decay: number, c: StepConstants): void {
+  const { params: p, m, v } = b;
+  const { b1, b2, g1, g2, stepSize, eps } = c;
+  for (let i = 0, k = offset; i < g.length; i++, k++) {
+    const gi = g[i];
+    const mk = Math.fround(b1 * m[k] + g1 * gi);
+    const vk = Math.fround(b2 * v[k] + g2 * gi * gi);
+    m[k] = mk;
+    v[k] = vk;
+    p[k] = p[k] * decay - (stepSize * mk) / (Math.sqrt(vk) + eps);
+  }
+}
+
+function stepWithoutGradient(b: AdamWBuffers, from: number, to: number, decay: number, c: StepConstants): void {
+  const { params: p, m, v } = b;
+  const { b1, b2, stepSize, eps } = c;
+  for (let k = from; k < to; k++) {
+    const mk = Math.fround(b1 * m[k]);
+    const vk = Math.fround(b2 * v[k]);
+    m[k] = mk;
+    v[k] = vk;
+    p[k] = p[k] * decay - (stepSize * mk) / (Math.sqrt(vk) + eps);
+  }
+}
+
+/**
+ * The gradient of a lookup table [rows, width] whose flat parameters start at `offset`, from the gradients of the rows
+ * a batch looked up (`rowGrads` [n, width], for table rows `indices`, negative ones counted from the end as Gather
+ * does): each row looked up once, in increasing order, its gradients summed in lookup order (as ScatterElements' add
+ * sums them, to the bit), consecutive rows in one segment; rows not looked up are left out (a zero gradient).
+ */
+export function lookupGradient(
+  rowGrads: Float32Array,
+  indices: BigInt64Array,
+  rows: number,
+  width: number,
+  offset: number,
+): GradientSegment[] {
+  const n = indices.length;
+  if (rowGrads.length !== n * width)
+    throw new Error(`${rowGrads.length} row gradients for ${n} lookups of rows of ${width}`);
+  const ids = Int32Array.from(indices, (i) => Number(i < 0n ? i + BigInt(rows) : i));
+  const bad = ids.findIndex((r) => r < 0 || r >= rows);
+  if (bad >= 0) throw new Error(`lookup index ${indices[bad]} is outside a table of ${rows} rows`);
+  const used = Int32Array.from(new Set(ids)).sort();
+  const slot = new Map(Array.from(used, (r, i) => [r, i]));
+  const sums = new Float32Array(used.length * width);
+  for (let i = 0; i < n; i++) {
+    const to = slot.get(ids[i])! * width;
+    for (let j = 0, from = i * width; j < width; j++) sums[to + j] += rowGrads[from + j];
+  }
+  const segments: GradientSegment[] = [];
+  for (let s = 0; s < used.length;) {
+    let e = s + 1;
+    while (e < used.length && used[e] === used[e - 1] + 1) e++;
+    segments.push({ offset: offset + used[s] * width, data: sums.subarray(s * width, e * width) });
+    s = e;
+  }
+  return segments;
 }

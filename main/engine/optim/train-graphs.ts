@@ -2,15 +2,15 @@
 // graph returns their next values as outputs named `<input>.next`, so the runtime can feed outputs back as inputs.
 //   trainStepGraph:  forward + backward + AdamW in one run (no gradient accumulation).
 //   accumulateGraph: forward + backward, adding the flat gradient into grad_accum (one run per micro-batch),
-//   applyGraph:      AdamW on grad_accum·grad_scale (grad_scale = 1/micro-batches), once per optimizer step; it
-//                    resets grad_accum to zeros. Each micro-batch's loss is its own token mean, so micro-batches
-//                    weigh equally (as in Hugging Face's Trainer), not by their token counts.
+//   applyGraph:      AdamW on grad_accum·grad_scale, once per optimizer step; it resets grad_accum to zeros. Fed
+//                    its whole batch's token counts (token-classification.ts tokenCounts), each micro-batch's loss
+//                    is its share of the batch's, so the gradients sum to the batch's and grad_scale is 1.
 //   evalGraph:       forward only, no dropout: loss and the task's outputs, or (withLoss false) the outputs alone,
 //                    which needs no labels.
 import { Graph, type DType, type Tensor } from '../graph/graph.ts';
 import { toOnnx, type OnnxModel } from '../graph/onnx.ts';
 import { add, mul } from '../ops/elementwise.ts';
-import { zerosLike } from '../ops/shape.ts';
+import { reshape, zerosLike } from '../ops/shape.ts';
 import type { DropoutContext } from '../ops/nn.ts';
 import { flatGradient, paramInputs, paramViews, type ParamLayout } from '../nn/params.ts';
 import { grad } from '../graph/autodiff.ts';
@@ -26,7 +26,7 @@ export const IO = {
   lr: 'lr',
   /** float scalar: 1-based optimizer step, for Adam's bias corrections. */
   step: 'step',
-  /** float scalar: 1 / number of accumulated micro-batches. */
+  /** float scalar: what applyGraph multiplies the accumulated gradient by. */
   gradScale: 'grad_scale',
   /** int64 scalar in [0, 2³¹): the dropout masks are a function of it (see ops/nn.ts dropout). */
   dropoutSeed: 'dropout_seed',
@@ -38,6 +38,12 @@ export const next = (name: string): string => `${name}.next`;
 export interface Task {
   layout: ParamLayout;
   dtype: DType;
+  /**
+   * Parameters the forward reads only through one row lookup (Gather) each: embedding tables. The gradient graph
+   * outputs the gradients of the rows read and their indices (rowGradOutputs) instead of the table's gradient, which
+   * for word embeddings is nearly all zeros, and which ORT's CPU ScatterElements sums on one thread, element by element.
+   */
+  lookupTables?: readonly string[];
   /** Declares the batch inputs on `g` and returns the loss plus any other outputs (e.g. probabilities). */
   forward(
     g: Graph,
@@ -88,26 +94,43 @@ export function trainStepGraph(task: Task, opt: AdamWConfig): StepGraph {
 /**
  * Forward + backward alone, for an optimizer applied outside the graph (adamwInPlace): each parameter is an input of
  * its own (`paramInput(name)`, fed a view of the flat buffer) and each gradient an output (`gradOutput(name)`), so that
- * neither the parameters nor the gradient are copied into one more flat buffer.
+ * neither the parameters nor the gradient are copied into one more flat buffer. A lookup table's gradient is the
+ * gradients of the rows the batch read, with their indices (`rowGradOutputs(name)`), not the table's.
  */
 export function gradientGraph(task: Task): OnnxModel {
   const g = new Graph();
   const params = paramInputs(g, task.layout, task.dtype, PARAM_INPUT);
   const { loss } = task.forward(g, params, dropoutInput(g));
-  const grads = grad(
-    g,
-    loss,
-    task.layout.entries.map((e) => params[e.name]),
+  const lookups = (task.lookupTables ?? []).map((name) => ({ name, ...rowLookup(g, params[name], name) }));
+  const dense = task.layout.entries.filter((e) => !lookups.some((l) => l.name === e.name));
+  const grads = grad(g, loss, [...dense.map((e) => params[e.name]), ...lookups.map((l) => l.rows)]);
+  const outputs: Record<string, Tensor> = { [IO.loss]: loss };
+  dense.forEach((e, i) => (outputs[gradOutput(e.name)] = grads[i]));
+  lookups.forEach((l, i) =>
+    g.scope(`grad/${l.name}`, () => {
+      const names = rowGradOutputs(l.name);
+      outputs[names.rows] = reshape(g, grads[dense.length + i], [-1, l.width]);
+      outputs[names.indices] = reshape(g, l.indices, [-1]);
+    }),
   );
-  return toOnnx(
-    g,
-    { [IO.loss]: loss, ...Object.fromEntries(task.layout.entries.map((e, i) => [gradOutput(e.name), grads[i]])) },
-    'gradient',
-  );
+  return toOnnx(g, outputs, 'gradient');
 }
 const PARAM_INPUT = 'params/';
 export const paramInput = (name: string): string => `${PARAM_INPUT}${name}`;
 export const gradOutput = (name: string): string => `grad/${name}`;
+/** A lookup table's outputs in the gradient graph: float [n, row width] and int64 [n], one per row read. */
+export const rowGradOutputs = (name: string) => ({ rows: `grad_rows/${name}`, indices: `grad_rows/${name}/indices` });
+
+/** The one Gather that reads rows of `table`: its output (the rows) and its indices; an error if `table` has other uses. */
+function rowLookup(g: Graph, table: Tensor, name: string): { rows: Tensor; indices: Tensor; width: number } {
+  const uses = g.tape.filter((e) => e.inputs.some((t) => t.name === table.name));
+  const node = uses.length === 1 ? g.nodes.find((n) => n.outputs[0] === uses[0].output.name) : undefined;
+  const axis = node?.attrs.axis;
+  if (!node || node.op !== 'Gather' || node.inputs[0] !== table.name || (axis && 'i' in axis && axis.i !== 0))
+    throw new Error(`${name} is not read by one row lookup alone, so its gradient cannot be given by rows`);
+  const width = table.shape.slice(1).reduce<number>((a, d) => a * (d as number), 1);
+  return { rows: uses[0].output, indices: uses[0].inputs[1], width };
+}
 
 export function accumulateGraph(task: Task): StepGraph {
   const g = new Graph();

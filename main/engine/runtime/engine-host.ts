@@ -73,6 +73,8 @@ export function serveEngine(channel: HostChannel): void {
       }
       case 'step':
         return program(command.program).run(command.feeds);
+      case 'microBatches':
+        return program(command.program).runMicroBatches(command.feeds);
       case 'evaluate': {
         const p = program(command.program);
         const outputs = [];

@@ -19,6 +19,8 @@ export interface Commands {
   load: { kind: 'load'; program: string; spec: ProgramSpec };
   /** One run of a program (a training step); returns its read outputs. */
   step: { kind: 'step'; program: string; feeds: Feeds };
+  /** One training update from a batch in micro-batches (Program.runMicroBatches); returns each one's read outputs. */
+  microBatches: { kind: 'microBatches'; program: string; feeds: Feeds[] };
   /** Runs a program over many batches (evaluation, prediction), reporting progress; cancellable between batches. */
   evaluate: { kind: 'evaluate'; program: string; batches: Feeds[] };
   readState: { kind: 'readState'; names?: string[] };
@@ -41,6 +43,7 @@ export interface Results {
   open: ProviderChoice;
   load: { stateInputs: string[]; batchInputs: string[] };
   step: Outputs;
+  microBatches: Outputs[];
   evaluate: Outputs[];
   readState: Record<string, Tensor>;
   writeState: null;

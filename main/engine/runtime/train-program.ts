@@ -1,7 +1,7 @@
 // The training step and the evaluation forward as workspace programs, for the provider the workspace runs on. On a GPU provider: the fused step
 // graph (forward, backward, AdamW), whose state outputs stay on the device. On the CPU: forward and backward only, fed
 // views of the flat parameters, and the workspace applies AdamW to its state in place, so no state-sized buffer is
-// copied into ORT or out of it but the gradient (see workspace.ts). An evaluation on the CPU likewise takes views.
+// copied into ORT or out of it but the gradient (see workspace.ts), and of a lookup table only the rows the batch read. An evaluation on the CPU likewise takes views.
 // Either way a run takes the batch plus `lr` and `step` and can read back the loss and the gradient norm.
 import type { AdamWConfig } from '../optim/adamw.ts';
 import {
@@ -10,6 +10,7 @@ import {
   gradOutput,
   IO,
   paramInput,
+  rowGradOutputs,
   type Task,
   trainStepGraph,
 } from '../optim/train-graphs.ts';
@@ -27,7 +28,7 @@ export function trainProgram(
     return { model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read };
   }
   const { noDecay: _patterns, ...config } = opt; // decaySize says which parameters decay
-  const entries = task.layout.entries;
+  const lookups = new Set(task.lookupTables);
   return {
     model: gradientGraph(task).bytes,
     read,
@@ -35,7 +36,11 @@ export function trainProgram(
     adamw: {
       config,
       decaySize: task.layout.decaySize,
-      grads: entries.map((e) => ({ output: gradOutput(e.name), offset: e.offset })),
+      grads: task.layout.entries.map((e) =>
+        lookups.has(e.name)
+          ? { ...rowGradOutputs(e.name), offset: e.offset, tableRows: e.shape[0], width: e.size / e.shape[0] }
+          : { output: gradOutput(e.name), offset: e.offset },
+      ),
       params: IO.params,
       m: IO.m,
       v: IO.v,

@@ -8,7 +8,9 @@
 // onnxruntime-node copies every output into a fresh buffer, so a program that would replace large state (the
 // parameters and both Adam moments) instead outputs the gradient and names an `adamw` step, which the workspace
 // applies to the state in place (optim/adamw.ts adamwInPlace): one gradient-sized output a step instead of three
-// state-sized ones, and no second copy of the state while the old one waits for the garbage collector.
+// state-sized ones, and no second copy of the state while the old one waits for the garbage collector. Of a lookup
+// table (word embeddings) the program outputs only the gradients of the rows the batch read. Pre-allocated outputs
+// would not save the copy: onnxruntime-node 1.30 fills a given output tensor and still returns a fresh copy of it.
 //
 // On a GPU provider the state never leaves the device between runs: state outputs are requested as 'gpu-buffer'
 // and fed straight back, and only the read outputs come back as 'cpu'. Every superseded device tensor is disposed
@@ -25,7 +27,13 @@ import { encodeModel, onnxOutputNames, valueInfo } from './onnx-model.ts';
 import { fromOrtTensor, toOrtTensor } from './ort-tensor.ts';
 import { type ProviderName, executionProviders, isGpuProvider } from './providers.ts';
 import { ensureXdgRuntimeDir } from './xdg-runtime-dir.ts';
-import { adamwInPlace, type AdamWScalars } from '../optim/adamw.ts';
+import {
+  adamwInPlace,
+  lookupGradient,
+  type AdamWScalars,
+  type GradientSegment,
+  type RestingSpan,
+} from '../optim/adamw.ts';
 
 export interface SessionTuning {
   readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
@@ -65,8 +73,11 @@ export interface HostAdamW {
   readonly config: AdamWScalars;
   /** The first `decaySize` parameters get weight decay. */
   readonly decaySize: number;
-  /** The program's gradient outputs, each with where its gradient starts in the flat parameters; together they cover them. */
-  readonly grads: readonly { readonly output: string; readonly offset: number }[];
+  /**
+   * The program's gradient outputs in the order of the flat parameters, each with where its gradient starts there;
+   * together they cover them. A lookup table's gradient comes as the gradients of the rows a batch read.
+   */
+  readonly grads: readonly (DenseGradient | RowGradients)[];
   /** State names of the parameters and the two moments. */
   readonly params: string;
   readonly m: string;
@@ -78,6 +89,21 @@ export interface HostAdamW {
   readonly gradNorm: string;
 }
 
+/** A gradient output shaped as its parameter. */
+export interface DenseGradient {
+  readonly output: string;
+  readonly offset: number;
+}
+
+/** A lookup table's gradient [tableRows, width] as outputs `rows` [n, width] and their table rows `indices` (int64 [n]). */
+export interface RowGradients {
+  readonly rows: string;
+  readonly indices: string;
+  readonly offset: number;
+  readonly tableRows: number;
+  readonly width: number;
+}
+
 export interface Program {
   /** Model inputs fed from the workspace state. */
   readonly stateInputs: readonly string[];
@@ -85,6 +111,14 @@ export interface Program {
   readonly batchInputs: readonly string[];
   /** Runs once: feeds state + batch, swaps in the updated state, returns the read outputs (CPU tensors). */
   run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>>;
+  /**
+   * A training program with an in-place AdamW step (the CPU's) only: one update from a batch given in micro-batches,
+   * each run on its own (a fraction of the memory the whole batch's run needs) and their gradients summed before the
+   * one AdamW step; all take the same lr and step. Returns each micro-batch's read outputs, the workspace's own (the
+   * gradient norm) with the last. For the sum to be the whole batch's gradient, each micro-batch's loss must be its
+   * share of the batch's (token-classification tasks: fed the whole batch's tokenCounts).
+   */
+  runMicroBatches(batches: readonly Readonly<Record<string, Tensor>>[]): Promise<Record<string, Tensor>[]>;
   release(): Promise<void>;
 }
 
@@ -137,6 +171,100 @@ function disposeIfOnDevice(t: ort.Tensor): void {
 }
 
 /**
+ * The gradient of one update, summed over the runs of its micro-batches in run order: dense outputs added into the
+ * first run's buffers, a lookup table's rows and indices kept in run order and summed by lookupGradient (so the rows of
+ * consecutive micro-batches are summed in the whole batch's token order).
+ */
+function gradientSum(a: HostAdamW): { add(out: ort.InferenceSession.ReturnType): void; segments(): GradientSegment[] } {
+  const dense = new Map<string, Float32Array>();
+  const rows = new Map<string, { rows: Float32Array[]; indices: BigInt64Array[] }>();
+  const data = (out: ort.InferenceSession.ReturnType, name: string) => fromOrtTensor(out[name], name).data;
+  return {
+    add(out) {
+      for (const gr of a.grads) {
+        if ('output' in gr) {
+          const g = data(out, gr.output) as Float32Array;
+          const sum = dense.get(gr.output);
+          if (!sum) dense.set(gr.output, g);
+          else for (let i = 0; i < g.length; i++) sum[i] += g[i];
+        } else {
+          const parts = rows.get(gr.rows) ?? { rows: [], indices: [] };
+          parts.rows.push(data(out, gr.rows) as Float32Array);
+          parts.indices.push(data(out, gr.indices) as BigInt64Array);
+          rows.set(gr.rows, parts);
+        }
+      }
+    },
+    segments: () =>
+      a.grads.flatMap((gr) => {
+        if ('output' in gr) return [{ offset: gr.offset, data: dense.get(gr.output)! }];
+        const parts = rows.get(gr.rows)!;
+        return lookupGradient(
+          concat(parts.rows, Float32Array),
+          concat(parts.indices, BigInt64Array),
+          gr.tableRows,
+          gr.width,
+          gr.offset,
+        );
+      }),
+  };
+}
+
+/** The parts end to end (the one part itself when there is one). */
+function concat<T extends Float32Array | BigInt64Array>(parts: T[], Type: { new (n: number): T }): T {
+  if (parts.length === 1) return parts[0];
+  const all = new Type(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    (all as Float32Array).set(p as Float32Array, at);
+    at += p.length;
+  }
+  return all;
+}
+
+/**
+ * The rows of each lookup table of `a` whose moments are all zero and that get no gradient in this step, as resting
+ * spans (see adamwInPlace). `zero` holds, per table, 1 for each row whose m and v are all zero: found by a scan of m
+ * and v when it is not known yet, then kept as rows get gradients (which is the only way a row's moments leave zero).
+ */
+function restingSpans(
+  a: HostAdamW,
+  grad: readonly GradientSegment[],
+  m: Float32Array,
+  v: Float32Array,
+  zero: Map<string, Uint8Array>,
+): RestingSpan[] {
+  const spans: RestingSpan[] = [];
+  for (const gr of a.grads) {
+    if ('output' in gr) continue;
+    const { offset, tableRows, width } = gr;
+    const key = `${a.m}:${offset}`;
+    let rows = zero.get(key);
+    if (!rows) {
+      rows = new Uint8Array(tableRows);
+      for (let r = 0; r < tableRows; r++) {
+        let k = offset + r * width;
+        const end = k + width;
+        while (k < end && m[k] === 0 && v[k] === 0) k++;
+        rows[r] = k === end ? 1 : 0;
+      }
+      zero.set(key, rows);
+    }
+    const end = offset + tableRows * width;
+    for (const s of grad)
+      if (s.offset >= offset && s.offset < end)
+        rows.fill(0, (s.offset - offset) / width, (s.offset - offset + s.data.length) / width);
+    for (let r = 0; r < tableRows; r++) {
+      if (!rows[r]) continue;
+      const from = r;
+      while (r < tableRows && rows[r]) r++;
+      spans.push({ from: offset + from * width, to: offset + r * width });
+    }
+  }
+  return spans;
+}
+
+/**
  * Creates a workspace holding `initial` as its state on `provider` (uploaded to the device on GPU providers; on the CPU
  * the workspace takes over the buffers).
  */
@@ -153,6 +281,8 @@ export async function createWorkspace(
   // The session that produced each device tensor of the state (see the quirks above): releasing a program first
   // moves the state it produced to copies made by a transfer session.
   const owner = new Map<string, ort.InferenceSession>();
+  // Which rows of each lookup table have all-zero Adam moments (see restingSpans); unknown again once state is written.
+  const zeroMoments = new Map<string, Uint8Array>();
 
   // One run at a time across all programs: a run reads state that the previous run replaced (and disposed).
   let queue: Promise<unknown> = Promise.resolve();
@@ -226,6 +356,7 @@ export async function createWorkspace(
         }
         incoming.set(n, toOrtTensor(t, n));
       }
+      zeroMoments.clear();
       if (!gpu) {
         for (const [n, t] of incoming) state.set(n, t);
         return;
@@ -286,7 +417,7 @@ export async function createWorkspace(
           `view "${input}" reaches [${v.offset}, ${end}) of state "${v.state}", which holds ${size} elements`,
         );
     }
-    const gradOutputs = adamw ? adamw.grads.map((gr) => gr.output) : [];
+    const gradOutputs = (adamw?.grads ?? []).flatMap((gr) => ('output' in gr ? [gr.output] : [gr.rows, gr.indices]));
     // Outputs the workspace makes itself rather than the model.
     const hostOutputs = adamw ? [adamw.gradNorm] : [];
     const stateOutputs = new Set(updates.map(([, out]) => out));
@@ -350,53 +481,85 @@ export async function createWorkspace(
       if (t.data.length !== 1) throw new Error(`input ${name} must be a scalar; got shape [${t.shape.join(', ')}]`);
       return Number(t.data[0]);
     };
-    /** Applies the in-place AdamW step; returns its outputs (the gradient norm). */
+    /** Applies the in-place AdamW step from `grad`; returns its outputs (the gradient norm). */
     const applyAdamW = (
       a: HostAdamW,
-      out: ort.InferenceSession.ReturnType,
+      grad: GradientSegment[],
       feeds: Readonly<Record<string, Tensor>>,
     ): Record<string, Tensor> => {
       const buffer = (n: string) => state.get(n)!.data as Float32Array;
-      const grad = a.grads.map(({ output, offset }) => ({
-        offset,
-        data: fromOrtTensor(out[output], output).data as Float32Array,
-      }));
+      const [m, v] = [buffer(a.m), buffer(a.v)];
       const norm = adamwInPlace(
-        { params: buffer(a.params), m: buffer(a.m), v: buffer(a.v) },
+        { params: buffer(a.params), m, v },
         grad,
         scalar(a.lr, feeds[a.lr]),
         scalar(a.step, feeds[a.step]),
         a.decaySize,
         a.config,
+        restingSpans(a, grad, m, v, zeroMoments),
       );
       return { [a.gradNorm]: tensor('float32', [], Float32Array.of(norm)) };
     };
+    /** One run: feeds the state and the batch, swaps in the updated state; returns all fetched outputs. */
+    const runOnce = async (feeds: Readonly<Record<string, Tensor>>) => {
+      const missing = batchInputs.filter((n) => !(n in feeds));
+      const extra = Object.keys(feeds).filter((n) => !batchInputs.includes(n));
+      if (missing.length > 0 || extra.length > 0) {
+        throw new Error(
+          [
+            missing.length ? `missing inputs ${missing.join(', ')}` : '',
+            extra.length ? `unknown inputs ${extra.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; ') + ` (the program takes ${batchInputs.join(', ')})`,
+        );
+      }
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const n of stateInputs) ortFeeds[n] = stateFeed(n);
+      for (const n of session.inputNames) if (!stateInputs.includes(n)) ortFeeds[n] = toOrtTensor(feeds[n], n);
+      const out = await session.run(ortFeeds, fetches);
+      replaceState(new Map(updates.map(([n, outName]) => [n, out[outName] as ort.Tensor])), session);
+      for (const [n, t] of Object.entries(out)) if (!stateOutputs.has(n)) disposeIfOnDevice(t as ort.Tensor);
+      return out;
+    };
+    /** The read outputs of a run: the model's, and the workspace's own (`made`) where given. */
+    const readOf = (out: ort.InferenceSession.ReturnType, made: Record<string, Tensor> = {}) =>
+      Object.fromEntries(
+        spec.read
+          .filter((n) => n in made || !hostOutputs.includes(n))
+          .map((n) => [n, made[n] ?? fromOrtTensor(out[n], n)]),
+      );
 
     return {
       stateInputs,
       batchInputs,
       run: (feeds) =>
         exclusive(async () => {
-          const missing = batchInputs.filter((n) => !(n in feeds));
-          const extra = Object.keys(feeds).filter((n) => !batchInputs.includes(n));
-          if (missing.length > 0 || extra.length > 0) {
+          const out = await runOnce(feeds);
+          if (!adamw) return readOf(out);
+          const sum = gradientSum(adamw);
+          sum.add(out);
+          return readOf(out, applyAdamW(adamw, sum.segments(), feeds));
+        }),
+      runMicroBatches: (batches) =>
+        exclusive(async () => {
+          if (!adamw)
             throw new Error(
-              [
-                missing.length ? `missing inputs ${missing.join(', ')}` : '',
-                extra.length ? `unknown inputs ${extra.join(', ')}` : '',
-              ]
-                .filter(Boolean)
-                .join('; ') + ` (the program takes ${batchInputs.join(', ')})`,
+              `only a training program that applies AdamW in place (on the CPU) runs micro-batches${gpu ? `, not one on ${provider}` : ''}`,
             );
+          if (batches.length === 0) throw new Error('an update needs at least one micro-batch');
+          const [first, last] = [batches[0], batches[batches.length - 1]];
+          for (const n of [adamw.lr, adamw.step])
+            if (batches.some((f) => n in f && n in first && scalar(n, f[n]) !== scalar(n, first[n])))
+              throw new Error(`the micro-batches of one update take the same ${n}`);
+          const sum = gradientSum(adamw);
+          const reads: Record<string, Tensor>[] = [];
+          for (const [i, feeds] of batches.entries()) {
+            const out = await runOnce(feeds);
+            sum.add(out);
+            reads.push(readOf(out, i === batches.length - 1 ? applyAdamW(adamw, sum.segments(), last) : {}));
           }
-          const ortFeeds: Record<string, ort.Tensor> = {};
-          for (const n of stateInputs) ortFeeds[n] = stateFeed(n);
-          for (const n of session.inputNames) if (!stateInputs.includes(n)) ortFeeds[n] = toOrtTensor(feeds[n], n);
-          const out = await session.run(ortFeeds, fetches);
-          replaceState(new Map(updates.map(([n, outName]) => [n, out[outName] as ort.Tensor])), session);
-          for (const [n, t] of Object.entries(out)) if (!stateOutputs.has(n)) disposeIfOnDevice(t as ort.Tensor);
-          const made = adamw ? applyAdamW(adamw, out, feeds) : {};
-          return Object.fromEntries(spec.read.map((n) => [n, made[n] ?? fromOrtTensor(out[n], n)]));
+          return reads;
         }),
       release: () =>
         exclusive(async () => {

@@ -2,6 +2,7 @@
 // classifier: the same losses on CPU (AdamW in place) and WebGPU (the fused step graph) and from the fused graph on
 // the CPU, an evaluation program over the trained parameters, and resume.
 import { test } from 'node:test';
+import ort from 'onnxruntime-node';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,14 +13,24 @@ import {
   numLabels,
   tokenClassificationTask,
   tokenClassifierLayout,
+  tokenCounts,
 } from '../../../main/engine/nn/token-classification.ts';
-import { ADAMW_DEFAULTS } from '../../../main/engine/optim/adamw.ts';
-import { IO, evalGraph, trainStepGraph } from '../../../main/engine/optim/train-graphs.ts';
+import { ADAMW_DEFAULTS, lookupGradient } from '../../../main/engine/optim/adamw.ts';
+import {
+  IO,
+  evalGraph,
+  gradientGraph,
+  gradOutput,
+  paramInput,
+  rowGradOutputs,
+  trainStepGraph,
+} from '../../../main/engine/optim/train-graphs.ts';
 import { restoreCheckpoint, saveCheckpoint } from '../../../main/engine/runtime/checkpoint.ts';
 import { listProviders, type ProviderName } from '../../../main/engine/runtime/providers.ts';
-import { createWorkspace, type ProgramSpec } from '../../../main/engine/runtime/workspace.ts';
+import { createWorkspace, type ProgramSpec, type Workspace } from '../../../main/engine/runtime/workspace.ts';
 import { evalProgram, trainProgram } from '../../../main/engine/runtime/train-program.ts';
 import { type Tensor, tensor, zeros } from '../../../main/tensors/tensor.ts';
+import { toOrtTensor } from '../../../main/engine/runtime/ort-tensor.ts';
 import { skipUnless } from '../../needs.ts';
 import { TINY_TRAIN_CONFIG } from '../check.ts';
 
@@ -61,6 +72,7 @@ function batch(t: number): Record<string, Tensor> {
     [BATCH.attentionMask]: tensor('float32', [B, S], ones),
     [BATCH.labels]: tensor('int64', [B, S], labels),
     [BATCH.labelMask]: tensor('float32', [B, S], ones.slice()),
+    ...tokenCounts(labels, ones),
   };
 }
 const stepFeeds = (t: number): Record<string, Tensor> => ({
@@ -131,5 +143,150 @@ test('an evaluation program scores with the parameters training left, and a resu
     assert.deepEqual(resumed, straight.slice(3));
   } finally {
     await ws.dispose();
+  }
+});
+
+test("the embedding tables' row gradients sum to the whole tables' gradients (ScatterElements'), to the bit", async () => {
+  assert.deepEqual(task.lookupTables, [
+    'embeddings.word_embeddings.weight',
+    'embeddings.position_embeddings.weight',
+    'embeddings.token_type_embeddings.weight',
+  ]);
+  const params = initParams(layout, 1);
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const [name, t] of Object.entries(stepFeeds(1)))
+    if (name !== IO.lr && name !== IO.step) feeds[name] = toOrtTensor(t);
+  for (const e of layout.entries)
+    feeds[paramInput(e.name)] = new ort.Tensor('float32', params.subarray(e.offset, e.offset + e.size), [...e.shape]);
+  const run = async (model: Uint8Array) => {
+    const session = await ort.InferenceSession.create(model);
+    try {
+      return await session.run(feeds);
+    } finally {
+      await session.release();
+    }
+  };
+  const rows = await run(gradientGraph(task).bytes);
+  const whole = await run(gradientGraph({ ...task, lookupTables: [] }).bytes);
+  assert.ok(
+    (batch(1)[BATCH.inputIds].data as BigInt64Array).some((id, i, ids) => ids.indexOf(id) !== i),
+    'ids repeat',
+  );
+  for (const e of layout.entries) {
+    const expected = whole[gradOutput(e.name)].data as Float32Array;
+    if (!task.lookupTables!.includes(e.name)) {
+      assert.deepEqual(rows[gradOutput(e.name)].data, expected, e.name);
+      continue;
+    }
+    const names = rowGradOutputs(e.name);
+    const table = new Float32Array(e.size);
+    const width = e.size / e.shape[0];
+    const segments = lookupGradient(
+      rows[names.rows].data as Float32Array,
+      rows[names.indices].data as BigInt64Array,
+      e.shape[0],
+      width,
+      0,
+    );
+    for (const s of segments) table.set(s.data, s.offset);
+    assert.deepEqual(table, expected, e.name);
+    assert.ok(!(gradOutput(e.name) in rows), `${e.name} has no whole-table output`);
+  }
+  assert.throws(
+    () => gradientGraph({ ...task, lookupTables: ['classifier.weight'] }),
+    /classifier.weight is not read by one row lookup alone/,
+  );
+});
+
+test("a batch run in two micro-batches gives the whole batch's update (CPU, AdamW in place)", async () => {
+  const noDropout = tokenClassificationTask(
+    { ...cfg, hiddenDropout: 0, attentionDropout: 0, classifierDropout: 0 },
+    layout,
+  );
+  const program = trainProgram(noDropout, ADAMW_DEFAULTS, 'cpu', [IO.loss, IO.gradNorm]);
+  // Rows 0 and 1 have unlabelled tokens, so the halves count different numbers of tokens: each is fed the whole
+  // batch's counts.
+  const { [IO.dropoutSeed]: _, ...whole } = stepFeeds(1); // no dropout, no seed
+  const labels = (whole[BATCH.labels].data as BigInt64Array).map((l, k) => (k < 2 * S && k % 3 === 0 ? -100n : l));
+  whole[BATCH.labels] = tensor('int64', [B, S], labels);
+  Object.assign(whole, tokenCounts(labels, whole[BATCH.labelMask].data as Float32Array));
+  const half = (h: number) =>
+    Object.fromEntries(
+      Object.entries(whole).map(([k, t]) => [
+        k,
+        t.shape.length === 0
+          ? t
+          : tensor(t.dtype, [B / 2, S], t.data.slice((h * B * S) / 2, ((h + 1) * B * S) / 2) as Float32Array),
+      ]),
+    );
+  const update = async (run: (p: Awaited<ReturnType<Workspace['load']>>) => Promise<Record<string, Tensor>[]>) => {
+    const ws = await createWorkspace('cpu', initial());
+    try {
+      const outs = await run(await ws.load(program));
+      return { outs, state: await ws.readState() };
+    } finally {
+      await ws.dispose();
+    }
+  };
+  const a = await update(async (p) => [await p.run(whole)]);
+  const b = await update((p) => p.runMicroBatches([half(0), half(1)]));
+  const loss = (outs: Record<string, Tensor>[]) => outs.reduce((n, o) => n + Number(o[IO.loss].data[0]), 0);
+  assert.ok(Math.abs(loss(a.outs) - loss(b.outs)) <= 1e-6 * loss(a.outs), "the halves' losses sum to the whole's");
+  assert.equal(b.outs[0][IO.gradNorm], undefined, 'the gradient norm comes with the last micro-batch');
+  const norm = (outs: Record<string, Tensor>[]) => Number(outs.at(-1)![IO.gradNorm].data[0]);
+  assert.ok(
+    Math.abs(norm(a.outs) - norm(b.outs)) <= 1e-5 * norm(a.outs),
+    `gradient norm ${norm(a.outs)} vs ${norm(b.outs)}`,
+  );
+  for (const name of [IO.params, IO.m, IO.v]) {
+    const [x, y] = [a.state.get(name)!.data as Float32Array, b.state.get(name)!.data as Float32Array];
+    const scale = Math.max(...x.map(Math.abs));
+    x.forEach((v, i) =>
+      assert.ok(Math.abs(v - y[i]) <= 1e-5 * scale, `${name}[${i}]: whole ${v} vs micro-batches ${y[i]}`),
+    );
+  }
+
+  const ws = await createWorkspace('cpu', initial());
+  try {
+    const p = await ws.load(program);
+    await assert.rejects(p.runMicroBatches([]), /at least one micro-batch/);
+    const later = { ...half(1), [IO.lr]: tensor('float32', [], Float32Array.of(5e-4)) };
+    await assert.rejects(p.runMicroBatches([half(0), later]), /take the same lr/);
+    const evaluate = await ws.load(evalProgram(task, 'cpu', [IO.loss]));
+    await assert.rejects(evaluate.runMicroBatches([batch(1)]), /only a training program that applies AdamW in place/);
+  } finally {
+    await ws.dispose();
+  }
+});
+
+test('state written into a workspace (a checkpoint restored) is stepped in full: no row is taken to rest on old news', async () => {
+  // Steps on a batch of one token id touch one row of the word embeddings: every other row gets no gradient.
+  const oneRow = (t: number) => ({
+    ...stepFeeds(t),
+    [BATCH.inputIds]: tensor('int64', [B, S], new BigInt64Array(B * S).fill(2n)),
+  });
+  const path = join(dir, 'rows.safetensors');
+  const a = await createWorkspace('cpu', initial());
+  let straight;
+  try {
+    const p = await a.load(train('cpu'));
+    for (let t = 1; t <= 2; t++) await p.run(stepFeeds(t));
+    await saveCheckpoint(path, a, { step: 2 });
+    for (let t = 3; t <= 4; t++) await p.run(oneRow(t));
+    straight = await a.readState();
+  } finally {
+    await a.dispose();
+  }
+  // A fresh workspace first steps on one row, so that it knows the moments of every other row to be zero; the
+  // checkpoint then brings moments for most rows, which the next steps must decay although no token reads them.
+  const b = await createWorkspace('cpu', initial());
+  try {
+    const p = await b.load(train('cpu'));
+    await p.run(oneRow(1));
+    const { step } = await restoreCheckpoint(path, b);
+    for (let t = step + 1; t <= 4; t++) await p.run(oneRow(t));
+    assert.deepEqual(await b.readState(), straight);
+  } finally {
+    await b.dispose();
   }
 });
