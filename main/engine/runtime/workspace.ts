@@ -553,12 +553,14 @@ export async function createWorkspace(
             if (batches.some((f) => n in f && n in first && scalar(n, f[n]) !== scalar(n, first[n])))
               throw new Error(`the micro-batches of one update take the same ${n}`);
           const sum = gradientSum(adamw);
-          const reads: Record<string, Tensor>[] = [];
-          for (const [i, feeds] of batches.entries()) {
+          // A run's outputs are let go before the next run starts (a loop's `await` would hold them through it).
+          const runPart = async (feeds: Readonly<Record<string, Tensor>>, i: number) => {
             const out = await runOnce(feeds);
             sum.add(out);
-            reads.push(readOf(out, i === batches.length - 1 ? applyAdamW(adamw, sum.segments(), last) : {}));
-          }
+            return readOf(out, i === batches.length - 1 ? applyAdamW(adamw, sum.segments(), last) : {});
+          };
+          const reads: Record<string, Tensor>[] = [];
+          for (const [i, feeds] of batches.entries()) reads.push(await runPart(feeds, i));
           return reads;
         }),
       release: () =>
