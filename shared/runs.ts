@@ -51,8 +51,19 @@ export interface RunEstimate {
   seconds: number;
   /** The largest peak memory of the engine host over the models timed (Linux), in MB; null where not measured. */
   peakMemoryMB: number | null;
-  /** Each model that trains: its optimizer steps, the measured time per step, and its share of the run. */
-  models: { name: string; steps: number; secondsPerStep: number; seconds: number; peakMemoryMB: number | null }[];
+  /**
+   * Each model that trains: its optimizer steps, the measured time per step (the epoch's mean), and its share of the
+   * run, in parts: training steps, labelling sentences (dev scoring, the distributions, test scoring), and the rest
+   * (opening the model in the engine and building its programs, writing checkpoints and the saved model).
+   */
+  models: {
+    name: string;
+    steps: number;
+    secondsPerStep: number;
+    seconds: number;
+    parts: { steps: number; labelling: number; overhead: number };
+    peakMemoryMB: number | null;
+  }[];
   /** Entity types whose teacher is reused as it is (no training). */
   reusedTeachers: string[];
 }

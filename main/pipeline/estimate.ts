@@ -1,38 +1,55 @@
-// How long a run will take on this machine, and the memory it needs, before it starts (the wizard's review step):
-// each model shape the run trains takes a few real training steps in the engine host, on real batches of its
-// corpus, and their time per step is multiplied by the steps the run will take. Labelling (dev scoring each epoch,
-// the teachers' distributions, the test scoring) is a forward pass only: it is counted at a third of a training
-// step (forward, backward, update) per batch. Nothing is written to the store.
+// How long a run will take on this machine, and the memory it needs, before it starts (the wizard's review step).
+// Each model shape the run trains goes through what the run does with it, briefly, in the engine host: a training
+// session (its state opened and programs built, steps on batches of the run's own first epoch chosen across their
+// sizes, an epoch's end: a few dev sentences scored, the best parameters and the checkpoint written), then a
+// labelling session as the distributions and the test scoring open one. Each part is multiplied by how often the run
+// does it: every batch of an epoch by its size, epochs, sentences labelled, sessions. (Before, a forward pass was
+// counted as a third of a training step per batch and the sessions' start and writes not at all: the README's "The
+// wizard's estimate" has both against measured runs.) Nothing is written to the store.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../corpus/dataset.ts';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { getDataset } from '../store/datasets.ts';
+import { getModel } from '../store/models.ts';
 import { mergeCorpora } from '../../shared/corpus/merge.ts';
+import { groupBy } from '../../shared/group-by.ts';
 import type { Sentence } from '../../shared/corpus/types.ts';
 import type { RunEstimate } from '../../shared/runs.ts';
 import { DEFAULT_LOSS, lossWeights } from '../../shared/method/loss-config.ts';
 import {
   isMergedBaseline,
-  teachersInCorpusOrder,
+  teacherName,
+  teacherSeedsInCorpusOrder,
   type ModelSource,
   type RunConfig,
   type TrainingSettings,
 } from '../../shared/method/run-config.ts';
-import { seededShuffle } from '../../shared/random.ts';
-import { encodeSentences } from '../../shared/tokenizers/encode.ts';
-import { fineTune } from './fine-tune.ts';
+import { encodeSentences, type EncodedWindow } from '../../shared/tokenizers/encode.ts';
+import { epochBatches, fineTune } from './fine-tune.ts';
 import { peakMemoryMB, resetPeakMemory } from './host-memory.ts';
 import { teacherLabels } from './phases/teachers.ts';
-import { lengthBuckets } from './predict.ts';
-import { labelled, startingModel, windowsFor } from './run-models.ts';
+import {
+  labelled,
+  predictProbs,
+  selection,
+  startingModel,
+  storedModelFolder,
+  windowsFor,
+  type Starting,
+} from './run-models.ts';
 import type { PipelineContext } from './scope.ts';
 
-/** Training steps timed per model shape; the first one (the engine's warm-up) is not counted when there are more. */
-const TIMED_STEPS = 4;
-/** A forward pass's share of a training step's time. */
-const FORWARD_SHARE = 1 / 3;
+/**
+ * The run's first epoch is cut into this many groups of batches by padded size: one batch of each (its median) and
+ * the longest batch are the training steps timed per model shape (the first of them, the engine's warm-up, apart).
+ */
+const SIZE_GROUPS = 5;
+/** Dev sentences labelled per model shape, to time labelling. */
+const LABELLED_SENTENCES = 64;
+/** Dev sentences scored at the timed training's epoch end (its labelling is timed apart). */
+const SCORED_SENTENCES = 8;
 
 interface Splits {
   readonly type: string;
@@ -60,37 +77,92 @@ async function readCorpus(ctx: PipelineContext, c: RunConfig['corpora'][number])
   return { type: c.type, train: of('train'), dev: of('dev'), test: of('test') };
 }
 
-interface Timing {
-  readonly secondsPerStep: number;
+/** What training one model shape costs here, each part measured once. */
+interface TrainingTiming {
+  /** A training session's start: its state opened in the engine, its programs built and loaded. */
+  readonly setupSeconds: number;
+  /** An epoch's steps, each from the time of a step of its padded size (see stepTimeModel). */
+  readonly epochStepSeconds: number;
   readonly stepsPerEpoch: number;
+  /** An epoch's end besides dev scoring: the best parameters read back and written, the checkpoint written. */
+  readonly epochEndSeconds: number;
   readonly peakMemoryMB: number | null;
 }
 
-/** A few real training steps of one model on batches of its training sentences (one epoch's batches, sampled). */
-async function timeSteps(
-  ctx: PipelineContext,
+/** What labelling with one model shape costs here. */
+interface LabellingTiming {
+  /** A labelling session's start (distributions, test scoring): the parameters opened, the program loaded. */
+  readonly setupSeconds: number;
+  /** Tokenizing and labelling one sentence, once a session is open (dev scoring too). */
+  readonly secondsPerSentence: number;
+}
+
+interface TimedModel {
+  readonly who: string;
+  readonly source: ModelSource;
+  readonly labels: string[];
+  readonly settings: TrainingSettings;
+  readonly train: readonly Sentence[];
+  readonly dev: readonly Sentence[];
+  readonly distilled: boolean;
+}
+
+/** A batch's padded size: its windows times its longest window, in subwords. */
+const paddedSize = (windows: readonly EncodedWindow[], batch: readonly number[]) =>
+  batch.length * batch.reduce((m, k) => Math.max(m, windows[k].inputIds.length), 0);
+
+/**
+ * Seconds of a training step against its padded size, from the timed steps (sizes across the epoch's range): linear
+ * between two timed sizes, the smallest's time below them, and along the last two above them. A step's time grows
+ * faster than its size towards the longest windows (attention) and an epoch holds few such batches, so the epoch is
+ * predicted batch by batch: the mean of a few steps is as far off as the few are from the epoch's mix of lengths.
+ */
+export function stepTimeModel(timed: readonly { size: number; seconds: number }[]): (size: number) => number {
+  // One time per size (a size timed twice: their mean), smallest first.
+  const points = [...groupBy(timed, (t) => t.size)]
+    .map(([size, ts]) => ({ size, seconds: ts.reduce((a, t) => a + t.seconds, 0) / ts.length }))
+    .sort((a, b) => a.size - b.size);
+  const [first, last] = [points[0], points[points.length - 1]];
+  return (size) => {
+    if (size <= first.size) return first.seconds;
+    if (points.length === 1) return (first.seconds * size) / first.size;
+    const above = points.findIndex((p) => p.size >= size);
+    const [a, b] = above < 0 ? [points[points.length - 2], last] : [points[above - 1], points[above]];
+    const line = a.seconds + ((b.seconds - a.seconds) * (size - a.size)) / (b.size - a.size);
+    return above < 0 ? Math.max(line, last.seconds) : line;
+  };
+}
+
+/**
+ * A short training session of one model, as the run's: its state opened and programs built, steps on batches of the
+ * run's first epoch chosen across their sizes (see SIZE_GROUPS), and an epoch's end.
+ */
+async function timeTraining(
   client: RuntimeClient,
-  model: {
-    who: string;
-    source: ModelSource;
-    labels: string[];
-    settings: TrainingSettings;
-    train: readonly Sentence[];
-    distilled: boolean;
-  },
+  model: TimedModel,
+  start: Starting,
   provider: RunConfig['device'],
-): Promise<Timing> {
-  const start = await startingModel(ctx, model.who, model.source, model.labels, model.settings);
-  const windows = encodeSentences(start.tokenizer, labelled(model.train, model.labels), windowsFor(model.settings));
-  const batches = lengthBuckets(windows, model.settings.batchSize);
-  const sample = seededShuffle([...batches.keys()], model.settings.seed).slice(0, TIMED_STEPS);
+): Promise<TrainingTiming> {
+  const { settings } = model;
+  const windows = encodeSentences(start.tokenizer, labelled(model.train, model.labels), windowsFor(settings));
+  const epoch = epochBatches(windows, settings.batchSize, settings.seed, 0);
+  const bySize = [...epoch].sort((a, b) => paddedSize(windows, a) - paddedSize(windows, b));
+  const medians = Array.from(
+    { length: SIZE_GROUPS },
+    (_, i) => bySize[Math.floor(((i + 0.5) * bySize.length) / SIZE_GROUPS)],
+  );
+  const chosen = [...new Set([...medians, bySize[bySize.length - 1]])];
+  const train = chosen.flat().map((k) => windows[k]);
+  // The session batches these windows as the run does an epoch's: the same function tells which step had which.
+  const steps = epochBatches(train, settings.batchSize, settings.seed, 0).map((b) => paddedSize(train, b));
   // Targets of the distillation loss's shape (uniform): the step's work does not depend on their values.
   const uniform = new Float32Array(model.labels.length).fill(1 / model.labels.length);
   const dir = mkdtempSync(join(tmpdir(), 'taughtnet-estimate-'));
-  const stop = new AbortController();
-  const stamps: number[] = [];
   const pid = client.hostPid();
   const measured = resetPeakMemory(pid);
+  const stamps: number[] = [];
+  let scored = 0;
+  let ended = 0;
   const opened = performance.now();
   try {
     await fineTune(
@@ -99,36 +171,55 @@ async function timeSteps(
         config: start.config,
         initial: start.initial,
         padId: start.tokenizer.special.pad,
-        train: sample.flatMap((b) => batches[b].map((k) => windows[k])),
+        train,
         ...(model.distilled
           ? {
               teacherTargets: model.train.map((s) => s.tokens.map(() => uniform)),
               loss: { ...DEFAULT_LOSS, weights: lossWeights(DEFAULT_LOSS, model.labels.length) },
             }
           : {}),
-        selection: { windows: [], wordCounts: [], score: () => ({ score: 0, figures: {} }) },
-        settings: { ...model.settings, epochs: 1 },
+        selection: selection(start.tokenizer, model.dev.slice(0, SCORED_SENTENCES), windowsFor(settings), () => {
+          scored = performance.now();
+          return { score: 0, figures: {} };
+        }),
+        settings: { ...settings, epochs: 1 },
         provider,
         dir,
       },
-      {
-        signal: stop.signal,
-        onProgress: (p) => {
-          stamps.push(performance.now());
-          if (p.step === p.totalSteps) stop.abort(); // before the dev scoring and the checkpoint
-        },
-      },
+      { onProgress: () => stamps.push(performance.now()), onEpoch: () => (ended = performance.now()) },
     );
-  } catch (e) {
-    if (!stop.signal.aborted) throw e;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const intervals = stamps.length > 1 ? stamps.slice(1).map((t, i) => t - stamps[i]) : [stamps[0] - opened];
+  // The first step warms the engine up (its time goes to the session's start); each later one is fitted.
+  const timed = stamps.slice(1).map((t, i) => ({ size: steps[i + 1], seconds: (t - stamps[i]) / 1000 }));
+  // An epoch of one batch has no step after the first: its time is all the step's.
+  const stepSeconds = stepTimeModel(
+    timed.length > 0 ? timed : [{ size: steps[0], seconds: (stamps[0] - opened) / 1000 }],
+  );
   return {
-    secondsPerStep: intervals.reduce((a, b) => a + b, 0) / intervals.length / 1000,
-    stepsPerEpoch: batches.length,
+    setupSeconds: Math.max(0, (stamps[0] - opened) / 1000 - stepSeconds(steps[0])),
+    epochStepSeconds: epoch.reduce((n, b) => n + stepSeconds(paddedSize(windows, b)), 0),
+    stepsPerEpoch: epoch.length,
+    epochEndSeconds: (ended - scored) / 1000,
     peakMemoryMB: measured ? peakMemoryMB(pid) : null,
+  };
+}
+
+/** A labelling session of LABELLED_SENTENCES dev sentences, as the distributions and the test scoring open one. */
+async function timeLabelling(
+  client: RuntimeClient,
+  model: TimedModel,
+  start: Starting,
+  provider: RunConfig['device'],
+): Promise<LabellingTiming> {
+  const dev = model.dev.slice(0, LABELLED_SENTENCES);
+  const opened = performance.now();
+  const { samplesPerSecond } = await predictProbs(client, provider, start, dev, model.settings);
+  const secondsPerSentence = 1 / samplesPerSecond;
+  return {
+    setupSeconds: Math.max(0, (performance.now() - opened) / 1000 - dev.length * secondsPerSentence),
+    secondsPerSentence,
   };
 }
 
@@ -138,13 +229,14 @@ export async function estimateRun(
   client: RuntimeClient,
   config: RunConfig,
 ): Promise<RunEstimate> {
-  const corpora = [];
+  const corpora: Splits[] = [];
   for (const c of config.corpora) corpora.push(await readCorpus(ctx, c));
-  const merged = mergeCorpora(corpora.map((c) => ({ name: c.type, type: c.type, sentences: c.train })));
-  const devSentences = corpora.reduce((n, c) => n + c.dev.length, 0);
-  const testSentences = corpora.reduce((n, c) => n + c.test.length, 0);
-  const timings = new Map<string, Timing>();
-  const timed = async (model: Parameters<typeof timeSteps>[2]) => {
+  const merged = (split: 'train' | 'dev' | 'test') =>
+    mergeCorpora(corpora.map((c) => ({ name: c.type, type: c.type, sentences: c[split] })));
+  const [train, dev, test] = [merged('train'), merged('dev'), merged('test')];
+  const timings = new Map<string, { training?: TrainingTiming; labelling: LabellingTiming }>();
+  /** A model shape's labelling, and its training (there unless `labelOnly`: a trained teacher used as it is). */
+  const timed = async (model: TimedModel, labelOnly: boolean) => {
     const key = JSON.stringify([
       model.source,
       model.labels.length,
@@ -154,63 +246,81 @@ export async function estimateRun(
       model.distilled,
       model.train.length,
     ]);
-    if (!timings.has(key)) timings.set(key, await timeSteps(ctx, client, model, config.device));
-    return timings.get(key)!;
+    let timing = timings.get(key);
+    if (!timing || (!timing.training && !labelOnly)) {
+      const start = await startingModel(ctx, model.who, model.source, model.labels, model.settings);
+      timing = {
+        training: labelOnly ? undefined : await timeTraining(client, model, start, config.device),
+        labelling: await timeLabelling(client, model, start, config.device),
+      };
+      timings.set(key, timing);
+    }
+    return timing;
   };
-  /** Seconds to label n sentences with a model of this timing (about one window per sentence). */
-  const labelling = (t: Timing, settings: TrainingSettings, sentences: number) =>
-    (sentences / settings.batchSize) * t.secondsPerStep * FORWARD_SHARE;
+  /**
+   * A model trained for `epochs` epochs, scoring `dev` sentences after each and saved at the end (as an epoch's end
+   * is written), then labelling in sessions of the given sizes (the distributions, its test split).
+   */
+  const trained = (
+    name: string,
+    t: TrainingTiming,
+    l: LabellingTiming,
+    { epochs, dev: devSentences, sessions }: { epochs: number; dev: number; sessions: number[] },
+  ): RunEstimate['models'][number] => {
+    const steps = epochs * t.epochStepSeconds;
+    const labelled = (epochs * devSentences + sessions.reduce((a, b) => a + b, 0)) * l.secondsPerSentence;
+    const overhead = t.setupSeconds + (epochs + 1) * t.epochEndSeconds + sessions.length * l.setupSeconds;
+    return {
+      name,
+      steps: epochs * t.stepsPerEpoch,
+      secondsPerStep: t.epochStepSeconds / t.stepsPerEpoch,
+      seconds: steps + labelled + overhead,
+      parts: { steps, labelling: labelled, overhead },
+      peakMemoryMB: t.peakMemoryMB,
+    };
+  };
+  // Only distilled students need the teachers' distributions over the merged training set.
+  const distils = config.students.some((s) => !isMergedBaseline(s));
 
   const models: RunEstimate['models'] = [];
-  for (const [i, t] of teachersInCorpusOrder(config).entries()) {
+  let reusedLabelling = 0;
+  for (const [i, seeded] of teacherSeedsInCorpusOrder(config).entries()) {
     const corpus = corpora[i];
-    const labels = teacherLabels(t.type);
-    if ('trained' in t.model) continue; // used as it is: only its labelling below
-    const timing = await timed({
-      who: `the ${t.type} teacher`,
-      source: t.model,
-      labels,
-      settings: t,
-      train: corpus.train,
-      distilled: false,
-    });
-    const train = t.epochs * (timing.stepsPerEpoch * timing.secondsPerStep + labelling(timing, t, corpus.dev.length));
-    // It then labels the merged training set (the distributions) and its own test split.
-    const label = labelling(timing, t, merged.sentences.length + corpus.test.length);
-    models.push({
-      name: `teacher ${t.type}`,
-      steps: t.epochs * timing.stepsPerEpoch,
-      secondsPerStep: timing.secondsPerStep,
-      seconds: train + label,
-      peakMemoryMB: timing.peakMemoryMB,
-    });
+    for (const [k, t] of seeded.entries()) {
+      const who = `the ${t.type} teacher`;
+      const reused = 'trained' in t.model;
+      const source = 'trained' in t.model ? { folder: storedTeacherFolder(ctx, who, t.model.trained) } : t.model;
+      const model = { who, source, labels: teacherLabels(t.type), settings: t, train: corpus.train, dev: corpus.dev };
+      const timing = await timed({ ...model, distilled: false }, reused);
+      // The students' teacher (the first seed's) labels the merged training set; every teacher its test split.
+      const sessions = [...(k === 0 && distils ? [train.sentences.length] : []), corpus.test.length];
+      if (reused) {
+        const { setupSeconds, secondsPerSentence } = timing.labelling;
+        reusedLabelling += sessions.reduce((n, sentences) => n + setupSeconds + sentences * secondsPerSentence, 0);
+        continue;
+      }
+      const counts = { epochs: t.epochs, dev: corpus.dev.length, sessions };
+      models.push(trained(teacherName(config, t), timing.training!, timing.labelling, counts));
+    }
   }
   for (const s of config.students) {
-    const distilled = !isMergedBaseline(s);
-    const timing = await timed({
-      who: s.name,
-      source: s.model,
-      labels: merged.labels,
-      settings: s,
-      train: merged.sentences,
-      distilled,
-    });
-    const seconds =
-      s.epochs * (timing.stepsPerEpoch * timing.secondsPerStep + labelling(timing, s, devSentences)) +
-      labelling(timing, s, testSentences);
-    models.push({
-      name: s.name,
-      steps: s.epochs * timing.stepsPerEpoch,
-      secondsPerStep: timing.secondsPerStep,
-      seconds,
-      peakMemoryMB: timing.peakMemoryMB,
-    });
+    const model = { who: s.name, source: s.model, labels: train.labels, settings: s, train: train.sentences };
+    const timing = await timed({ ...model, dev: dev.sentences, distilled: !isMergedBaseline(s) }, false);
+    const counts = { epochs: s.epochs, dev: dev.sentences.length, sessions: [test.sentences.length] };
+    models.push(trained(s.name, timing.training!, timing.labelling, counts));
   }
   const peaks = models.map((m) => m.peakMemoryMB).filter((p): p is number => p !== null);
   return {
-    seconds: models.reduce((n, m) => n + m.seconds, 0),
+    seconds: models.reduce((n, m) => n + m.seconds, 0) + reusedLabelling,
     peakMemoryMB: peaks.length > 0 ? Math.max(...peaks) : null,
     models,
     reusedTeachers: config.teachers.filter((t) => 'trained' in t.model).map((t) => t.type),
   };
+}
+
+/** The folder of a trained teacher a config reuses, or an error naming it. */
+function storedTeacherFolder(ctx: PipelineContext, who: string, modelId: number): string {
+  const model = getModel(ctx.store, modelId);
+  if (!model) throw new Error(`${who}: there is no model ${modelId} in the store`);
+  return storedModelFolder(ctx, model);
 }

@@ -64,6 +64,11 @@ test('runs:estimate times each model in an engine host and adds up the run, stor
   for (const m of estimate.models) {
     assert.ok(m.secondsPerStep > 0 && m.secondsPerStep < 5, `${m.name}: ${m.secondsPerStep} s a step`);
     assert.ok(m.seconds > m.steps * m.secondsPerStep, `${m.name}: training plus its labelling`);
+    // Its steps, its labelling and the rest (opening it, building programs, checkpoints) are each counted.
+    const { steps, labelling, overhead } = m.parts;
+    assert.ok(steps > 0 && labelling > 0 && overhead > 0, `${m.name}: ${JSON.stringify(m.parts)}`);
+    assert.ok(Math.abs(m.seconds - (steps + labelling + overhead)) < 1e-9);
+    assert.ok(Math.abs(steps - m.steps * m.secondsPerStep) < 1e-9);
   }
   assert.ok(Math.abs(estimate.seconds - estimate.models.reduce((n, m) => n + m.seconds, 0)) < 1e-9);
   if (process.platform === 'linux') assert.ok(estimate.peakMemoryMB! > 20, `peak ${estimate.peakMemoryMB} MB`);
@@ -103,11 +108,16 @@ test('runs:trained-teachers offers the teachers of a finished run with their typ
   ]);
   for (const t of teachers) assert.ok(t.testF1! >= 0 && t.testF1! <= 1);
 
-  const reused = { ...CONFIG, teachers: teachers.map((t) => ({ type: t.type, model: { trained: t.model.id } })) };
+  const reused = {
+    ...CONFIG,
+    teachers: teachers.map((t) => ({ type: t.type, model: { trained: t.model.id }, maxLength: 64 })),
+  };
   const estimate = ok<Result<'runs:estimate'>>(await handleIpc(ctx, 'runs:estimate', { config: reused }));
   assert.deepEqual(
     estimate.models.map((m) => m.name),
     ['student 1', 'student 2'],
   );
   assert.deepEqual(estimate.reusedTeachers.sort(), ['Chemical', 'Disease']);
+  // The reused teachers still label (the distributions, their test splits): the run counts that time too.
+  assert.ok(estimate.seconds > estimate.models.reduce((n, m) => n + m.seconds, 0));
 });
