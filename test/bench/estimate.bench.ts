@@ -17,7 +17,7 @@ import { estimateRun } from '../../main/pipeline/estimate.ts';
 import { createTaughtNetRun, executeRun, type RunEvent } from '../../main/pipeline/taughtnet-run.ts';
 import { listMetrics } from '../../main/store/metrics.ts';
 import { openStore } from '../../main/store/store.ts';
-import { FROM_SCRATCH_RECIPE } from '../../shared/method/recipes.ts';
+import { fromScratchRecipe } from '../../shared/method/recipes.ts';
 import { parseRunConfig } from '../../shared/method/run-config.ts';
 import type { PresetId } from '../../shared/models/presets.ts';
 import type { RunEstimate } from '../../shared/runs.ts';
@@ -28,7 +28,7 @@ const EPOCHS = Number(process.argv[3] ?? 1);
 const PRESET = (process.argv[4] ?? 'tiny') as PresetId;
 
 const root = mkdtempSync(join(tmpdir(), 'estimate-bench-'));
-const model = { model: { preset: PRESET }, epochs: EPOCHS, ...FROM_SCRATCH_RECIPE };
+const model = { model: { preset: PRESET }, epochs: EPOCHS, ...fromScratchRecipe([PRESET]) };
 const config = parseRunConfig({
   corpora: [
     { path: corpusSlice(root, 'NCBI-disease', SENTENCES), type: 'Disease' },
@@ -77,7 +77,7 @@ const scaled = (p: Parts, k: number): Parts => ({
   overhead: k * p.overhead,
 });
 console.log(
-  `machine: ${cpus().length} × ${cpus()[0].model}; load ${load()}; ${SENTENCES} training sentences per corpus, ${EPOCHS} epoch(s), ${PRESET} from scratch, batch ${FROM_SCRATCH_RECIPE.batchSize}`,
+  `machine: ${cpus().length} × ${cpus()[0].model}; load ${load()}; ${SENTENCES} training sentences per corpus, ${EPOCHS} epoch(s), ${PRESET} from scratch, batch ${model.batchSize}`,
 );
 
 const store = openStore({ dataDir: join(root, 'store') });
