@@ -160,26 +160,27 @@ export function adamwInPlace(
     eps: o.eps * sqrtBc2,
   };
   const decayed = 1 - lr * o.weightDecay;
-  // [from, to) with gradient `data` from its start, a zero gradient, or resting; cut where the decay group ends.
-  const update = (from: number, to: number, data: Float32Array | 'zero' | 'resting'): void => {
+  // Every parameter once, in order: the segments, the resting spans and the gaps between them (zero gradient), each
+  // cut where the decay group ends; then one plain loop over them (V8 keeps the loops below fast only when called so).
+  const runs: { from: number; to: number; data: Float32Array | null; resting: boolean }[] = [];
+  const add = (from: number, to: number, data: Float32Array | null, resting: boolean): void => {
     const cut = Math.min(Math.max(decaySize, from), to);
-    for (const [a, z, decay] of [
-      [from, cut, decayed],
-      [cut, to, 1],
-    ] as const) {
-      if (a === z) continue;
-      if (data === 'zero') stepWithoutGradient(b, a, z, decay, k);
-      else if (data !== 'resting') stepWithGradient(b, data.subarray(a - from, z - from), a, decay, k);
-      else if (decay !== 1) for (let i = a; i < z; i++) p[i] *= decay;
-    }
+    if (from < cut) runs.push({ from, to: cut, data: data && data.subarray(0, cut - from), resting });
+    if (cut < to) runs.push({ from: cut, to, data: data && data.subarray(cut - from), resting });
   };
   let done = 0;
-  for (const { from, to, data } of pieces) {
-    update(done, from, 'zero');
-    update(from, to, data ?? 'resting');
-    done = to;
+  for (const piece of pieces) {
+    if (done < piece.from) add(done, piece.from, null, false);
+    add(piece.from, piece.to, piece.data, piece.data === null);
+    done = piece.to;
   }
-  update(done, p.length, 'zero');
+  if (done < p.length) add(done, p.length, null, false);
+  for (const { from, to, data, resting } of runs) {
+    const decay = from < decaySize ? decayed : 1;
+    if (data) stepWithGradient(b, data, from, decay, k);
+    else if (!resting) stepWithoutGradient(b, from, to, decay, k);
+    else if (decay !== 1) decayAlone(p, from, to, decay);
+  }
   return gradNorm;
 }
 
@@ -199,8 +200,9 @@ interface StepConstants {
   eps: number;
 }
 
-// Two loops, kept small and monomorphic for V8: parameters with a gradient, and parameters without one, which skip
-// reading a gradient of zeros (most of an embedding table). Both round m and v to float32 as they are stored.
+// Three loops, kept small and monomorphic for V8: parameters with a gradient; parameters without one, which skip
+// reading a gradient of zeros (an embedding table's rows no batch read now); resting ones, which only decay. The
+// first two round m and v to float32 as they are stored.
 function stepWithGradient(b: AdamWBuffers, g: Float32Array, offset: number, decay: number, c: StepConstants): void {
   const { params: p, m, v } = b;
   const { b1, b2, g1, g2, stepSize, eps } = c;
@@ -212,6 +214,10 @@ function stepWithGradient(b: AdamWBuffers, g: Float32Array, offset: number, deca
     v[k] = vk;
     p[k] = p[k] * decay - (stepSize * mk) / (Math.sqrt(vk) + eps);
   }
+}
+
+function decayAlone(p: Float32Array, from: number, to: number, decay: number): void {
+  for (let k = from; k < to; k++) p[k] *= decay;
 }
 
 function stepWithoutGradient(b: AdamWBuffers, from: number, to: number, decay: number, c: StepConstants): void {
@@ -229,8 +235,9 @@ function stepWithoutGradient(b: AdamWBuffers, from: number, to: number, decay: n
 /**
  * The gradient of a lookup table [rows, width] whose flat parameters start at `offset`, from the gradients of the rows
  * a batch looked up (`rowGrads` [n, width], for table rows `indices`, negative ones counted from the end as Gather
- * does): each row looked up once, in increasing order, its gradients summed in lookup order (as ScatterElements' add
- * sums them, to the bit), consecutive rows in one segment; rows not looked up are left out (a zero gradient).
+ * does): one segment per row looked up, in row order, holding its gradients summed in lookup order (as ScatterElements'
+ * add sums them, to the bit); rows not looked up are left out (a zero gradient). The sums are made in place, into the
+ * row of each index's first lookup, so `rowGrads` is overwritten and the segments are views of it.
  */
 export function lookupGradient(
   rowGrads: Float32Array,
@@ -242,22 +249,17 @@ export function lookupGradient(
   const n = indices.length;
   if (rowGrads.length !== n * width)
     throw new Error(`${rowGrads.length} row gradients for ${n} lookups of rows of ${width}`);
-  const ids = Int32Array.from(indices, (i) => Number(i < 0n ? i + BigInt(rows) : i));
-  const bad = ids.findIndex((r) => r < 0 || r >= rows);
-  if (bad >= 0) throw new Error(`lookup index ${indices[bad]} is outside a table of ${rows} rows`);
-  const used = Int32Array.from(new Set(ids)).sort();
-  const slot = new Map(Array.from(used, (r, i) => [r, i]));
-  const sums = new Float32Array(used.length * width);
+  const first = new Int32Array(rows).fill(-1);
   for (let i = 0; i < n; i++) {
-    const to = slot.get(ids[i])! * width;
-    for (let j = 0, from = i * width; j < width; j++) sums[to + j] += rowGrads[from + j];
+    const r = Number(indices[i] < 0n ? indices[i] + BigInt(rows) : indices[i]);
+    if (!(r >= 0 && r < rows)) throw new Error(`lookup index ${indices[i]} is outside a table of ${rows} rows`);
+    if (first[r] < 0) first[r] = i;
+    else
+      for (let j = 0, to = first[r] * width, from = i * width; j < width; j++) rowGrads[to + j] += rowGrads[from + j];
   }
   const segments: GradientSegment[] = [];
-  for (let s = 0; s < used.length;) {
-    let e = s + 1;
-    while (e < used.length && used[e] === used[e - 1] + 1) e++;
-    segments.push({ offset: offset + used[s] * width, data: sums.subarray(s * width, e * width) });
-    s = e;
-  }
+  for (let r = 0; r < rows; r++)
+    if (first[r] >= 0)
+      segments.push({ offset: offset + r * width, data: rowGrads.subarray(first[r] * width, (first[r] + 1) * width) });
   return segments;
 }
