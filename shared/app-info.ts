@@ -21,6 +21,8 @@ export interface AppInfo {
   dataFolderNote: string | null;
   /** Where the shipped corpora and vocabulary live. */
   resourcesFolder: string;
+  /** This computer's memory in MB (10⁶ bytes): the wizard fits training steps to it. */
+  memoryMB: number;
   /** ONNX Runtime execution providers, best first, each with whether it works here and why. */
   providers: ProviderInfo[];
   /** The provider training uses when left to choose ('auto'), and why; name null when none works. */

@@ -14,7 +14,7 @@ and each ONNX Runtime execution provider (cuda, webgpu, cpu) with whether it wor
 options:
 ${DATA_DIR_HELP}
   --json                          print JSON: the app's "about" fields ({"version", "versions", "dataFolder",
-                                  "providers": [{"name", "available", "emulated", "reason"}], "autoProvider", …})
+                                  "providers": [{"name", "available", "emulated", "reason"}], "autoProvider", "memoryMB", …})
                                   plus "schemaVersion" and "latestSchemaVersion"
 `;
 
@@ -31,6 +31,7 @@ function render(info: InfoReport): string {
       ['node', info.versions.node],
       ['onnxruntime-node', info.versions.onnxruntime],
       ['platform', `${info.platform} ${info.arch}`],
+      ['memory', `${(info.memoryMB / 1000).toFixed(1)} GB`],
     ]) +
     `\nexecution providers, best first:\n` +
     table([['provider', 'works', 'why'], ...info.providers.map((p) => [p.name, works(p), p.reason])]) +

@@ -7,7 +7,7 @@
 // counted as a third of a training step per batch and the sessions' start and writes not at all: the README's "The
 // wizard's estimate" has both against measured runs.) Nothing is written to the store.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../corpus/dataset.ts';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
@@ -29,6 +29,7 @@ import {
 import { encodeSentences, type EncodedWindow } from '../../shared/tokenizers/encode.ts';
 import { epochBatches, fineTune } from './fine-tune.ts';
 import { peakMemoryMB, resetPeakMemory } from './host-memory.ts';
+import { checkStepMemory } from './preflight.ts';
 import { teacherLabels } from './phases/teachers.ts';
 import {
   labelled,
@@ -235,6 +236,11 @@ export async function estimateRun(
     mergeCorpora(corpora.map((c) => ({ name: c.type, type: c.type, sentences: c[split] })));
   const [train, dev, test] = [merged('train'), merged('dev'), merged('test')];
   const timings = new Map<string, { training?: TrainingTiming; labelling: LabellingTiming }>();
+  // A step that cannot fit this computer's memory is refused as the run would, not timed until the system ends it.
+  const machine = {
+    device: (await client.request({ kind: 'open', provider: config.device, state: {} })).name,
+    memoryMB: totalmem() / 1e6,
+  };
   /** A model shape's labelling, and its training (there unless `labelOnly`: a trained teacher used as it is). */
   const timed = async (model: TimedModel, labelOnly: boolean) => {
     const key = JSON.stringify([
@@ -249,6 +255,7 @@ export async function estimateRun(
     let timing = timings.get(key);
     if (!timing || (!timing.training && !labelOnly)) {
       const start = await startingModel(ctx, model.who, model.source, model.labels, model.settings);
+      if (!labelOnly) checkStepMemory(model.who, model.settings, start.config, machine);
       timing = {
         training: labelOnly ? undefined : await timeTraining(client, model, start, config.device),
         labelling: await timeLabelling(client, model, start, config.device),

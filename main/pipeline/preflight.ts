@@ -1,7 +1,8 @@
 // What a run checks before its first training step, so that nothing it needs fails hours later (after the teachers
 // have trained): every corpus has sentences in train, dev and test, and every model source of the config opens as
 // a model (config.json, tokenizer, weights' headers and sizes, without reading the weights; a preset needs nothing
-// on disk) and takes the maxLength asked of it. A resumed run goes through it again.
+// on disk), takes the maxLength asked of it, and, trained on the CPU, has a step that fits this computer's memory
+// (shared/models/step-memory.ts). A resumed run goes through it again.
 import { checkModelFolder } from '../models/model-folder.ts';
 import type { Sentence } from '../../shared/corpus/types.ts';
 import {
@@ -12,7 +13,9 @@ import {
 } from '../../shared/method/run-config.ts';
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
+import { microBatchToFit, RUN_MEMORY_SHARE, trainingStepMB } from '../../shared/models/step-memory.ts';
 import { errorMessage } from '../../shared/error-message.ts';
+import type { ProviderName } from '../engine/runtime/provider-choice.ts';
 
 /** A corpus of the run as read: its name, entity type and splits. */
 export interface PreflightCorpus {
@@ -37,6 +40,42 @@ export function checkMaxLength(
   }
 }
 
+/** Where the run trains: the engine's provider and the computer's memory in MB. */
+export interface PreflightMachine {
+  readonly device: ProviderName;
+  readonly memoryMB: number;
+}
+
+const gb = (mb: number) => `${(mb / 1000).toFixed(1)} GB`;
+
+/**
+ * Refuses a step that cannot fit the memory a run may use here, saying the micro-batch that would. GPU providers
+ * keep the training state on the device, so only CPU training (micro-batches always run there) is checked.
+ */
+export function checkStepMemory(
+  who: string,
+  settings: Pick<TrainingSettings, 'batchSize' | 'microBatchSize' | 'maxLength'>,
+  config: EncoderConfig,
+  machine: PreflightMachine,
+): void {
+  const windows = Math.min(settings.microBatchSize ?? settings.batchSize, settings.batchSize);
+  if (machine.device !== 'cpu' && windows === settings.batchSize) return;
+  const budget = RUN_MEMORY_SHARE * machine.memoryMB;
+  const needs = trainingStepMB(config, windows, settings.maxLength);
+  if (needs <= budget) return;
+  const fits = microBatchToFit(config, settings.batchSize, settings.maxLength, budget);
+  const step =
+    windows === settings.batchSize
+      ? `at batch ${windows} of windows of ${settings.maxLength} subwords`
+      : `in micro-batches of ${windows} windows of ${settings.maxLength} subwords`;
+  const what = `${who}: a training step ${step} needs about ${gb(needs)} of memory, more than the ${gb(budget)} a run may use on this computer (${Math.round(RUN_MEMORY_SHARE * 100)} % of its ${gb(machine.memoryMB)})`;
+  throw new Error(
+    fits === null
+      ? `${what}, even one window at a time (${gb(trainingStepMB(config, 1, settings.maxLength))}): train a smaller model, give it a shorter maxLength, or use a computer with more memory`
+      : `${what}: set its "microBatchSize" to ${fits} (the batch's windows in parts of ${fits}, their gradients added up into the same update: slower, the same training)`,
+  );
+}
+
 /** Training reads train, checkpoint selection dev (or test), evaluation test: each must hold sentences. */
 function checkSplits(c: PreflightCorpus): void {
   const empty = (['train', 'dev', 'test'] as const).filter((split) => c[split].length === 0);
@@ -50,8 +89,14 @@ function checkSplits(c: PreflightCorpus): void {
   );
 }
 
-/** Opens a model source as the run will (labels aside: a new classifier head is made for them) and checks its length. */
-async function checkModelSource(who: string, source: ModelSource, settings: TrainingSettings): Promise<void> {
+/** Opens a model source as the run will (labels aside: a new classifier head is made for them), checks its length
+ *  and its step's memory. */
+async function checkModelSource(
+  who: string,
+  source: ModelSource,
+  settings: TrainingSettings,
+  machine: PreflightMachine,
+): Promise<void> {
   let config: EncoderConfig;
   if ('folder' in source) {
     try {
@@ -63,18 +108,23 @@ async function checkModelSource(who: string, source: ModelSource, settings: Trai
     config = presetConfig(sizePreset(source.preset), SHIPPED_VOCAB, null);
   }
   checkMaxLength(who, settings, config);
+  checkStepMemory(who, settings, config, machine);
 }
 
 /**
  * Throws the first problem found, naming the corpus or model and what to do. Teachers taken from the store
  * ({ "trained": ID }) are checked where they are taken (phases/teachers.ts), also before any training.
  */
-export async function preflight(config: RunConfig, corpora: readonly PreflightCorpus[]): Promise<void> {
+export async function preflight(
+  config: RunConfig,
+  corpora: readonly PreflightCorpus[],
+  machine: PreflightMachine,
+): Promise<void> {
   for (const c of corpora) checkSplits(c);
   const teachers = teachersInCorpusOrder(config);
   for (const [i, c] of corpora.entries()) {
     const { model } = teachers[i];
-    if (!('trained' in model)) await checkModelSource(`the ${c.type} teacher`, model, teachers[i]);
+    if (!('trained' in model)) await checkModelSource(`the ${c.type} teacher`, model, teachers[i], machine);
   }
-  for (const s of config.students) await checkModelSource(`the student "${s.name}"`, s.model, s);
+  for (const s of config.students) await checkModelSource(`the student "${s.name}"`, s.model, s, machine);
 }

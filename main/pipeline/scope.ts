@@ -1,6 +1,7 @@
 // What every phase of a run is handed (the scope), and the few things phases share: starting a phase, recording
 // its duration, training progress with an ETA for the whole run.
 import type { RuntimeClient } from '../engine/runtime/client.ts';
+import type { ProviderName } from '../engine/runtime/provider-choice.ts';
 import { listMetrics, recordMetrics } from '../store/metrics.ts';
 import { ownsRun, setRunPhase } from '../store/runs.ts';
 import type { Store } from '../store/store.ts';
@@ -42,6 +43,8 @@ export interface RunScope {
   readonly client: RuntimeClient;
   readonly run: Run;
   readonly config: RunConfig;
+  /** The provider the engine chose for the run (its config's "device"). */
+  readonly device: ProviderName;
   /** The run's folder for checkpoints (removed once it completes). */
   readonly work: string;
   readonly hooks: RunHooks;

@@ -138,6 +138,7 @@ export async function executeRun(
     client,
     run,
     config,
+    device: choice.name,
     work: join(ctx.store.dataDir, 'runs', String(runId)),
     hooks,
     signal,

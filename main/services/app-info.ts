@@ -1,6 +1,7 @@
 // "About": versions, folders, and which ONNX Runtime execution providers work on this machine. The providers are
 // probed by an engine host, as training would use them: no ONNX Runtime session ever opens in this process.
 import { createRequire } from 'node:module';
+import { totalmem } from 'node:os';
 import type { AppInfo } from '../../shared/app-info.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 import { pickProvider, type ProviderStatus } from '../engine/runtime/provider-choice.ts';
@@ -59,6 +60,7 @@ export async function appInfo(ctx: ServiceContext): Promise<AppInfo> {
     dataFolder: ctx.store.dataDir,
     dataFolderNote: networkDriveNote(ctx.store),
     resourcesFolder: ctx.resourcesFolder,
+    memoryMB: totalmem() / 1e6,
     providers: statuses.map(({ name, available, emulated, reason }) => ({ name, available, emulated, reason })),
     autoProvider: autoProvider(statuses),
   };

@@ -1,5 +1,5 @@
 // `npm run bench -- engine [--models tiny,base,large] [--vs-torch] [--json] [--webgpu] [--warmup N] [--steps N] [--threads N]
-// [--micro-batch N] [--nodes] [--no-profile]` (--no-profile leaves out ORT's profile and the matmul time, which cost a
+// [--micro-batch N] [--length N] [--nodes] [--no-profile]` (--no-profile leaves out ORT's profile and the matmul time, which cost a
 // few more steps; --micro-batch N runs each step's batch in micro-batches of N rows, CPU only, to show their memory):
 // one fused training step (forward + backward + clipping + AdamW, dropout on) of a token classifier, batch 8 × 128, on
 // each provider that works here: its wall time through a Workspace (median and spread after warmup), tokens/s, peak
@@ -34,11 +34,12 @@ import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
 import { listProviders, type ProviderName } from '../../main/engine/runtime/providers.ts';
 import { numel, tensor, type Tensor } from '../../main/tensors/tensor.ts';
 
-const [BATCH_SIZE, SEQ] = [8, 128];
+const BATCH_SIZE = 8;
 const LABELS = ['O', 'B-Disease', 'I-Disease', 'B-Chemical', 'I-Chemical', 'B-Gene', 'I-Gene'];
 const tiny = presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, LABELS);
-/** TinyBERT-4L-312D, BERT-base's shape with the same (BERT) vocabulary, and RoBERTa-large with its own (355 M parameters). */
+/** Micro (BERT 2L-128H), TinyBERT-4L-312D, BERT-base's shape with the same (BERT) vocabulary, and RoBERTa-large with its own (355 M parameters). */
 const MODELS: Record<string, { config: EncoderConfig; warmup: number; steps: number }> = {
+  micro: { config: presetConfig(sizePreset('micro'), SHIPPED_VOCAB, LABELS), warmup: 3, steps: 10 },
   tiny: { config: tiny, warmup: 3, steps: 10 },
   base: {
     config: { ...tiny, hiddenSize: 768, embeddingSize: 768, numLayers: 12, numHeads: 12, intermediateSize: 3072 },
@@ -54,6 +55,8 @@ const flag = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   return i < 0 ? undefined : (args[i + 1] ?? '');
 };
+/** Subwords per window: 128, or --length N (the step's memory grows with its square in attention). */
+const SEQ = Number(flag('length') ?? 128);
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
@@ -426,7 +429,7 @@ async function main(): Promise<void> {
   const noTorch = vsTorch ? torchMissing() : null;
   if (noTorch) say(`PyTorch is missing, so ours is printed alone: ${noTorch}`);
   const self = fileURLToPath(import.meta.url);
-  const valued = ['--steps', '--warmup', '--threads', '--micro-batch'];
+  const valued = ['--steps', '--warmup', '--threads', '--micro-batch', '--length'];
   const passOn = args.filter(
     (a, i) => valued.includes(args[i - 1] ?? '') || [...valued, '--nodes', '--no-profile'].includes(a),
   );

@@ -3,9 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startRuntime, type RuntimeClient } from '../../main/engine/runtime/client.ts';
 import type { ServiceContext } from '../../main/services/context.ts';
+import { checkStepMemory } from '../../main/pipeline/preflight.ts';
 import { createTaughtNetRun, executeRun, type RunEvent } from '../../main/pipeline/taughtnet-run.ts';
 import { serviceContext } from '../../main/cli/store.ts';
 import { addDataset } from '../../main/store/datasets.ts';
@@ -16,6 +18,8 @@ import { openStore } from '../../main/store/store.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { TINY_BERT, corpusSlice, isMeasuredFigure } from './fixtures.ts';
 import type { RunConfigInput } from '../../shared/method/run-config.ts';
+import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
+import { microBatchToFit, RUN_MEMORY_SHARE } from '../../shared/models/step-memory.ts';
 
 const root = tempDir('preflight-test-');
 const ncbi = corpusSlice(root, 'NCBI-disease', 24);
@@ -126,3 +130,43 @@ test('fault 3: a corpus whose stored cut leaves its test split empty fails the r
       /the Disease corpus one-file has no sentences in its dev and test splits/,
     );
   }));
+
+test('a student whose training step cannot fit this computer fails the run before training, naming the micro-batch that fits', () =>
+  withRunner(async (ctx, client) => {
+    // Large in batches of 64 windows of 512 subwords needs some 130 GB a step: more than this machine has.
+    const large = { ...training, batchSize: 64, maxLength: 512 };
+    const run = createTaughtNetRun(ctx, {
+      config: { ...config({ preset: 'large' }), student: { model: { preset: 'large' }, ...large } },
+    });
+    const fits = microBatchToFit(
+      presetConfig(sizePreset('large'), SHIPPED_VOCAB, null),
+      64,
+      512,
+      RUN_MEMORY_SHARE * (totalmem() / 1e6),
+    );
+    assert.ok(fits !== null && fits < 64, `this machine fits ${fits}`);
+    await failsBeforeTraining(
+      ctx,
+      client,
+      run.id,
+      new RegExp(
+        `the student "student 1": a training step at batch 64 .* needs about \\d+\\.\\d GB of memory, .*set its "microBatchSize" to ${fits} `,
+      ),
+    );
+  }));
+
+test('step memory: checked on the CPU and for micro-batches, which run there; GPU steps keep their state on the device', () => {
+  const large = presetConfig(sizePreset('large'), SHIPPED_VOCAB, null);
+  const settings = { batchSize: 16, maxLength: 128 };
+  const cpu = { device: 'cpu' as const, memoryMB: 64_000 };
+  checkStepMemory('Large', settings, large, cpu); // 10.6 GB of 51 GB
+  assert.throws(
+    () => checkStepMemory('Large', settings, large, { ...cpu, memoryMB: 12_000 }),
+    /^Error: Large: a training step at batch 16 of windows of 128 subwords needs about 10\.6 GB of memory, more than the 9\.6 GB a run may use on this computer \(80 % of its 12\.0 GB\): set its "microBatchSize" to \d+ \(/,
+  );
+  assert.throws(
+    () => checkStepMemory('Large', { ...settings, microBatchSize: 8 }, large, { device: 'cuda', memoryMB: 4_000 }),
+    /Large: a training step in micro-batches of 8 windows of 128 subwords .*even one window at a time \(\d+\.\d GB\): train a smaller model/,
+  );
+  checkStepMemory('Large', settings, large, { device: 'cuda', memoryMB: 4_000 }); // on the GPU: not the host's memory
+});

@@ -1,6 +1,7 @@
 // Phase 1, prepare: the corpora are read (a corpus named by its folder is registered as a dataset first), long
 // sentences dropped where the config reproduces the authors' preprocessing, and the splits merged into one typed
 // corpus whose labels are the students' (paper §III-A).
+import { totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { loadDataset } from '../../corpus/dataset.ts';
 import { registerDatasetFiles } from '../../store/dataset-registration.ts';
@@ -63,7 +64,7 @@ export function prepare(scope: RunScope): Promise<Prepared> {
     }
     // Every corpus split and model source is checked before anything trains (a resumed run too).
     scope.emit(PREPARE, 'checking the corpora and models before training');
-    await preflight(config, corpora);
+    await preflight(config, corpora, { device: scope.device, memoryMB: totalmem() / 1e6 });
     const merge = (split: SplitName) => mergeCorpora(corpora.map((c) => typed(c, split)));
     return { corpora, merged: { train: merge('train'), dev: merge('dev'), test: merge('test') } };
   });

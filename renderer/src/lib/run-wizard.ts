@@ -1,7 +1,7 @@
 // The new-run wizard's state, step by step, and the run config it stands for (shared/method/run-config.ts checks it
 // in main). Each step starts on the choice a newcomer should make: the paper's two corpora, Tiny models from
 // scratch, TaughtNet (λ 0.99) beside the Merged baseline (λ 0), the recipe that suits each model's source.
-import type { DatasetEntry } from '../../../shared/ipc/contract.ts';
+import type { AppInfo, DatasetEntry } from '../../../shared/ipc/contract.ts';
 import {
   DEFAULT_SEED,
   DEVICES,
@@ -24,6 +24,7 @@ import {
   type SizePreset,
 } from '../../../shared/models/presets.ts';
 import { stepCost } from '../../../shared/models/step-cost.ts';
+import { microBatchToFit, RUN_MEMORY_SHARE, trainingStepMB } from '../../../shared/models/step-memory.ts';
 import type { Model } from '../../../shared/store-types.ts';
 
 /** The schema's own defaults (of a minimal config), so the wizard starts where a hand-written config would. */
@@ -204,6 +205,56 @@ export const seedList = (n: number): number[] => Array.from({ length: n }, (_, i
 /** Most seeds the wizard offers: each one trains every student again. */
 export const MAX_SEEDS = 10;
 
+/** The computer the run will train on, as far as fitting its steps goes. */
+export interface Machine {
+  /** Its memory in MB. */
+  readonly memoryMB: number;
+  /** Whether the models train on the CPU (a GPU keeps their state in its own memory). */
+  readonly cpu: boolean;
+}
+
+/** The machine of the app's About facts and the device chosen; null while they are not known. */
+export function machineOf(w: RunWizard, info: Pick<AppInfo, 'memoryMB' | 'autoProvider'> | null): Machine | null {
+  if (!info) return null;
+  return {
+    memoryMB: info.memoryMB,
+    cpu: w.device === 'cpu' || (w.device === 'auto' && info.autoProvider.name === 'cpu'),
+  };
+}
+
+/** How a size preset's training step fits the machine: its batch, the memory it needs, the windows per micro-batch
+ *  that fit (the whole batch when it fits; null when not even one window does). */
+export interface StepFit {
+  readonly preset: PresetId;
+  readonly batchSize: number;
+  readonly needsMB: number;
+  readonly microBatch: number | null;
+}
+
+/**
+ * Each size preset the run trains, with how its step fits this machine's share for runs (shared/models/step-memory.ts),
+ * largest need first. Model folders are not known here: the run checks them before it trains.
+ */
+export function stepFits(w: RunWizard, imported: readonly Model[], machine: Machine): StepFit[] {
+  const presets = new Set([
+    ...w.corpora.flatMap((c) => (c.teacher.source === 'preset' ? [c.teacher.preset] : [])),
+    ...studentsOf(w, imported).flatMap((s) => ('preset' in s.source ? [s.source.preset] : [])),
+  ]);
+  const budget = RUN_MEMORY_SHARE * machine.memoryMB;
+  return [...presets]
+    .map((preset) => {
+      const config = presetConfig(sizePreset(preset), SHIPPED_VOCAB);
+      const { batchSize } = w.scratch;
+      return {
+        preset,
+        batchSize,
+        needsMB: trainingStepMB(config, batchSize, w.maxLength),
+        microBatch: microBatchToFit(config, batchSize, w.maxLength, budget),
+      };
+    })
+    .sort((a, b) => b.needsMB - a.needsMB);
+}
+
 /** A shipped corpus has no store id yet: it goes by its folder (the run registers it). */
 const corpusRef = (c: ChosenCorpus) =>
   c.entry.ref.source === 'user'
@@ -214,13 +265,28 @@ function teacherSource(pick: ModelPick): ModelSource | { trained: number } {
   return pick.source === 'trained' && pick.trainedId !== null ? { trained: pick.trainedId } : modelSource(pick);
 }
 
-/** The run config the wizard describes: one teacher per corpus, each model with its source's recipe. */
-export function runConfigOf(w: RunWizard, imported: readonly Model[]): RunConfigInput {
+/**
+ * The run config the wizard describes: one teacher per corpus, each model with its source's recipe, and on the CPU
+ * a size preset whose step would not fit the machine's memory in micro-batches that do.
+ */
+export function runConfigOf(w: RunWizard, imported: readonly Model[], machine: Machine | null = null): RunConfigInput {
+  const fits = machine?.cpu ? stepFits(w, imported, machine) : [];
+  const inParts = (source: ModelSource | { trained: number }) => {
+    const fit = 'preset' in source ? fits.find((f) => f.preset === source.preset) : undefined;
+    return fit?.microBatch && fit.microBatch < fit.batchSize ? { microBatchSize: fit.microBatch } : {};
+  };
   const config: RunConfigInput = {
     corpora: w.corpora.map(corpusRef),
     teachers: w.corpora.map((c) => {
       const model = teacherSource(c.teacher);
-      return { type: c.type.trim(), model, epochs: w.teacherEpochs, maxLength: w.maxLength, ...recipeOf(w, model) };
+      return {
+        type: c.type.trim(),
+        model,
+        epochs: w.teacherEpochs,
+        maxLength: w.maxLength,
+        ...recipeOf(w, model),
+        ...inParts(model),
+      };
     }),
     students: studentsOf(w, imported).map((s) => ({
       name: s.name,
@@ -229,6 +295,7 @@ export function runConfigOf(w: RunWizard, imported: readonly Model[]): RunConfig
       epochs: w.studentEpochs,
       maxLength: w.maxLength,
       ...recipeOf(w, s.source),
+      ...inParts(s.source),
       // One seed is the default seed (1); several train the student once per seed, named "NAME (seed N)".
       ...(w.studentSeeds > 1 ? { seeds: seedList(w.studentSeeds) } : {}),
     })),
