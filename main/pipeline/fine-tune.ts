@@ -108,6 +108,9 @@ interface LoopPosition {
 }
 
 const CHECKPOINT = 'last.safetensors';
+
+/** Whether the fine-tune writing to `dir` has finished an epoch, which it resumes after. */
+export const hasCheckpoint = (dir: string): boolean => existsSync(join(dir, CHECKPOINT));
 const BEST = 'best.safetensors';
 
 export function adamwConfig(s: TrainingSettings): AdamWConfig {
@@ -214,7 +217,7 @@ async function fineTuneFromCheckpoint(
       `micro-batches (microBatchSize ${microBatchSize} of batchSize ${settings.batchSize}) run on the CPU only, and this training runs on ${device.name}: set "device": "cpu", or leave microBatchSize out`,
     );
   let position: LoopPosition = { step: 0, epoch: 0, best: null, history: [] };
-  if (existsSync(join(job.dir, CHECKPOINT))) {
+  if (hasCheckpoint(job.dir)) {
     position = (await client.request({
       kind: 'loadCheckpoint',
       path: join(job.dir, CHECKPOINT),

@@ -25,6 +25,7 @@ import {
   getRun,
   ownsRun,
   requeueRun,
+  setRunPhase,
   setRunStatus,
   type RunStatusChange,
 } from '../store/runs.ts';
@@ -172,6 +173,7 @@ export async function executeRun(
       // Nothing went wrong: the run stops short of complete, as an interrupted run does, and resuming finishes it.
       const error = `${skippedWords(skipped)}; the other models' results are stored, and resuming the run trains ${skipped.length === 1 ? 'it' : 'them'}`;
       scope.emit('done', error);
+      setRunPhase(ctx.store, runId, studentPhase(skipped[0])); // where it stands: where resuming goes on
       return setRunStatus(ctx.store, { runId, status: 'interrupted', error });
     }
     rmSync(scope.work, { recursive: true, force: true }); // checkpoints are only for resuming

@@ -16,7 +16,9 @@ import { listModels } from '../../main/store/models.ts';
 import { getRun } from '../../main/store/runs.ts';
 import { listStudentSkips } from '../../main/store/student-skips.ts';
 import { openStore } from '../../main/store/store.ts';
+import type { ServiceContext } from '../../main/services/context.ts';
 import type { RunConfigInput } from '../../shared/method/run-config.ts';
+import type { Run } from '../../shared/store-types.ts';
 import { tempDir } from '../store/fixtures/temp-dir.ts';
 import { taughtnet } from '../cli/run-cli.ts';
 import { TINY_BERT, corpusSlice } from './fixtures.ts';
@@ -89,12 +91,13 @@ test('the first of two students skipped mid-training: the second is trained and 
     ]);
     assert.ok(
       messagesOf(events, 'student:first').includes(
-        'first skipped at your request (its last finished epoch is kept, and resuming the run trains it); the other students go on',
+        'first skipped at your request (its last finished epoch is kept, and resuming the run trains it from there); the other students go on',
       ),
     );
     assert.deepEqual(messagesOf(events, 'evaluate'), ['scoring 2 teachers and 1 student on each test split']);
 
     assert.equal(finished.status, 'interrupted');
+    assert.equal(finished.phase, 'student:first', 'it stands where resuming goes on, not at the scoring it finished');
     assert.equal(
       finished.error,
       `student "first" was skipped at your request; the other models' results are stored, and resuming the run trains it`,
@@ -156,45 +159,69 @@ test('the first of two students skipped mid-training: the second is trained and 
   assert.ok(Object.keys(after.students[0].test).length === 2, 'the first student is scored on both corpora');
 });
 
-test('taughtnet runs skip-student from another process stops the student training here', async () => {
+/**
+ * Runs one student, distilled from the first test's teachers (reused as they are), each event passed to `onEvent`
+ * with the run's id as it comes; returns the finished run and its events.
+ */
+async function studentRun(
+  student: { name: string; epochs: number },
+  onEvent: (e: RunEvent, ctx: ServiceContext, runId: number) => void,
+): Promise<{ finished: Run; events: RunEvent[] }> {
   const store = openStore({ dataDir });
   const client = startRuntime();
   const ctx = serviceContext(store);
   const teachers = listModels(store, { runId, kind: 'teacher' });
   const events: RunEvent[] = [];
-  let cli: ReturnType<typeof taughtnet> | undefined;
   try {
     const run = createTaughtNetRun(ctx, {
       config: {
         corpora,
         teachers: teachers.map((t, i) => ({ type: corpora[i].type, model: { trained: t.id }, maxLength: 64 })),
-        // Far more steps than the command needs to start: it is the skip that ends this student.
-        students: [{ name: 'long one', ...training, epochs: 400, lambda: 0 }],
+        students: [{ ...training, ...student, lambda: 0 }],
         device: 'cpu',
       },
     });
     const finished = await executeRun(ctx, client, run.id, {
       onEvent: (e) => {
         events.push(e);
-        if (e.training && !cli)
-          cli = taughtnet(['runs', 'skip-student', String(run.id), 'long one', '--data-dir', dataDir]);
+        onEvent(e, ctx, run.id);
       },
     });
-    const said = await cli!;
-    assert.equal(said.code, 0, said.stderr);
-    assert.equal(
-      said.stdout,
-      `run ${run.id}: "long one" stops at its next step and the other students go on; taughtnet run --resume ${run.id} trains it later\n`,
-    );
-    assert.equal(finished.status, 'interrupted');
-    assert.match(finished.error!, /^student "long one" was skipped at your request/);
-    const steps = events.filter((e) => e.training).map((e) => e.training!.step);
-    assert.ok(Math.max(...steps) < 400 * 17, `stopped at step ${Math.max(...steps)}`);
-    assert.deepEqual(messagesOf(events, 'evaluate'), ['scoring 2 teachers and 0 students on each test split']);
+    return { finished, events };
   } finally {
     await client.terminate();
     store.close();
   }
+}
+
+test('a student skipped in its first epoch is said to start again on resume: it has no epoch to keep', async () => {
+  const { finished, events } = await studentRun({ name: 'early', epochs: 2 }, (e, ctx, id) => {
+    if (e.training?.step === 2) skipStudent(ctx, id, 'early');
+  });
+  assert.equal(finished.status, 'interrupted');
+  assert.equal(finished.phase, 'student:early');
+  assert.deepEqual(messagesOf(events, 'student:early').slice(1), [
+    'early skipped at your request (it had not finished an epoch, so resuming the run trains it from the start); the other students go on',
+  ]);
+});
+
+test('taughtnet runs skip-student from another process stops the student training here', async () => {
+  let cli: ReturnType<typeof taughtnet> | undefined;
+  // Far more steps than the command needs to start: it is the skip that ends this student.
+  const { finished, events } = await studentRun({ name: 'long one', epochs: 400 }, (e, _, id) => {
+    if (e.training && !cli) cli = taughtnet(['runs', 'skip-student', String(id), 'long one', '--data-dir', dataDir]);
+  });
+  const said = await cli!;
+  assert.equal(said.code, 0, said.stderr);
+  assert.equal(
+    said.stdout,
+    `run ${finished.id}: "long one" stops at its next step and the other students go on; taughtnet run --resume ${finished.id} trains it later\n`,
+  );
+  assert.equal(finished.status, 'interrupted');
+  assert.match(finished.error!, /^student "long one" was skipped at your request/);
+  const steps = events.filter((e) => e.training).map((e) => e.training!.step);
+  assert.ok(Math.max(...steps) < 400 * 17, `stopped at step ${Math.max(...steps)}`);
+  assert.deepEqual(messagesOf(events, 'evaluate'), ['scoring 2 teachers and 0 students on each test split']);
 
   // Refused with what is wrong: a run not training, a student that is not there.
   const notTraining = await taughtnet(['runs', 'skip-student', String(runId), 'first', '--data-dir', dataDir]);

@@ -13,7 +13,7 @@ import { meanF1, scoreOnCorpus } from '../../../shared/method/per-corpus.ts';
 import { isMergedBaseline, studentLossConfig, type StudentConfig } from '../../../shared/method/run-config.ts';
 import type { Model } from '../../../shared/store-types.ts';
 import { encodeSentences } from '../../../shared/tokenizers/encode.ts';
-import { fineTune, type FineTuneHooks } from '../fine-tune.ts';
+import { fineTune, hasCheckpoint, type FineTuneHooks } from '../fine-tune.ts';
 import { peakMemoryMB, resetPeakMemory } from '../host-memory.ts';
 import {
   labelled,
@@ -84,12 +84,15 @@ export async function trainStudent(scope: StudentScope): Promise<StudentOutcome>
     scope.plan.delete(phase);
   }
   markStudentSkipped(ctx.store, scope.run.id, student.name);
-  scope.emit(
-    phase,
-    `${student.name} skipped at your request (its last finished epoch is kept, and resuming the run trains it); the other students go on`,
-  );
+  const resumes = hasCheckpoint(studentDir(scope))
+    ? 'its last finished epoch is kept, and resuming the run trains it from there'
+    : 'it had not finished an epoch, so resuming the run trains it from the start';
+  scope.emit(phase, `${student.name} skipped at your request (${resumes}); the other students go on`);
   return { skipped: student };
 }
+
+/** Where a student's fine-tune keeps its checkpoints. */
+const studentDir = ({ work, student }: StudentScope) => join(work, `student-${student.name.replace(/[^\w.-]+/g, '-')}`);
 
 async function fineTuneStudent(scope: StudentScope, hooks: FineTuneHooks): Promise<Student> {
   const { ctx, config, corpora, merged, student } = scope;
@@ -127,7 +130,7 @@ async function fineTuneStudent(scope: StudentScope, hooks: FineTuneHooks): Promi
         }),
         settings: student,
         provider: config.device,
-        dir: join(scope.work, `student-${student.name.replace(/[^\w.-]+/g, '-')}`),
+        dir: studentDir(scope),
       },
       hooks,
     );
