@@ -25,7 +25,7 @@ import {
   readSafetensors,
   writeSafetensors,
 } from '../tensors/safetensors.ts';
-import { tensor, zeros, type Tensor } from '../tensors/tensor.ts';
+import { tensor, type Tensor } from '../tensors/tensor.ts';
 import { seededShuffle } from '../../shared/random.ts';
 import type { EncoderConfig } from '../../shared/models/config.ts';
 import { DEFAULT_LOSS, lossMasks, type LossConfig } from '../../shared/method/loss-config.ts';
@@ -206,11 +206,8 @@ async function fineTuneFromCheckpoint(
     kind: 'open',
     // Micro-batches need AdamW applied outside the step graph, which only the CPU's training program does.
     provider: inParts && job.provider === 'auto' ? 'cpu' : job.provider,
-    state: {
-      [IO.params]: tensor('float32', [layout.size], job.initial),
-      [IO.m]: zeros('float32', [layout.size]),
-      [IO.v]: zeros('float32', [layout.size]),
-    },
+    state: { [IO.params]: tensor('float32', [layout.size], job.initial) },
+    zeros: { [IO.m]: { dtype: 'float32', shape: [layout.size] }, [IO.v]: { dtype: 'float32', shape: [layout.size] } },
   });
   if (inParts && device.name !== 'cpu')
     throw new Error(

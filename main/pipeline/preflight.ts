@@ -13,7 +13,7 @@ import {
 } from '../../shared/method/run-config.ts';
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
-import { microBatchToFit, RUN_MEMORY_SHARE, trainingStepMB } from '../../shared/models/step-memory.ts';
+import { microBatchToFit, RUN_MEMORY_SHARE, trainingPeakMB } from '../../shared/models/step-memory.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 import type { ProviderName } from '../engine/runtime/provider-choice.ts';
 
@@ -61,17 +61,17 @@ export function checkStepMemory(
   const windows = Math.min(settings.microBatchSize ?? settings.batchSize, settings.batchSize);
   if (machine.device !== 'cpu' && windows === settings.batchSize) return;
   const budget = RUN_MEMORY_SHARE * machine.memoryMB;
-  const needs = trainingStepMB(config, windows, settings.maxLength);
+  const needs = trainingPeakMB(config, windows, settings.maxLength);
   if (needs <= budget) return;
   const fits = microBatchToFit(config, settings.batchSize, settings.maxLength, budget);
   const step =
     windows === settings.batchSize
       ? `at batch ${windows} of windows of ${settings.maxLength} subwords`
       : `in micro-batches of ${windows} windows of ${settings.maxLength} subwords`;
-  const what = `${who}: a training step ${step} needs about ${gb(needs)} of memory, more than the ${gb(budget)} a run may use on this computer (${Math.round(RUN_MEMORY_SHARE * 100)} % of its ${gb(machine.memoryMB)})`;
+  const what = `${who}: its training ${step} needs about ${gb(needs)} of memory, more than the ${gb(budget)} a run may use on this computer (${Math.round(RUN_MEMORY_SHARE * 100)} % of its ${gb(machine.memoryMB)})`;
   throw new Error(
     fits === null
-      ? `${what}, even one window at a time (${gb(trainingStepMB(config, 1, settings.maxLength))}): train a smaller model, give it a shorter maxLength, or use a computer with more memory`
+      ? `${what}, even one window at a time (${gb(trainingPeakMB(config, 1, settings.maxLength))}): train a smaller model, give it a shorter maxLength, or use a computer with more memory`
       : `${what}: set its "microBatchSize" to ${fits} (the batch's windows in parts of ${fits}, their gradients added up into the same update: slower, the same training)`,
   );
 }

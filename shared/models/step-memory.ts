@@ -1,6 +1,6 @@
-// The memory a training step on the CPU needs, from the model's shape, before anything runs: the wizard proposes
-// micro-batches that fit this computer from it, and a run refuses, before its first step, a model whose step cannot.
-// Fitted to the peak resident memory of `npm run bench -- engine --micro-batch N [--length N]` (README, 2026-12-07,
+// The memory a model's training on the CPU needs, from its shape, before anything runs: the wizard proposes
+// micro-batches that fit this computer from it, and a run refuses, before its first step, a model that cannot fit.
+// The training step's own peak is fitted to the peak resident memory of `npm run bench -- engine --micro-batch N [--length N]` (README, 2026-12-07,
 // onnxruntime 1.30): Micro, Tiny, Base and Large in micro-batches of 1 to 8 windows of 128 subwords, Tiny and Base of
 // 512; it is within −5 % and +8 % of all 15 (test/models/step-memory.test.ts). Its parts:
 //   - the process and onnxruntime themselves;
@@ -9,8 +9,12 @@
 //     buffers onnxruntime keeps for the backward pass's weight-shaped products;
 //   - each window of a micro-batch: the activations the backward pass reads, per layer some floats per subword and
 //     hidden unit and, in attention, per head and pair of subwords (the latter grow with the window's square).
+// A run's engine host holds more than the step alone: the copy of the parameters that their transfer to it leaves,
+// the best parameters read back at an epoch's end, the predictions on the dev split. That part is fitted to the
+// host's peak in two runs (2026-12-07, a fresh host per model): a Tiny student at batch 16 (967 MB) and a Base
+// student at batch 8 (4,064 MB), windows of up to 128 subwords.
 import type { EncoderConfig } from './config.ts';
-import { encoderShapes } from './weight-names.ts';
+import { encoderShapes, parameterCount } from './weight-names.ts';
 
 const PROCESS_MB = 170;
 const BYTES_PER_EMBEDDING_WEIGHT = 12;
@@ -18,6 +22,8 @@ const BYTES_PER_WEIGHT = 22.5;
 /** Floats kept per layer and window: per subword and hidden unit, and per head and pair of subwords. */
 const FLOATS_PER_TOKEN_UNIT = 8;
 const FLOATS_PER_HEAD_PAIR = 4;
+const RUN_MB = 137;
+const RUN_BYTES_PER_WEIGHT = 8.6;
 
 /** A run may fill this share of the computer's memory: the rest is the system's, the app's and the run process's,
  *  and covers the estimate's error. */
@@ -38,8 +44,12 @@ export function trainingStepMB(config: EncoderConfig, windows: number, length: n
   return bytes / 1e6;
 }
 
+/** Peak memory in MB of a model's training in a run's engine host, in micro-batches of `windows` windows. */
+export const trainingPeakMB = (config: EncoderConfig, windows: number, length: number): number =>
+  trainingStepMB(config, windows, length) + RUN_MB + (RUN_BYTES_PER_WEIGHT * parameterCount(config)) / 1e6;
+
 /**
- * The most windows per micro-batch (at most the batch) whose step fits in `budgetMB`; null when not even one
+ * The most windows per micro-batch (at most the batch) whose training fits in `budgetMB`; null when not even one
  * window's does.
  */
 export function microBatchToFit(
@@ -49,6 +59,6 @@ export function microBatchToFit(
   budgetMB: number,
 ): number | null {
   for (let windows = batchSize; windows >= 1; windows--)
-    if (trainingStepMB(config, windows, length) <= budgetMB) return windows;
+    if (trainingPeakMB(config, windows, length) <= budgetMB) return windows;
   return null;
 }

@@ -33,13 +33,15 @@ test('step 4 shows each size’s memory, and the micro-batches a Large student t
   await page.getByLabel('Longest window (subwords)').fill('512');
 
   const memory = page.getByTestId('memory');
-  await memory.getByText(/^Large: about \d+\.\d GB at batch 16, too much here/).waitFor();
+  await memory.getByText(/^Large: needs about \d+\.\d GB to train at batch 16, too much here/).waitFor();
   const lines = (await memory.locator('li').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
   assert.match(
     lines[0],
-    new RegExp(`^Large: about \\d+\\.\\d GB at batch 16, too much here: it trains in parts of ${fits} windows\\.$`),
+    new RegExp(
+      `^Large: needs about \\d+\\.\\d GB to train at batch 16, too much here: it trains in parts of ${fits} windows\\.$`,
+    ),
   );
-  assert.match(lines[1], /^Tiny: about \d+\.\d GB a training step at batch 16\.$/);
+  assert.match(lines[1], /^Tiny: needs about \d+\.\d GB to train at batch 16\.$/);
   assert.match(
     ((await memory.locator('p').textContent()) ?? '').replace(/\s+/g, ' '),
     /This computer has \d+\.\d GB of memory; a run uses at most \d+\.\d GB of it/,

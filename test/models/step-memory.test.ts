@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { presetConfig, SHIPPED_VOCAB, sizePreset, type PresetId } from '../../shared/models/presets.ts';
-import { microBatchToFit, trainingStepMB } from '../../shared/models/step-memory.ts';
+import { microBatchToFit, trainingPeakMB, trainingStepMB } from '../../shared/models/step-memory.ts';
 
 const shape = (id: PresetId) =>
   presetConfig(sizePreset(id), id === 'large' ? { size: 50265, padTokenId: 1 } : SHIPPED_VOCAB, null);
@@ -35,6 +35,19 @@ test('step memory: within 10 % of every peak measured, from Micro to Large, wind
   }
 });
 
+test("a model's training in a run: the engine host's peak in two real runs, within 5 %", () => {
+  // `taughtnet run` of 400 + 400 training sentences, a fresh host per model (2026-12-07): the peak_memory_mb figure.
+  const runs: [PresetId, batch: number, peakMB: number][] = [
+    ['tiny', 16, 967],
+    ['base', 8, 4064],
+  ];
+  for (const [id, batch, peak] of runs) {
+    const predicted = trainingPeakMB(shape(id), batch, 128);
+    assert.ok(Math.abs(predicted / peak - 1) <= 0.05, `${id}: ${predicted.toFixed(0)} MB against ${peak}`);
+    assert.ok(predicted > trainingStepMB(shape(id), batch, 128), 'more than the step alone');
+  }
+});
+
 test('step memory grows with the windows, and in attention with the square of their length', () => {
   const tiny = shape('tiny');
   assert.ok(trainingStepMB(tiny, 2, 128) > trainingStepMB(tiny, 1, 128));
@@ -45,11 +58,11 @@ test('step memory grows with the windows, and in attention with the square of th
 
 test('the micro-batch that fits: the whole batch, fewer windows, or none', () => {
   const large = shape('large');
-  const one = trainingStepMB(large, 1, 512);
+  const one = trainingPeakMB(large, 1, 512);
   assert.equal(microBatchToFit(large, 16, 512, 1e9), 16, 'the whole batch where memory is plenty');
   assert.equal(microBatchToFit(large, 16, 512, one - 1), null, 'not even one window');
   assert.equal(microBatchToFit(large, 16, 512, one), 1);
-  const five = trainingStepMB(large, 5, 512);
+  const five = trainingPeakMB(large, 5, 512);
   assert.equal(microBatchToFit(large, 16, 512, five + 1), 5, 'the most windows whose step fits');
-  assert.ok(trainingStepMB(large, 6, 512) > five + 1);
+  assert.ok(trainingPeakMB(large, 6, 512) > five + 1);
 });

@@ -150,7 +150,7 @@ test('a student whose training step cannot fit this computer fails the run befor
       client,
       run.id,
       new RegExp(
-        `the student "student 1": a training step at batch 64 .* needs about \\d+\\.\\d GB of memory, .*set its "microBatchSize" to ${fits} `,
+        `the student "student 1": its training at batch 64 .* needs about \\d+\\.\\d GB of memory, .*set its "microBatchSize" to ${fits} `,
       ),
     );
   }));
@@ -159,14 +159,14 @@ test('step memory: checked on the CPU and for micro-batches, which run there; GP
   const large = presetConfig(sizePreset('large'), SHIPPED_VOCAB, null);
   const settings = { batchSize: 16, maxLength: 128 };
   const cpu = { device: 'cpu' as const, memoryMB: 64_000 };
-  checkStepMemory('Large', settings, large, cpu); // 10.6 GB of 51 GB
+  checkStepMemory('Large', settings, large, cpu); // 13.6 GB of 51 GB
   assert.throws(
-    () => checkStepMemory('Large', settings, large, { ...cpu, memoryMB: 12_000 }),
-    /^Error: Large: a training step at batch 16 of windows of 128 subwords needs about 10\.6 GB of memory, more than the 9\.6 GB a run may use on this computer \(80 % of its 12\.0 GB\): set its "microBatchSize" to \d+ \(/,
+    () => checkStepMemory('Large', settings, large, { ...cpu, memoryMB: 16_000 }),
+    /^Error: Large: its training at batch 16 of windows of 128 subwords needs about 13\.6 GB of memory, more than the 12\.8 GB a run may use on this computer \(80 % of its 16\.0 GB\): set its "microBatchSize" to 12 \(/,
   );
   assert.throws(
     () => checkStepMemory('Large', { ...settings, microBatchSize: 8 }, large, { device: 'cuda', memoryMB: 4_000 }),
-    /Large: a training step in micro-batches of 8 windows of 128 subwords .*even one window at a time \(\d+\.\d GB\): train a smaller model/,
+    /Large: its training in micro-batches of 8 windows of 128 subwords .*even one window at a time \(\d+\.\d GB\): train a smaller model/,
   );
   checkStepMemory('Large', settings, large, { device: 'cuda', memoryMB: 4_000 }); // on the GPU: not the host's memory
 });

@@ -36,7 +36,7 @@ test("an engine killed mid-run: the run's error says what happened in words and 
         onEvent: (e) => {
           if (!e.training || killed) return;
           killed = true;
-          process.kill(hosts[0].pid!, 'SIGKILL');
+          process.kill(hosts.at(-1)!.pid!, 'SIGKILL'); // the host training now (each model gets a fresh one)
         },
       }),
       (e: Error) => said.test(e.message),

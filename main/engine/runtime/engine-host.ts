@@ -6,6 +6,7 @@ import { restoreCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { chooseProvider, listProviders } from './providers.ts';
 import { cancelledError, type Command, type FromHost, type Results, type ToHost, serializeError } from './protocol.ts';
 import { type Program, type Workspace, createWorkspace } from './workspace.ts';
+import { zeros } from '../../tensors/tensor.ts';
 
 /** Set to 1 in the host's environment to allow the testCrash command (tests only). */
 export const TEST_HOOKS_ENV = 'TAUGHTNET_ENGINE_TEST_HOOKS';
@@ -62,7 +63,10 @@ export function serveEngine(channel: HostChannel): void {
       case 'open': {
         const choice = await chooseProvider(command.provider);
         await closeWorkspace();
-        workspace = await createWorkspace(choice.name, new Map(Object.entries(command.state)), command.tuning);
+        const state = new Map(Object.entries(command.state));
+        for (const [name, { dtype, shape }] of Object.entries(command.zeros ?? {}))
+          state.set(name, zeros(dtype, shape));
+        workspace = await createWorkspace(choice.name, state, command.tuning);
         return choice;
       }
       case 'load': {

@@ -13,8 +13,18 @@ export type Outputs = Record<string, Tensor>;
 export interface Commands {
   /** Which providers work here and why (for the GUI). */
   providers: { kind: 'providers' };
-  /** Creates the workspace (replacing any previous one) holding `state` on the requested provider. */
-  open: { kind: 'open'; provider: ProviderRequest; state: Record<string, Tensor>; tuning?: SessionTuning };
+  /**
+   * Creates the workspace (replacing any previous one) holding `state`, and `zeros` (tensors that start at zero, such
+   * as AdamW's moments), on the requested provider. Zeros are made in the host: sent, they would cost their transfer
+   * and the copies it leaves in the host (the channel's buffers; 1.9 times the bytes sent, measured).
+   */
+  open: {
+    kind: 'open';
+    provider: ProviderRequest;
+    state: Record<string, Tensor>;
+    zeros?: Record<string, { dtype: Tensor['dtype']; shape: number[] }>;
+    tuning?: SessionTuning;
+  };
   /** Loads a program under a name ('train', 'eval', 'infer'…), replacing a program of the same name. */
   load: { kind: 'load'; program: string; spec: ProgramSpec };
   /** One run of a program (a training step); returns its read outputs. */

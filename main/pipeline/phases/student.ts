@@ -24,7 +24,7 @@ import {
   windowsFor,
   type Starting,
 } from '../run-models.ts';
-import { inPhase, trainingHooks, type RunScope } from '../scope.ts';
+import { freshEngineHost, inPhase, trainingHooks, type RunScope } from '../scope.ts';
 import type { Targets } from './distributions.ts';
 import { sliceOf, typed, type Prepared } from './prepare.ts';
 
@@ -105,6 +105,7 @@ async function fineTuneStudent(scope: StudentScope, hooks: FineTuneHooks): Promi
     const loss = studentLossConfig(student);
     const distilled = !isMergedBaseline(student);
     if (distilled && !scope.targets) throw new Error(`${student.name}: the teachers' distributions are missing`);
+    await freshEngineHost(scope);
     const pid = scope.client.hostPid();
     const measured = resetPeakMemory(pid);
     const result = await fineTune(

@@ -25,7 +25,7 @@ import {
   windowsFor,
   type Starting,
 } from '../run-models.ts';
-import { inPhase, trainingHooks, type RunScope } from '../scope.ts';
+import { freshEngineHost, inPhase, trainingHooks, type RunScope } from '../scope.ts';
 import { sliceOf, type Prepared, type RunCorpus } from './prepare.ts';
 
 export interface Teacher {
@@ -85,6 +85,7 @@ async function trainTeacher(
     const windows = windowsFor(t);
     const split = merged[config.checkpointSelection];
     const own = sliceOf(split, i, split.sentences);
+    await freshEngineHost(scope);
     const result = await fineTune(
       scope.client,
       {

@@ -24,7 +24,7 @@ import {
   type SizePreset,
 } from '../../../shared/models/presets.ts';
 import { stepCost } from '../../../shared/models/step-cost.ts';
-import { microBatchToFit, RUN_MEMORY_SHARE, trainingStepMB } from '../../../shared/models/step-memory.ts';
+import { microBatchToFit, RUN_MEMORY_SHARE, trainingPeakMB } from '../../../shared/models/step-memory.ts';
 import type { Model } from '../../../shared/store-types.ts';
 
 /** The schema's own defaults (of a minimal config), so the wizard starts where a hand-written config would. */
@@ -248,7 +248,7 @@ export function stepFits(w: RunWizard, imported: readonly Model[], machine: Mach
       return {
         preset,
         batchSize,
-        needsMB: trainingStepMB(config, batchSize, w.maxLength),
+        needsMB: trainingPeakMB(config, batchSize, w.maxLength),
         microBatch: microBatchToFit(config, batchSize, w.maxLength, budget),
       };
     })
