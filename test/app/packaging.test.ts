@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
-import { DebugLogger } from 'builder-util';
+import { DebugLogger, setPrinter } from 'builder-util';
 import { ROOT } from '../../main/app/build-state.ts';
 import { CONTENT_SECURITY_POLICY } from '../../main/app/csp.ts';
 import { buildAppInto } from './harness.ts';
@@ -62,6 +62,9 @@ test('the build writes main, the engine worker, a self-contained CommonJS preloa
 });
 
 test('electron-builder.yml passes electron-builder’s schema and names the installers, native modules and resources', async () => {
+  // Its log to stderr: the test runner reads this process's stdout as its own channel, and a line written into the
+  // middle of a report once failed the file ("Unable to deserialize cloned data").
+  setPrinter((message) => process.stderr.write(`${message}\n`));
   const config = await getConfig(ROOT, join(ROOT, 'electron-builder.yml'), null);
   await validateConfiguration(config, new DebugLogger(false));
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
