@@ -10,7 +10,7 @@ import * as E from '../../main/engine/ops/elementwise.ts';
 import * as S from '../../main/engine/ops/shape.ts';
 import { reduceMean, reduceSum } from '../../main/engine/ops/reduce.ts';
 import { gemm, matmul } from '../../main/engine/ops/matmul.ts';
-import { dropout, layerNorm, logSoftmax, softmax } from '../../main/engine/ops/nn.ts';
+import { dropout, layerNorm, logSoftmax, softmax, softmaxDropout } from '../../main/engine/ops/nn.ts';
 import { crossEntropy, distillationLoss, klDivergence, softCrossEntropy } from '../../main/engine/ops/loss.ts';
 import { gradCheck, ints, randn, rng, session, type Feed } from './check.ts';
 
@@ -154,6 +154,15 @@ check(
     return { y: dropout(g, a, 0.3, { seed: g.input('seed', 'int64', []), nextSite: 0 }), wrt: [a] };
   },
   { a: f64([4, 8]), seed: ints([], [42]) },
+);
+
+check(
+  'softmaxDropout (one rule for both)',
+  (g) => {
+    const a = x(g, 'a', [2, 3, 8]);
+    return { y: softmaxDropout(g, a, 0.3, { seed: g.input('seed', 'int64', []), nextSite: 0 }), wrt: [a] };
+  },
+  { a: f64([2, 3, 8]), seed: ints([], [42]) },
 );
 
 const logits = [2, 4, 5];

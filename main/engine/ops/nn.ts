@@ -105,6 +105,21 @@ export function dropout(g: Graph, x: Tensor, p: number, ctx: DropoutContext | un
   return mul(g, x, mask);
 }
 
+/**
+ * dropout(softmax(x)) as one op (attention probabilities). With y = softmax(x) and z the output, dL/dx =
+ * y·(dy·m − Σ dy·m·y) = t − y·Σt for t = dy·z: one pass over the probabilities fewer than dropout's rule and then
+ * softmax's, and the mask need not be kept for the backward pass.
+ */
+export function softmaxDropout(g: Graph, x: Tensor, p: number, ctx: DropoutContext | undefined, axis = -1): Tensor {
+  let y = x;
+  return g.composite('softmax_dropout', [x], () => dropout(g, (y = softmax(g, x, axis)), p, ctx), [
+    (dy, z) => {
+      const t = mul(g, dy, z);
+      return sub(g, t, mul(g, y, reduceSum(g, t, [axis], true)));
+    },
+  ]);
+}
+
 const MULTIPLIER = 0x915f77f5;
 
 /** b^n mod 2³². */
