@@ -27,8 +27,10 @@ export function logSoftmax(g: Graph, x: Tensor, axis = -1): Tensor {
 }
 
 /**
- * Layer normalization over the last axis. float32 emits ONNX LayerNormalization; float64 (ORT's CPU provider
- * lacks it) the same maths decomposed. One gradient rule serves both, so the float64 gradient check covers it.
+ * Layer normalization over the last axis. float32 emits ONNX LayerNormalization, whose Mean and InvStdDev outputs the
+ * backward pass takes (instead of computing them again); float64 (ORT's CPU provider lacks it) the same maths
+ * decomposed, its statistics recomputed for the backward pass. One gradient rule serves both, so the float64
+ * gradient check covers it.
  */
 export function layerNorm(g: Graph, x: Tensor, gamma: Tensor, beta: Tensor, eps: number): Tensor {
   const normalized = (): { xhat: Tensor; rstd: Tensor } => {
@@ -36,15 +38,27 @@ export function layerNorm(g: Graph, x: Tensor, gamma: Tensor, beta: Tensor, eps:
     const rstd = div(g, 1, sqrt(g, add(g, reduceMean(g, mul(g, xc, xc), [-1], true), eps)));
     return { xhat: mul(g, xc, rstd), rstd };
   };
-  let stats: { xhat: Tensor; rstd: Tensor } | undefined; // recomputed once for the backward pass, shared by its rules
-  const saved = (): { xhat: Tensor; rstd: Tensor } => (stats ??= g.untaped(normalized));
+  let kernel: { mean: Tensor; rstd: Tensor } | undefined; // the float32 forward's statistics
+  let stats: { xhat: Tensor; rstd: Tensor } | undefined; // made once for the backward pass, shared by its rules
+  const saved = (): { xhat: Tensor; rstd: Tensor } =>
+    (stats ??= g.untaped(() =>
+      kernel ? { xhat: mul(g, sub(g, x, kernel.mean), kernel.rstd), rstd: kernel.rstd } : normalized(),
+    ));
   return g.composite(
     'layer_norm',
     [x, gamma, beta],
-    () =>
-      x.dtype === 'float32'
-        ? g.op('LayerNormalization', [x, gamma, beta], { attrs: { axis: attr.i(-1), epsilon: attr.f(eps) } })
-        : add(g, mul(g, normalized().xhat, gamma), beta),
+    () => {
+      if (x.dtype !== 'float32') return add(g, mul(g, normalized().xhat, gamma), beta);
+      const perRow = [...x.shape.slice(0, -1), 1];
+      const [y, mean, rstd] = g.opWithOutputs(
+        'LayerNormalization',
+        [x, gamma, beta],
+        { attrs: { axis: attr.i(-1), epsilon: attr.f(eps) } },
+        [perRow, perRow],
+      );
+      kernel = { mean, rstd };
+      return y;
+    },
     [
       (dy) => {
         const { xhat, rstd } = saved();
