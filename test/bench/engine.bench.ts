@@ -32,6 +32,7 @@ import { IO } from '../../main/engine/optim/train-graphs.ts';
 import { evalProgram, trainProgram } from '../../main/engine/runtime/train-program.ts';
 import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
 import { listProviders, type ProviderName } from '../../main/engine/runtime/providers.ts';
+import { HOST_MALLOC_ENV } from '../../main/engine/runtime/transport.ts';
 import { numel, tensor, type Tensor } from '../../main/tensors/tensor.ts';
 
 const BATCH_SIZE = 8;
@@ -437,6 +438,7 @@ async function main(): Promise<void> {
   for (const model of models) {
     for (const { name } of providers) {
       const child = spawnSync(process.execPath, ['--import', 'tsx', self, '--one', `${model}:${name}`, ...passOn], {
+        env: { ...HOST_MALLOC_ENV, ...process.env }, // as an engine host runs
         stdio: ['ignore', 'pipe', 'inherit'],
         encoding: 'utf8',
         maxBuffer: 1 << 24,

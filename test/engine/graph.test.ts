@@ -44,6 +44,17 @@ test('serialization keeps only what the outputs need, names outputs without copi
   assert.throws(() => toOnnx(g, { w: y }), /already a value/);
 });
 
+test('optional outputs are exported up to the last one a graph output needs', () => {
+  const g = new Graph();
+  const x = g.input('x', 'float32', ['batch', 4]);
+  const [gamma, beta] = [g.input('gamma', 'float32', [4]), g.input('beta', 'float32', [4])];
+  const stats: [number | string, number] = ['batch', 1];
+  const [y, , rstd] = g.opWithOutputs('LayerNormalization', [x, gamma, beta], {}, [stats, stats]);
+  const outputsOf = (model: { bytes: Uint8Array }) => decode(model.bytes).graph!.node![0].output;
+  assert.deepEqual(outputsOf(toOnnx(g, { y })), ['y']);
+  assert.deepEqual(outputsOf(toOnnx(g, { y, rstd })), ['y', 'layernormalization.1', 'rstd']);
+});
+
 test('node names stay unique even when a label looks like a generated name', () => {
   const g = new Graph();
   const x = g.input('x', 'float32', [2]);

@@ -10,7 +10,7 @@ import * as E from '../../main/engine/ops/elementwise.ts';
 import * as S from '../../main/engine/ops/shape.ts';
 import { reduceMean, reduceSum } from '../../main/engine/ops/reduce.ts';
 import { gemm, matmul } from '../../main/engine/ops/matmul.ts';
-import { dropout, layerNorm, logSoftmax, softmax } from '../../main/engine/ops/nn.ts';
+import { dropout, layerNorm, logSoftmax, softmax, softmaxDropout } from '../../main/engine/ops/nn.ts';
 import { crossEntropy, distillationLoss, klDivergence, softCrossEntropy } from '../../main/engine/ops/loss.ts';
 import { gradCheck, ints, randn, rng, session, type Feed } from './check.ts';
 
@@ -154,6 +154,15 @@ check(
     return { y: dropout(g, a, 0.3, { seed: g.input('seed', 'int64', []), nextSite: 0 }), wrt: [a] };
   },
   { a: f64([4, 8]), seed: ints([], [42]) },
+);
+
+check(
+  'softmaxDropout (one rule for both)',
+  (g) => {
+    const a = x(g, 'a', [2, 3, 8]);
+    return { y: softmaxDropout(g, a, 0.3, { seed: g.input('seed', 'int64', []), nextSite: 0 }), wrt: [a] };
+  },
+  { a: f64([2, 3, 8]), seed: ints([], [42]) },
 );
 
 const logits = [2, 4, 5];
@@ -327,9 +336,9 @@ test('dropout keeps about 1−p of the elements, scales them by 1/(1−p), and d
   let both = 0;
   for (let i = 0; i + 1 < 20000; i++) if (r1.first[i] === 0 && r1.first[i + 1] === 0) both++;
   assert.ok(Math.abs(both / 19999 - 0.01) < 0.004, `P(both dropped) ${both / 19999}`);
-  // The mask is exactly the documented hash: with sq(i, k, r) = r rounds of x ← x·x + y from x = y = i·0x9e3779b9 + k
-  // (mod 2³²), h = sq(i, 0x2545f491, 3), key = sq(seed, (site+1)·0x632be5ab, 3), a = h + key, c = (a·a + h)² + a,
-  // element i is dropped iff c < p·2³².
+  // The masks are exactly the documented hash: with sq(i, k, r) = r rounds of x ← x·x + y from x = y = i·0x9e3779b9 + k
+  // (mod 2³²), key = sq(seed, (s₀+1)·0x632be5ab, 3) for the shape's first site s₀ = 0 and h = sq(i, key, 4), element i
+  // of the shape's j-th site is dropped iff h·0x915f77f5^j < p·2³².
   const add = (a: number, b: number) => (a + b) >>> 0;
   const times = (a: number, b: number) => Math.imul(a, b) >>> 0;
   const sq = (i: number, k: number, rounds: number) => {
@@ -339,11 +348,9 @@ test('dropout keeps about 1−p of the elements, scales them by 1/(1−p), and d
     return v;
   };
   const key = sq(7, times(1, 0x632be5ab), 3);
-  const c = (i: number) => {
-    const h = sq(i, 0x2545f491, 3);
-    const a = add(h, key);
-    const b = add(times(a, a), h);
-    return add(times(b, b), a);
-  };
-  r1.first.forEach((v, i) => assert.equal(v === 0, c(i) < Math.floor(0.1 * 2 ** 32), `element ${i}`));
+  const threshold = Math.floor(0.1 * 2 ** 32);
+  r1.first.forEach((v, i) => assert.equal(v === 0, sq(i, key, 4) < threshold, `first site, element ${i}`));
+  r1.second.forEach((v, i) =>
+    assert.equal(v === 0, times(sq(i, key, 4), 0x915f77f5) < threshold, `second site, element ${i}`),
+  );
 });

@@ -157,6 +157,20 @@ export class Graph {
   }
 
   /**
+   * An op with optional outputs after its first (LayerNormalization's Mean and InvStdDev): `op`, whose node also
+   * gives outputs of the shapes `more` (in its dtype), returned after the first. The gradient rules are the first
+   * output's; onnx.ts leaves off the outputs that no graph output needs.
+   */
+  opWithOutputs(type: OnnxOp, inputs: readonly Tensor[], spec: OpSpec, more: readonly Shape[]): Tensor[] {
+    const first = this.op(type, inputs, spec);
+    const label = spec.label ?? type.toLowerCase();
+    const rest = more.map((shape, i): Tensor => ({ name: this.fresh(`${label}.${i + 1}`), dtype: first.dtype, shape }));
+    const node = this.nodes[this.nodes.length - 1];
+    this.nodes[this.nodes.length - 1] = { ...node, outputs: [...node.outputs, ...rest.map((t) => t.name)] };
+    return [first, ...rest];
+  }
+
+  /**
    * An op whose forward pass is several nodes but whose gradient is one rule (softmax, layer norm, GELU):
    * the body's own tape entries are dropped so the gradient flows only through `grads`.
    */

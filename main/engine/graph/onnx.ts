@@ -78,7 +78,7 @@ export function toOnnx(g: Graph, outputs: Record<string, Tensor>, name = 'taught
         opType: n.op,
         name: n.name,
         input: [...n.inputs],
-        output: [...n.outputs],
+        output: usedOutputs(n, needed),
         attribute: Object.entries(n.attrs).map(([k, a]) => attribute(k, a)),
       })),
       input: inputs.map(valueInfo),
@@ -92,6 +92,13 @@ export function toOnnx(g: Graph, outputs: Record<string, Tensor>, name = 'taught
     outputs: outs,
     nodeCount: nodes.length,
   };
+}
+
+/** A node's outputs up to the last one needed: optional outputs nothing reads are left off (Graph.opWithOutputs). */
+function usedOutputs(n: Node, needed: ReadonlySet<string>): string[] {
+  let k = n.outputs.length;
+  while (k > 1 && !needed.has(n.outputs[k - 1])) k--;
+  return n.outputs.slice(0, k);
 }
 
 function valueInfo(t: IOInfo): onnxProto.onnx.IValueInfoProto {

@@ -6,7 +6,7 @@
 import type { Graph, Tensor } from '../graph/graph.ts';
 import { add, mul, sub } from '../ops/elementwise.ts';
 import { matmul } from '../ops/matmul.ts';
-import { dropout, layerNorm, softmax, type DropoutContext } from '../ops/nn.ts';
+import { dropout, layerNorm, softmaxDropout, type DropoutContext } from '../ops/nn.ts';
 import { cast, gather, range, reshape, shapeOf, transpose, unsqueeze } from '../ops/shape.ts';
 import { usesTokenTypes, type EncoderConfig } from '../../../shared/models/config.ts';
 import { encoderShapes } from '../../../shared/models/weight-names.ts';
@@ -136,7 +136,7 @@ function selfAttention(s: EncoderScope, l: string, h: Tensor, mask: Tensor): Ten
     const q = split(mul(g, query, 1 / Math.sqrt(dh)), [0, 2, 1, 3]); // [b, heads, s, dh]
     const kT = split(key, [0, 2, 3, 1]); // [b, heads, dh, s]
     const v = split(value, [0, 2, 1, 3]);
-    const probs = drop(s, softmax(g, add(g, matmul(g, q, kT), mask)), c.attentionDropout);
+    const probs = softmaxDropout(g, add(g, matmul(g, q, kT), mask), c.attentionDropout, s.dropout);
     return reshape(g, transpose(g, matmul(g, probs, v), [0, 2, 1, 3]), [0, 0, c.hiddenSize]);
   });
 }

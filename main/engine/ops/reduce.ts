@@ -55,6 +55,7 @@ export function sumTo(g: Graph, x: Tensor, shape: Shape): Tensor {
       throw new Error(`cannot sum [${x.shape.join(',')}] to [${shape.join(',')}]`);
   }
   if (axes.length === 0) return x;
+  if (axes.length === lead) return reduceSum(g, x, axes); // leading axes only: dropped by the sum, no Squeeze
   const summed = reduceSum(g, x, axes, true);
   return lead === 0 ? summed : squeeze(g, summed, [...Array(lead).keys()]);
 }

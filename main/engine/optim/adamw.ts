@@ -184,10 +184,20 @@ export function adamwInPlace(
   return gradNorm;
 }
 
+/**
+ * Σx², in two running sums: with one, each add waited on the one before (Tiny's gradient: 4.3 ms, two: 2.9 ms;
+ * four were faster in some processes and 9.7 ms in others, as V8 happened to compile them).
+ */
 function sumOfSquares(x: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return s;
+  let a = 0,
+    b = 0,
+    i = 0;
+  for (const n = x.length - 1; i < n; i += 2) {
+    a += x[i] * x[i];
+    b += x[i + 1] * x[i + 1];
+  }
+  if (i < x.length) a += x[i] * x[i];
+  return a + b;
 }
 
 /** The folded scalars of one step (see `adamw`), for the loops below. */
