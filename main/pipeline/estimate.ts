@@ -7,7 +7,7 @@
 // counted as a third of a training step per batch and the sessions' start and writes not at all: the README's "The
 // wizard's estimate" has both against measured runs.) Nothing is written to the store.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../corpus/dataset.ts';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
@@ -29,7 +29,7 @@ import {
 import { encodeSentences, type EncodedWindow } from '../../shared/tokenizers/encode.ts';
 import { epochBatches, fineTune } from './fine-tune.ts';
 import { peakMemoryMB, resetPeakMemory } from './host-memory.ts';
-import { checkStepMemory } from './preflight.ts';
+import { checkStepMemory, thisMachine } from './preflight.ts';
 import { teacherLabels } from './phases/teachers.ts';
 import {
   labelled,
@@ -237,10 +237,7 @@ export async function estimateRun(
   const [train, dev, test] = [merged('train'), merged('dev'), merged('test')];
   const timings = new Map<string, { training?: TrainingTiming; labelling: LabellingTiming }>();
   // A step that cannot fit this computer's memory is refused as the run would, not timed until the system ends it.
-  const machine = {
-    device: (await client.request({ kind: 'open', provider: config.device, state: {} })).name,
-    memoryMB: totalmem() / 1e6,
-  };
+  const machine = thisMachine((await client.request({ kind: 'open', provider: config.device, state: {} })).name);
   /** A model shape's labelling, and its training (there unless `labelOnly`: a trained teacher used as it is). */
   const timed = async (model: TimedModel, labelOnly: boolean) => {
     const key = JSON.stringify([

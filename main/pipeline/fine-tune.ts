@@ -108,10 +108,10 @@ interface LoopPosition {
 }
 
 const CHECKPOINT = 'last.safetensors';
+const BEST = 'best.safetensors';
 
 /** Whether the fine-tune writing to `dir` has finished an epoch, which it resumes after. */
 export const hasCheckpoint = (dir: string): boolean => existsSync(join(dir, CHECKPOINT));
-const BEST = 'best.safetensors';
 
 export function adamwConfig(s: TrainingSettings): AdamWConfig {
   return { ...ADAMW_DEFAULTS, ...s.adam, weightDecay: s.weightDecay, maxGradNorm: s.maxGradNorm };

@@ -3,6 +3,7 @@
 // a model (config.json, tokenizer, weights' headers and sizes, without reading the weights; a preset needs nothing
 // on disk), takes the maxLength asked of it, and, trained on the CPU, has a step that fits this computer's memory
 // (shared/models/step-memory.ts). A resumed run goes through it again.
+import { totalmem } from 'node:os';
 import { checkModelFolder } from '../models/model-folder.ts';
 import type { Sentence } from '../../shared/corpus/types.ts';
 import {
@@ -13,7 +14,13 @@ import {
 } from '../../shared/method/run-config.ts';
 import { maxSequenceLength, type EncoderConfig } from '../../shared/models/config.ts';
 import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../shared/models/presets.ts';
-import { microBatchToFit, RUN_MEMORY_SHARE, trainingPeakMB } from '../../shared/models/step-memory.ts';
+import {
+  inGB,
+  microBatchToFit,
+  RUN_MEMORY_SHARE,
+  runBudgetMB,
+  trainingPeakMB,
+} from '../../shared/models/step-memory.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 import type { ProviderName } from '../engine/runtime/provider-choice.ts';
 
@@ -46,7 +53,8 @@ export interface PreflightMachine {
   readonly memoryMB: number;
 }
 
-const gb = (mb: number) => `${(mb / 1000).toFixed(1)} GB`;
+/** The machine a run trains on: the engine's provider and this computer's memory. */
+export const thisMachine = (device: ProviderName): PreflightMachine => ({ device, memoryMB: totalmem() / 1e6 });
 
 /**
  * Refuses a step that cannot fit the memory a run may use here, saying the micro-batch that would. GPU providers
@@ -60,7 +68,7 @@ export function checkStepMemory(
 ): void {
   const windows = Math.min(settings.microBatchSize ?? settings.batchSize, settings.batchSize);
   if (machine.device !== 'cpu' && windows === settings.batchSize) return;
-  const budget = RUN_MEMORY_SHARE * machine.memoryMB;
+  const budget = runBudgetMB(machine.memoryMB);
   const needs = trainingPeakMB(config, windows, settings.maxLength);
   if (needs <= budget) return;
   const fits = microBatchToFit(config, settings.batchSize, settings.maxLength, budget);
@@ -68,10 +76,10 @@ export function checkStepMemory(
     windows === settings.batchSize
       ? `at batch ${windows} of windows of ${settings.maxLength} subwords`
       : `in micro-batches of ${windows} windows of ${settings.maxLength} subwords`;
-  const what = `${who}: its training ${step} needs about ${gb(needs)} of memory, more than the ${gb(budget)} a run may use on this computer (${Math.round(RUN_MEMORY_SHARE * 100)} % of its ${gb(machine.memoryMB)})`;
+  const what = `${who}: its training ${step} needs about ${inGB(needs)} of memory, more than the ${inGB(budget)} a run may use on this computer (${Math.round(RUN_MEMORY_SHARE * 100)} % of its ${inGB(machine.memoryMB)})`;
   throw new Error(
     fits === null
-      ? `${what}, even one window at a time (${gb(trainingPeakMB(config, 1, settings.maxLength))}): train a smaller model, give it a shorter maxLength, or use a computer with more memory`
+      ? `${what}, even one window at a time (${inGB(trainingPeakMB(config, 1, settings.maxLength))}): train a smaller model, give it a shorter maxLength, or use a computer with more memory`
       : `${what}: set its "microBatchSize" to ${fits} (the batch's windows in parts of ${fits}, their gradients added up into the same update: slower, the same training)`,
   );
 }

@@ -29,6 +29,12 @@ const RUN_BYTES_PER_WEIGHT = 8.6;
  *  and covers the estimate's error. */
 export const RUN_MEMORY_SHARE = 0.8;
 
+/** The memory in MB a run may use on a computer with `memoryMB`. */
+export const runBudgetMB = (memoryMB: number): number => RUN_MEMORY_SHARE * memoryMB;
+
+/** A memory figure in MB as people read it: "13.6 GB". */
+export const inGB = (mb: number): string => `${(mb / 1000).toFixed(1)} GB`;
+
 const isEmbedding = (name: string) => name.startsWith('embeddings.') && !name.includes('LayerNorm');
 
 /** Peak memory in MB (10⁶ bytes) of a training step on the CPU over `windows` windows of `length` subwords. */

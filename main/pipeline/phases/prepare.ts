@@ -1,7 +1,6 @@
 // Phase 1, prepare: the corpora are read (a corpus named by its folder is registered as a dataset first), long
 // sentences dropped where the config reproduces the authors' preprocessing, and the splits merged into one typed
 // corpus whose labels are the students' (paper §III-A).
-import { totalmem } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { loadDataset } from '../../corpus/dataset.ts';
 import { registerDatasetFiles } from '../../store/dataset-registration.ts';
@@ -12,7 +11,7 @@ import type { MergedCorpus, Sentence, TypedCorpus } from '../../../shared/corpus
 import type { RunConfig } from '../../../shared/method/run-config.ts';
 import { subwordLength } from '../../../shared/tokenizers/encode.ts';
 import type { SubwordTokenizer } from '../../../shared/tokenizers/tokenizer.ts';
-import { preflight } from '../preflight.ts';
+import { preflight, thisMachine } from '../preflight.ts';
 import { sourceTokenizer } from '../run-models.ts';
 import { inPhase, type RunScope } from '../scope.ts';
 
@@ -64,7 +63,7 @@ export function prepare(scope: RunScope): Promise<Prepared> {
     }
     // Every corpus split and model source is checked before anything trains (a resumed run too).
     scope.emit(PREPARE, 'checking the corpora and models before training');
-    await preflight(config, corpora, { device: scope.device, memoryMB: totalmem() / 1e6 });
+    await preflight(config, corpora, thisMachine(scope.device));
     const merge = (split: SplitName) => mergeCorpora(corpora.map((c) => typed(c, split)));
     return { corpora, merged: { train: merge('train'), dev: merge('dev'), test: merge('test') } };
   });

@@ -24,7 +24,7 @@ import {
   type SizePreset,
 } from '../../../shared/models/presets.ts';
 import { stepCost } from '../../../shared/models/step-cost.ts';
-import { microBatchToFit, RUN_MEMORY_SHARE, trainingPeakMB } from '../../../shared/models/step-memory.ts';
+import { microBatchToFit, runBudgetMB, trainingPeakMB } from '../../../shared/models/step-memory.ts';
 import type { Model } from '../../../shared/store-types.ts';
 
 /** The schema's own defaults (of a minimal config), so the wizard starts where a hand-written config would. */
@@ -240,11 +240,11 @@ export function stepFits(w: RunWizard, imported: readonly Model[], machine: Mach
     ...w.corpora.flatMap((c) => (c.teacher.source === 'preset' ? [c.teacher.preset] : [])),
     ...studentsOf(w, imported).flatMap((s) => ('preset' in s.source ? [s.source.preset] : [])),
   ]);
-  const budget = RUN_MEMORY_SHARE * machine.memoryMB;
+  const budget = runBudgetMB(machine.memoryMB);
+  const { batchSize } = w.scratch;
   return [...presets]
     .map((preset) => {
       const config = presetConfig(sizePreset(preset), SHIPPED_VOCAB);
-      const { batchSize } = w.scratch;
       return {
         preset,
         batchSize,
