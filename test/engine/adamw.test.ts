@@ -1,5 +1,6 @@
 // The in-graph AdamW step and the in-place one (flat buffers, decay groups, clipping, schedule) against a plain
 // TypeScript reference with torch.optim.AdamW + clip_grad_norm_ semantics, over several steps.
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import ort from 'onnxruntime-node';
@@ -201,6 +202,51 @@ test('resting spans (zero moments, no gradient) step as the full loop does, to t
   );
 });
 
+test('AdamW in place over several WebAssembly chunks equals a float32 loop in the same order, to the bit', () => {
+  // 50,386 parameters (three chunks of 16,384 and a part), decayed [0, 20,001); a gradient over [5, 40,000) and
+  // [40,013, 40,325), [45,000, 50,000) resting, the rest stepping without a gradient from moments that are not zero.
+  const size = 3 * 16384 + 1234;
+  const decaySize = 20001;
+  const r = rng(21);
+  const start = randn(r, [size], 0.5, 'float32').data as Float32Array;
+  const m0 = randn(r, [size], 0.01, 'float32').data as Float32Array;
+  const v0 = (randn(r, [size], 0.01, 'float32').data as Float32Array).map(Math.abs);
+  for (let i = 45000; i < 50000; i++) m0[i] = v0[i] = 0;
+  const whole = randn(r, [size], 0.1, 'float32').data as Float32Array;
+  const given = [
+    [5, 40000],
+    [40013, 40325],
+  ];
+  const got = { params: start.slice(), m: m0.slice(), v: v0.slice() };
+  const [lr, t] = [0.01, 7];
+  const segments = given.map(([from, to]) => ({ offset: from, data: whole.subarray(from, to) }));
+  const norm = adamwInPlace(got, segments, lr, t, decaySize, opt, [{ from: 45000, to: 50000 }]);
+
+  const f = Math.fround;
+  const g = new Float32Array(size);
+  for (const [from, to] of given) g.set(whole.subarray(from, to), from);
+  const sumSq = g.reduce((s, x) => s + x * x, 0);
+  assert.ok(Math.abs(norm - Math.sqrt(sumSq)) <= 1e-12 * norm, 'grad norm');
+  const clip = Math.min(opt.maxGradNorm! / (Math.sqrt(sumSq) + 1e-6), 1);
+  const sqrtBc2 = Math.sqrt(1 - opt.beta2 ** t);
+  const [b1, b2, g1, g2] = [f(opt.beta1), f(opt.beta2), f(clip * (1 - opt.beta1)), f(clip * clip * (1 - opt.beta2))];
+  const [stepSize, eps] = [f((lr * sqrtBc2) / (1 - opt.beta1 ** t)), f(opt.eps * sqrtBc2)];
+  const want = { params: start.slice(), m: m0.slice(), v: v0.slice() };
+  for (let i = 0; i < size; i++) {
+    const decay = i < decaySize ? f(1 - lr * opt.weightDecay) : 1;
+    if (i >= 45000 && i < 50000) {
+      want.params[i] = f(want.params[i] * decay);
+      continue;
+    }
+    const mi = f(f(b1 * want.m[i]) + f(g[i] * g1));
+    const vi = f(f(b2 * want.v[i]) + f(f(g[i] * g[i]) * g2));
+    want.m[i] = mi;
+    want.v[i] = vi;
+    want.params[i] = f(f(want.params[i] * decay) - f(f(mi / f(f(Math.sqrt(vi)) + eps)) * stepSize));
+  }
+  assert.deepEqual(got, want);
+});
+
 test("a lookup table's gradient from its rows: one segment per row read, its gradients summed in lookup order", () => {
   // A table of 6 rows of width 2 at offset 100, rows 4, 1, 4, 2, −1 (the last, 5) and 4 read. Row 4 sums to 1e8 in
   // float32 in lookup order ((1e8 + 4) + 4), to 1e8 + 8 in the reverse order.
@@ -227,4 +273,10 @@ test('linear warmup then linear decay, as HF get_linear_schedule_with_warmup', (
     [0, 2, 4, 8, 12, 20].map((k) => linearWarmupDecay(s, k)),
     [0, 0.5, 1, 0.5, 0, 0],
   );
+});
+
+test("AdamW's WebAssembly loops (adamw-wasm.ts) are what adamw.wat compiles to today", async () => {
+  const { adamwWasmSource } = await import('../../main/engine/optim/build-adamw-wasm.ts');
+  const made = readFileSync(new URL('../../main/engine/optim/adamw-wasm.ts', import.meta.url), 'utf8');
+  assert.ok(made === (await adamwWasmSource()), 'adamw-wasm.ts is out of date: run `npm run build:wasm`');
 });
