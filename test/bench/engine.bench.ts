@@ -30,7 +30,12 @@ import {
 import { ADAMW_DEFAULTS } from '../../main/engine/optim/adamw.ts';
 import { IO } from '../../main/engine/optim/train-graphs.ts';
 import { evalProgram, trainProgram } from '../../main/engine/runtime/train-program.ts';
-import { createWorkspace } from '../../main/engine/runtime/workspace.ts';
+import {
+  createWorkspace,
+  type Program,
+  type ProgramSpec,
+  type Workspace,
+} from '../../main/engine/runtime/workspace.ts';
 import { listProviders, type ProviderName } from '../../main/engine/runtime/providers.ts';
 import { HOST_MALLOC_ENV } from '../../main/engine/runtime/transport.ts';
 import { numel, tensor, type Tensor } from '../../main/tensors/tensor.ts';
@@ -72,6 +77,8 @@ interface Ours {
   peakRssMB: number;
   /** From ORT's profile; null with --no-profile. */
   matmulMs: number | null;
+  /** See Profile. */
+  stepOverMatmul: number | null;
   kernelsMs: number | null;
   ortRunMs: number | null;
   inferMs: number;
@@ -129,34 +136,44 @@ const rows = (feeds: Record<string, Tensor>, from: number, to: number): Record<s
   );
 
 interface Profile {
-  /** Kernel time per op type, ms per run. */
+  /** Kernel time per op type, ms per step. */
   byOp: Map<string, number>;
-  /** Kernel time per node (op type and name), ms per run. */
+  /** Kernel time per node (op type and name), ms per step. */
   byNode: Map<string, number>;
-  /** ORT's own time per run (model_run), ms. */
+  /** ORT's own time per step (its model_runs), ms, median. */
   run: number;
   /** Nodes per execution provider. */
   placement: Map<string, number>;
+  /** Median over the profiled steps of each step's wall time over the matmul kernel time of its own runs. */
+  stepOverMatmul: number;
 }
 
-/** Runs `runs` steps in a profiled session and sums ORT's kernel times over the last `counted` of them. */
-async function profile(
-  model: Uint8Array,
-  provider: ProviderName,
-  feeds: Record<string, ort.Tensor>,
-  runs: number,
+/**
+ * `warmup + counted` pairs of steps of `spec` through the workspace: a timed one, then one with ORT's profiler on.
+ * Returns the kernel times of the last `counted` profiled steps, and the time of each timed step over the matmul time
+ * of the profiled step after it: the one unslowed by the profiler, the other measured next to it, so that a machine
+ * whose speed drifts (a shared VM) does not skew their ratio.
+ */
+async function profiledSteps(
+  ws: Workspace,
+  spec: ProgramSpec,
+  step: (program: Program, t: number) => Promise<unknown>,
+  runsPerStep: number,
+  warmup: number,
   counted: number,
-  threads?: number,
 ): Promise<Profile> {
   const dir = mkdtempSync(join(tmpdir(), 'engine-bench-'));
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: [provider],
-    enableProfiling: true,
-    profileFilePrefix: join(dir, 'profile'),
-    ...(threads ? { intraOpNumThreads: threads } : {}),
-  });
-  for (let i = 0; i < runs; i++) await session.run(only(session.inputNames, feeds));
-  session.endProfiling(); // onnxruntime-node writes the file but does not return its name
+  const timed = await ws.load(spec);
+  const program = await ws.load({ ...spec, tuning: { ...spec.tuning, profileFilePrefix: join(dir, 'profile') } });
+  const walls: number[] = [];
+  for (let t = 1; t <= warmup + counted; t++) {
+    const start = performance.now();
+    await step(timed, 2 * t - 1);
+    if (t > warmup) walls.push(performance.now() - start);
+    await step(program, 2 * t);
+  }
+  await timed.release();
+  await program.release(); // releasing the session writes its profile
   const events = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0]), 'utf8')) as {
     cat: string;
     name: string;
@@ -164,42 +181,51 @@ async function profile(
     dur: number;
     args?: { op_name?: string; provider?: string };
   }[];
-  await session.release();
   rmSync(dir, { recursive: true });
-  // Only node events inside the last `counted` runs (the first ones allocate and warm up).
-  const runsSeen = events
+  const runs = events
     .filter((e) => e.cat === 'Session' && e.name === 'model_run')
     .sort((a, b) => a.ts - b.ts)
-    .slice(-counted);
-  const inCounted = (ts: number) => runsSeen.some((r) => ts >= r.ts && ts <= r.ts + r.dur);
+    .slice(-counted * runsPerStep);
+  /** The counted step whose runs hold time `ts`, or -1. */
+  const stepAt = (ts: number): number => {
+    const i = runs.findIndex((r) => ts >= r.ts && ts <= r.ts + r.dur);
+    return i < 0 ? -1 : Math.floor(i / runsPerStep);
+  };
   const byOp = new Map<string, number>();
   const byNode = new Map<string, number>();
   const placement = new Map<string, number>();
+  const matmul = new Array<number>(counted).fill(0);
+  const ortRun = new Array<number>(counted).fill(0);
+  runs.forEach((r, i) => (ortRun[Math.floor(i / runsPerStep)] += r.dur / 1000));
   for (const e of events) {
-    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !inCounted(e.ts)) continue;
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    const k = stepAt(e.ts);
+    if (k < 0) continue;
     const op = e.args?.op_name ?? '?';
     byOp.set(op, (byOp.get(op) ?? 0) + e.dur / 1000 / counted);
     const node = `${op} ${e.name.slice(0, -'_kernel_time'.length)}`;
     byNode.set(node, (byNode.get(node) ?? 0) + e.dur / 1000 / counted);
     const ep = (e.args?.provider ?? '?').replace('ExecutionProvider', '');
-    placement.set(ep, (placement.get(ep) ?? 0) + 1 / counted);
+    placement.set(ep, (placement.get(ep) ?? 0) + 1 / counted / runsPerStep);
+    if (MATMUL_OPS.has(op)) matmul[k] += e.dur / 1000;
   }
-  return { byOp, byNode, run: median(runsSeen.map((r) => r.dur / 1000)), placement };
+  return {
+    byOp,
+    byNode,
+    run: median(ortRun),
+    placement,
+    stepOverMatmul: median(walls.map((w, k) => w / matmul[k])),
+  };
 }
 
-/** A profile's times `k` times over (a step of k micro-batches, from one of them). */
-const scaled = (p: Profile, k: number): Profile => {
-  const times = (m: Map<string, number>) => new Map([...m].map(([op, t]) => [op, t * k]));
-  return { byOp: times(p.byOp), byNode: times(p.byNode), run: p.run * k, placement: p.placement };
-};
-
-/** One (model, provider): timed steps through a Workspace, then a profiled session. Runs in its own process. */
+/** One (model, provider): timed steps through a Workspace, then profiled ones. Runs in its own process. */
 async function benchOne(modelName: string, provider: ProviderName): Promise<void> {
   const { config, warmup: defaultWarmup, steps: defaultSteps } = MODELS[modelName];
   const warmup = Number(flag('warmup') ?? defaultWarmup);
   const steps = Number(flag('steps') ?? defaultSteps);
   const threads = flag('threads') ? Number(flag('threads')) : undefined;
   const microBatch = Number(flag('micro-batch') ?? BATCH_SIZE);
+  const tuning = threads ? { intraOpNumThreads: threads } : undefined;
   const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
   const t0 = performance.now();
   const spec = trainProgram(tokenClassificationTask(config, layout), ADAMW_DEFAULTS, provider, [IO.loss, IO.gradNorm]);
@@ -213,7 +239,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
       [IO.m, tensor('float32', [n], new Float32Array(n))],
       [IO.v, tensor('float32', [n], new Float32Array(n))],
     ]),
-    threads ? { intraOpNumThreads: threads } : undefined,
+    tuning,
   );
   const program = await ws.load(spec);
   const feedsAt = (t: number): Record<string, Tensor> => ({
@@ -230,6 +256,8 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
       ...rows(feedsAt(t), k * microBatch, Math.min(BATCH_SIZE, (k + 1) * microBatch)),
       [IO.dropoutSeed]: tensor('int64', [], BigInt64Array.of(BigInt((t - 1) * parts + k + 1))),
     }));
+  const step = async (on: Program, t: number) =>
+    parts === 1 ? [await on.run(feedsAt(t))] : await on.runMicroBatches(microFeeds(t));
   // The workspace's calls of onnxruntime's run, timed: what a step spends inside and outside it.
   const cpuMs = () => {
     const u = process.cpuUsage();
@@ -255,7 +283,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     if (t === warmup + 1) before = process.resourceUsage();
     const [start, startCpu] = [performance.now(), cpuMs()];
     Object.assign(inRun, { wall: 0, cpu: 0 });
-    const outs = parts === 1 ? [await program.run(feedsAt(t))] : await program.runMicroBatches(microFeeds(t));
+    const outs = await step(program, t);
     const took = performance.now() - start;
     if (t > warmup) {
       times.push(took);
@@ -281,28 +309,19 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     if (i > 0) inferTimes.push(performance.now() - start);
   }
   await infer.release();
-  await ws.dispose();
-
-  // The profiled session runs the program's graph (on the CPU forward + backward alone: AdamW runs outside ORT), fed
-  // CPU tensors: its kernel times are what matters, not its transfers.
-  const state = await (async () => {
-    const params = initParams(layout, 1);
-    const f: Record<string, ort.Tensor> = {
-      [IO.params]: new ort.Tensor('float32', params, [n]),
-      [IO.m]: new ort.Tensor('float32', new Float32Array(n), [n]),
-      [IO.v]: new ort.Tensor('float32', new Float32Array(n), [n]),
-    };
-    for (const [k, v] of Object.entries(parts === 1 ? feedsAt(1) : microFeeds(1)[0]))
-      f[k] = new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, [...v.shape]);
-    for (const [k, v] of Object.entries(spec.views ?? {}))
-      f[k] = new ort.Tensor('float32', params.subarray(v.offset, v.offset + numel(v.shape)), [...v.shape]);
-    return f;
-  })();
-  const counted = Math.max(2, Math.min(steps, 5));
-  // In micro-batches the profile runs the first micro-batch, and a step is `parts` of it.
+  // ORT's profile of more steps of the same program (micro-batches: `parts` runs a step).
+  const counted = Math.max(2, Math.min(steps, 10));
   const p = args.includes('--no-profile')
     ? null
-    : scaled(await profile(spec.model, provider, state, warmup + counted, counted, threads), parts);
+    : await profiledSteps(
+        ws,
+        { ...spec, tuning: spec.tuning ?? tuning },
+        step,
+        parts,
+        1,
+        Math.max(2, Math.min(steps, 10)),
+      );
+  await ws.dispose();
 
   const step50 = median(times);
   const tokens = BATCH_SIZE * SEQ;
@@ -312,6 +331,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     stepMs: step50,
     peakRssMB: peakRss,
     matmulMs: matmul,
+    stepOverMatmul: p?.stepOverMatmul ?? null,
     kernelsMs: kernels,
     ortRunMs: p?.run ?? null,
     inferMs: median(inferTimes),
@@ -343,7 +363,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
     `profiled: ORT run ${ms(p.run)}, kernels ${ms(kernels)}, of which matmul ${ms(matmul)}; outside matmul ${((1 - matmul / kernels) * 100).toFixed(0)}% of kernel time`,
   );
   console.log(
-    `step / matmul = ${(step50 / matmul).toFixed(2)}×  (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×; step − ORT run = ${ms(step50 - p.run)} outside ORT: feeds, output copies)`,
+    `step / matmul = ${p.stepOverMatmul.toFixed(2)}×, median over ${counted} pairs of a timed step and a profiled one (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×)`,
   );
   console.log(`nodes per provider: ${[...p.placement].map(([ep, k]) => `${ep} ${Math.round(k)}`).join(', ')}`);
   console.log('kernel time by op type (ms per step, share of kernel time):');
