@@ -109,6 +109,8 @@ interface LoopPosition {
 
 const CHECKPOINT = 'last.safetensors';
 const BEST = 'best.safetensors';
+/** The starting parameters on their way to the engine host, which reads them (see `open` in protocol.ts). */
+const INITIAL = 'initial.safetensors';
 
 /** Whether the fine-tune writing to `dir` has finished an epoch, which it resumes after. */
 export const hasCheckpoint = (dir: string): boolean => existsSync(join(dir, CHECKPOINT));
@@ -202,13 +204,17 @@ async function fineTuneFromCheckpoint(
   const microBatchSize = Math.min(settings.microBatchSize ?? settings.batchSize, settings.batchSize);
   const inParts = microBatchSize < settings.batchSize;
 
-  const device = await client.request({
-    kind: 'open',
-    // Micro-batches need AdamW applied outside the step graph, which only the CPU's training program does.
-    provider: inParts && job.provider === 'auto' ? 'cpu' : job.provider,
-    state: { [IO.params]: tensor('float32', [layout.size], job.initial) },
-    zeros: { [IO.m]: { dtype: 'float32', shape: [layout.size] }, [IO.v]: { dtype: 'float32', shape: [layout.size] } },
-  });
+  await writeSafetensors(join(job.dir, INITIAL), { [IO.params]: tensor('float32', [layout.size], job.initial) });
+  const device = await client
+    .request({
+      kind: 'open',
+      // Micro-batches need AdamW applied outside the step graph, which only the CPU's training program does.
+      provider: inParts && job.provider === 'auto' ? 'cpu' : job.provider,
+      state: {},
+      stateFile: join(job.dir, INITIAL),
+      zeros: { [IO.m]: { dtype: 'float32', shape: [layout.size] }, [IO.v]: { dtype: 'float32', shape: [layout.size] } },
+    })
+    .finally(() => rmSync(join(job.dir, INITIAL), { force: true }));
   if (inParts && device.name !== 'cpu')
     throw new Error(
       `micro-batches (microBatchSize ${microBatchSize} of batchSize ${settings.batchSize}) run on the CPU only, and this training runs on ${device.name}: set "device": "cpu", or leave microBatchSize out`,
@@ -348,15 +354,13 @@ async function fineTuneFromCheckpoint(
       seconds: (performance.now() - epochStart) / 1000,
     };
     const best = position.best === null || score > position.best.score;
-    if (best) {
-      const params = (await client.request({ kind: 'readState', names: [IO.params] }))[IO.params];
-      await writeSafetensors(
-        join(job.dir, BEST),
-        { [IO.params]: params },
-        { epoch: String(epoch + 1), score: String(score) },
-        { checksum: true },
-      );
-    }
+    if (best)
+      await client.request({
+        kind: 'saveState',
+        path: join(job.dir, BEST),
+        names: [IO.params],
+        metadata: { epoch: String(epoch + 1), score: String(score) },
+      });
     position = {
       step: (epoch + 1) * batchesPerEpoch,
       epoch: epoch + 1,

@@ -9,7 +9,7 @@ import { dirname, basename, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
 import { checkPath } from '../files/regular-file.ts';
-import { type DType, type Tensor, bytesPerElement, numel, tensorFromBytes, tensorBytes } from './tensor.ts';
+import { type DType, type Tensor, bytesPerElement, numel, tensorOver, tensorBytes } from './tensor.ts';
 import { errorMessage } from '../../shared/error-message.ts';
 
 const CODE_OF: Record<DType, string> = {
@@ -147,7 +147,7 @@ function parseHeader(
   return { metadata, entries };
 }
 
-async function readExactly(file: FileHandle, length: number, position: number): Promise<Uint8Array> {
+async function readExactly(file: FileHandle, length: number, position: number): Promise<Uint8Array<ArrayBuffer>> {
   const out = new Uint8Array(length);
   let done = 0;
   while (done < length) {
@@ -188,8 +188,9 @@ export async function openSafetensors(path: string): Promise<SafetensorsReader> 
         const entry = entries.get(name);
         if (!entry) throw new Error(`${path}: no tensor named "${name}"`);
         try {
+          // A fresh buffer of exactly the tensor's bytes, which the tensor takes over.
           const bytes = await readExactly(file, entry.byteLength, entry.fileOffset);
-          return tensorFromBytes(entry.dtype, entry.shape, bytes);
+          return tensorOver(entry.dtype, entry.shape, bytes.buffer);
         } catch (e) {
           throw new Error(`${path}: reading tensor "${name}" failed: ${errorMessage(e)}`, { cause: e });
         }

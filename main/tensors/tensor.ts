@@ -79,16 +79,22 @@ export function zeros<D extends DType>(dtype: D, shape: readonly number[]): Tens
 
 /** A tensor over the given bytes (copied, so the result's array is aligned and owns its memory). */
 export function tensorFromBytes<D extends DType>(dtype: D, shape: readonly number[], bytes: Uint8Array): Tensor<D> {
+  return tensorOver(dtype, shape, new Uint8Array(bytes).buffer);
+}
+
+/**
+ * A tensor whose array is all of `buffer`, which it takes over: a buffer made for this tensor alone, such as a
+ * model's weights read from a file (which need not be held twice).
+ */
+export function tensorOver<D extends DType>(dtype: D, shape: readonly number[], buffer: ArrayBuffer): Tensor<D> {
   checkShape(shape);
   const expected = numel(shape) * bytesPerElement(dtype);
-  if (bytes.byteLength !== expected) {
+  if (buffer.byteLength !== expected) {
     throw new Error(
-      `a ${dtype} tensor of shape [${shape.join(', ')}] needs ${expected} bytes, got ${bytes.byteLength}`,
+      `a ${dtype} tensor of shape [${shape.join(', ')}] needs ${expected} bytes, got ${buffer.byteLength}`,
     );
   }
-  const copy = new Uint8Array(expected);
-  copy.set(bytes);
-  return tensor(dtype, shape, new ARRAY_TYPE[dtype](copy.buffer) as DataOf[D]);
+  return tensor(dtype, shape, new ARRAY_TYPE[dtype](buffer) as DataOf[D]);
 }
 
 /** The tensor's elements as bytes (a view, no copy). Typed arrays are little-endian on every platform we ship. */

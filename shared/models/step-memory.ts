@@ -9,10 +9,10 @@
 //     buffers onnxruntime keeps for the backward pass's weight-shaped products;
 //   - each window of a micro-batch: the activations the backward pass reads, per layer some floats per subword and
 //     hidden unit and, in attention, per head and pair of subwords (the latter grow with the window's square).
-// A run's engine host holds more than the step alone: the copy of the parameters that their transfer to it leaves,
-// the best parameters read back at an epoch's end, the predictions on the dev split. That part is fitted to the
-// host's peak in two runs (2026-12-07, a fresh host per model): a Tiny student at batch 16 (967 MB) and a Base
-// student at batch 8 (4,064 MB), windows of up to 128 subwords.
+// A run's engine host holds a little more than the step alone (the predictions on the dev split, the evaluation
+// program; the parameters come and go by file). That part is fitted to the host's peak in two runs (2026-12-07, a
+// fresh host per model): a Tiny student at batch 16 (820 MB) and a Base student at batch 8 (3,239 MB), windows of up
+// to 128 subwords.
 import type { EncoderConfig } from './config.ts';
 import { encoderShapes, parameterCount } from './weight-names.ts';
 
@@ -22,8 +22,8 @@ const BYTES_PER_WEIGHT = 22.5;
 /** Floats kept per layer and window: per subword and hidden unit, and per head and pair of subwords. */
 const FLOATS_PER_TOKEN_UNIT = 8;
 const FLOATS_PER_HEAD_PAIR = 4;
-const RUN_MB = 137;
-const RUN_BYTES_PER_WEIGHT = 8.6;
+const RUN_MB = 130;
+const RUN_BYTES_PER_WEIGHT = 1.24;
 
 /** A run may fill this share of the computer's memory: the rest is the system's, the app's and the run process's,
  *  and covers the estimate's error. */

@@ -1,7 +1,8 @@
-// `npm run bench -- pipeline [SENTENCES] [EPOCHS] [HIDDEN]`: a whole TaughtNet run on CPU on the first SENTENCES
+// `npm run bench -- pipeline [SENTENCES] [EPOCHS] [HIDDEN] [SEED]`: a whole TaughtNet run on CPU on the first SENTENCES
 // training sentences (default 1000; half as many dev and test) of NCBI-disease and BC5CDR-chem, teachers and student
 // a small BERT (2 layers, hidden HIDDEN, default 64; the shipped vocabulary) initialised from scratch and saved as a
-// Hugging Face folder. Prints each phase's wall time and the test F1 of every model on each corpus.
+// Hugging Face folder, every model trained with SEED (default: the run config's). Prints each phase's wall time and
+// the test F1 of every model on each corpus.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ const [SENTENCES, EPOCHS, HIDDEN] = [
   Number(process.argv[3] ?? 5),
   Number(process.argv[4] ?? 64),
 ];
+const SEED = process.argv[5] === undefined ? {} : { seed: Number(process.argv[5]) };
 const root = mkdtempSync(join(tmpdir(), 'pipeline-bench-'));
 
 const model = join(root, 'small-bert');
@@ -40,7 +42,7 @@ await saveModelFolder(
   { config, weights: paramsToWeights(layout, initParams(layout, 1)) },
   { tokenizerFrom: 'resources/models/bert-uncased-vocab' },
 );
-const training = { epochs: EPOCHS, lr: 2e-3, batchSize: 16 };
+const training = { epochs: EPOCHS, lr: 2e-3, batchSize: 16, ...SEED };
 const runConfig = {
   corpora: [
     { path: corpusSlice(root, 'NCBI-disease', SENTENCES), type: 'Disease' },

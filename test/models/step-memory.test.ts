@@ -36,10 +36,11 @@ test('step memory: within 10 % of every peak measured, from Micro to Large, wind
 });
 
 test("a model's training in a run: the engine host's peak in two real runs, within 5 %", () => {
-  // `taughtnet run` of 400 + 400 training sentences, a fresh host per model (2026-12-07): the peak_memory_mb figure.
+  // `taughtnet run` of 200 + 200 training sentences, a fresh host per model, parameters to and from the host by
+  // file (2026-12-07): the peak_memory_mb figure.
   const runs: [PresetId, batch: number, peakMB: number][] = [
-    ['tiny', 16, 967],
-    ['base', 8, 4064],
+    ['tiny', 16, 820],
+    ['base', 8, 3239],
   ];
   for (const [id, batch, peak] of runs) {
     const predicted = trainingPeakMB(shape(id), batch, 128);

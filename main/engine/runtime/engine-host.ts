@@ -7,6 +7,7 @@ import { chooseProvider, listProviders } from './providers.ts';
 import { cancelledError, type Command, type FromHost, type Results, type ToHost, serializeError } from './protocol.ts';
 import { type Program, type Workspace, createWorkspace } from './workspace.ts';
 import { zeros } from '../../tensors/tensor.ts';
+import { readSafetensors, writeSafetensors } from '../../tensors/safetensors.ts';
 
 /** Set to 1 in the host's environment to allow the testCrash command (tests only). */
 export const TEST_HOOKS_ENV = 'TAUGHTNET_ENGINE_TEST_HOOKS';
@@ -64,6 +65,8 @@ export function serveEngine(channel: HostChannel): void {
         const choice = await chooseProvider(command.provider);
         await closeWorkspace();
         const state = new Map(Object.entries(command.state));
+        if (command.stateFile)
+          for (const [name, t] of (await readSafetensors(command.stateFile)).tensors) state.set(name, t);
         for (const [name, { dtype, shape }] of Object.entries(command.zeros ?? {}))
           state.set(name, zeros(dtype, shape));
         workspace = await createWorkspace(choice.name, state, command.tuning);
@@ -94,6 +97,13 @@ export function serveEngine(channel: HostChannel): void {
       case 'writeState':
         await openWorkspace().writeState(new Map(Object.entries(command.state)));
         return null;
+      case 'saveState': {
+        await openWorkspace().withState(
+          (state) => writeSafetensors(command.path, state, command.metadata, { checksum: true }),
+          command.names,
+        );
+        return null;
+      }
       case 'saveCheckpoint':
         await saveCheckpoint(command.path, openWorkspace(), command.meta);
         return null;

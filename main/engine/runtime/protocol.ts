@@ -14,14 +14,16 @@ export interface Commands {
   /** Which providers work here and why (for the GUI). */
   providers: { kind: 'providers' };
   /**
-   * Creates the workspace (replacing any previous one) holding `state`, and `zeros` (tensors that start at zero, such
-   * as AdamW's moments), on the requested provider. Zeros are made in the host: sent, they would cost their transfer
-   * and the copies it leaves in the host (the channel's buffers; 1.9 times the bytes sent, measured).
+   * Creates the workspace (replacing any previous one) holding `state`, the tensors of the safetensors file
+   * `stateFile`, and `zeros` (tensors that start at zero, such as AdamW's moments), on the requested provider. A
+   * model's parameters come by file and zeros are made in the host: sent, they would cost their transfer and the
+   * copies it leaves in the host (the channel's buffers; 1.9 times the bytes sent, measured).
    */
   open: {
     kind: 'open';
     provider: ProviderRequest;
     state: Record<string, Tensor>;
+    stateFile?: string;
     zeros?: Record<string, { dtype: Tensor['dtype']; shape: number[] }>;
     tuning?: SessionTuning;
   };
@@ -35,6 +37,12 @@ export interface Commands {
   evaluate: { kind: 'evaluate'; program: string; batches: Feeds[] };
   readState: { kind: 'readState'; names?: string[] };
   writeState: { kind: 'writeState'; state: Record<string, Tensor> };
+  /**
+   * Writes the named state tensors and `metadata` to a safetensors file, atomically and with its sha256: the host
+   * saves a model's parameters itself rather than sending them, which would leave the channel's copies in both
+   * processes.
+   */
+  saveState: { kind: 'saveState'; path: string; names: string[]; metadata: Record<string, string> };
   saveCheckpoint: { kind: 'saveCheckpoint'; path: string; meta: CheckpointMeta };
   /** Restores a checkpoint into the open workspace; returns its meta. */
   loadCheckpoint: { kind: 'loadCheckpoint'; path: string };
@@ -57,6 +65,7 @@ export interface Results {
   evaluate: Outputs[];
   readState: Record<string, Tensor>;
   writeState: null;
+  saveState: null;
   saveCheckpoint: null;
   loadCheckpoint: CheckpointMeta;
   release: null;

@@ -2,12 +2,15 @@
 // so a runtime that forgot one tensor per step would grow by the size of the state every step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startRuntime } from '../../../main/engine/runtime/client.ts';
 import { createWorkspace } from '../../../main/engine/runtime/workspace.ts';
 import { tensor } from '../../../main/tensors/tensor.ts';
+import { checksumMatches, readSafetensors, writeSafetensors } from '../../../main/tensors/safetensors.ts';
 import { listProviders } from '../../../main/engine/runtime/providers.ts';
 import { skipUnless } from '../../needs.ts';
 import { TRAIN_UPDATES, batch, evalModel, initialState, trainModel } from './linear-adam.ts';
@@ -78,5 +81,52 @@ test("state that starts at zero is made in the host: the channel's copies of it 
     assert.equal(params.data[n - 1], 0.5);
   } finally {
     await client.terminate();
+  }
+});
+
+test("a model's parameters come to the host and leave it by file: the host holds them once", async () => {
+  const n = 10_000_000; // 40 MB
+  const residentMB = (pid: number) =>
+    Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1000;
+  const dir = mkdtempSync(join(tmpdir(), 'host-files-'));
+  const client = startRuntime();
+  try {
+    await client.request({ kind: 'providers' });
+    const fresh = residentMB(client.hostPid()!);
+    const params = Float32Array.from({ length: n }, (_, i) => i % 1000);
+    await writeSafetensors(join(dir, 'initial.safetensors'), { params: tensor('float32', [n], params) });
+    await client.request({
+      kind: 'open',
+      provider: 'cpu',
+      state: {},
+      stateFile: join(dir, 'initial.safetensors'),
+      zeros: { m: { dtype: 'float32', shape: [n] } },
+    });
+    const opened = residentMB(client.hostPid()!) - fresh;
+    await client.request({
+      kind: 'saveState',
+      path: join(dir, 'best.safetensors'),
+      names: ['params'],
+      metadata: { epoch: '3' },
+    });
+    const saved = residentMB(client.hostPid()!) - fresh;
+    // Measured: 40 MB after opening and after saving. Through the channel: 70 MB after opening (the channel's
+    // buffers), 148 MB after reading the parameters back with readState.
+    assert.ok(
+      opened < 55 && saved < 55,
+      `the host grew ${opened.toFixed(0)} MB opening, ${saved.toFixed(0)} MB saving`,
+    );
+    assert.equal(await checksumMatches(join(dir, 'best.safetensors')), true);
+    const { metadata, tensors } = await readSafetensors(join(dir, 'best.safetensors'));
+    assert.equal(metadata.epoch, '3');
+    assert.deepEqual([...tensors.keys()], ['params']);
+    assert.deepEqual(tensors.get('params')!.data, params);
+    await assert.rejects(
+      client.request({ kind: 'saveState', path: join(dir, 'x.safetensors'), names: ['w'], metadata: {} }),
+      /no state named "w"/,
+    );
+  } finally {
+    await client.terminate();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
