@@ -97,13 +97,12 @@ export function serveEngine(channel: HostChannel): void {
       case 'writeState':
         await openWorkspace().writeState(new Map(Object.entries(command.state)));
         return null;
-      case 'saveState': {
+      case 'saveState':
         await openWorkspace().withState(
           (state) => writeSafetensors(command.path, state, command.metadata, { checksum: true }),
           command.names,
         );
         return null;
-      }
       case 'saveCheckpoint':
         await saveCheckpoint(command.path, openWorkspace(), command.meta);
         return null;
