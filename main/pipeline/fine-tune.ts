@@ -204,15 +204,19 @@ async function fineTuneFromCheckpoint(
   const microBatchSize = Math.min(settings.microBatchSize ?? settings.batchSize, settings.batchSize);
   const inParts = microBatchSize < settings.batchSize;
 
-  await writeSafetensors(join(job.dir, INITIAL), { [IO.params]: tensor('float32', [layout.size], job.initial) });
+  // Resuming, the checkpoint replaces every state tensor: the parameters start as zeros, not from a file.
+  const resuming = hasCheckpoint(job.dir);
+  const flat = { dtype: 'float32' as const, shape: [layout.size] };
+  if (!resuming)
+    await writeSafetensors(join(job.dir, INITIAL), { [IO.params]: tensor('float32', [layout.size], job.initial) });
   const device = await client
     .request({
       kind: 'open',
       // Micro-batches need AdamW applied outside the step graph, which only the CPU's training program does.
       provider: inParts && job.provider === 'auto' ? 'cpu' : job.provider,
       state: {},
-      stateFile: join(job.dir, INITIAL),
-      zeros: { [IO.m]: { dtype: 'float32', shape: [layout.size] }, [IO.v]: { dtype: 'float32', shape: [layout.size] } },
+      ...(resuming ? {} : { stateFile: join(job.dir, INITIAL) }),
+      zeros: { ...(resuming ? { [IO.params]: flat } : {}), [IO.m]: flat, [IO.v]: flat },
     })
     .finally(() => rmSync(join(job.dir, INITIAL), { force: true }));
   if (inParts && device.name !== 'cpu')
@@ -220,7 +224,7 @@ async function fineTuneFromCheckpoint(
       `micro-batches (microBatchSize ${microBatchSize} of batchSize ${settings.batchSize}) run on the CPU only, and this training runs on ${device.name}: set "device": "cpu", or leave microBatchSize out`,
     );
   let position: LoopPosition = { step: 0, epoch: 0, best: null, history: [] };
-  if (hasCheckpoint(job.dir)) {
+  if (resuming) {
     position = (await client.request({
       kind: 'loadCheckpoint',
       path: join(job.dir, CHECKPOINT),

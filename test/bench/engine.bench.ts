@@ -144,8 +144,11 @@ interface Profile {
   run: number;
   /** Nodes per execution provider. */
   placement: Map<string, number>;
-  /** Median over the profiled steps of each step's wall time over the matmul kernel time of its own runs. */
-  stepOverMatmul: number;
+  /**
+   * Median over pairs of steps of the timed step's wall time over the profiled one's matmul time (see profiledSteps);
+   * null where a profiled step ran no matmul kernel (a provider whose kernels the profile does not show).
+   */
+  stepOverMatmul: number | null;
 }
 
 /**
@@ -214,7 +217,7 @@ async function profiledSteps(
     byNode,
     run: median(ortRun),
     placement,
-    stepOverMatmul: median(walls.map((w, k) => w / matmul[k])),
+    stepOverMatmul: matmul.every((t) => t > 0) ? median(walls.map((w, k) => w / matmul[k])) : null,
   };
 }
 
@@ -313,14 +316,7 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   const counted = Math.max(2, Math.min(steps, 10));
   const p = args.includes('--no-profile')
     ? null
-    : await profiledSteps(
-        ws,
-        { ...spec, tuning: spec.tuning ?? tuning },
-        step,
-        parts,
-        1,
-        Math.max(2, Math.min(steps, 10)),
-      );
+    : await profiledSteps(ws, { ...spec, tuning: spec.tuning ?? tuning }, step, parts, 1, counted);
   await ws.dispose();
 
   const step50 = median(times);
@@ -362,9 +358,10 @@ async function benchOne(modelName: string, provider: ProviderName): Promise<void
   console.log(
     `profiled: ORT run ${ms(p.run)}, kernels ${ms(kernels)}, of which matmul ${ms(matmul)}; outside matmul ${((1 - matmul / kernels) * 100).toFixed(0)}% of kernel time`,
   );
-  console.log(
-    `step / matmul = ${p.stepOverMatmul.toFixed(2)}×, median over ${counted} pairs of a timed step and a profiled one (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×)`,
-  );
+  if (p.stepOverMatmul !== null)
+    console.log(
+      `step / matmul = ${p.stepOverMatmul.toFixed(2)}×, median over ${counted} pairs of a timed step and a profiled one (ORT run / matmul = ${(p.run / matmul).toFixed(2)}×)`,
+    );
   console.log(`nodes per provider: ${[...p.placement].map(([ep, k]) => `${ep} ${Math.round(k)}`).join(', ')}`);
   console.log('kernel time by op type (ms per step, share of kernel time):');
   for (const [op, t] of [...p.byOp].sort((a, b) => b[1] - a[1]).slice(0, 20)) {

@@ -1,7 +1,8 @@
 // AdamW (torch.optim.AdamW semantics) with global-norm clipping (torch.nn.utils.clip_grad_norm_) over the flat parameter
 // buffer: p ← p·(1 − lr·wd) on the decayed group, then the bias-corrected Adam step. Two forms of the same step: emitted
-// into the graph (GPU providers, where the state stays on the device), and applied in place to the buffers in
-// TypeScript (the CPU, where graph outputs would be copied into fresh buffers every step: three times the parameters).
+// into the graph (GPU providers, where the state stays on the device), and applied in place to the buffers by
+// WebAssembly loops (the CPU, where graph outputs would be copied into fresh buffers every step: three times the
+// parameters).
 import { constTensor, type Graph, type Tensor } from '../graph/graph.ts';
 import { add, div, min, mul, sqrt, sub } from '../ops/elementwise.ts';
 import type { ParamLayout } from '../nn/params.ts';
@@ -195,9 +196,9 @@ interface StepConstants {
 }
 
 // The loops run in WebAssembly (adamw.wat), four parameters at a time: 2.5 to 4.5 times faster than the same loops in
-// JavaScript (whose float64 arithmetic rounds to float32 at each load and store). The module's memory holds one chunk
+// JavaScript (whose float64 arithmetic rounds to float32 at each store). The module's memory holds one chunk
 // of each buffer at a time (see adamw.wat), and a fifth region of zeros stands for a missing gradient.
-const CHUNK = 16384; // parameters: the five regions together (320 KiB) stay in a core's L2 cache
+const CHUNK = 16384; // parameters, whole lanes of four: the five regions together (320 KiB) stay in a core's L2 cache
 const [P, M, V, G, ZERO] = [0, 1, 2, 3, 4].map((region) => region * CHUNK);
 
 interface Kernels {

@@ -66,7 +66,10 @@ export function serveEngine(channel: HostChannel): void {
         await closeWorkspace();
         const state = new Map(Object.entries(command.state));
         if (command.stateFile)
-          for (const [name, t] of (await readSafetensors(command.stateFile)).tensors) state.set(name, t);
+          for (const [name, t] of (await readSafetensors(command.stateFile)).tensors) {
+            if (state.has(name)) throw new Error(`${command.stateFile}: "${name}" is also sent with the state`);
+            state.set(name, t);
+          }
         for (const [name, { dtype, shape }] of Object.entries(command.zeros ?? {}))
           state.set(name, zeros(dtype, shape));
         workspace = await createWorkspace(choice.name, state, command.tuning);

@@ -20,6 +20,10 @@ const gc = runInNewContext('gc') as () => void;
 
 const webgpu = (await listProviders()).find((p) => p.name === 'webgpu')!;
 
+/** A process's resident memory in MB (Linux). */
+const residentMB = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1000;
+
 test(
   'memory stays flat over hundreds of WebGPU training steps',
   { skip: skipUnless(webgpu.available, `no WebGPU adapter: ${webgpu.reason}`) },
@@ -60,8 +64,6 @@ test(
 
 test("state that starts at zero is made in the host: the channel's copies of it do not stay in the host's memory", async () => {
   const n = 10_000_000; // 40 MB a tensor
-  const residentMB = (pid: number) =>
-    Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1000;
   const client = startRuntime();
   try {
     await client.request({ kind: 'providers' });
@@ -86,8 +88,6 @@ test("state that starts at zero is made in the host: the channel's copies of it 
 
 test("a model's parameters come to the host and leave it by file: the host holds them once", async () => {
   const n = 10_000_000; // 40 MB
-  const residentMB = (pid: number) =>
-    Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1000;
   const dir = mkdtempSync(join(tmpdir(), 'host-files-'));
   const client = startRuntime();
   try {
