@@ -4,7 +4,11 @@
 //   so onnxruntime folds and fuses around them. A trained model labels with it: the run's evaluation, the teachers'
 //   distributions and `annotate`, float32 or int8, so a model labels the same text alike wherever it runs;
 // - the eval graph on a training workspace's parameters, for the dev split after each epoch of fine-tuning.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
+import { onnxOutputNames } from '../engine/runtime/onnx-model.ts';
 import type { ProviderChoice } from '../engine/runtime/provider-choice.ts';
 import type { ProviderRequest } from '../engine/runtime/providers.ts';
 import { BATCH } from '../engine/nn/token-classification.ts';
@@ -79,7 +83,16 @@ export async function loadInference(
     state: {},
     ...(o.threads ? { tuning: { intraOpNumThreads: o.threads } } : {}),
   });
-  await client.request({ kind: 'load', program, spec: { model: bytes, read: [INFERENCE_GRAPH.output] } });
+  // The model goes to the host as a file (see OnnxFile), removed once the host has loaded it.
+  const dir = await mkdtemp(join(tmpdir(), 'taughtnet-model-'));
+  try {
+    const path = join(dir, 'model.onnx');
+    await writeFile(path, bytes);
+    const model = { path, outputs: onnxOutputNames(bytes) };
+    await client.request({ kind: 'load', program, spec: { model, read: [INFERENCE_GRAPH.output] } });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
   return device;
 }
 

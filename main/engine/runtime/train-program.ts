@@ -22,7 +22,7 @@ export function trainProgram(
   opt: AdamWConfig,
   provider: ProviderName,
   read: readonly string[] = [IO.loss],
-): ProgramSpec {
+): ProgramSpec & { model: Uint8Array } {
   if (isGpuProvider(provider)) {
     const step = trainStepGraph(task, opt);
     return { model: step.model.bytes, updates: Object.fromEntries(step.state.map((s) => [s.input, s.output])), read };
@@ -57,7 +57,7 @@ export function evalProgram(
   provider: ProviderName,
   read: readonly string[],
   o: { withLoss?: boolean } = {},
-): ProgramSpec {
+): ProgramSpec & { model: Uint8Array } {
   if (isGpuProvider(provider)) return { model: evalGraph(task, o).bytes, read };
   return { model: evalGraph(task, { ...o, perParameter: true }).bytes, read, views: parameterViews(task) };
 }

@@ -47,9 +47,18 @@ export interface SessionTuning {
   readonly profileFilePrefix?: string;
 }
 
+/**
+ * An ONNX model in a file, with its graph's outputs in order: a large model (an inference graph holds its weights)
+ * loads from there, since its bytes sent to the engine host would leave the channel's copies in the host.
+ */
+export interface OnnxFile {
+  readonly path: string;
+  readonly outputs: readonly string[];
+}
+
 export interface ProgramSpec {
-  /** ONNX ModelProto bytes. */
-  readonly model: Uint8Array;
+  /** ONNX ModelProto bytes, or the model's file. */
+  readonly model: Uint8Array | OnnxFile;
   /** State name → the output that replaces it after each run, e.g. { w: 'w_next', 'adam.m.w': 'adam.m.w_next' }. */
   readonly updates?: Readonly<Record<string, string>>;
   /** Outputs brought back to the CPU after each run (loss, metrics, probabilities). */
@@ -425,14 +434,15 @@ export async function createWorkspace(
     if (both.length > 0)
       throw new Error(`outputs ${both.join(', ')} are both state updates and read; read state with readState()`);
     // Read outputs come back to the CPU; everything else stays on the device (and is disposed unless it is state).
-    const outputNames = onnxOutputNames(spec.model);
+    const outputNames = spec.model instanceof Uint8Array ? onnxOutputNames(spec.model) : [...spec.model.outputs];
     const locations = Object.fromEntries(
       outputNames.map((n) => [n, spec.read.includes(n) ? 'cpu' : 'gpu-buffer'] as const),
     );
-    const session = await ort.InferenceSession.create(
-      spec.model,
-      sessionOptions(provider, spec.tuning ?? tuning, locations),
-    );
+    const options = sessionOptions(provider, spec.tuning ?? tuning, locations);
+    const session =
+      spec.model instanceof Uint8Array
+        ? await ort.InferenceSession.create(spec.model, options)
+        : await ort.InferenceSession.create(spec.model.path, options);
     try {
       if (outputNames.join('\n') !== session.outputNames.join('\n')) {
         throw new Error(

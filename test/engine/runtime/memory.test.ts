@@ -2,7 +2,7 @@
 // so a runtime that forgot one tensor per step would grow by the size of the state every step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -13,6 +13,11 @@ import { tensor } from '../../../main/tensors/tensor.ts';
 import { checksumMatches, readSafetensors, writeSafetensors } from '../../../main/tensors/safetensors.ts';
 import { listProviders } from '../../../main/engine/runtime/providers.ts';
 import { skipUnless } from '../../needs.ts';
+import { presetConfig, SHIPPED_VOCAB, sizePreset } from '../../../shared/models/presets.ts';
+import { tokenClassifierLayout } from '../../../main/engine/nn/token-classification.ts';
+import { ADAMW_DEFAULTS } from '../../../main/engine/optim/adamw.ts';
+import { initParams, weightViews } from '../../../main/engine/nn/params.ts';
+import { loadInference } from '../../../main/pipeline/predict.ts';
 import { TRAIN_UPDATES, batch, evalModel, initialState, trainModel } from './linear-adam.ts';
 
 setFlagsFromString('--expose-gc');
@@ -128,5 +133,25 @@ test("a model's parameters come to the host and leave it by file: the host holds
   } finally {
     await client.terminate();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an inference model comes to the host as a file, removed once loaded: the host holds its weights once', async () => {
+  const config = presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, ['O', 'B-X', 'I-X']);
+  const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
+  const model = { config, weights: weightViews(layout, initParams(layout, 1)) }; // 57 MB of float32 weights
+  const leftovers = () => readdirSync(tmpdir()).filter((n) => n.startsWith('taughtnet-model-')).length;
+  const before = leftovers();
+  const client = startRuntime();
+  try {
+    await client.request({ kind: 'providers' });
+    const fresh = residentMB(client.hostPid()!);
+    await loadInference(client, model, 'label', { provider: 'cpu' });
+    const grown = residentMB(client.hostPid()!) - fresh;
+    // Measured: 60 MB; sent as bytes, the model took the host 164 MB (BERT-base's: 456 against 1,568 MB).
+    assert.ok(grown < 100, `the host grew ${grown.toFixed(0)} MB`);
+    assert.equal(leftovers(), before, "the model's file is removed");
+  } finally {
+    await client.terminate();
   }
 });
