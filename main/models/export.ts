@@ -8,10 +8,10 @@
 // com.microsoft ops instead (faster on onnxruntime, unreadable elsewhere). Optional int8: see quantize.ts;
 // int8 files keep standard ops too (DynamicQuantizeLinear, MatMulInteger), as no com.microsoft op is written.
 // The file imports the default opset and only the other domains its nodes use.
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { specialKind } from '../files/regular-file.ts';
+import { tempFolder } from '../files/temp-folder.ts';
 import { writeFileAtomic } from './model-folder.ts';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
@@ -102,7 +102,7 @@ export async function exportOnnx(
   const level = o.optimization ?? 'basic';
   if (level !== 'none') {
     // onnxruntime writes the optimised graph to a file of its own.
-    const temp = mkdtempSync(join(tmpdir(), 'export-'));
+    const temp = tempFolder('taughtnet-export-');
     try {
       const session = await ort.InferenceSession.create(bytes, {
         graphOptimizationLevel: level,

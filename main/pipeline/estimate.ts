@@ -6,10 +6,10 @@
 // does it: every batch of an epoch by its size, epochs, sentences labelled, sessions. (Before, a forward pass was
 // counted as a third of a training step per batch and the sessions' start and writes not at all: the README's "The
 // wizard's estimate" has both against measured runs.) Nothing is written to the store.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadDataset } from '../corpus/dataset.ts';
+import { tempFolder } from '../files/temp-folder.ts';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { getDataset } from '../store/datasets.ts';
 import { getModel } from '../store/models.ts';
@@ -158,7 +158,7 @@ async function timeTraining(
   const steps = epochBatches(train, settings.batchSize, settings.seed, 0).map((b) => paddedSize(train, b));
   // Targets of the distillation loss's shape (uniform): the step's work does not depend on their values.
   const uniform = new Float32Array(model.labels.length).fill(1 / model.labels.length);
-  const dir = mkdtempSync(join(tmpdir(), 'taughtnet-estimate-'));
+  const dir = tempFolder('taughtnet-estimate-');
   const pid = client.hostPid();
   const measured = resetPeakMemory(pid);
   const stamps: number[] = [];

@@ -4,9 +4,9 @@
 //   so onnxruntime folds and fuses around them. A trained model labels with it: the run's evaluation, the teachers'
 //   distributions and `annotate`, float32 or int8, so a model labels the same text alike wherever it runs;
 // - the eval graph on a training workspace's parameters, for the dev split after each epoch of fine-tuning.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempFolder } from '../files/temp-folder.ts';
 import type { RuntimeClient } from '../engine/runtime/client.ts';
 import { onnxOutputNames } from '../engine/runtime/onnx-model.ts';
 import type { ProviderChoice } from '../engine/runtime/provider-choice.ts';
@@ -84,7 +84,7 @@ export async function loadInference(
     ...(o.threads ? { tuning: { intraOpNumThreads: o.threads } } : {}),
   });
   // The model goes to the host as a file (see OnnxFile), removed once the host has loaded it.
-  const dir = await mkdtemp(join(tmpdir(), 'taughtnet-model-'));
+  const dir = tempFolder('taughtnet-model-');
   try {
     const path = join(dir, 'model.onnx');
     await writeFile(path, bytes);

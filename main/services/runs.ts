@@ -35,7 +35,7 @@ import { listEvaluations } from '../store/evaluations.ts';
 import { listMetrics } from '../store/metrics.ts';
 import { getModel, listModels } from '../store/models.ts';
 import { deleteRun as deleteStoredRun, getRun, listRuns, markInterruptedRuns, setRunStatus } from '../store/runs.ts';
-import { processIsAlive } from '../store/owner.ts';
+import { processIsAlive } from '../files/process-alive.ts';
 import { listStudentSkips } from '../store/student-skips.ts';
 import type { ExecutingRun, ServiceContext } from './context.ts';
 

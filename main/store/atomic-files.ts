@@ -4,7 +4,8 @@
 import { closeSync, fsyncSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { processIsAlive, thisHost } from './owner.ts';
+import { processIsAlive } from '../files/process-alive.ts';
+import { thisHost } from './owner.ts';
 
 /** Another host's temp file is a leftover once nobody has written to it for this long. */
 const FOREIGN_TMP_STALE_MS = 60 * 60_000;

@@ -2,6 +2,7 @@
 // opened from several machines, and a pid means nothing on another host: there only a stale heartbeat tells
 // that the owner is gone.
 import { hostname } from 'node:os';
+import { processIsAlive } from '../files/process-alive.ts';
 
 export interface Owner {
   /** null on rows written before hosts were recorded: taken as this host's, as they were then. */
@@ -17,15 +18,6 @@ export const STALE_AFTER_MS = 10 * HEARTBEAT_INTERVAL_MS;
 
 export function thisHost(): string {
   return hostname();
-}
-
-export function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by another user
-  }
 }
 
 /** At start-up this very pid can only be a dead process's that was reused: taken for dead then. */

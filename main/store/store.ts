@@ -1,8 +1,8 @@
 // Opening the experiment store: one SQLite file plus content-addressed files in the data folder.
 import Database, { SqliteError } from 'better-sqlite3';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tempFolder } from '../files/temp-folder.ts';
 import { dataPaths, type DataPaths } from './data-dir.ts';
 import { LATEST_VERSION, migrate, schemaVersion } from './migrations.ts';
 import { removeStaleTmpFiles } from './atomic-files.ts';
@@ -148,7 +148,7 @@ export function openStoreReadOnly({
   const paths = dataPaths(dataDir);
   if (!existsSync(paths.database))
     throw new Error(`${dataDir} holds no experiment store (${paths.database} is not there)`);
-  const copy = mkdtempSync(join(tmpdir(), 'taughtnet-read-only-'));
+  const copy = tempFolder('taughtnet-read-only-');
   let db: Database.Database | undefined;
   try {
     const file = join(copy, 'workbench.sqlite');

@@ -1,8 +1,6 @@
 // A folder Dawn (ONNX Runtime's WebGPU) needs on Linux. Apart from providers.ts so that starting an engine host
 // (transport.ts) does not load onnxruntime into the process that starts it.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tempFolder } from '../../files/temp-folder.ts';
 
 /**
  * Dawn's Vulkan backend (lavapipe on CPU-only machines) wants XDG_RUNTIME_DIR. Called before the first WebGPU
@@ -10,5 +8,5 @@ import { join } from 'node:path';
  */
 export function ensureXdgRuntimeDir(): void {
   if (process.platform !== 'linux' || process.env.XDG_RUNTIME_DIR) return;
-  process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'taughtnet-xdg-'));
+  process.env.XDG_RUNTIME_DIR = tempFolder('taughtnet-xdg-');
 }

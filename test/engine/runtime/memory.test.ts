@@ -2,7 +2,8 @@
 // so a runtime that forgot one tensor per step would grow by the size of the state every step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -140,8 +141,11 @@ test('an inference model comes to the host as a file, removed once loaded: the h
   const config = presetConfig(sizePreset('tiny'), SHIPPED_VOCAB, ['O', 'B-X', 'I-X']);
   const layout = tokenClassifierLayout(config, ADAMW_DEFAULTS);
   const model = { config, weights: weightViews(layout, initParams(layout, 1)) }; // 57 MB of float32 weights
-  const leftovers = () => readdirSync(tmpdir()).filter((n) => n.startsWith('taughtnet-model-')).length;
-  const before = leftovers();
+  const ours = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`taughtnet-model-${process.pid}-`));
+  // What a labelling process killed while its host loaded left behind: removed by the next load.
+  const killed = join(tmpdir(), `taughtnet-model-${spawnSync(process.execPath, ['-e', '']).pid}-Ab12Cd`);
+  mkdirSync(killed);
+  writeFileSync(join(killed, 'model.onnx'), 'weights');
   const client = startRuntime();
   try {
     await client.request({ kind: 'providers' });
@@ -150,7 +154,8 @@ test('an inference model comes to the host as a file, removed once loaded: the h
     const grown = residentMB(client.hostPid()!) - fresh;
     // Measured: 60 MB; sent as bytes, the model took the host 164 MB (BERT-base's: 456 against 1,568 MB).
     assert.ok(grown < 100, `the host grew ${grown.toFixed(0)} MB`);
-    assert.equal(leftovers(), before, "the model's file is removed");
+    assert.deepEqual(ours(), [], "the model's file is removed");
+    assert.equal(existsSync(killed), false, "the killed process's is removed too");
   } finally {
     await client.terminate();
   }
