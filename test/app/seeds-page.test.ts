@@ -51,7 +51,7 @@ test("the run page shows a seeded student's F1 with its group's mean ± sd", { s
     page.locator(`tr[data-role="student"] td[data-f1="${type}"] [data-testid="f1-over-seeds"]`);
   for (const type of ['Disease', 'Chemical']) {
     const f1 = groups.students[0].test[type].lenient.f1;
-    const expected = `mean ${pct(f1.mean)} ± ${pct(f1.sd!)} (n = 2)`;
+    const expected = `mean of 2 seeds: ${pct(f1.mean)} ± ${pct(f1.sd!)}`;
     assert.deepEqual(await overSeeds(type).allTextContents(), [expected, expected], type);
   }
   assert.equal(
@@ -67,7 +67,7 @@ test("the run page shows a seeded student's F1 with its group's mean ± sd", { s
   const strict = groups.students[0].test.Disease.strict.f1;
   assert.equal(
     await overSeeds('Disease').first().textContent(),
-    `mean ${pct(strict.mean)} ± ${pct(strict.sd!)} (n = 2)`,
+    `mean of 2 seeds: ${pct(strict.mean)} ± ${pct(strict.sd!)}`,
   );
   await page
     .getByRole('radio', { name: /Lenient/ })
