@@ -8,14 +8,14 @@ import { processIsAlive } from './process-alive.ts';
 
 /** A new folder `<kind><pid>-XXXXXX` in the system's temp folder; `kind` is a prefix such as 'taughtnet-model-'. */
 export function tempFolder(kind: string): string {
-  const ours = new RegExp(`^${kind.replace(/[^\w]/g, '\\$&')}(\\d+)-`);
   for (const name of readdirSync(tmpdir())) {
-    const pid = Number(ours.exec(name)?.[1]);
+    const pid = name.startsWith(kind) ? Number(/^(\d+)-/.exec(name.slice(kind.length))?.[1]) : NaN;
     if (!(pid > 0) || processIsAlive(pid)) continue;
     try {
       rmSync(join(tmpdir(), name), { recursive: true, force: true });
-    } catch {
-      // Another user's leftover: theirs to remove.
+    } catch (error) {
+      // Another user's leftover is theirs to remove; any other failure is the temp folder's, and mkdtemp's too.
+      if (!['EPERM', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
     }
   }
   return mkdtempSync(join(tmpdir(), `${kind}${process.pid}-`));
